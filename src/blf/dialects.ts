@@ -1,0 +1,109 @@
+/**
+ * PBX dialects: each is a small table of the ways one family's dialog-info differs from RFC 4235, read by
+ * the one reader and the one reducer (never a fork of them). Facts from shared/notes/dialects.md,
+ * shared/notes/kamailio.md and the innovaphone seed.
+ */
+
+export type DialectName = 'generic' | 'innovaphone' | 'asterisk' | 'freeswitch' | 'kamailio';
+export const DIALECT_NAMES: readonly DialectName[] = [
+  'generic',
+  'innovaphone',
+  'asterisk',
+  'freeswitch',
+  'kamailio',
+];
+
+/** How a dialog's `<state>` token is read: RFC 4235 §3.7.1 states, folded to what a lamp needs. */
+export type DialogPhase = 'setup' | 'alerting' | 'connected' | 'terminated';
+
+/** Pickup methods (BRIEF §4), tried in the dialect's (or the key's) order. */
+export type PickupMethod = 'replaces' | 'target' | 'code';
+
+export interface Dialect {
+  name: DialectName;
+  /** State tokens (lower-case) and their phase; a token not listed is unknown (never ringing). */
+  phases: Readonly<Record<string, DialogPhase>>;
+  /**
+   * Whether `direction` tells an incoming early dialog from an outgoing one. innovaphone reports a call
+   * the partner receives as `early` with `direction="initiator"` (the seed), so there every early dialog
+   * is a call the partner receives.
+   */
+  earlyDirectionMeaningful: boolean;
+  /**
+   * FreeSWITCH reports a held answered call as `early` with `+sip.rendering=no` on the local target
+   * (presence-hold-state): read such a dialog as held, not ringing. No ringing phone has a local target
+   * that renders no media, so the tolerant generic reading does the same.
+   */
+  earlyWithRenderingNoIsHeld: boolean;
+  /** Pickup methods in the order this PBX family supports them. */
+  pickup: readonly PickupMethod[];
+  /** The PBX's directed-pickup feature code, `{number}` standing for the partner's (`**{number}`); null: none known. */
+  pickupCode: string | null;
+  /**
+   * innovaphone gives no tags, only the call-id of its own call: a Replaces naming that call-id is how its
+   * phones pick up. Everywhere else Replaces needs both tags (RFC 3891 §6.1).
+   */
+  replacesByCallIdAlone: boolean;
+  /** innovaphone sends NOTIFYs without any SUBSCRIBE (the seed); others only inside a subscription. */
+  unsolicitedNotify: boolean;
+}
+
+/** RFC 4235 §3.7.1 states. `proceeding` is a 1xx without a tag: the call is still being set up. */
+const RFC4235_PHASES: Readonly<Record<string, DialogPhase>> = {
+  trying: 'setup',
+  proceeding: 'alerting',
+  early: 'alerting',
+  confirmed: 'connected',
+  terminated: 'terminated',
+};
+
+const generic: Dialect = {
+  name: 'generic',
+  phases: RFC4235_PHASES,
+  earlyDirectionMeaningful: true,
+  earlyWithRenderingNoIsHeld: true,
+  pickup: ['replaces', 'target', 'code'],
+  pickupCode: null,
+  replacesByCallIdAlone: false,
+  unsolicitedNotify: false,
+};
+
+export const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
+  generic,
+  innovaphone: {
+    ...generic,
+    name: 'innovaphone',
+    // On answer innovaphone reports the early dialog terminated, then the same id as `proceeding`:
+    // connected (the seed). Snom's own parser reads it as ringing, which is wrong here.
+    phases: { ...RFC4235_PHASES, proceeding: 'connected' },
+    earlyDirectionMeaningful: false,
+    pickup: ['replaces', 'code'],
+    replacesByCallIdAlone: true,
+    unsolicitedNotify: true,
+  },
+  asterisk: {
+    ...generic,
+    name: 'asterisk',
+    // PJSIP gives no call-id and no tags: pickup needs the dialplan's directed pickup (`**207`, FreePBX).
+    // chan_sip may offer a `**207` remote target when notifyringing is on.
+    pickup: ['replaces', 'target', 'code'],
+    pickupCode: '**{number}',
+  },
+  freeswitch: {
+    ...generic,
+    name: 'freeswitch',
+    // mod_sofia puts the intercept URI `sip:**207@host` as the remote target of a ringing dialog.
+    pickup: ['target', 'replaces', 'code'],
+    pickupCode: '**{number}',
+  },
+  kamailio: {
+    ...generic,
+    name: 'kamailio',
+    // pua_dialoginfo gives call-id and both tags in the early document (shared/notes/kamailio.md).
+    pickup: ['replaces', 'code'],
+  },
+};
+
+export function isDialectName(value: string): value is DialectName {
+  return (DIALECT_NAMES as readonly string[]).includes(value);
+}

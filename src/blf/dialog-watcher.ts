@@ -1,0 +1,106 @@
+/**
+ * One watcher's view of its partners: NOTIFY bodies in, partner state out. Pure (no I/O): it joins the
+ * reader, the reducer, partner state and pickup planning, and is what `lampfield decode` and the SIP
+ * intake feed.
+ *
+ * A document names its partner by `entity`; when it has none (innovaphone, RFC 4235 §4.2's sample), the
+ * NOTIFY's From names it, else the first dialog's local identity, else the partner last seen.
+ */
+import type { DialogInfoDialog, ReadErrorCode } from './dialog-info.ts';
+import { readDialogInfo } from './dialog-info-reader.ts';
+import type { Dialect } from './dialects.ts';
+import { applyDocument, FRESH_RECORD, type PartnerRecord } from './partner-record.ts';
+import { DEFAULT_PRIORITY, readPartnerState, type LiveState, type PartnerState } from './partner-state.ts';
+import { planPickup, type PickupOptions, type PickupPlan } from './pickup.ts';
+import { normalizePartnerUri } from './uri.ts';
+
+export interface NotifyInput {
+  /** The NOTIFY body; empty for a NOTIFY without one (Kamailio's first: no dialogs). */
+  body: string;
+  /** The NOTIFY's From URI, naming the partner when the body does not. */
+  from?: string | null;
+  /** The subscription dialog's Call-ID: versions count per subscription. */
+  subscription?: string | null;
+}
+
+export interface PartnerView {
+  entity: string | null;
+  version: number | null;
+  state: PartnerState;
+  dialogs: DialogInfoDialog[];
+  /** When ringing: how to pick the call up, or why it cannot be; null otherwise. */
+  pickup: PickupPlan | null;
+}
+
+export type NotifyErrorCode = ReadErrorCode | 'stale-version' | 'version-gap';
+
+export type NotifyResult =
+  | { accepted: true; view: PartnerView }
+  | {
+      accepted: false;
+      /** The partner's state as it was: a refused document changes nothing. */
+      view: PartnerView;
+      error: { code: NotifyErrorCode; message: string };
+      /** True when the subscriber must ask for full state again (RFC 4235 §4.3: re-SUBSCRIBE). */
+      resubscribe: boolean;
+    };
+
+export interface WatcherOptions {
+  priority?: readonly LiveState[];
+  pickup?: PickupOptions;
+}
+
+export class DialogWatcher {
+  private readonly records = new Map<string, PartnerRecord>();
+  private lastEntity: string | null = null;
+
+  constructor(
+    private readonly dialect: Dialect,
+    private readonly options: WatcherOptions = {},
+  ) {}
+
+  apply(input: NotifyInput): NotifyResult {
+    const read = readDialogInfo(input.body);
+    const from = normalizePartnerUri(input.from);
+    if (!read.ok) {
+      const entity = from ?? this.lastEntity;
+      return { accepted: false, view: this.view(entity), error: read.error, resubscribe: false };
+    }
+    const document = read.document;
+    const entity =
+      normalizePartnerUri(document.entity) ??
+      from ??
+      normalizePartnerUri(document.dialogs[0]?.local.identity) ??
+      this.lastEntity;
+    this.lastEntity = entity;
+    const key = entity ?? '';
+    const outcome = applyDocument(
+      this.records.get(key) ?? FRESH_RECORD,
+      document,
+      input.subscription ?? null,
+    );
+    if (outcome.kind !== 'applied') {
+      return {
+        accepted: false,
+        view: this.view(entity),
+        error: { code: outcome.kind === 'stale' ? 'stale-version' : 'version-gap', message: outcome.message },
+        resubscribe: outcome.kind === 'gap',
+      };
+    }
+    this.records.set(key, outcome.record);
+    return { accepted: true, view: this.view(entity) };
+  }
+
+  /** What the watcher knows of a partner now; `unknown` before any document about it. */
+  view(entity: string | null): PartnerView {
+    const record = this.records.get(entity ?? '') ?? FRESH_RECORD;
+    const dialogs = [...record.dialogs.values()];
+    if (!record.informed) return { entity, version: record.version, state: 'unknown', dialogs, pickup: null };
+    const reading = readPartnerState(dialogs, this.dialect, this.options.priority ?? DEFAULT_PRIORITY);
+    const pickup =
+      reading.state === 'ringing' && reading.dialog != null
+        ? planPickup(reading.dialog, entity, this.dialect, this.options.pickup)
+        : null;
+    return { entity, version: record.version, state: reading.state, dialogs, pickup };
+  }
+}

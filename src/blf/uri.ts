@@ -1,0 +1,66 @@
+/**
+ * SIP URI helpers for partner identities, pure.
+ *
+ * Notifiers write a partner's identity in many shapes: `sip:207@pbx`, `<sip:207@pbx;user=phone>;tag=x`
+ * (a From header), `thomson4@as.iop1.broadworks.net` (BroadWorks `entity` without a scheme), or
+ * `sip:103@192.168.1.10:5060` (Asterisk, with a port). These helpers bring them to one form.
+ */
+
+const SCHEME = /^(sips?|tel):/i;
+
+/**
+ * The addr-spec inside a name-addr (RFC 3261 §20.10: `"Name" <uri>;params` or a bare `uri;params`),
+ * with URI parameters and headers removed, a `sip:` scheme added when none is given, and the scheme
+ * and host lower-cased (RFC 3261 §19.1.4: they compare case-insensitively; the user part does not).
+ * Returns null for an empty or unusable value.
+ */
+export function normalizePartnerUri(value: string | null | undefined): string | null {
+  if (value == null) return null;
+  let text = value.trim();
+  const open = text.indexOf('<');
+  if (open >= 0) {
+    const close = text.indexOf('>', open + 1);
+    text = text.slice(open + 1, close < 0 ? undefined : close).trim();
+  }
+  if (text === '') return null;
+  const schemeMatch = SCHEME.exec(text);
+  const scheme = schemeMatch ? schemeMatch[1]!.toLowerCase() : 'sip';
+  let rest = schemeMatch ? text.slice(schemeMatch[0].length) : text;
+  // URI parameters and headers (RFC 3261 §19.1.1) do not name the partner: `;user=phone` goes.
+  const cut = rest.search(/[;?]/);
+  if (cut >= 0) rest = rest.slice(0, cut);
+  rest = rest.trim();
+  if (rest === '' || /\s/.test(rest)) return null;
+  if (scheme === 'tel') return `tel:${rest}`;
+  const at = rest.lastIndexOf('@');
+  const user = at >= 0 ? rest.slice(0, at) : '';
+  const host = (at >= 0 ? rest.slice(at + 1) : rest).toLowerCase();
+  if (host === '') return null;
+  return user === '' ? `${scheme}:${host}` : `${scheme}:${user}@${host}`;
+}
+
+/** The user part of a SIP URI (`207` of `sip:207@pbx`), or null when it has none. */
+export function uriUser(uri: string | null): string | null {
+  if (uri == null) return null;
+  const normalized = normalizePartnerUri(uri);
+  if (normalized == null) return null;
+  const body = normalized.slice(normalized.indexOf(':') + 1);
+  const at = body.lastIndexOf('@');
+  if (normalized.startsWith('tel:')) return body;
+  return at > 0 ? body.slice(0, at) : null;
+}
+
+/** The host part (with port, if any) of a SIP URI, or null for tel: URIs. */
+export function uriHost(uri: string | null): string | null {
+  if (uri == null) return null;
+  const normalized = normalizePartnerUri(uri);
+  if (normalized == null || normalized.startsWith('tel:')) return null;
+  const body = normalized.slice(normalized.indexOf(':') + 1);
+  return body.slice(body.lastIndexOf('@') + 1);
+}
+
+/** The URI as the notifier wrote it, with a `sip:` scheme added when it had none (FreeSWITCH, BroadWorks). */
+export function withScheme(uri: string): string {
+  const text = uri.trim();
+  return SCHEME.test(text) ? text : `sip:${text}`;
+}

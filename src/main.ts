@@ -1,0 +1,29 @@
+/**
+ * The composition root and command-line entry (BRIEF §8): the only file that picks real I/O.
+ */
+import { decodeCommand } from './cli/decode.ts';
+import { systemIo, type CommandIo } from './cli/command-io.ts';
+
+const USAGE = `usage: lampfield <command> [options]
+
+commands:
+  decode [--dialect D] FILE...   read NOTIFY messages or dialog-info bodies, print one JSON line each`;
+
+export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'decode':
+      return decodeCommand(rest, io);
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      io.stdout(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      io.stderr(`lampfield: unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2), systemIo);

@@ -1,0 +1,80 @@
+/**
+ * Turns each key's partner state into the lamp its board shows, with the no-flicker hold of a change to
+ * idle (src/blf/idle-hold.ts) timed on an injected clock. Calls `show` only when a key's lamp changes.
+ */
+import {
+  DEFAULT_IDLE_HOLD_MS,
+  offerState,
+  settleIdleHold,
+  startIdleHold,
+  type IdleHold,
+} from '../blf/idle-hold.ts';
+import { lampFor, type Lamp, type LampCapability, type LampTable } from '../blf/lamp-policy.ts';
+import type { PartnerState } from '../blf/partner-state.ts';
+import type { Clock } from '../util/clock.ts';
+
+export interface KeyLampSetup {
+  key: number;
+  table: LampTable;
+  capability: LampCapability;
+}
+
+export interface LampChange {
+  key: number;
+  state: PartnerState;
+  lamp: Lamp;
+}
+
+interface KeyLamp extends KeyLampSetup {
+  hold: IdleHold;
+  lamp: Lamp | null;
+  cancel: (() => void) | null;
+}
+
+export class LampFeed {
+  private readonly keys = new Map<number, KeyLamp>();
+
+  constructor(
+    private readonly clock: Clock,
+    keys: readonly KeyLampSetup[],
+    private readonly show: (change: LampChange) => void,
+    private readonly idleHoldMs: number = DEFAULT_IDLE_HOLD_MS,
+  ) {
+    for (const setup of keys) {
+      this.keys.set(setup.key, { ...setup, hold: startIdleHold('unknown'), lamp: null, cancel: null });
+    }
+  }
+
+  /** A key's partner is now in `state`. */
+  offer(key: number, state: PartnerState): void {
+    const entry = this.keys.get(key);
+    if (entry == null) return;
+    const now = this.clock.now();
+    entry.hold = offerState(entry.hold, state, now, this.idleHoldMs);
+    entry.cancel?.();
+    entry.cancel = null;
+    if (entry.hold.due != null) {
+      entry.cancel = this.clock.after(Math.max(0, entry.hold.due - now), () => {
+        entry.cancel = null;
+        entry.hold = settleIdleHold(entry.hold, this.clock.now());
+        this.render(entry);
+      });
+    }
+    this.render(entry);
+  }
+
+  /** Shows every key's current lamp again (after a panel reconnects). */
+  replay(): void {
+    for (const entry of this.keys.values()) {
+      entry.lamp = null;
+      this.render(entry);
+    }
+  }
+
+  private render(entry: KeyLamp): void {
+    const lamp = lampFor(entry.hold.shown, entry.table, entry.capability);
+    if (entry.lamp != null && entry.lamp.color === lamp.color && entry.lamp.pattern === lamp.pattern) return;
+    entry.lamp = lamp;
+    this.show({ key: entry.key, state: entry.hold.shown, lamp });
+  }
+}

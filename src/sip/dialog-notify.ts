@@ -1,0 +1,44 @@
+/**
+ * What the watcher needs from a dialog-event NOTIFY (RFC 6665 §8.2, RFC 4235 §3), pure.
+ */
+import { headerValue, type SipMessageText } from './message-text.ts';
+
+export type DialogNotifyErrorCode = 'not-dialog-event' | 'unsupported-content-type';
+
+export type DialogNotify =
+  | {
+      ok: true;
+      body: string;
+      /** The From URI: the partner, when the body does not name it (innovaphone). */
+      from: string | null;
+      /** The Call-ID: versions count per subscription dialog. */
+      subscription: string | null;
+      /** `Subscription-State` as sent, e.g. `active;expires=600` or `terminated;reason=timeout`. */
+      subscriptionState: string | null;
+    }
+  | { ok: false; code: DialogNotifyErrorCode; message: string };
+
+export function readDialogNotify(message: SipMessageText): DialogNotify {
+  // RFC 6665 §8.2.1: the event type is the token before any parameter (`dialog;shared` is RFC 7463's).
+  const event = headerValue(message, 'event');
+  const eventType = event?.split(';')[0]?.trim().toLowerCase();
+  if (eventType != null && eventType !== 'dialog') {
+    return { ok: false, code: 'not-dialog-event', message: `Event is "${event}", not dialog (RFC 4235)` };
+  }
+  const contentType = headerValue(message, 'content-type');
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (message.body !== '' && mediaType != null && !/^[a-z0-9.+-]+\/([a-z0-9.-]+\+)?xml$/.test(mediaType)) {
+    return {
+      ok: false,
+      code: 'unsupported-content-type',
+      message: `Content-Type is "${mediaType}", expected application/dialog-info+xml`,
+    };
+  }
+  return {
+    ok: true,
+    body: message.body,
+    from: headerValue(message, 'from'),
+    subscription: headerValue(message, 'call-id'),
+    subscriptionState: headerValue(message, 'subscription-state'),
+  };
+}
