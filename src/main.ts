@@ -7,7 +7,9 @@ import { systemIo, type CommandIo } from './cli/command-io.ts';
 const USAGE = `usage: lampfield <command> [options]
 
 commands:
-  decode [--dialect D] FILE...   read NOTIFY messages or dialog-info bodies, print one JSON line each`;
+  decode [--dialect D] FILE...   read NOTIFY messages or dialog-info bodies, print one JSON line each
+
+See README.md for what each field means and which dialect to choose.`;
 
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
