@@ -2,7 +2,7 @@
  * The lamp policy: which lamp a key shows for its partner's state (BRIEF §3 table), overridable per state
  * (config `lamps:`) and per key (`keys[].lamps:`), then folded to what the board can show. Pure.
  */
-import type { PartnerState } from './partner-state.ts';
+import { PARTNER_STATES, type PartnerState } from './partner-state.ts';
 
 export const LAMP_COLORS = [
   'off',
@@ -28,16 +28,7 @@ export interface Lamp {
 
 /** The partner states, plus `refused` (the PBX refused the subscription) and `error` (a press failed). */
 export type LampSituation = PartnerState | 'refused' | 'error';
-export const LAMP_SITUATIONS: readonly LampSituation[] = [
-  'idle',
-  'ringing',
-  'calling',
-  'busy',
-  'held',
-  'unknown',
-  'refused',
-  'error',
-];
+export const LAMP_SITUATIONS: readonly LampSituation[] = [...PARTNER_STATES, 'refused', 'error'];
 
 /** One row of the table: the lamp on a color board, and the pattern on a single-color board. */
 export interface LampRule {

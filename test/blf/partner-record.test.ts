@@ -7,24 +7,7 @@ import {
   type PartnerRecord,
 } from '../../src/blf/partner-record.ts';
 import type { DialogInfoDialog, DialogInfoDocument } from '../../src/blf/dialog-info.ts';
-
-function dialog(id: string, state: string, extra: Partial<DialogInfoDialog> = {}): DialogInfoDialog {
-  const none = { identity: null, display: null, target: null, rendering: null };
-  return {
-    id,
-    callId: null,
-    localTag: null,
-    remoteTag: null,
-    direction: null,
-    state,
-    event: null,
-    code: null,
-    exclusive: false,
-    local: none,
-    remote: none,
-    ...extra,
-  };
-}
+import { dialog } from '../support/dialogs.ts';
 
 function doc(
   version: number | null,

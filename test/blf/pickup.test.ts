@@ -7,6 +7,7 @@ import { DIALECTS } from '../../src/blf/dialects.ts';
 import type { DialogInfoDialog } from '../../src/blf/dialog-info.ts';
 import { readDialogInfo } from '../../src/blf/dialog-info-reader.ts';
 import { planPickup } from '../../src/blf/pickup.ts';
+import { dialog } from '../support/dialogs.ts';
 import { readVector } from '../support/vectors.ts';
 
 /** The Replaces header of a reference INVITE as printed (folded lines joined), split into its parts. */
@@ -25,21 +26,7 @@ function split(replaces: string) {
 }
 
 function ringing(extra: Partial<DialogInfoDialog>): DialogInfoDialog {
-  const none = { identity: null, display: null, target: null, rendering: null };
-  return {
-    id: '1',
-    callId: null,
-    localTag: null,
-    remoteTag: null,
-    direction: 'recipient',
-    state: 'early',
-    event: null,
-    code: null,
-    exclusive: false,
-    local: none,
-    remote: none,
-    ...extra,
-  };
+  return dialog('1', 'early', { direction: 'recipient', ...extra });
 }
 
 describe('Replaces pickup', () => {
