@@ -1,0 +1,310 @@
+/**
+ * lampfield's SIP stack: the npm `sip` package's parser, writer and transaction layer (RFC 3261 §17
+ * timers and retransmissions), behind our own typed interface, with the package's defects (BRIEF §7)
+ * worked around here. Several independent stacks can live in one process.
+ *
+ * | defect in `sip` 0.0.6                                  | here                                        |
+ * |--------------------------------------------------------|---------------------------------------------|
+ * | no IPv6 (its URI and Via code has no brackets)         | an IPv6 address is refused with a clear error |
+ * | EADDRINUSE crashes the process                         | our transports report `address-in-use`       |
+ * | two stacks on one IP cannot reach each other (a request to its own host is taken for a flow token) | requests go to the target we name, never through that lookup |
+ * | compact `o`/`e` headers misread; folded lines kept     | repaired (message.ts)                        |
+ * | Content-Length counts characters                       | UTF-8 encoded before writing (message.ts)    |
+ * | a request never answered keeps its server transaction for ever | answered 500 after `unansweredRequestMs` |
+ * | MD5-only digest, SHA-256 signed wrongly                | our own digest (digest.ts)                   |
+ * | TCP destroy leaves sockets open                        | our TCP transport closes every connection    |
+ */
+import net from 'node:net';
+import sip from 'sip';
+import { systemClock, type Clock } from '../util/clock.ts';
+import { encodeOutgoing, isCompleteMessage, repairIncoming, type SipHeaders, type SipMessage } from './message.ts';
+import { TcpTransport, UdpTransport, type SipProtocol, type SipRemote, type Transport } from './transports.ts';
+
+export type { SipRemote, SipProtocol } from './transports.ts';
+
+export interface SipStackOptions {
+  /** IPv4 address to listen on, e.g. 127.0.0.1 or 0.0.0.0. */
+  address: string;
+  /** Port for UDP and TCP; 0 picks a free one (UDP's, then TCP on the same number). */
+  port: number;
+  transports?: readonly ('udp' | 'tcp')[];
+  /** The address written in Via and Contact, when `address` is 0.0.0.0 or behind NAT. */
+  publicAddress?: string;
+  clock?: Clock;
+  /** A request the application leaves unanswered this long is answered 500 (default 8 s). */
+  unansweredRequestMs?: number;
+  /** Every message sent and received, Authorization redacted (BRIEF §10). */
+  trace?: (direction: 'in' | 'out', text: string, remote: SipRemote) => void;
+}
+
+export interface IncomingRequest {
+  readonly message: SipMessage;
+  readonly remote: SipRemote;
+  /** Answers the request; later answers after a final one are ignored. */
+  respond(status: number, reason?: string, extra?: { headers?: SipHeaders; content?: string }): void;
+}
+
+export type StackErrorCode = 'ipv6-unsupported' | 'address-in-use' | 'bind-failed';
+
+export class SipStackError extends Error {
+  constructor(
+    readonly code: StackErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SipStackError';
+  }
+}
+
+const REASONS: Readonly<Record<number, string>> = {
+  200: 'OK',
+  400: 'Bad Request',
+  481: 'Call/Transaction Does Not Exist',
+  489: 'Bad Event',
+  500: 'Server Internal Error',
+};
+
+/** Hides credentials in a message trace (BRIEF §10: SIP passwords never in logs). */
+export function redactCredentials(text: string): string {
+  return text.replace(/^((?:Proxy-)?Authorization)[ \t]*:.*$/gim, '$1: [redacted]');
+}
+
+export class SipStack {
+  readonly address: string;
+  readonly port: number;
+  /** Incoming messages that were not SIP or lacked a mandatory header, counted. */
+  dropped = 0;
+
+  private readonly transactions: sip.TransactionLayer;
+  private readonly clock: Clock;
+  private readonly unansweredMs: number;
+  private readonly viaHost: string;
+  private onRequest: (request: IncomingRequest) => void = () => undefined;
+  private onAck: (message: SipMessage, remote: SipRemote) => void = () => undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly options: SipStackOptions,
+    private readonly transports: ReadonlyMap<SipProtocol, Transport>,
+    port: number,
+  ) {
+    this.address = options.address;
+    this.port = port;
+    this.clock = options.clock ?? systemClock;
+    this.unansweredMs = options.unansweredRequestMs ?? 8000;
+    this.viaHost = options.publicAddress ?? (options.address === '0.0.0.0' ? '127.0.0.1' : options.address);
+    this.transactions = sip.makeTransactionLayer({}, (target) => this.connection(target));
+  }
+
+  static async open(options: SipStackOptions): Promise<SipStack> {
+    if (net.isIPv6(options.address) || (options.publicAddress != null && net.isIPv6(options.publicAddress))) {
+      throw new SipStackError(
+        'ipv6-unsupported',
+        `SIP over IPv6 is not supported (address ${options.address}); use an IPv4 address`,
+      );
+    }
+    const wanted = options.transports ?? ['udp'];
+    const transports = new Map<SipProtocol, Transport>();
+    let stack: SipStack | null = null;
+    const receive = (message: SipMessage, remote: SipRemote) => stack?.receive(message, remote);
+    try {
+      let port = options.port;
+      if (wanted.includes('udp')) {
+        const udp = await UdpTransport.bind(options.address, port, receive);
+        transports.set('UDP', udp);
+        port = udp.port;
+      }
+      if (wanted.includes('tcp')) {
+        const tcp = await TcpTransport.listen(options.address, port, receive);
+        transports.set('TCP', tcp);
+        port = tcp.port;
+      }
+      stack = new SipStack(options, transports, port);
+      return stack;
+    } catch (error) {
+      await Promise.all([...transports.values()].map((transport) => transport.close()));
+      const code = (error as { code?: string }).code;
+      throw new SipStackError(
+        code === 'address-in-use' ? 'address-in-use' : 'bind-failed',
+        error instanceof Error ? error.message : String(error),
+      );
+    }
+  }
+
+  /** Where incoming requests (other than ACK) go. */
+  onRequests(handler: (request: IncomingRequest) => void): void {
+    this.onRequest = handler;
+  }
+
+  /** Where ACKs for 2xx responses go (they have no transaction, RFC 3261 §17.2.1). */
+  onAcks(handler: (message: SipMessage, remote: SipRemote) => void): void {
+    this.onAck = handler;
+  }
+
+  /** Messages dropped by the stack and its transports. */
+  get droppedTotal(): number {
+    let total = this.dropped;
+    for (const transport of this.transports.values()) total += transport.dropped;
+    return total;
+  }
+
+  /** Open TCP connections (none after close). */
+  get openTcpConnections(): number {
+    const tcp = this.transports.get('TCP');
+    return tcp instanceof TcpTransport ? tcp.openConnections : 0;
+  }
+
+  /** The Via sent-by and Contact host:port of this stack. */
+  get hostPort(): string {
+    return `${this.viaHost}:${this.port}`;
+  }
+
+  /**
+   * Sends a request in a new client transaction and resolves with its final response: the peer's, or
+   * 408 when timer F/B fires (RFC 3261 §17.1), or 503 when a TCP connection fails. 1xx go to
+   * `onProvisional`.
+   */
+  request(message: SipMessage, target: SipRemote, onProvisional?: (response: SipMessage) => void): Promise<SipMessage> {
+    return new Promise((resolve) => {
+      if (this.closed) {
+        resolve(sip.makeResponse(message, 503, 'Stack Closed'));
+        return;
+      }
+      const outgoing = encodeOutgoing({
+        ...message,
+        headers: { 'max-forwards': 70, ...message.headers, via: [{ params: {} }] },
+      });
+      let settled = false;
+      let transaction: sip.ClientTransaction | null = null;
+      const transport = this.transportFor(target.protocol);
+      const connection = this.wrap(
+        transport.open(target, () => transaction?.message?.(sip.makeResponse(outgoing, 503, 'Connection Failed'))),
+        target,
+      );
+      transaction = this.transactions.createClientTransaction(connection, outgoing, (response) => {
+        const status = response.status ?? 0;
+        if (status < 200) {
+          onProvisional?.(response);
+        } else if (!settled) {
+          settled = true;
+          resolve(response);
+        }
+      });
+    });
+  }
+
+  /** Sends an ACK for a 2xx response directly (outside any transaction, RFC 3261 §13.2.2.4). */
+  sendAck(message: SipMessage, target: SipRemote): void {
+    const ack = encodeOutgoing({
+      ...message,
+      headers: { 'max-forwards': 70, ...message.headers, via: [{ params: { branch: sip.generateBranch() } }] },
+    });
+    const connection = this.wrap(this.transportFor(target.protocol).open(target), target);
+    connection.send(ack);
+    connection.release();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.transactions.destroy();
+    await Promise.all([...this.transports.values()].map((transport) => transport.close()));
+  }
+
+  private transportFor(protocol: SipProtocol): Transport {
+    const transport = this.transports.get(protocol) ?? this.transports.values().next().value;
+    if (transport == null) throw new Error('the SIP stack has no transport');
+    return transport;
+  }
+
+  private connection(target: sip.Target): sip.Connection {
+    const protocol: SipProtocol = target.protocol.toUpperCase() === 'TCP' ? 'TCP' : 'UDP';
+    const remote: SipRemote = { protocol, address: target.address, port: target.port };
+    return this.wrap(this.transportFor(protocol).open(remote), remote);
+  }
+
+  /** Fills our Via for requests (as the package's own transport wrapper does) and traces. */
+  private wrap(connection: sip.Connection, target: SipRemote): sip.Connection {
+    return {
+      protocol: connection.protocol,
+      release: () => connection.release(),
+      send: (message) => {
+        const via = message.headers.via?.[0];
+        if (message.method != null && via != null) {
+          via.host = this.viaHost;
+          via.port = this.port;
+          via.protocol = connection.protocol;
+          // RFC 3581: ask for responses to come back to the port we sent from.
+          if (connection.protocol === 'UDP') via.params['rport'] = null;
+        }
+        this.options.trace?.('out', redactCredentials(sip.stringify(message)), target);
+        connection.send(message);
+      },
+    };
+  }
+
+  private receive(raw: SipMessage, remote: SipRemote): void {
+    if (this.closed) return;
+    try {
+      const message = repairIncoming(raw);
+      if (!isCompleteMessage(message)) {
+        this.dropped++;
+        return;
+      }
+      this.options.trace?.('in', redactCredentials(sip.stringify(encodeOutgoing(message))), remote);
+      const via = message.headers.via![0]!;
+      if (message.method != null) {
+        via.params['received'] = remote.address;
+        if ('rport' in via.params) via.params['rport'] = String(remote.port);
+      }
+      const existing =
+        message.method != null ? this.transactions.getServer(message) : this.transactions.getClient(message);
+      if (existing != null) {
+        existing.message?.(message, { ...remote, protocol: remote.protocol });
+        return;
+      }
+      if (message.method == null) return; // a stray response: no transaction wants it
+      if (message.method === 'ACK') {
+        this.onAck(message, remote);
+        return;
+      }
+      const transport = this.transportFor(remote.protocol);
+      const connection = this.wrap(transport.get(remote) ?? transport.open(remote), remote);
+      const transaction = this.transactions.createServerTransaction(message, connection);
+      this.dispatch(message, remote, transaction);
+    } catch {
+      this.dropped++;
+    }
+  }
+
+  private dispatch(message: SipMessage, remote: SipRemote, transaction: sip.ServerTransaction): void {
+    let answered = false;
+    const respond = (status: number, reason?: string, extra?: { headers?: SipHeaders; content?: string }) => {
+      if (answered || this.closed) return;
+      if (status >= 200) {
+        answered = true;
+        cancelGuard();
+      }
+      const response = sip.makeResponse(message, status, reason ?? REASONS[status] ?? '');
+      // RFC 3261 §8.2.6.2: a response to a request without a To tag carries one of ours.
+      const to = message.headers.to;
+      if (to != null && status > 100 && to.params['tag'] == null) {
+        response.headers.to = { ...to, params: { ...to.params, tag: localTag() } };
+      }
+      if (extra?.headers != null) Object.assign(response.headers, extra.headers);
+      if (extra?.content != null) response.content = extra.content;
+      transaction.send(encodeOutgoing(response));
+    };
+    const cancelGuard = this.clock.after(this.unansweredMs, () => respond(500, 'Request Not Handled'));
+    try {
+      this.onRequest({ message, remote, respond });
+    } catch {
+      respond(500);
+    }
+  }
+}
+
+/** A random token for tags and Call-IDs (RFC 3261 §19.3: at least 32 bits of randomness). */
+export function localTag(): string {
+  return Math.random().toString(36).slice(2, 10) + Date.now().toString(36).slice(-4);
+}

@@ -1,0 +1,223 @@
+/**
+ * UDP and TCP transports for the SIP stack, in the shape the npm `sip` package's transaction layer
+ * expects (`open`/`get` returning connections with `send`/`release`). Ours rather than the package's,
+ * because the package's transports crash the process when their port is taken (an 'error' event with no
+ * listener), and its TCP transport leaves every connection open after `destroy()` (BRIEF §7).
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import sip from 'sip';
+import type { SipMessage } from './message.ts';
+
+export type SipProtocol = 'UDP' | 'TCP';
+
+export interface SipRemote {
+  protocol: SipProtocol;
+  address: string;
+  port: number;
+}
+
+/** What a transport hands up: a parsed message (package form, binary strings) and where it came from. */
+export type TransportReceive = (message: SipMessage, remote: SipRemote) => void;
+
+export interface Transport {
+  readonly protocol: SipProtocol;
+  readonly port: number;
+  /** A connection toward `target`; `onError` hears of a failed TCP connect. */
+  open(target: SipRemote, onError?: (error: Error) => void): sip.Connection;
+  /** The connection a request came in on, to answer on the same flow. */
+  get(remote: SipRemote): sip.Connection | undefined;
+  close(): Promise<void>;
+  /** Datagrams or stream bytes that did not parse as SIP, counted. */
+  readonly dropped: number;
+}
+
+export class TransportError extends Error {
+  constructor(
+    readonly code: 'address-in-use' | 'bind-failed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TransportError';
+  }
+}
+
+function bindError(error: NodeJS.ErrnoException, what: string): TransportError {
+  return error.code === 'EADDRINUSE'
+    ? new TransportError('address-in-use', `${what} is already in use by another program`)
+    : new TransportError('bind-failed', `cannot listen on ${what}: ${error.message}`);
+}
+
+function write(message: SipMessage): Buffer {
+  return Buffer.from(sip.stringify(message), 'binary');
+}
+
+export class UdpTransport implements Transport {
+  readonly protocol = 'UDP';
+  dropped = 0;
+
+  private constructor(
+    private readonly socket: dgram.Socket,
+    readonly port: number,
+  ) {}
+
+  static bind(address: string, port: number, receive: TransportReceive): Promise<UdpTransport> {
+    return new Promise((resolve, reject) => {
+      const socket = dgram.createSocket('udp4');
+      let transport: UdpTransport | null = null;
+      socket.once('error', (error) => reject(bindError(error, `UDP ${address}:${port}`)));
+      socket.on('message', (data, rinfo) => {
+        if (transport == null) return;
+        let message: SipMessage | undefined;
+        try {
+          message = sip.parse(data.toString('binary'));
+        } catch {
+          message = undefined;
+        }
+        if (message == null) {
+          transport.dropped++;
+          return;
+        }
+        receive(message, { protocol: 'UDP', address: rinfo.address, port: rinfo.port });
+      });
+      socket.bind(port, address, () => {
+        socket.removeAllListeners('error');
+        // After binding, a send error (e.g. ICMP unreachable) must not take the process down.
+        socket.on('error', () => undefined);
+        transport = new UdpTransport(socket, socket.address().port);
+        resolve(transport);
+      });
+    });
+  }
+
+  open(target: SipRemote): sip.Connection {
+    return {
+      protocol: 'UDP',
+      send: (message) => {
+        const bytes = write(message);
+        this.socket.send(bytes, target.port, target.address);
+      },
+      release: () => undefined,
+    };
+  }
+
+  get(remote: SipRemote): sip.Connection {
+    return this.open(remote);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+}
+
+interface Flow {
+  socket: net.Socket;
+  refs: number;
+}
+
+export class TcpTransport implements Transport {
+  readonly protocol = 'TCP';
+  dropped = 0;
+  private readonly flows = new Map<string, Flow>();
+  private readonly sockets = new Set<net.Socket>();
+
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+    private readonly receive: TransportReceive,
+  ) {}
+
+  static listen(address: string, port: number, receive: TransportReceive): Promise<TcpTransport> {
+    return new Promise((resolve, reject) => {
+      let transport: TcpTransport | null = null;
+      const server = net.createServer((socket) => transport?.adopt(socket));
+      server.once('error', (error) => reject(bindError(error, `TCP ${address}:${port}`)));
+      server.listen(port, address, () => {
+        server.removeAllListeners('error');
+        server.on('error', () => undefined);
+        const bound = server.address() as net.AddressInfo;
+        transport = new TcpTransport(server, bound.port, receive);
+        resolve(transport);
+      });
+    });
+  }
+
+  /** Number of open TCP connections (the stack's close leaves none). */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
+  private key(address: string | undefined, port: number | undefined): string {
+    return `${address ?? ''}:${port ?? 0}`;
+  }
+
+  private adopt(socket: net.Socket, key = this.key(socket.remoteAddress, socket.remotePort)): Flow {
+    const flow: Flow = { socket, refs: 0 };
+    this.flows.set(key, flow);
+    this.sockets.add(socket);
+    socket.setEncoding('binary');
+    const remote = (): SipRemote => ({
+      protocol: 'TCP',
+      address: socket.remoteAddress ?? '',
+      port: socket.remotePort ?? 0,
+    });
+    const parser = sip.makeStreamParser(
+      (message) => this.receive(message, remote()),
+      () => {
+        // Headers or a body past the package's limits: a flood; drop the connection.
+        this.dropped++;
+        socket.destroy();
+      },
+    );
+    socket.on('data', (data: string) => {
+      try {
+        parser(data);
+      } catch {
+        this.dropped++;
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      if (this.flows.get(key) === flow) this.flows.delete(key);
+    });
+    return flow;
+  }
+
+  open(target: SipRemote, onError?: (error: Error) => void): sip.Connection {
+    const key = this.key(target.address, target.port);
+    let flow = this.flows.get(key);
+    if (flow == null || flow.socket.destroyed) {
+      const socket = net.connect(target.port, target.address);
+      flow = this.adopt(socket, key);
+    }
+    const { socket } = flow;
+    if (onError != null) socket.once('error', onError);
+    flow.refs++;
+    const current = flow;
+    return {
+      protocol: 'TCP',
+      send: (message) => {
+        socket.write(write(message));
+      },
+      release: () => {
+        current.refs--;
+        if (onError != null) socket.removeListener('error', onError);
+      },
+    };
+  }
+
+  get(remote: SipRemote): sip.Connection | undefined {
+    const flow = this.flows.get(this.key(remote.address, remote.port));
+    if (flow == null) return undefined;
+    return { protocol: 'TCP', send: (message) => flow.socket.write(write(message)), release: () => undefined };
+  }
+
+  close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    this.flows.clear();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}

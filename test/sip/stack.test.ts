@@ -1,0 +1,194 @@
+/**
+ * The SIP stack over real UDP and TCP on 127.0.0.1: each defect of the npm `sip` package listed in
+ * BRIEF §7 has a test here showing the workaround.
+ */
+import dgram from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SipStack, SipStackError, type IncomingRequest } from '../../src/sip/stack.ts';
+import type { SipMessage } from '../../src/sip/message.ts';
+import { FakeClock } from '../support/fake-clock.ts';
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((thing) => thing.close()));
+});
+
+async function stack(options: Partial<Parameters<typeof SipStack.open>[0]> = {}): Promise<SipStack> {
+  const created = await SipStack.open({ address: '127.0.0.1', port: 0, ...options });
+  open.push(created);
+  return created;
+}
+
+function options(to: SipStack, extra: Partial<SipMessage['headers']> = {}, content?: string): SipMessage {
+  return {
+    method: 'OPTIONS',
+    uri: `sip:${to.hostPort}`,
+    headers: {
+      from: { uri: 'sip:a@127.0.0.1', params: { tag: 'a1' } },
+      to: { uri: `sip:b@${to.hostPort}`, params: {} },
+      'call-id': `c-${Math.random()}`,
+      cseq: { seq: 1, method: 'OPTIONS' },
+      ...extra,
+    },
+    ...(content == null ? {} : { content }),
+  };
+}
+
+/** A plain UDP socket, to send raw bytes and see the bytes that come back. */
+async function rawSocket(): Promise<{ socket: dgram.Socket; port: number; next(): Promise<Buffer> }> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  open.push({ close: () => new Promise<void>((resolve) => socket.close(() => resolve())) });
+  const queue: Buffer[] = [];
+  const waiters: ((b: Buffer) => void)[] = [];
+  socket.on('message', (data) => {
+    const waiter = waiters.shift();
+    if (waiter) waiter(data);
+    else queue.push(data);
+  });
+  return {
+    socket,
+    port: socket.address().port,
+    next: () => new Promise((resolve) => (queue.length > 0 ? resolve(queue.shift()!) : waiters.push(resolve))),
+  };
+}
+
+function nextRequest(target: SipStack): Promise<IncomingRequest> {
+  return new Promise((resolve) => target.onRequests(resolve));
+}
+
+describe('SIP stack', () => {
+  it('lets two stacks on one IP address reach each other', async () => {
+    const a = await stack();
+    const b = await stack();
+    b.onRequests((request) => request.respond(200));
+    const response = await a.request(options(b), { protocol: 'UDP', address: '127.0.0.1', port: b.port });
+    expect(response.status).toBe(200);
+  });
+
+  it('reports a port in use as an error, instead of crashing the process', async () => {
+    const busy = await rawSocket();
+    const error = await SipStack.open({ address: '127.0.0.1', port: busy.port }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SipStackError);
+    expect((error as SipStackError).code).toBe('address-in-use');
+    expect((error as SipStackError).message).toBe(`UDP 127.0.0.1:${busy.port} is already in use by another program`);
+  });
+
+  it('refuses IPv6 with a clear error', async () => {
+    const error = await SipStack.open({ address: '::1', port: 0 }).catch((e: unknown) => e);
+    expect((error as SipStackError).code).toBe('ipv6-unsupported');
+  });
+
+  it('reads compact Event (o) and Content-Encoding (e), and unfolds folded header lines', async () => {
+    const b = await stack();
+    const raw = await rawSocket();
+    const received = nextRequest(b);
+    const datagram = [
+      `NOTIFY sip:w@${b.hostPort} SIP/2.0`,
+      `v: SIP/2.0/UDP 127.0.0.1:${raw.port};branch=z9hG4bK-compact`,
+      'f: <sip:207@pbx>;tag=n1',
+      't: <sip:w@127.0.0.1>;tag=w1',
+      'i: compact-1',
+      'CSeq: 1 NOTIFY',
+      'o: dialog',
+      'e: identity',
+      'Subscription-State: active;',
+      '  expires=600',
+      'l: 0',
+      '',
+      '',
+    ].join('\r\n');
+    raw.socket.send(datagram, b.port, '127.0.0.1');
+    const request = await received;
+    expect(request.message.headers['event']).toBe('dialog');
+    expect(request.message.headers['content-encoding']).toBe('identity');
+    expect(request.message.headers['subscription-state']).toBe('active; expires=600');
+    request.respond(200);
+    expect((await raw.next()).toString()).toMatch(/^SIP\/2\.0 200 OK\r\n/);
+  });
+
+  it('writes Content-Length in bytes and carries UTF-8 bodies and display names intact', async () => {
+    const a = await stack();
+    const raw = await rawSocket();
+    const body = '<dialog-info><identity display="Müller ☎">sip:207@pbx</identity></dialog-info>';
+    void a.request(
+      options(a, { from: { name: '"Zoë"', uri: 'sip:a@127.0.0.1', params: { tag: 'z' } } }, body),
+      { protocol: 'UDP', address: '127.0.0.1', port: raw.port },
+    );
+    const bytes = await raw.next();
+    const [head, sent] = [bytes.subarray(0, bytes.indexOf('\r\n\r\n')).toString(), bytes.subarray(bytes.indexOf('\r\n\r\n') + 4)];
+    expect(head).toMatch(new RegExp(`^Content-Length: ${Buffer.byteLength(body)}$`, 'm'));
+    expect(sent.toString('utf8')).toBe(body);
+
+    const b = await stack();
+    const received = nextRequest(b);
+    void a.request(options(b, { from: { name: '"Zoë"', uri: 'sip:a@127.0.0.1', params: { tag: 'z' } } }, body), {
+      protocol: 'UDP',
+      address: '127.0.0.1',
+      port: b.port,
+    });
+    const request = await received;
+    expect(request.message.content).toBe(body);
+    expect(request.message.headers.from?.name).toBe('"Zoë"');
+    request.respond(200);
+  });
+
+  it('answers a request the application leaves unanswered, so its transaction does not live for ever', async () => {
+    const clock = new FakeClock();
+    const a = await stack();
+    const b = await stack({ clock, unansweredRequestMs: 5000 });
+    const received = nextRequest(b);
+    const response = a.request(options(b), { protocol: 'UDP', address: '127.0.0.1', port: b.port });
+    await received;
+    clock.advance(5000);
+    expect((await response).status).toBe(500);
+  });
+
+  it('keeps working after garbage, counting what it dropped', async () => {
+    const a = await stack();
+    const b = await stack();
+    const raw = await rawSocket();
+    raw.socket.send(Buffer.from([0x00, 0xff, 0x13, 0x37]), b.port, '127.0.0.1');
+    raw.socket.send('INVITE sip:x SIP/2.0\r\nVia: nonsense\r\n\r\n', b.port, '127.0.0.1');
+    b.onRequests((request) => request.respond(200));
+    expect((await a.request(options(b), { protocol: 'UDP', address: '127.0.0.1', port: b.port })).status).toBe(200);
+    expect(b.droppedTotal).toBe(2);
+  });
+
+  it('over TCP: answers on the same connection, and close() leaves no connection open', async () => {
+    const a = await stack({ transports: ['tcp'] });
+    const b = await stack({ transports: ['tcp'] });
+    b.onRequests((request) => request.respond(200));
+    const response = await a.request(options(b), { protocol: 'TCP', address: '127.0.0.1', port: b.port });
+    expect(response.status).toBe(200);
+    expect(a.openTcpConnections).toBe(1);
+    expect(b.openTcpConnections).toBe(1);
+    await b.close();
+    expect(b.openTcpConnections).toBe(0);
+    // The peer sees the connection go away.
+    await expect.poll(() => a.openTcpConnections).toBe(0);
+  });
+
+  it('answers 503 when a TCP connection cannot be made', async () => {
+    const a = await stack({ transports: ['tcp'] });
+    const b = await stack({ transports: ['tcp'] });
+    const port = b.port;
+    await b.close();
+    const response = await a.request(options(b), { protocol: 'TCP', address: '127.0.0.1', port });
+    expect(response.status).toBe(503);
+  });
+
+  it('traces messages with credentials redacted', async () => {
+    const lines: string[] = [];
+    const a = await stack({ trace: (_direction, text) => lines.push(text) });
+    const raw = await rawSocket();
+    void a.request(options(a, { authorization: 'Digest username="900", response="0123456789abcdef"' }), {
+      protocol: 'UDP',
+      address: '127.0.0.1',
+      port: raw.port,
+    });
+    await raw.next();
+    expect(lines.join('\n')).toContain('Authorization: [redacted]');
+    expect(lines.join('\n')).not.toContain('0123456789abcdef');
+  });
+});
