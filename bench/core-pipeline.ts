@@ -10,7 +10,7 @@ import { DEFAULT_LAMPS, lampFor } from '../src/blf/lamp-policy.ts';
 import { applyDocument, FRESH_RECORD } from '../src/blf/partner-record.ts';
 import { readPartnerState } from '../src/blf/partner-state.ts';
 import { readDialogNotify } from '../src/sip/dialog-notify.ts';
-import { readFirstRequest } from '../src/sip/message-text.ts';
+import { notifyParts, readFirstRequest } from '../src/sip/message-text.ts';
 import type { BenchRow } from './table.ts';
 
 const VECTORS = new URL('../test/vectors/', import.meta.url);
@@ -23,7 +23,7 @@ export function benchBodies(): string[] {
     .map((file) => readFileSync(new URL(`dialog-info/${file}`, VECTORS), 'utf8'));
   for (const n of [1, 2, 3, 4]) {
     const notify = readDialogNotify(
-      readFirstRequest(readFileSync(new URL(`innovaphone/seed-${n}.sip`, VECTORS), 'utf8'))!,
+      notifyParts(readFirstRequest(readFileSync(new URL(`innovaphone/seed-${n}.sip`, VECTORS), 'utf8'))!),
     );
     if (notify.ok) bodies.push(notify.body);
   }

@@ -2,11 +2,13 @@
  * The composition root and command-line entry (BRIEF §8): the only file that picks real I/O.
  */
 import { decodeCommand } from './cli/decode.ts';
+import { runCommand } from './cli/run.ts';
 import { systemIo, type CommandIo } from './cli/command-io.ts';
 
 const USAGE = `usage: lampfield <command> [options]
 
 commands:
+  run [--config FILE]            watch the PBX and drive the configured board
   decode [--dialect D] FILE...   read NOTIFY messages or dialog-info bodies, print one JSON line each
 
 See README.md for what each field means and which dialect to choose.`;
@@ -16,6 +18,8 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   switch (command) {
     case 'decode':
       return decodeCommand(rest, io);
+    case 'run':
+      return runCommand(rest, io);
     case undefined:
     case '--help':
     case '-h':
@@ -29,3 +33,5 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
 }
 
 process.exitCode = await main(process.argv.slice(2), systemIo);
+// Timers of SIP transactions that were still running must not keep a finished command alive.
+if (process.argv[2] === 'run') process.exit();

@@ -93,14 +93,23 @@ export class DialogWatcher {
 
   /** What the watcher knows of a partner now; `unknown` before any document about it. */
   view(entity: string | null): PartnerView {
-    const record = this.records.get(entity ?? '') ?? FRESH_RECORD;
-    const dialogs = [...record.dialogs.values()];
-    if (!record.informed) return { entity, version: record.version, state: 'unknown', dialogs, pickup: null };
-    const reading = readPartnerState(dialogs, this.dialect, this.options.priority ?? DEFAULT_PRIORITY);
-    const pickup =
-      reading.state === 'ringing' && reading.dialog != null
-        ? planPickup(reading.dialog, entity, this.dialect, this.options.pickup)
-        : null;
-    return { entity, version: record.version, state: reading.state, dialogs, pickup };
+    return partnerView(this.records.get(entity ?? '') ?? FRESH_RECORD, entity, this.dialect, this.options);
   }
+}
+
+/** A partner's state, dialogs and pickup as one record of them reads (`unknown` before any document). */
+export function partnerView(
+  record: PartnerRecord,
+  entity: string | null,
+  dialect: Dialect,
+  options: WatcherOptions = {},
+): PartnerView {
+  const dialogs = [...record.dialogs.values()];
+  if (!record.informed) return { entity, version: record.version, state: 'unknown', dialogs, pickup: null };
+  const reading = readPartnerState(dialogs, dialect, options.priority ?? DEFAULT_PRIORITY);
+  const pickup =
+    reading.state === 'ringing' && reading.dialog != null
+      ? planPickup(reading.dialog, entity, dialect, options.pickup)
+      : null;
+  return { entity, version: record.version, state: reading.state, dialogs, pickup };
 }

@@ -4,25 +4,28 @@
  * back for a short time and dropped if any other state arrives first. Pure: the caller owns the clock
  * and calls `settleIdleHold` when `due` passes (src/panel/lamp-feed.ts).
  */
-import type { PartnerState } from './partner-state.ts';
+import type { LampSituation } from './lamp-policy.ts';
 
 export const DEFAULT_IDLE_HOLD_MS = 150;
 
 export interface IdleHold {
   /** The state the key shows now. */
-  shown: PartnerState;
+  shown: LampSituation;
   /** When (clock ms) a held-back idle becomes shown; null when nothing is held back. */
   due: number | null;
 }
 
-export function startIdleHold(shown: PartnerState): IdleHold {
+export function startIdleHold(shown: LampSituation): IdleHold {
   return { shown, due: null };
 }
 
 /** A new partner state at `now`. A change from a call state to idle waits `holdMs`; anything else shows at once. */
-export function offerState(hold: IdleHold, next: PartnerState, now: number, holdMs: number): IdleHold {
+/** The states a call is in: only a change from one of these to idle is held back. */
+const IN_CALL: ReadonlySet<LampSituation> = new Set(['ringing', 'calling', 'busy', 'held']);
+
+export function offerState(hold: IdleHold, next: LampSituation, now: number, holdMs: number): IdleHold {
   if (next !== 'idle') return { shown: next, due: null };
-  if (hold.shown === 'idle' || hold.shown === 'unknown' || holdMs <= 0) return { shown: 'idle', due: null };
+  if (!IN_CALL.has(hold.shown) || holdMs <= 0) return { shown: 'idle', due: null };
   // Keep the first deadline: a repeated idle must not postpone the lamp for ever.
   return { shown: hold.shown, due: hold.due ?? now + holdMs };
 }

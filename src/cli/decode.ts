@@ -6,7 +6,7 @@ import { DIALECTS, DIALECT_NAMES, isDialectName, type DialectName } from '../blf
 import { DialogWatcher, type NotifyResult, type PartnerView } from '../blf/dialog-watcher.ts';
 import { DEFAULT_LAMPS, lampFor, type Lamp } from '../blf/lamp-policy.ts';
 import { readDialogNotify } from '../sip/dialog-notify.ts';
-import { looksLikeSipMessage, readFirstRequest } from '../sip/message-text.ts';
+import { looksLikeSipMessage, notifyParts, readFirstRequest } from '../sip/message-text.ts';
 import type { CommandIo } from './command-io.ts';
 
 export interface DecodedDialog {
@@ -47,7 +47,7 @@ export function decodeText(watcher: DialogWatcher, file: string, text: string): 
   let result: NotifyResult;
   if (looksLikeSipMessage(text)) {
     const message = readFirstRequest(text);
-    const notify = message == null ? null : readDialogNotify(message);
+    const notify = message == null ? null : readDialogNotify(notifyParts(message));
     if (notify == null || !notify.ok) {
       const view = watcher.view(null);
       const error =

@@ -3,8 +3,9 @@
  * wrong entry is refused with the file, the JSON path and what was expected; nothing is half-loaded.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv } from 'ajv';
 import type { LampCapability } from '../blf/lamp-policy.ts';
+import { describeSchemaError } from './schema-errors.ts';
 
 export interface Board {
   id: string;
@@ -31,7 +32,7 @@ export function parseBoards(text: string, source: string): Board[] {
     throw new BoardsError(`${source}: not JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
   const validate = boardsValidator();
-  if (!validate(data)) throw new BoardsError(`${source}: ${describe(validate.errors ?? [])}`);
+  if (!validate(data)) throw new BoardsError(`${source}: ${describeSchemaError(validate.errors)}`);
   const boards = (data as { boards: Board[] }).boards;
   const seen = new Set<string>();
   boards.forEach((board, index) => {
@@ -54,17 +55,4 @@ function boardsValidator(): ReturnType<Ajv['compile']> {
     JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object,
   );
   return compiled;
-}
-
-function describe(errors: readonly ErrorObject[]): string {
-  const error = errors[0];
-  if (error == null) return 'invalid';
-  const where = error.instancePath === '' ? '/' : error.instancePath;
-  const detail =
-    error.keyword === 'enum'
-      ? `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`
-      : error.keyword === 'additionalProperties'
-        ? `has an unknown field "${(error.params as { additionalProperty: string }).additionalProperty}"`
-        : (error.message ?? 'is invalid');
-  return `${where}: ${detail}`;
 }

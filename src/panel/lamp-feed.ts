@@ -9,8 +9,7 @@ import {
   startIdleHold,
   type IdleHold,
 } from '../blf/idle-hold.ts';
-import { lampFor, type Lamp, type LampCapability, type LampTable } from '../blf/lamp-policy.ts';
-import type { PartnerState } from '../blf/partner-state.ts';
+import { lampFor, type Lamp, type LampCapability, type LampSituation, type LampTable } from '../blf/lamp-policy.ts';
 import type { Clock } from '../util/clock.ts';
 
 export interface KeyLampSetup {
@@ -21,7 +20,7 @@ export interface KeyLampSetup {
 
 export interface LampChange {
   key: number;
-  state: PartnerState;
+  state: LampSituation;
   lamp: Lamp;
 }
 
@@ -45,8 +44,8 @@ export class LampFeed {
     }
   }
 
-  /** A key's partner is now in `state`. */
-  offer(key: number, state: PartnerState): void {
+  /** A key's partner is now in `state` (or its subscription was refused: `refused`). */
+  offer(key: number, state: LampSituation): void {
     const entry = this.keys.get(key);
     if (entry == null) return;
     const now = this.clock.now();
@@ -54,9 +53,11 @@ export class LampFeed {
     entry.cancel?.();
     entry.cancel = null;
     if (entry.hold.due != null) {
-      entry.cancel = this.clock.after(Math.max(0, entry.hold.due - now), () => {
+      const due = entry.hold.due;
+      entry.cancel = this.clock.after(Math.max(0, due - now), () => {
         entry.cancel = null;
-        entry.hold = settleIdleHold(entry.hold, this.clock.now());
+        // A timer may fire a fraction of a millisecond before the clock reads `due`: it is due.
+        entry.hold = settleIdleHold(entry.hold, Math.max(this.clock.now(), due));
         this.render(entry);
       });
     }

@@ -1,7 +1,7 @@
 /**
  * What the watcher needs from a dialog-event NOTIFY (RFC 6665 §8.2, RFC 4235 §3), pure.
  */
-import { headerValue, type SipMessageText } from './message-text.ts';
+
 
 export type DialogNotifyErrorCode = 'not-dialog-event' | 'unsupported-content-type';
 
@@ -18,14 +18,20 @@ export type DialogNotify =
     }
   | { ok: false; code: DialogNotifyErrorCode; message: string };
 
-export function readDialogNotify(message: SipMessageText): DialogNotify {
+/** A NOTIFY's headers by name (full or compact form) and its body, whatever carried it. */
+export interface NotifyParts {
+  header(name: string): string | null;
+  body: string;
+}
+
+export function readDialogNotify(message: NotifyParts): DialogNotify {
   // RFC 6665 §8.2.1: the event type is the token before any parameter (`dialog;shared` is RFC 7463's).
-  const event = headerValue(message, 'event');
+  const event = message.header('event');
   const eventType = event?.split(';')[0]?.trim().toLowerCase();
   if (eventType != null && eventType !== 'dialog') {
     return { ok: false, code: 'not-dialog-event', message: `Event is "${event}", not dialog (RFC 4235)` };
   }
-  const contentType = headerValue(message, 'content-type');
+  const contentType = message.header('content-type');
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
   if (message.body !== '' && mediaType != null && !/^[a-z0-9.+-]+\/([a-z0-9.-]+\+)?xml$/.test(mediaType)) {
     return {
@@ -37,8 +43,8 @@ export function readDialogNotify(message: SipMessageText): DialogNotify {
   return {
     ok: true,
     body: message.body,
-    from: headerValue(message, 'from'),
-    subscription: headerValue(message, 'call-id'),
-    subscriptionState: headerValue(message, 'subscription-state'),
+    from: message.header('from'),
+    subscription: message.header('call-id'),
+    subscriptionState: message.header('subscription-state'),
   };
 }

@@ -82,3 +82,8 @@ export function headerValue(message: SipMessageText, name: string): string | nul
   }
   return null;
 }
+
+/** The message as the NOTIFY reader takes it. */
+export function notifyParts(message: SipMessageText): { header(name: string): string | null; body: string } {
+  return { header: (name) => headerValue(message, name), body: message.body };
+}

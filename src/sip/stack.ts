@@ -44,6 +44,12 @@ export interface IncomingRequest {
   respond(status: number, reason?: string, extra?: { headers?: SipHeaders; content?: string }): void;
 }
 
+export interface RequestOptions {
+  onProvisional?: (response: SipMessage) => void;
+  /** Give up waiting after this long (the transaction itself runs on to its own end). */
+  timeoutMs?: number;
+}
+
 export type StackErrorCode = 'ipv6-unsupported' | 'address-in-use' | 'bind-failed';
 
 export class SipStackError extends Error {
@@ -161,10 +167,11 @@ export class SipStack {
 
   /**
    * Sends a request in a new client transaction and resolves with its final response: the peer's, or
-   * 408 when timer F/B fires (RFC 3261 §17.1), or 503 when a TCP connection fails. 1xx go to
-   * `onProvisional`.
+   * 408 when timer F/B fires (RFC 3261 §17.1) or `timeoutMs` passes first, or 503 when a TCP connection
+   * fails. 1xx go to `onProvisional`. A response after the timeout is ignored.
    */
-  request(message: SipMessage, target: SipRemote, onProvisional?: (response: SipMessage) => void): Promise<SipMessage> {
+  request(message: SipMessage, target: SipRemote, options: RequestOptions = {}): Promise<SipMessage> {
+    const { onProvisional, timeoutMs } = options;
     return new Promise((resolve) => {
       if (this.closed) {
         resolve(sip.makeResponse(message, 503, 'Stack Closed'));
@@ -176,6 +183,14 @@ export class SipStack {
       });
       let settled = false;
       let transaction: sip.ClientTransaction | null = null;
+      const cancelTimeout =
+        timeoutMs == null
+          ? () => undefined
+          : this.clock.after(timeoutMs, () => {
+              if (settled) return;
+              settled = true;
+              resolve(sip.makeResponse(outgoing, 408, 'Request Timeout'));
+            });
       const transport = this.transportFor(target.protocol);
       const connection = this.wrap(
         transport.open(target, () => transaction?.message?.(sip.makeResponse(outgoing, 503, 'Connection Failed'))),
@@ -187,6 +202,7 @@ export class SipStack {
           onProvisional?.(response);
         } else if (!settled) {
           settled = true;
+          cancelTimeout();
           resolve(response);
         }
       });

@@ -7,13 +7,13 @@ import { DIALECTS } from '../../src/blf/dialects.ts';
 import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
 import { DEFAULT_LAMPS } from '../../src/blf/lamp-policy.ts';
 import { readDialogNotify } from '../../src/sip/dialog-notify.ts';
-import { readFirstRequest } from '../../src/sip/message-text.ts';
+import { notifyParts, readFirstRequest } from '../../src/sip/message-text.ts';
 import { LampFeed, type LampChange } from '../../src/panel/lamp-feed.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 import { readVector } from '../support/vectors.ts';
 
 function seedNotify(n: number) {
-  const notify = readDialogNotify(readFirstRequest(readVector(`innovaphone/seed-${n}.sip`))!);
+  const notify = readDialogNotify(notifyParts(readFirstRequest(readVector(`innovaphone/seed-${n}.sip`))!));
   if (!notify.ok) throw new Error(notify.message);
   return notify;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readDialogNotify } from '../../src/sip/dialog-notify.ts';
-import { headerValue, looksLikeSipMessage, readFirstRequest } from '../../src/sip/message-text.ts';
+import { headerValue, looksLikeSipMessage, notifyParts, readFirstRequest } from '../../src/sip/message-text.ts';
 import { readVector } from '../support/vectors.ts';
 
 describe('SIP message text as copied from a trace', () => {
@@ -20,24 +20,24 @@ describe('SIP message text as copied from a trace', () => {
     const message = readFirstRequest(text)!;
     expect(headerValue(message, 'call-id')).toBe('abc@h');
     expect(headerValue(message, 'from')).toBe('<sip:207@pbx> ;tag=1');
-    const notify = readDialogNotify(message);
+    const notify = readDialogNotify(notifyParts(message));
     expect(notify).toMatchObject({ ok: true, subscription: 'abc@h', body: '' });
   });
 
   it('accepts Event: dialog with parameters (RFC 7463 dialog;shared)', () => {
-    const notify = readDialogNotify(readFirstRequest(readVector('dialog-info/rfc7463-11.2-F4-notify.sip'))!);
+    const notify = readDialogNotify(notifyParts(readFirstRequest(readVector('dialog-info/rfc7463-11.2-F4-notify.sip'))!));
     expect(notify.ok).toBe(true);
   });
 
   it('refuses another event package and a multipart body, with codes', () => {
     const rlmi = readDialogNotify(
-      readFirstRequest(readVector('dialog-info/rfc4662-6-notify-rlmi-multipart.sip'))!,
+      notifyParts(readFirstRequest(readVector('dialog-info/rfc4662-6-notify-rlmi-multipart.sip'))!),
     );
     expect(rlmi).toMatchObject({ ok: false, code: 'not-dialog-event' });
     const multipart = readFirstRequest(
       'NOTIFY sip:w@h SIP/2.0\nEvent: dialog\nContent-Type: multipart/related;type="application/rlmi+xml"\n\n--x\n',
     )!;
-    expect(readDialogNotify(multipart)).toMatchObject({ ok: false, code: 'unsupported-content-type' });
+    expect(readDialogNotify(notifyParts(multipart))).toMatchObject({ ok: false, code: 'unsupported-content-type' });
   });
 
   it('tells a bare body from a message', () => {

@@ -1,0 +1,155 @@
+/**
+ * `lampfield run [--config FILE]` (BRIEF §8): the product's main loop. Watches every configured partner
+ * on the PBX and drives the configured board; runs until SIGINT or SIGTERM, then ends its subscriptions
+ * and registration cleanly.
+ */
+import { lookup } from 'node:dns/promises';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import { DIALECTS } from '../blf/dialects.ts';
+import { resolveLampTable } from '../blf/lamp-policy.ts';
+import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { ConsoleBoard } from '../panel/console-board.ts';
+import { LampFeed } from '../panel/lamp-feed.ts';
+import type { PanelDevice } from '../panel/panel.ts';
+import { DialogSubscriptions } from '../sip/dialog-subscriptions.ts';
+import { Registration } from '../sip/registration.ts';
+import { SipStack, SipStackError } from '../sip/stack.ts';
+import { UserAgent } from '../sip/user-agent.ts';
+import { systemClock, type Clock } from '../util/clock.ts';
+import { stderrLogger, type Logger } from '../util/log.ts';
+import type { CommandIo } from './command-io.ts';
+
+const DEFAULT_CONFIGS = ['/etc/lampfield/config.yaml', 'lampfield.yaml'];
+
+export interface Running {
+  stop(): Promise<void>;
+}
+
+/** Starts the watcher from a loaded config; returns how to stop it. */
+export async function startWatcher(config: Config, io: CommandIo, log: Logger, clock: Clock = systemClock): Promise<Running> {
+  const pbxAddress = net.isIP(config.pbx.host) ? config.pbx.host : (await lookup(config.pbx.host, { family: 4 })).address;
+  const stack = await SipStack.open({
+    address: config.local.address,
+    port: config.local.port,
+    transports: [config.pbx.transport],
+    ...(config.local.publicAddress == null ? {} : { publicAddress: config.local.publicAddress }),
+    clock,
+    ...(config.log.sipTrace
+      ? { trace: (direction, text, remote) => log.debug(`SIP ${direction}`, { remote: `${remote.address}:${remote.port}`, text }) }
+      : {}),
+  });
+  const ua = new UserAgent(
+    stack,
+    { ...config.account, domain: config.pbx.domain },
+    { protocol: config.pbx.transport === 'tcp' ? 'TCP' : 'UDP', address: pbxAddress, port: config.pbx.port },
+  );
+  const board: PanelDevice = new ConsoleBoard(config.board, io.stdout);
+  const byKey = new Map(config.keys.map((key) => [key.key, key]));
+  const feed = new LampFeed(
+    clock,
+    config.keys.map((key) => ({
+      key: key.key,
+      table: resolveLampTable(config.lamps, key.lamps),
+      capability: config.board.lamp.kind,
+    })),
+    (change) => {
+      const key = byKey.get(change.key)!;
+      board.setLamp(change.key, change.lamp, { partner: key.partner, state: change.state, label: key.label });
+    },
+    config.idleHoldMs,
+  );
+  const subscriptions = new DialogSubscriptions(
+    ua,
+    config.keys.map((key) => key.partner),
+    {
+      dialect: DIALECTS[config.pbx.dialect],
+      clock,
+      log,
+      expires: config.pbx.expires,
+      subscribeRate: config.pbx.subscribeRate,
+      keepaliveSeconds: config.pbx.keepaliveSeconds,
+      pbxAddress,
+      watcher: {
+        pickup: {
+          ...(config.pickup == null ? {} : { order: config.pickup }),
+          ...(config.pbx.pickupCode === undefined ? {} : { code: config.pbx.pickupCode }),
+        },
+      },
+    },
+    (update) => {
+      log.debug('partner', { partner: update.partner, status: update.status, state: update.situation });
+      for (const key of config.keys) if (key.partner === update.partner) feed.offer(key.key, update.situation);
+    },
+  );
+  stack.onRequests((request) => {
+    if (subscriptions.handleRequest(request)) return;
+    // RFC 3261 §11.2: OPTIONS is answered with what we accept; anything else is not for us.
+    if (request.message.method === 'OPTIONS') request.respond(200, 'OK', { headers: { allow: 'NOTIFY, OPTIONS' } });
+    else request.respond(405, 'Method Not Allowed', { headers: { allow: 'NOTIFY, OPTIONS' } });
+  });
+  const registration = config.account.register ? new Registration(ua, config.account.registerExpires, clock, log) : null;
+  if (registration != null) await registration.start();
+  subscriptions.start();
+  log.info('watching', {
+    partners: new Set(config.keys.map((key) => key.partner)).size,
+    pbx: `${pbxAddress}:${config.pbx.port}`,
+    local: stack.hostPort,
+    dialect: config.pbx.dialect,
+  });
+  return {
+    stop: async () => {
+      await subscriptions.stop();
+      await registration?.stop();
+      await stack.close();
+      await board.close();
+    },
+  };
+}
+
+export async function runCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  let path: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--config') path = args[++i];
+    else if (arg.startsWith('--config=')) path = arg.slice('--config='.length);
+    else {
+      io.stderr(`lampfield run: unknown argument ${arg}\nusage: lampfield run [--config FILE]`);
+      return 2;
+    }
+  }
+  path ??= DEFAULT_CONFIGS.find((candidate) => existsSync(candidate));
+  if (path == null) {
+    io.stderr(`lampfield run: no config file; give --config FILE or create ${DEFAULT_CONFIGS.join(' or ')}`);
+    return 2;
+  }
+  let config: Config;
+  try {
+    config = loadConfig(path);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(`lampfield run: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const log = stderrLogger(config.log.level);
+  let running: Running;
+  try {
+    running = await startWatcher(config, io, log);
+  } catch (error) {
+    if (error instanceof SipStackError) {
+      io.stderr(`lampfield run: ${error.message} (config local.address/local.port)`);
+      return 1;
+    }
+    io.stderr(`lampfield run: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  log.info('stopping');
+  await running.stop();
+  return 0;
+}

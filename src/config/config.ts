@@ -1,0 +1,100 @@
+/**
+ * The configuration of `lampfield run` (README "Configuration"): a YAML file (JSON is YAML too),
+ * validated against config.schema.json. A wrong file is refused with one line naming the file, the path
+ * inside it and what was expected; nothing starts on a half-read config.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { parseDocument } from 'yaml';
+import type { DialectName, PickupMethod } from '../blf/dialects.ts';
+import type { LampOverrides } from '../blf/lamp-policy.ts';
+import { normalizePartnerUri } from '../blf/uri.ts';
+import { loadBoards, type Board } from './boards.ts';
+import { describeSchemaError } from './schema-errors.ts';
+
+export interface KeyConfig {
+  key: number;
+  /** The partner as a SIP URI: a bare number gets the PBX's domain. */
+  partner: string;
+  label: string | null;
+  lamps?: LampOverrides;
+  pickup?: PickupMethod[];
+}
+
+export interface Config {
+  pbx: {
+    host: string;
+    port: number;
+    transport: 'udp' | 'tcp';
+    dialect: DialectName;
+    domain: string;
+    expires: number;
+    subscribeRate: number;
+    keepaliveSeconds: number;
+    pickupCode?: string | null;
+  };
+  account: {
+    user: string;
+    password: string;
+    authUser?: string;
+    displayName?: string;
+    register: boolean;
+    registerExpires: number;
+  };
+  local: { address: string; port: number; publicAddress?: string };
+  board: Board;
+  keys: KeyConfig[];
+  lamps?: LampOverrides;
+  pickup?: PickupMethod[];
+  idleHoldMs: number;
+  log: { level: 'error' | 'warn' | 'info' | 'debug'; sipTrace: boolean };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const SCHEMA = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')) as object;
+let validator: ReturnType<Ajv['compile']> | null = null;
+
+/** Reads a config from its text; `source` names the file in errors. */
+export function parseConfig(text: string, source: string, boards: readonly Board[] = loadBoards()): Config {
+  const document = parseDocument(text, { prettyErrors: false });
+  const yamlError = document.errors[0];
+  if (yamlError != null) {
+    const line = yamlError.linePos?.[0].line;
+    throw new ConfigError(`${source}${line == null ? '' : `:${line}`}: not valid YAML: ${yamlError.message.split('\n')[0]}`);
+  }
+  const data: unknown = document.toJS();
+  validator ??= new Ajv({ useDefaults: true, allErrors: false, allowUnionTypes: true }).compile(SCHEMA);
+  if (!validator(data)) throw new ConfigError(`${source}: ${describeSchemaError(validator.errors)}`);
+  const raw = data as Omit<Config, 'board' | 'keys'> & {
+    board: string;
+    keys: (Omit<KeyConfig, 'partner' | 'label'> & { partner: string | number; label?: string })[];
+  };
+  const domain = raw.pbx.domain ?? raw.pbx.host;
+  const board = boards.find((candidate) => candidate.id === raw.board);
+  if (board == null) {
+    throw new ConfigError(`${source}: /board: "${raw.board}" is not in boards.json (${boards.map((b) => b.id).join(', ')})`);
+  }
+  const seen = new Set<number>();
+  const keys = raw.keys.map((key, index) => {
+    if (seen.has(key.key)) throw new ConfigError(`${source}: /keys/${index}/key: key ${key.key} is given twice`);
+    seen.add(key.key);
+    const written = String(key.partner).trim();
+    const partner = normalizePartnerUri(/^[^@:]+$/.test(written) ? `sip:${written}@${domain}` : written);
+    if (partner == null) throw new ConfigError(`${source}: /keys/${index}/partner: "${written}" is not a number or SIP URI`);
+    return { ...key, partner, label: key.label ?? null };
+  });
+  return { ...raw, pbx: { ...raw.pbx, domain }, board, keys };
+}
+
+export function loadConfig(path: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${path}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return parseConfig(text, path);
+}

@@ -1,0 +1,531 @@
+/**
+ * The dialog-event subscriptions to every partner (RFC 6665, RFC 4235), kept alive for months: paced at
+ * start, refreshed before expiry, re-made after 481, timeouts and PBX restarts, and never trusted
+ * beyond what the PBX has confirmed: a partner whose subscription is pending, lost, expired or refused
+ * reads `unknown` (or `refused`), never a stale `idle` (BRIEF §10).
+ *
+ * One partner's subscription:
+ *
+ *   queued ──SUBSCRIBE──▶ pending ──NOTIFY active──▶ active ──refresh 2xx──▶ active
+ *     ▲                     │ 489/403/404…             │ 481 ─────────────▶ queued (new dialog, at once)
+ *     │                     ▼                          │ 408/5xx/timeout ─▶ lost ─backoff─▶ queued
+ *     └──── after 10 min ─ refused                     │ NOTIFY terminated ─▶ by reason (RFC 6665 §4.1.3)
+ *                                                      │ expiry passes ───▶ lost ─▶ queued
+ *                                                      └ PBX silent (keepalive) ─▶ lost; when it answers
+ *                                                                                   again: refresh all
+ *
+ * The PBX is watched with OPTIONS (`keepaliveSeconds`): a PBX that restarts loses every subscription and
+ * says nothing, so only a watcher that notices the silence, and refreshes when the PBX is back, converges
+ * without a human.
+ */
+import type { Dialect } from '../blf/dialects.ts';
+import { readDialogInfo } from '../blf/dialog-info-reader.ts';
+import { partnerView, type PartnerView, type WatcherOptions } from '../blf/dialog-watcher.ts';
+import type { LampSituation } from '../blf/lamp-policy.ts';
+import { applyDocument, FRESH_RECORD, type PartnerRecord } from '../blf/partner-record.ts';
+import { normalizePartnerUri, uriHost, uriUser } from '../blf/uri.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/log.ts';
+import { readDialogNotify } from './dialog-notify.ts';
+import { contactUri, headerText, parameterOf, tagOf, type SipMessage } from './message.ts';
+import { localTag, type IncomingRequest } from './stack.ts';
+import type { DialogState, UserAgent } from './user-agent.ts';
+
+export type SubscriptionStatus = 'pending' | 'active' | 'lost' | 'refused';
+
+export interface PartnerUpdate {
+  partner: string;
+  status: SubscriptionStatus;
+  /** What the keys show: the partner's state while the subscription is active. */
+  situation: LampSituation;
+  view: PartnerView;
+  /** Why the subscription is not active, for the log and the status page. */
+  reason: string | null;
+}
+
+export interface SubscriptionOptions {
+  dialect: Dialect;
+  clock: Clock;
+  log: Logger;
+  /** Requested subscription duration, seconds (RFC 6665 §4.1.2.1). */
+  expires: number;
+  /** New SUBSCRIBEs per second at most, so that a PBX is never flooded at start. */
+  subscribeRate: number;
+  /** OPTIONS to the PBX every this many seconds; 0 turns the watch off. */
+  keepaliveSeconds: number;
+  /** The PBX's IP address: the only source of unsolicited NOTIFYs (dialects that send them). */
+  pbxAddress: string;
+  watcher?: WatcherOptions;
+  /** Give up on an unanswered request after this long (default 8 s). */
+  requestTimeoutMs?: number;
+  /** Retry a refused subscription after this long (default 10 min). */
+  refusedRetryMs?: number;
+  /** 0..1, for backoff jitter; injectable for tests. */
+  random?: () => number;
+}
+
+interface Partner {
+  uri: string;
+  status: SubscriptionStatus;
+  reason: string | null;
+  dialog: DialogState | null;
+  record: PartnerRecord;
+  queued: boolean;
+  inFlight: boolean;
+  /** A refresh asked for while a request was in flight. */
+  again: boolean;
+  failures: number;
+  cancelTimer: () => void;
+  cancelDeadline: () => void;
+  lastReported: string;
+}
+
+const NOOP = () => undefined;
+/** Responses that mean "this subscription will not be accepted" (RFC 6665 §4.1.2.1, §8.3.2). */
+const REFUSED = new Set([403, 404, 405, 489, 501, 603, 604]);
+const BACKOFF_BASE_MS = 2000;
+const BACKOFF_MAX_MS = 60_000;
+/** Missed keepalives in a row before the PBX counts as gone. */
+const KEEPALIVE_MISSES = 2;
+
+export class DialogSubscriptions {
+  private readonly partners = new Map<string, Partner>();
+  private readonly byCallId = new Map<string, Partner>();
+  private readonly queue: Partner[] = [];
+  private cancelPump: () => void = NOOP;
+  private lastSent = Number.NEGATIVE_INFINITY;
+  private cancelKeepalive: () => void = NOOP;
+  private keepaliveMisses = 0;
+  private pbxUp = true;
+  private stopped = false;
+
+  constructor(
+    private readonly ua: UserAgent,
+    partners: readonly string[],
+    private readonly options: SubscriptionOptions,
+    private readonly onUpdate: (update: PartnerUpdate) => void,
+  ) {
+    for (const uri of new Set(partners)) {
+      this.partners.set(uri, {
+        uri,
+        status: 'pending',
+        reason: 'not subscribed yet',
+        dialog: null,
+        record: FRESH_RECORD,
+        queued: false,
+        inFlight: false,
+        again: false,
+        failures: 0,
+        cancelTimer: NOOP,
+        cancelDeadline: NOOP,
+        lastReported: '',
+      });
+    }
+  }
+
+  start(): void {
+    for (const partner of this.partners.values()) {
+      this.report(partner);
+      this.enqueue(partner);
+    }
+    if (this.options.keepaliveSeconds > 0) this.scheduleKeepalive(this.options.keepaliveSeconds * 1000);
+  }
+
+  /** The current state of one partner (null for a partner not watched). */
+  update(partner: string): PartnerUpdate | null {
+    const found = this.partners.get(partner);
+    return found == null ? null : this.describe(found);
+  }
+
+  /** Takes NOTIFY requests; returns false for any other request. */
+  handleRequest(request: IncomingRequest): boolean {
+    if (request.message.method !== 'NOTIFY') return false;
+    this.handleNotify(request);
+    return true;
+  }
+
+  /** Ends every subscription (SUBSCRIBE with Expires: 0, RFC 6665 §4.1.2.3) and stops all timers. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelPump();
+    this.cancelKeepalive();
+    const endings: Promise<unknown>[] = [];
+    for (const partner of this.partners.values()) {
+      partner.cancelTimer();
+      partner.cancelDeadline();
+      if (partner.dialog?.remoteTag != null && partner.status === 'active') {
+        const request = this.ua.inDialog('SUBSCRIBE', partner.dialog, this.subscribeHeaders(0));
+        endings.push(this.ua.send(request, { timeoutMs: 2000 }));
+      }
+    }
+    await Promise.all(endings);
+  }
+
+  // --- sending -------------------------------------------------------------------------------------
+
+  private enqueue(partner: Partner): void {
+    if (this.stopped) return;
+    if (partner.inFlight) {
+      partner.again = true;
+      return;
+    }
+    if (partner.queued) return;
+    partner.cancelTimer();
+    partner.queued = true;
+    this.queue.push(partner);
+    this.pump();
+  }
+
+  /** Sends queued SUBSCRIBEs no faster than `subscribeRate` per second. */
+  private pump(): void {
+    this.cancelPump();
+    this.cancelPump = NOOP;
+    if (this.queue.length === 0 || this.stopped) return;
+    const interval = 1000 / this.options.subscribeRate;
+    const wait = this.lastSent + interval - this.options.clock.now();
+    if (wait > 0) {
+      this.cancelPump = this.options.clock.after(wait, () => this.pump());
+      return;
+    }
+    const partner = this.queue.shift()!;
+    partner.queued = false;
+    this.lastSent = this.options.clock.now();
+    void this.subscribe(partner);
+    this.pump();
+  }
+
+  private subscribeHeaders(expires: number) {
+    return {
+      event: 'dialog',
+      accept: 'application/dialog-info+xml',
+      expires: String(expires),
+      'allow-events': 'dialog',
+    };
+  }
+
+  private async subscribe(partner: Partner): Promise<void> {
+    const refresh = partner.dialog != null && partner.dialog.remoteTag != null;
+    let dialog = partner.dialog;
+    let request: SipMessage;
+    if (refresh && dialog != null) {
+      request = this.ua.inDialog('SUBSCRIBE', dialog, this.subscribeHeaders(this.options.expires));
+    } else {
+      this.forgetDialog(partner);
+      dialog = {
+        callId: this.ua.newCallId(),
+        localTag: localTag(),
+        remoteTag: null,
+        remoteTarget: partner.uri,
+        remoteUri: partner.uri,
+        routeSet: [],
+        localSeq: 1,
+      };
+      partner.dialog = dialog;
+      this.byCallId.set(dialog.callId, partner);
+      request = this.ua.outOfDialog(
+        'SUBSCRIBE',
+        partner.uri,
+        dialog.callId,
+        dialog.localTag,
+        1,
+        this.subscribeHeaders(this.options.expires),
+      );
+    }
+    partner.inFlight = true;
+    const response = await this.ua.send(request, { timeoutMs: this.options.requestTimeoutMs ?? 8000 });
+    partner.inFlight = false;
+    if (this.stopped || partner.dialog !== dialog) return;
+    dialog.localSeq = Math.max(dialog.localSeq, response.headers.cseq?.seq ?? 0);
+    this.onSubscribeResponse(partner, dialog, response, refresh);
+    if (partner.again) {
+      partner.again = false;
+      this.enqueue(partner);
+    }
+  }
+
+  private onSubscribeResponse(partner: Partner, dialog: DialogState, response: SipMessage, refresh: boolean): void {
+    const status = response.status ?? 0;
+    const what = `${status} ${response.reason ?? ''}`.trim();
+    if (status >= 200 && status < 300) {
+      if (!refresh) {
+        dialog.remoteTag = tagOf(response.headers.to) ?? dialog.remoteTag;
+        dialog.remoteTarget = contactUri(response) ?? dialog.remoteTarget;
+        // RFC 3261 §12.1.2: the route set is the Record-Route of the response, reversed.
+        dialog.routeSet = (response.headers['record-route'] ?? []).map((route) => route.uri).reverse();
+      }
+      partner.failures = 0;
+      const granted = Number.parseInt(headerText(response, 'expires') ?? '', 10);
+      const expires = Number.isFinite(granted) ? granted : this.options.expires;
+      if (expires <= 0) {
+        this.lose(partner, 'the PBX granted the subscription for 0 s', true);
+        return;
+      }
+      this.keepFor(partner, expires);
+      return;
+    }
+    if (status === 481 && refresh) {
+      // RFC 6665 §4.1.2.2: the notifier no longer knows the subscription (a PBX restart): make a new one.
+      this.options.log.info('subscription gone at the PBX, subscribing again', { partner: partner.uri });
+      this.forgetDialog(partner);
+      partner.status = 'pending';
+      partner.reason = `refresh answered ${what}`;
+      this.report(partner);
+      this.enqueue(partner);
+      return;
+    }
+    if (status === 423) {
+      // RFC 6665 §4.1.2.1 / RFC 3261 §10.2.8: Interval Too Brief names the least duration.
+      const minimum = Number.parseInt(headerText(response, 'min-expires') ?? '', 10);
+      if (Number.isFinite(minimum) && minimum > this.options.expires) {
+        this.options.expires = minimum;
+        this.enqueue(partner);
+        return;
+      }
+    }
+    this.forgetDialog(partner);
+    if (REFUSED.has(status)) {
+      this.refuse(partner, `the PBX refused the subscription: ${what}`);
+      return;
+    }
+    this.lose(partner, `SUBSCRIBE answered ${what}`, false, retryAfterMs(response));
+  }
+
+  // --- NOTIFY --------------------------------------------------------------------------------------
+
+  private handleNotify(request: IncomingRequest): void {
+    const { message, remote } = request;
+    const callId = message.headers['call-id'] ?? '';
+    const partner = this.byCallId.get(callId);
+    const dialog = partner?.dialog;
+    if (partner != null && dialog != null && tagOf(message.headers.to) === dialog.localTag) {
+      this.inSubscription(request, partner, dialog);
+      return;
+    }
+    if (this.options.dialect.unsolicitedNotify && remote.address === this.options.pbxAddress) {
+      const unsolicited = this.partnerNamed(message.headers.from?.uri ?? null);
+      if (unsolicited != null) {
+        this.unsolicited(request, unsolicited);
+        return;
+      }
+    }
+    this.options.log.debug('NOTIFY outside any subscription, answered 481', {
+      from: message.headers.from?.uri,
+      source: `${remote.address}:${remote.port}`,
+    });
+    request.respond(481);
+  }
+
+  private inSubscription(request: IncomingRequest, partner: Partner, dialog: DialogState): void {
+    const { message } = request;
+    const notify = readDialogNotify({ header: (name) => headerText(message, name), body: message.content ?? '' });
+    if (!notify.ok && notify.code === 'not-dialog-event') {
+      request.respond(489);
+      return;
+    }
+    request.respond(200);
+    dialog.remoteTag ??= tagOf(message.headers.from);
+    // RFC 6665 §4.1.3: a NOTIFY's Contact is the new remote target of the subscription dialog.
+    dialog.remoteTarget = contactUri(message) ?? dialog.remoteTarget;
+    if (notify.ok) this.applyBody(partner, notify.body, dialog.callId);
+    else this.options.log.warn('NOTIFY body refused', { partner: partner.uri, code: notify.code, reason: notify.message });
+
+    const state = headerText(message, 'subscription-state');
+    const value = state?.split(';')[0]?.trim().toLowerCase() ?? 'active';
+    if (value === 'terminated') {
+      this.terminated(partner, state ?? 'terminated');
+      return;
+    }
+    partner.status = value === 'pending' ? 'pending' : 'active';
+    partner.reason = value === 'pending' ? 'the PBX has not authorized the subscription yet' : null;
+    const expires = Number.parseInt(parameterOf(state, 'expires') ?? '', 10);
+    if (Number.isFinite(expires) && expires > 0) this.keepFor(partner, expires);
+    this.report(partner);
+  }
+
+  private unsolicited(request: IncomingRequest, partner: Partner): void {
+    const { message } = request;
+    const notify = readDialogNotify({ header: (name) => headerText(message, name), body: message.content ?? '' });
+    request.respond(notify.ok || notify.code !== 'not-dialog-event' ? 200 : 489);
+    if (!notify.ok) return;
+    // Unsolicited NOTIFYs (innovaphone) need no subscription: they are the state as long as they come.
+    partner.status = 'active';
+    partner.reason = null;
+    this.applyBody(partner, notify.body, message.headers['call-id'] ?? null);
+    this.report(partner);
+  }
+
+  private applyBody(partner: Partner, body: string, subscription: string | null): void {
+    const read = readDialogInfo(body);
+    if (!read.ok) {
+      this.options.log.warn('dialog-info refused', { partner: partner.uri, code: read.error.code, reason: read.error.message });
+      return;
+    }
+    const outcome = applyDocument(partner.record, read.document, subscription);
+    if (outcome.kind === 'applied') {
+      partner.record = outcome.record;
+    } else if (outcome.kind === 'gap') {
+      // RFC 4235 §4.3: state was lost; a refresh brings a full document.
+      this.options.log.info('dialog-info versions skipped, asking for full state', { partner: partner.uri });
+      this.enqueue(partner);
+    } else {
+      this.options.log.debug('stale dialog-info dropped', { partner: partner.uri, reason: outcome.message });
+    }
+  }
+
+  /** RFC 6665 §4.1.3: what a terminated subscription's reason asks of the subscriber. */
+  private terminated(partner: Partner, state: string): void {
+    const reason = parameterOf(state, 'reason')?.toLowerCase() ?? null;
+    const retryAfter = Number.parseInt(parameterOf(state, 'retry-after') ?? '', 10);
+    const retryMs = Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined;
+    this.forgetDialog(partner);
+    switch (reason) {
+      case 'rejected':
+      case 'noresource':
+      case 'invariant':
+        this.refuse(partner, `the PBX ended the subscription: ${reason}`, retryMs);
+        return;
+      case 'probation':
+      case 'giveup':
+        this.lose(partner, `the PBX ended the subscription: ${reason}`, false, retryMs);
+        return;
+      default:
+        // deactivated, timeout, or no reason: subscribe again at once. The lamp keeps the state the
+        // last NOTIFY gave until the new subscription answers, so a routine renewal does not blink.
+        if (retryMs != null) {
+          this.lose(partner, `the PBX ended the subscription: ${reason ?? 'no reason'}`, false, retryMs);
+          return;
+        }
+        partner.status = 'pending';
+        partner.reason = `the PBX ended the subscription (${reason ?? 'no reason'})`;
+        this.enqueue(partner);
+    }
+  }
+
+  // --- states and timers ---------------------------------------------------------------------------
+
+  /** The subscription holds for `expires` seconds: refresh before, and distrust after. */
+  private keepFor(partner: Partner, expires: number): void {
+    const refreshIn = Math.max(expires / 2, expires - 60) * 1000;
+    partner.cancelTimer();
+    partner.cancelTimer = this.options.clock.after(refreshIn, () => this.enqueue(partner));
+    partner.cancelDeadline();
+    partner.cancelDeadline = this.options.clock.after(expires * 1000, () => {
+      this.forgetDialog(partner);
+      this.lose(partner, 'the subscription expired without a refresh', true);
+    });
+  }
+
+  private lose(partner: Partner, reason: string, immediately: boolean, retryMs?: number): void {
+    partner.status = 'lost';
+    partner.reason = reason;
+    this.options.log.warn('partner state unknown', { partner: partner.uri, reason });
+    this.report(partner);
+    if (immediately) {
+      this.enqueue(partner);
+      return;
+    }
+    partner.failures += 1;
+    const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (partner.failures - 1));
+    const jitter = 0.8 + 0.4 * (this.options.random ?? Math.random)();
+    this.retryAfter(partner, retryMs ?? backoff * jitter);
+  }
+
+  private refuse(partner: Partner, reason: string, retryMs?: number): void {
+    partner.status = 'refused';
+    partner.reason = reason;
+    this.options.log.warn('subscription refused', { partner: partner.uri, reason });
+    this.report(partner);
+    this.retryAfter(partner, retryMs ?? this.options.refusedRetryMs ?? 600_000);
+  }
+
+  private retryAfter(partner: Partner, ms: number): void {
+    partner.cancelTimer();
+    partner.cancelTimer = this.options.clock.after(ms, () => this.enqueue(partner));
+  }
+
+  private forgetDialog(partner: Partner): void {
+    if (partner.dialog != null) this.byCallId.delete(partner.dialog.callId);
+    partner.dialog = null;
+    partner.cancelDeadline();
+    partner.cancelDeadline = NOOP;
+  }
+
+  private scheduleKeepalive(ms: number): void {
+    this.cancelKeepalive = this.options.clock.after(ms, () => void this.keepalive());
+  }
+
+  /** OPTIONS to the PBX: any answer, even 4xx, proves it is there (RFC 3261 §11). */
+  private async keepalive(): Promise<void> {
+    if (this.stopped) return;
+    const intervalMs = this.options.keepaliveSeconds * 1000;
+    const { host, port } = { host: this.ua.pbx.address, port: this.ua.pbx.port };
+    const request = this.ua.outOfDialog('OPTIONS', `sip:${host}:${port}`, this.ua.newCallId(), localTag(), 1);
+    const response = await this.ua.stack.request(request, this.ua.pbx, { timeoutMs: Math.min(intervalMs, 4000) });
+    if (this.stopped) return;
+    const answered = response.status !== 408 && response.status !== 503;
+    if (answered) {
+      this.keepaliveMisses = 0;
+      if (!this.pbxUp) {
+        this.pbxUp = true;
+        this.options.log.info('PBX answers again, refreshing every subscription');
+        for (const partner of this.partners.values()) this.enqueue(partner);
+      }
+    } else if (++this.keepaliveMisses >= KEEPALIVE_MISSES && this.pbxUp) {
+      this.pbxUp = false;
+      this.options.log.warn('PBX does not answer; every partner is unknown until it does', {
+        pbx: `${host}:${port}`,
+      });
+      for (const partner of this.partners.values()) {
+        if (partner.status === 'refused') continue;
+        partner.status = 'lost';
+        partner.reason = 'the PBX does not answer';
+        this.report(partner);
+      }
+    }
+    this.scheduleKeepalive(intervalMs);
+  }
+
+  private partnerNamed(uri: string | null): Partner | null {
+    const wanted = normalizePartnerUri(uri);
+    if (wanted == null) return null;
+    const exact = this.partners.get(wanted);
+    if (exact != null) return exact;
+    // innovaphone's From names the PBX by IP where the config may use a domain: match the number on
+    // the PBX's host or domain.
+    const user = uriUser(wanted);
+    const host = uriHost(wanted);
+    for (const partner of this.partners.values()) {
+      if (uriUser(partner.uri) === user && (host === this.options.pbxAddress || host === uriHost(partner.uri))) {
+        return partner;
+      }
+    }
+    return null;
+  }
+
+  private describe(partner: Partner): PartnerUpdate {
+    const view = partnerView(partner.record, partner.uri, this.options.dialect, this.options.watcher);
+    const situation: LampSituation =
+      partner.status === 'active' ? view.state : partner.status === 'refused' ? 'refused' : 'unknown';
+    return {
+      partner: partner.uri,
+      status: partner.status,
+      situation,
+      view: partner.status === 'active' ? view : { ...view, state: 'unknown', pickup: null },
+      reason: partner.reason,
+    };
+  }
+
+  private report(partner: Partner): void {
+    const update = this.describe(partner);
+    const key = JSON.stringify([update.status, update.situation, update.view.pickup, update.view.dialogs.length]);
+    if (key === partner.lastReported) return;
+    partner.lastReported = key;
+    this.onUpdate(update);
+  }
+}
+
+/** Retry-After (RFC 3261 §20.33) in ms, when given. */
+function retryAfterMs(response: SipMessage): number | undefined {
+  const seconds = Number.parseInt(headerText(response, 'retry-after') ?? '', 10);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}

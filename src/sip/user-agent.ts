@@ -1,0 +1,133 @@
+/**
+ * lampfield's SIP identity toward the PBX: builds requests from its account, sends them to the PBX, and
+ * answers digest challenges (RFC 3261 §22.2: the request is sent again with credentials and the next
+ * CSeq; a `stale=true` challenge is answered once more with the new nonce).
+ */
+import { chooseChallenge, digestAuthorization, type DigestCredentials } from './digest.ts';
+import type { NameAddr, SipHeaders, SipMessage } from './message.ts';
+import { localTag, type RequestOptions, type SipRemote, type SipStack } from './stack.ts';
+
+export interface Account {
+  user: string;
+  password: string;
+  authUser?: string;
+  displayName?: string;
+  /** The PBX's domain, for our own address of record. */
+  domain: string;
+}
+
+export interface DialogState {
+  callId: string;
+  localTag: string;
+  remoteTag: string | null;
+  /** Request-URI of in-dialog requests: the peer's Contact (RFC 3261 §12.1.2). */
+  remoteTarget: string;
+  /** The remote URI (To of our requests). */
+  remoteUri: string;
+  /** Route set, from the Record-Route of the response that made the dialog, reversed (§12.1.2). */
+  routeSet: string[];
+  localSeq: number;
+}
+
+export class UserAgent {
+  constructor(
+    readonly stack: SipStack,
+    readonly account: Account,
+    /** Where every request goes first (the PBX, or its outbound proxy). */
+    readonly pbx: SipRemote,
+  ) {}
+
+  /** Our address of record. */
+  get uri(): string {
+    return `sip:${this.account.user}@${this.account.domain}`;
+  }
+
+  get contact(): NameAddr {
+    const transport = this.pbx.protocol === 'TCP' ? ';transport=tcp' : '';
+    return { uri: `sip:${this.account.user}@${this.stack.hostPort}${transport}`, params: {} };
+  }
+
+  newCallId(): string {
+    return `${localTag()}${localTag()}@lampfield`;
+  }
+
+  /** A request that starts a new dialog (or stands alone), from our account to `to`. */
+  outOfDialog(method: string, to: string, callId: string, tag: string, seq: number, headers: SipHeaders = {}): SipMessage {
+    return {
+      method,
+      uri: to,
+      headers: {
+        to: { uri: to, params: {} },
+        from: { ...(this.account.displayName ? { name: `"${this.account.displayName}"` } : {}), uri: this.uri, params: { tag } },
+        'call-id': callId,
+        cseq: { seq, method },
+        contact: [this.contact],
+        'user-agent': 'lampfield',
+        ...headers,
+      },
+    };
+  }
+
+  /** A request inside a dialog (RFC 3261 §12.2.1.1); takes the next local CSeq. */
+  inDialog(method: string, dialog: DialogState, headers: SipHeaders = {}): SipMessage {
+    dialog.localSeq += 1;
+    return {
+      method,
+      uri: dialog.remoteTarget,
+      headers: {
+        to: { uri: dialog.remoteUri, params: dialog.remoteTag == null ? {} : { tag: dialog.remoteTag } },
+        from: { uri: this.uri, params: { tag: dialog.localTag } },
+        'call-id': dialog.callId,
+        cseq: { seq: dialog.localSeq, method },
+        contact: [this.contact],
+        ...(dialog.routeSet.length > 0 ? { route: dialog.routeSet.map((uri) => ({ uri, params: {} })) } : {}),
+        'user-agent': 'lampfield',
+        ...headers,
+      },
+    };
+  }
+
+  /**
+   * Sends to the PBX and answers up to two digest challenges. Resolves with the final response; its
+   * CSeq is the one the request ended with (a dialog's local CSeq must follow it).
+   */
+  async send(request: SipMessage, options: RequestOptions = {}): Promise<SipMessage> {
+    let current = request;
+    let response = await this.stack.request(current, this.pbx, options);
+    for (let attempt = 0; attempt < 2 && (response.status === 401 || response.status === 407); attempt++) {
+      const header = response.status === 401 ? 'www-authenticate' : 'proxy-authenticate';
+      const challenges = (response.headers[header] as { [name: string]: string | undefined }[] | undefined) ?? [];
+      const challenge = chooseChallenge(challenges.map(challengeText));
+      if (challenge == null || (attempt > 0 && !challenge.stale)) break;
+      const credentials: DigestCredentials = {
+        username: this.account.authUser ?? this.account.user,
+        password: this.account.password,
+      };
+      const cseq = current.headers.cseq!;
+      current = {
+        ...current,
+        headers: {
+          ...current.headers,
+          cseq: { seq: cseq.seq + 1, method: cseq.method },
+          [response.status === 401 ? 'authorization' : 'proxy-authorization']: digestAuthorization({
+            challenge,
+            credentials,
+            method: current.method!,
+            uri: current.uri!,
+          }),
+        },
+      };
+      response = await this.stack.request(current, this.pbx, options);
+    }
+    return response;
+  }
+}
+
+/** The package parses WWW-/Proxy-Authenticate into objects; our digest code reads header text. */
+function challengeText(parsed: { [name: string]: string | undefined }): string {
+  const { scheme, ...params } = parsed;
+  return `${scheme ?? ''} ${Object.entries(params)
+    .filter(([, value]) => value != null)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(', ')}`;
+}
