@@ -27,8 +27,15 @@ export interface Running {
 }
 
 /** Starts the watcher from a loaded config; returns how to stop it. */
-export async function startWatcher(config: Config, io: CommandIo, log: Logger, clock: Clock = systemClock): Promise<Running> {
-  const pbxAddress = net.isIP(config.pbx.host) ? config.pbx.host : (await lookup(config.pbx.host, { family: 4 })).address;
+export async function startWatcher(
+  config: Config,
+  io: CommandIo,
+  log: Logger,
+  clock: Clock = systemClock,
+): Promise<Running> {
+  const pbxAddress = net.isIP(config.pbx.host)
+    ? config.pbx.host
+    : (await lookup(config.pbx.host, { family: 4 })).address;
   const stack = await SipStack.open({
     address: config.local.address,
     port: config.local.port,
@@ -36,7 +43,10 @@ export async function startWatcher(config: Config, io: CommandIo, log: Logger, c
     ...(config.local.publicAddress == null ? {} : { publicAddress: config.local.publicAddress }),
     clock,
     ...(config.log.sipTrace
-      ? { trace: (direction, text, remote) => log.debug(`SIP ${direction}`, { remote: `${remote.address}:${remote.port}`, text }) }
+      ? {
+          trace: (direction, text, remote) =>
+            log.debug(`SIP ${direction}`, { remote: `${remote.address}:${remote.port}`, text }),
+        }
       : {}),
   });
   const ua = new UserAgent(
@@ -79,16 +89,20 @@ export async function startWatcher(config: Config, io: CommandIo, log: Logger, c
     },
     (update) => {
       log.debug('partner', { partner: update.partner, status: update.status, state: update.situation });
-      for (const key of config.keys) if (key.partner === update.partner) feed.offer(key.key, update.situation);
+      for (const key of config.keys)
+        if (key.partner === update.partner) feed.offer(key.key, update.situation);
     },
   );
   stack.onRequests((request) => {
     if (subscriptions.handleRequest(request)) return;
     // RFC 3261 §11.2: OPTIONS is answered with what we accept; anything else is not for us.
-    if (request.message.method === 'OPTIONS') request.respond(200, 'OK', { headers: { allow: 'NOTIFY, OPTIONS' } });
+    if (request.message.method === 'OPTIONS')
+      request.respond(200, 'OK', { headers: { allow: 'NOTIFY, OPTIONS' } });
     else request.respond(405, 'Method Not Allowed', { headers: { allow: 'NOTIFY, OPTIONS' } });
   });
-  const registration = config.account.register ? new Registration(ua, config.account.registerExpires, clock, log) : null;
+  const registration = config.account.register
+    ? new Registration(ua, config.account.registerExpires, clock, log)
+    : null;
   if (registration != null) await registration.start();
   subscriptions.start();
   log.info('watching', {

@@ -63,7 +63,9 @@ export function parseConfig(text: string, source: string, boards: readonly Board
   const yamlError = document.errors[0];
   if (yamlError != null) {
     const line = yamlError.linePos?.[0].line;
-    throw new ConfigError(`${source}${line == null ? '' : `:${line}`}: not valid YAML: ${yamlError.message.split('\n')[0]}`);
+    throw new ConfigError(
+      `${source}${line == null ? '' : `:${line}`}: not valid YAML: ${yamlError.message.split('\n')[0]}`,
+    );
   }
   const data: unknown = document.toJS();
   validator ??= new Ajv({ useDefaults: true, allErrors: false, allowUnionTypes: true }).compile(SCHEMA);
@@ -75,15 +77,19 @@ export function parseConfig(text: string, source: string, boards: readonly Board
   const domain = raw.pbx.domain ?? raw.pbx.host;
   const board = boards.find((candidate) => candidate.id === raw.board);
   if (board == null) {
-    throw new ConfigError(`${source}: /board: "${raw.board}" is not in boards.json (${boards.map((b) => b.id).join(', ')})`);
+    throw new ConfigError(
+      `${source}: /board: "${raw.board}" is not in boards.json (${boards.map((b) => b.id).join(', ')})`,
+    );
   }
   const seen = new Set<number>();
   const keys = raw.keys.map((key, index) => {
-    if (seen.has(key.key)) throw new ConfigError(`${source}: /keys/${index}/key: key ${key.key} is given twice`);
+    if (seen.has(key.key))
+      throw new ConfigError(`${source}: /keys/${index}/key: key ${key.key} is given twice`);
     seen.add(key.key);
     const written = String(key.partner).trim();
     const partner = normalizePartnerUri(/^[^@:]+$/.test(written) ? `sip:${written}@${domain}` : written);
-    if (partner == null) throw new ConfigError(`${source}: /keys/${index}/partner: "${written}" is not a number or SIP URI`);
+    if (partner == null)
+      throw new ConfigError(`${source}: /keys/${index}/partner: "${written}" is not a number or SIP URI`);
     return { ...key, partner, label: key.label ?? null };
   });
   return { ...raw, pbx: { ...raw.pbx, domain }, board, keys };

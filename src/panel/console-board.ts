@@ -14,7 +14,9 @@ export class ConsoleBoard implements PanelDevice {
   ) {}
 
   setLamp(key: number, lamp: Lamp, info: KeyInfo): void {
-    this.writeLine(JSON.stringify({ key, partner: info.partner, state: info.state, lamp, label: info.label }));
+    this.writeLine(
+      JSON.stringify({ key, partner: info.partner, state: info.state, lamp, label: info.label }),
+    );
   }
 
   close(): Promise<void> {

@@ -2,7 +2,6 @@
  * What the watcher needs from a dialog-event NOTIFY (RFC 6665 §8.2, RFC 4235 §3), pure.
  */
 
-
 export type DialogNotifyErrorCode = 'not-dialog-event' | 'unsupported-content-type';
 
 export type DialogNotify =

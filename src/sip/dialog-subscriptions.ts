@@ -81,8 +81,11 @@ interface Partner {
 }
 
 const NOOP = () => undefined;
-/** Responses that mean "this subscription will not be accepted" (RFC 6665 §4.1.2.1, §8.3.2). */
-const REFUSED = new Set([403, 404, 405, 489, 501, 603, 604]);
+/**
+ * Responses that mean "this subscription will not be accepted" (RFC 6665 §4.1.2.1, §8.3.2), and a
+ * challenge still standing after our credentials were sent (a wrong password).
+ */
+const REFUSED = new Set([401, 403, 404, 405, 407, 489, 501, 603, 604]);
 const BACKOFF_BASE_MS = 2000;
 const BACKOFF_MAX_MS = 60_000;
 /** Missed keepalives in a row before the PBX counts as gone. */
@@ -243,7 +246,12 @@ export class DialogSubscriptions {
     }
   }
 
-  private onSubscribeResponse(partner: Partner, dialog: DialogState, response: SipMessage, refresh: boolean): void {
+  private onSubscribeResponse(
+    partner: Partner,
+    dialog: DialogState,
+    response: SipMessage,
+    refresh: boolean,
+  ): void {
     const status = response.status ?? 0;
     const what = `${status} ${response.reason ?? ''}`.trim();
     if (status >= 200 && status < 300) {
@@ -284,7 +292,8 @@ export class DialogSubscriptions {
     }
     this.forgetDialog(partner);
     if (REFUSED.has(status)) {
-      this.refuse(partner, `the PBX refused the subscription: ${what}`);
+      const hint = status === 401 || status === 407 ? ' (check account.user and account.password)' : '';
+      this.refuse(partner, `the PBX refused the subscription: ${what}${hint}`);
       return;
     }
     this.lose(partner, `SUBSCRIBE answered ${what}`, false, retryAfterMs(response));
@@ -317,7 +326,10 @@ export class DialogSubscriptions {
 
   private inSubscription(request: IncomingRequest, partner: Partner, dialog: DialogState): void {
     const { message } = request;
-    const notify = readDialogNotify({ header: (name) => headerText(message, name), body: message.content ?? '' });
+    const notify = readDialogNotify({
+      header: (name) => headerText(message, name),
+      body: message.content ?? '',
+    });
     if (!notify.ok && notify.code === 'not-dialog-event') {
       request.respond(489);
       return;
@@ -327,7 +339,12 @@ export class DialogSubscriptions {
     // RFC 6665 §4.1.3: a NOTIFY's Contact is the new remote target of the subscription dialog.
     dialog.remoteTarget = contactUri(message) ?? dialog.remoteTarget;
     if (notify.ok) this.applyBody(partner, notify.body, dialog.callId);
-    else this.options.log.warn('NOTIFY body refused', { partner: partner.uri, code: notify.code, reason: notify.message });
+    else
+      this.options.log.warn('NOTIFY body refused', {
+        partner: partner.uri,
+        code: notify.code,
+        reason: notify.message,
+      });
 
     const state = headerText(message, 'subscription-state');
     const value = state?.split(';')[0]?.trim().toLowerCase() ?? 'active';
@@ -344,7 +361,10 @@ export class DialogSubscriptions {
 
   private unsolicited(request: IncomingRequest, partner: Partner): void {
     const { message } = request;
-    const notify = readDialogNotify({ header: (name) => headerText(message, name), body: message.content ?? '' });
+    const notify = readDialogNotify({
+      header: (name) => headerText(message, name),
+      body: message.content ?? '',
+    });
     request.respond(notify.ok || notify.code !== 'not-dialog-event' ? 200 : 489);
     if (!notify.ok) return;
     // Unsolicited NOTIFYs (innovaphone) need no subscription: they are the state as long as they come.
@@ -357,7 +377,11 @@ export class DialogSubscriptions {
   private applyBody(partner: Partner, body: string, subscription: string | null): void {
     const read = readDialogInfo(body);
     if (!read.ok) {
-      this.options.log.warn('dialog-info refused', { partner: partner.uri, code: read.error.code, reason: read.error.message });
+      this.options.log.warn('dialog-info refused', {
+        partner: partner.uri,
+        code: read.error.code,
+        reason: read.error.message,
+      });
       return;
     }
     const outcome = applyDocument(partner.record, read.document, subscription);
@@ -460,7 +484,9 @@ export class DialogSubscriptions {
     const intervalMs = this.options.keepaliveSeconds * 1000;
     const { host, port } = { host: this.ua.pbx.address, port: this.ua.pbx.port };
     const request = this.ua.outOfDialog('OPTIONS', `sip:${host}:${port}`, this.ua.newCallId(), localTag(), 1);
-    const response = await this.ua.stack.request(request, this.ua.pbx, { timeoutMs: Math.min(intervalMs, 4000) });
+    const response = await this.ua.stack.request(request, this.ua.pbx, {
+      timeoutMs: Math.min(intervalMs, 4000),
+    });
     if (this.stopped) return;
     const answered = response.status !== 408 && response.status !== 503;
     if (answered) {
@@ -495,7 +521,10 @@ export class DialogSubscriptions {
     const user = uriUser(wanted);
     const host = uriHost(wanted);
     for (const partner of this.partners.values()) {
-      if (uriUser(partner.uri) === user && (host === this.options.pbxAddress || host === uriHost(partner.uri))) {
+      if (
+        uriUser(partner.uri) === user &&
+        (host === this.options.pbxAddress || host === uriHost(partner.uri))
+      ) {
         return partner;
       }
     }
@@ -517,7 +546,12 @@ export class DialogSubscriptions {
 
   private report(partner: Partner): void {
     const update = this.describe(partner);
-    const key = JSON.stringify([update.status, update.situation, update.view.pickup, update.view.dialogs.length]);
+    const key = JSON.stringify([
+      update.status,
+      update.situation,
+      update.view.pickup,
+      update.view.dialogs.length,
+    ]);
     if (key === partner.lastReported) return;
     partner.lastReported = key;
     this.onUpdate(update);

@@ -5,7 +5,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess' | 'SHA-512-256' | 'SHA-512-256-sess';
+export type DigestAlgorithm =
+  'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess' | 'SHA-512-256' | 'SHA-512-256-sess';
 
 const HASHES: Readonly<Record<string, string>> = {
   md5: 'md5',
@@ -31,7 +32,9 @@ export interface DigestCredentials {
 function unquote(value: string | undefined): string | undefined {
   if (value == null) return undefined;
   const trimmed = value.trim();
-  return trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1).replace(/\\(.)/g, '$1') : trimmed;
+  return trimmed.startsWith('"') && trimmed.endsWith('"')
+    ? trimmed.slice(1, -1).replace(/\\(.)/g, '$1')
+    : trimmed;
 }
 
 /** Splits `Digest realm="a", nonce="b", qop="auth,auth-int"` into its parameters (RFC 7616 §3.3). */

@@ -78,7 +78,8 @@ export function encodeOutgoing(message: SipMessage): SipMessage {
 /** What RFC 3261 §8.1.1 requires of every message; the package's own check, kept for our transports. */
 export function isCompleteMessage(message: SipMessage): boolean {
   const { headers } = message;
-  const hasStart = message.method != null || (message.status != null && message.status >= 100 && message.status <= 699);
+  const hasStart =
+    message.method != null || (message.status != null && message.status >= 100 && message.status <= 699);
   return (
     hasStart &&
     Array.isArray(headers.via) &&

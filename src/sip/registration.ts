@@ -58,13 +58,21 @@ export class Registration {
       this.failures = 0;
       const granted = grantedExpires(response) ?? this.expires;
       this.log.info('registered', { user: this.ua.account.user, expires: granted });
-      this.cancelTimer = this.clock.after(Math.max(granted / 2, granted - 60) * 1000, () => void this.register());
+      this.cancelTimer = this.clock.after(
+        Math.max(granted / 2, granted - 60) * 1000,
+        () => void this.register(),
+      );
       return true;
     }
     this.registered = false;
     this.failures += 1;
     const retry = Math.min(60_000, 2000 * 2 ** (this.failures - 1));
-    this.log.warn('registration failed', { user: this.ua.account.user, status, reason: response.reason, retryMs: retry });
+    this.log.warn('registration failed', {
+      user: this.ua.account.user,
+      status,
+      reason: response.reason,
+      retryMs: retry,
+    });
     this.cancelTimer = this.clock.after(retry, () => void this.register());
     return false;
   }

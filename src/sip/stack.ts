@@ -17,8 +17,20 @@
 import net from 'node:net';
 import sip from 'sip';
 import { systemClock, type Clock } from '../util/clock.ts';
-import { encodeOutgoing, isCompleteMessage, repairIncoming, type SipHeaders, type SipMessage } from './message.ts';
-import { TcpTransport, UdpTransport, type SipProtocol, type SipRemote, type Transport } from './transports.ts';
+import {
+  encodeOutgoing,
+  isCompleteMessage,
+  repairIncoming,
+  type SipHeaders,
+  type SipMessage,
+} from './message.ts';
+import {
+  TcpTransport,
+  UdpTransport,
+  type SipProtocol,
+  type SipRemote,
+  type Transport,
+} from './transports.ts';
 
 export type { SipRemote, SipProtocol } from './transports.ts';
 
@@ -193,7 +205,9 @@ export class SipStack {
             });
       const transport = this.transportFor(target.protocol);
       const connection = this.wrap(
-        transport.open(target, () => transaction?.message?.(sip.makeResponse(outgoing, 503, 'Connection Failed'))),
+        transport.open(target, () =>
+          transaction?.message?.(sip.makeResponse(outgoing, 503, 'Connection Failed')),
+        ),
         target,
       );
       transaction = this.transactions.createClientTransaction(connection, outgoing, (response) => {
@@ -213,7 +227,11 @@ export class SipStack {
   sendAck(message: SipMessage, target: SipRemote): void {
     const ack = encodeOutgoing({
       ...message,
-      headers: { 'max-forwards': 70, ...message.headers, via: [{ params: { branch: sip.generateBranch() } }] },
+      headers: {
+        'max-forwards': 70,
+        ...message.headers,
+        via: [{ params: { branch: sip.generateBranch() } }],
+      },
     });
     const connection = this.wrap(this.transportFor(target.protocol).open(target), target);
     connection.send(ack);

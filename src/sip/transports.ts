@@ -211,7 +211,11 @@ export class TcpTransport implements Transport {
   get(remote: SipRemote): sip.Connection | undefined {
     const flow = this.flows.get(this.key(remote.address, remote.port));
     if (flow == null) return undefined;
-    return { protocol: 'TCP', send: (message) => flow.socket.write(write(message)), release: () => undefined };
+    return {
+      protocol: 'TCP',
+      send: (message) => flow.socket.write(write(message)),
+      release: () => undefined,
+    };
   }
 
   close(): Promise<void> {

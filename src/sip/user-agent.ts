@@ -52,13 +52,24 @@ export class UserAgent {
   }
 
   /** A request that starts a new dialog (or stands alone), from our account to `to`. */
-  outOfDialog(method: string, to: string, callId: string, tag: string, seq: number, headers: SipHeaders = {}): SipMessage {
+  outOfDialog(
+    method: string,
+    to: string,
+    callId: string,
+    tag: string,
+    seq: number,
+    headers: SipHeaders = {},
+  ): SipMessage {
     return {
       method,
       uri: to,
       headers: {
         to: { uri: to, params: {} },
-        from: { ...(this.account.displayName ? { name: `"${this.account.displayName}"` } : {}), uri: this.uri, params: { tag } },
+        from: {
+          ...(this.account.displayName ? { name: `"${this.account.displayName}"` } : {}),
+          uri: this.uri,
+          params: { tag },
+        },
         'call-id': callId,
         cseq: { seq, method },
         contact: [this.contact],
@@ -96,7 +107,8 @@ export class UserAgent {
     let response = await this.stack.request(current, this.pbx, options);
     for (let attempt = 0; attempt < 2 && (response.status === 401 || response.status === 407); attempt++) {
       const header = response.status === 401 ? 'www-authenticate' : 'proxy-authenticate';
-      const challenges = (response.headers[header] as { [name: string]: string | undefined }[] | undefined) ?? [];
+      const challenges =
+        (response.headers[header] as { [name: string]: string | undefined }[] | undefined) ?? [];
       const challenge = chooseChallenge(challenges.map(challengeText));
       if (challenge == null || (attempt > 0 && !challenge.stale)) break;
       const credentials: DigestCredentials = {

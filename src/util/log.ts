@@ -16,8 +16,7 @@ export interface Logger {
 export function stderrLogger(level: LogLevel): Logger {
   const logger = pino({ level, base: null }, pino.destination({ dest: 2, sync: true }));
   const at =
-    (method: 'error' | 'warn' | 'info' | 'debug') =>
-    (message: string, fields?: Record<string, unknown>) =>
+    (method: 'error' | 'warn' | 'info' | 'debug') => (message: string, fields?: Record<string, unknown>) =>
       fields == null ? logger[method](message) : logger[method](fields, message);
   return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
 }
@@ -25,8 +24,12 @@ export function stderrLogger(level: LogLevel): Logger {
 /** Keeps every line, for tests that check what a user would read. */
 export class MemoryLogger implements Logger {
   readonly lines: { level: LogLevel; message: string; fields?: Record<string, unknown> }[] = [];
-  error = (message: string, fields?: Record<string, unknown>) => this.lines.push({ level: 'error', message, fields });
-  warn = (message: string, fields?: Record<string, unknown>) => this.lines.push({ level: 'warn', message, fields });
-  info = (message: string, fields?: Record<string, unknown>) => this.lines.push({ level: 'info', message, fields });
-  debug = (message: string, fields?: Record<string, unknown>) => this.lines.push({ level: 'debug', message, fields });
+  error = (message: string, fields?: Record<string, unknown>) =>
+    this.lines.push({ level: 'error', message, fields });
+  warn = (message: string, fields?: Record<string, unknown>) =>
+    this.lines.push({ level: 'warn', message, fields });
+  info = (message: string, fields?: Record<string, unknown>) =>
+    this.lines.push({ level: 'info', message, fields });
+  debug = (message: string, fields?: Record<string, unknown>) =>
+    this.lines.push({ level: 'debug', message, fields });
 }

@@ -1,6 +1,12 @@
 /** Digest responses against the published vectors of RFC 2617 §3.5 and RFC 7616 §3.9.1. */
 import { describe, expect, it } from 'vitest';
-import { chooseChallenge, digestAuthorization, digestResponse, parseAuthParams, readChallenge } from '../../src/sip/digest.ts';
+import {
+  chooseChallenge,
+  digestAuthorization,
+  digestResponse,
+  parseAuthParams,
+  readChallenge,
+} from '../../src/sip/digest.ts';
 
 const RFC7616 = (algorithm: string) =>
   `Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=${algorithm}, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"`;
@@ -14,9 +20,15 @@ describe('digest authentication', () => {
       ['SHA-256', '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1'],
     ] as const) {
       const challenge = readChallenge(RFC7616(algorithm))!;
-      expect(digestResponse({ challenge, credentials: MUFASA, method: 'GET', uri: '/dir/index.html', cnonce: CNONCE })).toBe(
-        expected,
-      );
+      expect(
+        digestResponse({
+          challenge,
+          credentials: MUFASA,
+          method: 'GET',
+          uri: '/dir/index.html',
+          cnonce: CNONCE,
+        }),
+      ).toBe(expected);
     }
   });
 
@@ -37,7 +49,13 @@ describe('digest authentication', () => {
 
   it('writes an Authorization value a server can read back', () => {
     const challenge = readChallenge(RFC7616('SHA-256'))!;
-    const header = digestAuthorization({ challenge, credentials: MUFASA, method: 'REGISTER', uri: 'sip:pbx', cnonce: CNONCE });
+    const header = digestAuthorization({
+      challenge,
+      credentials: MUFASA,
+      method: 'REGISTER',
+      uri: 'sip:pbx',
+      cnonce: CNONCE,
+    });
     const { scheme, params } = parseAuthParams(header);
     expect(scheme).toBe('Digest');
     expect(params).toMatchObject({
@@ -58,11 +76,15 @@ describe('digest authentication', () => {
   it('answers without qop when none is offered (RFC 2069 form)', () => {
     const challenge = readChallenge('Digest realm="r", nonce="n"')!;
     expect(challenge.qop).toBeNull();
-    expect(digestAuthorization({ challenge, credentials: MUFASA, method: 'SUBSCRIBE', uri: 'sip:207@pbx' })).not.toContain('qop=');
+    expect(
+      digestAuthorization({ challenge, credentials: MUFASA, method: 'SUBSCRIBE', uri: 'sip:207@pbx' }),
+    ).not.toContain('qop=');
   });
 
   it('takes the topmost challenge it supports (RFC 8760 §2.4), skipping unknown algorithms', () => {
-    expect(chooseChallenge([RFC7616('SHA-512'), RFC7616('SHA-256'), RFC7616('MD5')])?.algorithm).toBe('SHA-256');
+    expect(chooseChallenge([RFC7616('SHA-512'), RFC7616('SHA-256'), RFC7616('MD5')])?.algorithm).toBe(
+      'SHA-256',
+    );
     expect(chooseChallenge(['Basic realm="x"', 'Digest realm="x", nonce="y", qop="auth-int"'])).toBeNull();
     expect(readChallenge('Digest realm="r", nonce="n", algorithm=sha-256-sess, stale=TRUE')).toMatchObject({
       algorithm: 'SHA-256-sess',

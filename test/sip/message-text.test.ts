@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { readDialogNotify } from '../../src/sip/dialog-notify.ts';
-import { headerValue, looksLikeSipMessage, notifyParts, readFirstRequest } from '../../src/sip/message-text.ts';
+import {
+  headerValue,
+  looksLikeSipMessage,
+  notifyParts,
+  readFirstRequest,
+} from '../../src/sip/message-text.ts';
 import { readVector } from '../support/vectors.ts';
 
 describe('SIP message text as copied from a trace', () => {
@@ -25,7 +30,9 @@ describe('SIP message text as copied from a trace', () => {
   });
 
   it('accepts Event: dialog with parameters (RFC 7463 dialog;shared)', () => {
-    const notify = readDialogNotify(notifyParts(readFirstRequest(readVector('dialog-info/rfc7463-11.2-F4-notify.sip'))!));
+    const notify = readDialogNotify(
+      notifyParts(readFirstRequest(readVector('dialog-info/rfc7463-11.2-F4-notify.sip'))!),
+    );
     expect(notify.ok).toBe(true);
   });
 
@@ -37,7 +44,10 @@ describe('SIP message text as copied from a trace', () => {
     const multipart = readFirstRequest(
       'NOTIFY sip:w@h SIP/2.0\nEvent: dialog\nContent-Type: multipart/related;type="application/rlmi+xml"\n\n--x\n',
     )!;
-    expect(readDialogNotify(notifyParts(multipart))).toMatchObject({ ok: false, code: 'unsupported-content-type' });
+    expect(readDialogNotify(notifyParts(multipart))).toMatchObject({
+      ok: false,
+      code: 'unsupported-content-type',
+    });
   });
 
   it('tells a bare body from a message', () => {

@@ -49,7 +49,8 @@ async function rawSocket(): Promise<{ socket: dgram.Socket; port: number; next()
   return {
     socket,
     port: socket.address().port,
-    next: () => new Promise((resolve) => (queue.length > 0 ? resolve(queue.shift()!) : waiters.push(resolve))),
+    next: () =>
+      new Promise((resolve) => (queue.length > 0 ? resolve(queue.shift()!) : waiters.push(resolve))),
   };
 }
 
@@ -71,7 +72,9 @@ describe('SIP stack', () => {
     const error = await SipStack.open({ address: '127.0.0.1', port: busy.port }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SipStackError);
     expect((error as SipStackError).code).toBe('address-in-use');
-    expect((error as SipStackError).message).toBe(`UDP 127.0.0.1:${busy.port} is already in use by another program`);
+    expect((error as SipStackError).message).toBe(
+      `UDP 127.0.0.1:${busy.port} is already in use by another program`,
+    );
   });
 
   it('refuses IPv6 with a clear error', async () => {
@@ -116,17 +119,23 @@ describe('SIP stack', () => {
       { protocol: 'UDP', address: '127.0.0.1', port: raw.port },
     );
     const bytes = await raw.next();
-    const [head, sent] = [bytes.subarray(0, bytes.indexOf('\r\n\r\n')).toString(), bytes.subarray(bytes.indexOf('\r\n\r\n') + 4)];
+    const [head, sent] = [
+      bytes.subarray(0, bytes.indexOf('\r\n\r\n')).toString(),
+      bytes.subarray(bytes.indexOf('\r\n\r\n') + 4),
+    ];
     expect(head).toMatch(new RegExp(`^Content-Length: ${Buffer.byteLength(body)}$`, 'm'));
     expect(sent.toString('utf8')).toBe(body);
 
     const b = await stack();
     const received = nextRequest(b);
-    void a.request(options(b, { from: { name: '"Zoë"', uri: 'sip:a@127.0.0.1', params: { tag: 'z' } } }, body), {
-      protocol: 'UDP',
-      address: '127.0.0.1',
-      port: b.port,
-    });
+    void a.request(
+      options(b, { from: { name: '"Zoë"', uri: 'sip:a@127.0.0.1', params: { tag: 'z' } } }, body),
+      {
+        protocol: 'UDP',
+        address: '127.0.0.1',
+        port: b.port,
+      },
+    );
     const request = await received;
     expect(request.message.content).toBe(body);
     expect(request.message.headers.from?.name).toBe('"Zoë"');
@@ -151,7 +160,9 @@ describe('SIP stack', () => {
     raw.socket.send(Buffer.from([0x00, 0xff, 0x13, 0x37]), b.port, '127.0.0.1');
     raw.socket.send('INVITE sip:x SIP/2.0\r\nVia: nonsense\r\n\r\n', b.port, '127.0.0.1');
     b.onRequests((request) => request.respond(200));
-    expect((await a.request(options(b), { protocol: 'UDP', address: '127.0.0.1', port: b.port })).status).toBe(200);
+    expect(
+      (await a.request(options(b), { protocol: 'UDP', address: '127.0.0.1', port: b.port })).status,
+    ).toBe(200);
     expect(b.droppedTotal).toBe(2);
   });
 

@@ -1,0 +1,149 @@
+/**
+ * Kamailio as the real PBX of the integration tests (shared/notes/kamailio.md): the project's own
+ * config (test/kamailio/kamailio.cfg) on 127.0.0.1, started, waited for until it answers OPTIONS, and
+ * stopped by PID.
+ */
+import { execFileSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './ports.ts';
+import { startProcess, stopProcess, type Started } from './processes.ts';
+
+const CONFIG = fileURLToPath(new URL('../kamailio/kamailio.cfg', import.meta.url));
+const SCHEMAS = [
+  '/usr/share/kamailio/db_sqlite/standard-create.sql',
+  '/usr/share/kamailio/db_sqlite/presence-create.sql',
+];
+
+/** Passwords of the extensions the config knows (test/kamailio/kamailio.cfg, htable:mod-init). */
+export const PASSWORDS: Readonly<Record<string, string>> = {
+  '900': 'watch900',
+  '201': 'desk201',
+  '207': 'phone207',
+  '211': 'phone211',
+  '212': 'phone212',
+};
+
+export interface KamailioOptions {
+  /** Digest authentication with challenges of this algorithm; none when absent. */
+  auth?: 'MD5' | 'SHA-256';
+  /** Challenge only the watcher (900), for algorithms sipp cannot answer. */
+  authWatcherOnly?: boolean;
+}
+
+export class Kamailio {
+  private process: Started | null = null;
+
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+    private readonly options: KamailioOptions,
+  ) {}
+
+  static async start(options: KamailioOptions = {}): Promise<Kamailio> {
+    const port = await freePort(true);
+    const dir = mkdtempSync(join(tmpdir(), 'lampfield-kamailio-'));
+    const kamailio = new Kamailio(port, dir, options);
+    await kamailio.launch();
+    return kamailio;
+  }
+
+  get address(): string {
+    return '127.0.0.1';
+  }
+
+  /** Kamailio's own output, for a failing test's message. */
+  output(): string {
+    return this.process?.output() ?? '';
+  }
+
+  /** A new Kamailio process on the same port, with nothing remembered (a PBX restart). */
+  async launch(): Promise<void> {
+    const db = join(this.dir, 'presence.sqlite');
+    rmSync(db, { force: true });
+    execFileSync('sqlite3', [db], { input: SCHEMAS.map((file) => readFileSync(file, 'utf8')).join('\n') });
+    const config = readFileSync(CONFIG, 'utf8')
+      .replaceAll('__PORT__', String(this.port))
+      .replaceAll('__DB__', `/${db}`);
+    const file = join(this.dir, 'kamailio.cfg');
+    writeFileSync(file, config);
+    const defines =
+      this.options.auth == null
+        ? []
+        : [
+            '-A',
+            'WITH_AUTH',
+            '-A',
+            `AUTH_ALGORITHM="${this.options.auth}"`,
+            ...(this.options.authWatcherOnly === true ? ['-A', 'AUTH_WATCHER_ONLY'] : []),
+          ];
+    // -DD keeps the main process in the foreground, so its PID is the one to stop.
+    this.process = startProcess('kamailio', [
+      '-f',
+      file,
+      '-P',
+      join(this.dir, 'kamailio.pid'),
+      '-DD',
+      '-E',
+      '-w',
+      this.dir,
+      ...defines,
+    ]);
+    await this.waitUntilAnswering();
+  }
+
+  async stop(): Promise<void> {
+    if (this.process != null) await stopProcess(this.process);
+    this.process = null;
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async waitUntilAnswering(timeoutMs = 10_000): Promise<void> {
+    const started = Date.now();
+    while (Date.now() - started < timeoutMs) {
+      if (await optionsAnswered('127.0.0.1', this.port, 200)) return;
+      if (this.process?.child.exitCode != null) break;
+    }
+    throw new Error(`Kamailio did not answer on 127.0.0.1:${this.port}:\n${this.output()}`);
+  }
+}
+
+/** Sends one OPTIONS and waits `waitMs` for any answer. */
+export function optionsAnswered(address: string, port: number, waitMs: number): Promise<boolean> {
+  const socket = dgram.createSocket('udp4');
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => finish(false), waitMs);
+    const finish = (answered: boolean) => {
+      clearTimeout(timer);
+      socket.close(() => resolve(answered));
+    };
+    socket.on('message', (data) => finish(data.toString().startsWith('SIP/2.0 ')));
+    socket.bind(0, '127.0.0.1', () => {
+      const local = socket.address().port;
+      const branch = `z9hG4bK-probe-${Math.random().toString(36).slice(2)}`;
+      socket.send(
+        [
+          `OPTIONS sip:${address}:${port} SIP/2.0`,
+          `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=${branch}`,
+          'From: <sip:probe@127.0.0.1>;tag=probe',
+          `To: <sip:${address}:${port}>`,
+          `Call-ID: ${branch}`,
+          'CSeq: 1 OPTIONS',
+          'Max-Forwards: 70',
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n'),
+        port,
+        address,
+      );
+    });
+  });
+}

@@ -1,0 +1,36 @@
+/** Free ports on 127.0.0.1 for processes a test starts (free for both UDP and TCP when asked). */
+import dgram from 'node:dgram';
+import net from 'node:net';
+
+async function udpFree(port: number): Promise<number | null> {
+  const socket = dgram.createSocket('udp4');
+  return new Promise((resolve) => {
+    socket.once('error', () => resolve(null));
+    socket.bind(port, '127.0.0.1', () => {
+      const bound = socket.address().port;
+      socket.close(() => resolve(bound));
+    });
+  });
+}
+
+async function tcpFree(port: number): Promise<boolean> {
+  const server = net.createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+const handedOut = new Set<number>();
+
+/** A port free for UDP (and TCP, with `both`), not handed out before in this process. */
+export async function freePort(both = false): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await udpFree(0);
+    if (port == null || handedOut.has(port)) continue;
+    if (both && !(await tcpFree(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error('no free port found on 127.0.0.1');
+}

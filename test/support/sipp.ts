@@ -1,0 +1,131 @@
+/**
+ * sipp as the phones of the integration tests: registering an extension, a phone that is called
+ * (rings, then answers unless cancelled) and a phone that calls (hangs up after talking, or cancels a
+ * missed call). Scenarios in test/sipp/; values put in where sipp takes no variables.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PASSWORDS, type Kamailio } from './kamailio.ts';
+import { freePort } from './ports.ts';
+import { startProcess, stopProcess, type Started } from './processes.ts';
+
+const SCENARIOS = fileURLToPath(new URL('../sipp/', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'lampfield-sipp-'));
+
+function scenario(name: string, values: Record<string, string>): string {
+  let text = readFileSync(join(SCENARIOS, `${name}.xml`), 'utf8');
+  for (const [key, value] of Object.entries(values)) text = text.replaceAll(key, value);
+  const file = join(work, `${name}-${Math.random().toString(36).slice(2)}.xml`);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** sipp's error file for a scenario file, read into failure messages. */
+function errors(file: string): string {
+  try {
+    return readFileSync(`${file}.errors`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function sipp(pbx: Kamailio, file: string, extension: string, port: number, extra: string[] = []): Started {
+  return startProcess('sipp', [
+    '-trace_err',
+    '-error_file',
+    `${file}.errors`,
+    '-sf',
+    file,
+    '-s',
+    extension,
+    '-p',
+    String(port),
+    '-i',
+    '127.0.0.1',
+    '-m',
+    '1',
+    '-au',
+    extension,
+    '-ap',
+    PASSWORDS[extension] ?? '',
+    '-timeout',
+    '30s',
+    '-timeout_error',
+    ...extra,
+    `127.0.0.1:${pbx.port}`,
+  ]);
+}
+
+export interface Phone {
+  extension: string;
+  port: number;
+  /** The sipp process playing the phone while it waits for a call; null before `expectCall`. */
+  process: Started | null;
+}
+
+/** Registers `extension` with a Contact on a fresh port, where `expectCall` will answer. */
+export async function registerPhone(pbx: Kamailio, extension: string): Promise<Phone> {
+  const port = await freePort();
+  const file = scenario('register', {});
+  const run = sipp(pbx, file, extension, await freePort(), [
+    '-key',
+    'contact_port',
+    String(port),
+    '-key',
+    'expires',
+    '3600',
+  ]);
+  const code = await run.exited;
+  if (code !== 0) throw new Error(`sipp could not register ${extension} (exit ${code}):\n${errors(file)}`);
+  return { extension, port, process: null };
+}
+
+/** The phone waits for one call, rings for `ringMs`, then answers (unless the caller cancels). */
+export function expectCall(pbx: Kamailio, phone: Phone, ringMs: number): Started {
+  const file = scenario('callee', { __RING__: String(ringMs) });
+  phone.process = startProcess('sipp', [
+    '-sf',
+    file,
+    '-s',
+    phone.extension,
+    '-p',
+    String(phone.port),
+    '-i',
+    '127.0.0.1',
+    '-m',
+    '1',
+    '-timeout',
+    '30s',
+    '-timeout_error',
+    '-bind_local',
+  ]);
+  void pbx;
+  return phone.process;
+}
+
+export interface CallOptions {
+  /** Answered calls: talk this long, then hang up. */
+  talkMs?: number;
+  /** Missed calls: cancel after ringing this long. */
+  cancelAfterMs?: number;
+}
+
+/** `from` calls `to` through the PBX; resolves with sipp's exit code once the call is over. */
+export async function call(pbx: Kamailio, from: string, to: string, options: CallOptions): Promise<number> {
+  const missed = options.cancelAfterMs != null;
+  const file = scenario('caller', {
+    __TALK__: String(options.talkMs ?? 1000),
+    __CANCEL_AFTER__: String(options.cancelAfterMs ?? 0),
+    __MISSED__: missed ? '<nop next="cancel"/>' : '',
+  });
+  const run = sipp(pbx, file, from, await freePort(), ['-key', 'callee', to]);
+  const code = await run.exited;
+  if (code !== 0) throw new Error(`sipp call ${from} → ${to} failed (exit ${code}):\n${errors(file)}`);
+  return code;
+}
+
+export async function hangUpAll(phones: readonly Phone[]): Promise<void> {
+  await Promise.all(phones.map((phone) => (phone.process == null ? null : stopProcess(phone.process))));
+}
