@@ -54,7 +54,7 @@ export async function startWatcher(
     { ...config.account, domain: config.pbx.domain },
     { protocol: config.pbx.transport === 'tcp' ? 'TCP' : 'UDP', address: pbxAddress, port: config.pbx.port },
   );
-  const board: PanelDevice = new ConsoleBoard(config.board, io.stdout);
+  const board: PanelDevice = new ConsoleBoard(config.board, (line) => io.stdout(line));
   const byKey = new Map(config.keys.map((key) => [key.key, key]));
   const feed = new LampFeed(
     clock,

@@ -72,9 +72,14 @@ function normalizeAlgorithm(value: string): DigestAlgorithm | null {
   const lower = value.trim().toLowerCase();
   const sess = lower.endsWith('-sess');
   const base = sess ? lower.slice(0, -5) : lower;
-  const name = ({ md5: 'MD5', 'sha-256': 'SHA-256', 'sha-512-256': 'SHA-512-256' } as const)[base];
-  if (HASHES[base] == null || name == null) return null;
-  return (sess ? `${name}-sess` : name) as DigestAlgorithm;
+  const names: Readonly<Record<string, DigestAlgorithm>> = {
+    md5: 'MD5',
+    'sha-256': 'SHA-256',
+    'sha-512-256': 'SHA-512-256',
+  };
+  const name = names[base];
+  if (name == null) return null;
+  return sess ? (`${name}-sess` as DigestAlgorithm) : name;
 }
 
 /**

@@ -37,7 +37,7 @@ function fromBinary(text: string): string {
 }
 
 function toBinary(text: string): string {
-  return /[^\x00-\x7f]/.test(text) ? Buffer.from(text, 'utf8').toString('binary') : text;
+  return /[\u0080-\uffff]/.test(text) ? Buffer.from(text, 'utf8').toString('binary') : text;
 }
 
 function unfold(text: string): string {

@@ -107,8 +107,7 @@ export class UserAgent {
     let response = await this.stack.request(current, this.pbx, options);
     for (let attempt = 0; attempt < 2 && (response.status === 401 || response.status === 407); attempt++) {
       const header = response.status === 401 ? 'www-authenticate' : 'proxy-authenticate';
-      const challenges =
-        (response.headers[header] as { [name: string]: string | undefined }[] | undefined) ?? [];
+      const challenges = response.headers[header] ?? [];
       const challenge = chooseChallenge(challenges.map(challengeText));
       if (challenge == null || (attempt > 0 && !challenge.stale)) break;
       const credentials: DigestCredentials = {

@@ -127,5 +127,7 @@ export async function call(pbx: Kamailio, from: string, to: string, options: Cal
 }
 
 export async function hangUpAll(phones: readonly Phone[]): Promise<void> {
-  await Promise.all(phones.map((phone) => (phone.process == null ? null : stopProcess(phone.process))));
+  await Promise.all(
+    phones.map((phone) => (phone.process == null ? Promise.resolve(0) : stopProcess(phone.process))),
+  );
 }
