@@ -1,0 +1,378 @@
+/**
+ * Subscription behaviour (RFC 6665, BRIEF §10) against a scripted notifier: a second SIP stack on
+ * 127.0.0.1 that answers as a PBX would, over real UDP. The watcher's time is a fake clock, so refresh,
+ * backoff, Retry-After, pacing and keepalive are checked without waiting for them.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DIALECTS, type DialectName } from '../../src/blf/dialects.ts';
+import { DialogSubscriptions, type PartnerUpdate } from '../../src/sip/dialog-subscriptions.ts';
+import { tagOf, type SipMessage } from '../../src/sip/message.ts';
+import { SipStack, type IncomingRequest } from '../../src/sip/stack.ts';
+import { UserAgent } from '../../src/sip/user-agent.ts';
+import { MemoryLogger } from '../../src/util/log.ts';
+import { FakeClock } from '../support/fake-clock.ts';
+
+const PARTNER = 'sip:207@127.0.0.1';
+const EARLY = `<?xml version="1.0"?>
+<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="VERSION" state="STATE" entity="${PARTNER}">
+  <dialog id="d1" call-id="c1" local-tag="l1" remote-tag="r1" direction="recipient"><state>early</state></dialog>
+</dialog-info>`;
+
+const closing: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(closing.splice(0).map((thing) => thing.close()));
+});
+
+/** A notifier that records every request and answers through `answer`. */
+class ScriptedPbx {
+  readonly requests: IncomingRequest[] = [];
+  answer: (request: IncomingRequest) => void = (request) => request.respond(200);
+  private notifySeq = 1;
+  private readonly tag = `pbx${Math.random().toString(36).slice(2, 8)}`;
+
+  constructor(readonly stack: SipStack) {
+    stack.onRequests((request) => {
+      this.requests.push(request);
+      this.answer(request);
+    });
+  }
+
+  static async open(address = '127.0.0.1', port = 0): Promise<ScriptedPbx> {
+    const stack = await SipStack.open({ address, port });
+    closing.push(stack);
+    return new ScriptedPbx(stack);
+  }
+
+  subscribes(): IncomingRequest[] {
+    return this.requests.filter((request) => request.message.method === 'SUBSCRIBE');
+  }
+
+  /** Accepts a SUBSCRIBE for `expires` seconds, with our tag and Contact. */
+  accept(request: IncomingRequest, expires = 600): void {
+    request.respond(200, 'OK', {
+      headers: {
+        expires: String(expires),
+        contact: [{ uri: `sip:${this.stack.hostPort}`, params: {} }],
+        to: { ...request.message.headers.to!, params: { tag: tagOf(request.message.headers.to) ?? this.tag } },
+      },
+    });
+  }
+
+  /** Sends a NOTIFY in the subscription `subscribe` started, to the watcher. */
+  notify(
+    subscribe: SipMessage,
+    watcherPort: number,
+    body: string,
+    state = 'active;expires=600',
+    event = 'dialog',
+  ): Promise<SipMessage> {
+    const from = subscribe.headers.from!;
+    return this.stack.request(
+      {
+        method: 'NOTIFY',
+        uri: `sip:900@127.0.0.1:${watcherPort}`,
+        headers: {
+          to: from,
+          from: { uri: subscribe.headers.to!.uri, params: { tag: tagOf(subscribe.headers.to) ?? this.tag } },
+          'call-id': subscribe.headers['call-id'],
+          cseq: { seq: this.notifySeq++, method: 'NOTIFY' },
+          contact: [{ uri: `sip:${this.stack.hostPort}`, params: {} }],
+          event,
+          'subscription-state': state,
+          ...(body === '' ? {} : { 'content-type': 'application/dialog-info+xml' }),
+        },
+        content: body,
+      },
+      { protocol: 'UDP', address: '127.0.0.1', port: watcherPort },
+    );
+  }
+}
+
+interface Setup {
+  pbx: ScriptedPbx;
+  clock: FakeClock;
+  watcher: SipStack;
+  subscriptions: DialogSubscriptions;
+  updates: PartnerUpdate[];
+  log: MemoryLogger;
+  current(partner?: string): PartnerUpdate | undefined;
+}
+
+async function setup(
+  options: { partners?: string[]; rate?: number; keepalive?: number; dialect?: DialectName; pbx?: ScriptedPbx } = {},
+): Promise<Setup> {
+  const pbx = options.pbx ?? (await ScriptedPbx.open());
+  const clock = new FakeClock();
+  const watcher = await SipStack.open({ address: '127.0.0.1', port: 0, clock });
+  closing.push(watcher);
+  const ua = new UserAgent(watcher, { user: '900', password: '', domain: '127.0.0.1' }, {
+    protocol: 'UDP',
+    address: '127.0.0.1',
+    port: pbx.stack.port,
+  });
+  const updates: PartnerUpdate[] = [];
+  const log = new MemoryLogger();
+  const subscriptions = new DialogSubscriptions(
+    ua,
+    options.partners ?? [PARTNER],
+    {
+      dialect: DIALECTS[options.dialect ?? 'generic'],
+      clock,
+      log,
+      expires: 600,
+      subscribeRate: options.rate ?? 20,
+      keepaliveSeconds: options.keepalive ?? 0,
+      pbxAddress: '127.0.0.1',
+      random: () => 0.5,
+    },
+    (update) => updates.push(update),
+  );
+  watcher.onRequests((request) => {
+    if (!subscriptions.handleRequest(request)) request.respond(405);
+  });
+  closing.push({ close: () => subscriptions.stop() });
+  return {
+    pbx,
+    clock,
+    watcher,
+    subscriptions,
+    updates,
+    log,
+    current: (partner = PARTNER) => updates.filter((update) => update.partner === partner).at(-1),
+  };
+}
+
+function waitFor(check: () => void): Promise<void> {
+  return vi.waitFor(check, { timeout: 5000, interval: 10 });
+}
+
+/** Waits while letting the watcher's paced queue run (one SUBSCRIBE per 50 ms at 20/s). */
+function waitPaced(s: Setup, check: () => void): Promise<void> {
+  return vi.waitFor(
+    () => {
+      s.clock.advance(50);
+      check();
+    },
+    { timeout: 5000, interval: 10 },
+  );
+}
+
+/** Starts, accepts the first SUBSCRIBE and notifies `body`: the partner is active. */
+async function active(s: Setup, body = '', expires = 600): Promise<IncomingRequest> {
+  s.pbx.answer = (request) => (request.message.method === 'SUBSCRIBE' ? s.pbx.accept(request, expires) : request.respond(200));
+  s.subscriptions.start();
+  await waitFor(() => expect(s.pbx.subscribes()).toHaveLength(1));
+  const subscribe = s.pbx.subscribes()[0]!;
+  expect((await s.pbx.notify(subscribe.message, s.watcher.port, body, `active;expires=${expires}`)).status).toBe(200);
+  await waitFor(() => expect(s.current()?.status).toBe('active'));
+  return subscribe;
+}
+
+describe('dialog subscriptions', () => {
+  it('subscribes to the dialog package and reads each NOTIFY: empty is idle, early is ringing', async () => {
+    const s = await setup();
+    const subscribe = await active(s);
+    expect(subscribe.message.headers['event']).toBe('dialog');
+    expect(subscribe.message.headers['accept']).toBe('application/dialog-info+xml');
+    expect(subscribe.message.headers['expires']).toBe('600');
+    expect(s.updates.map((update) => update.situation)).toEqual(['unknown', 'idle']);
+    await s.pbx.notify(subscribe.message, s.watcher.port, EARLY.replace('VERSION', '1').replace('STATE', 'full'));
+    await waitFor(() => expect(s.current()?.situation).toBe('ringing'));
+    expect(s.current()?.view.pickup).toMatchObject({ ok: true, target: { method: 'replaces' } });
+  });
+
+  it('refreshes in the dialog before the subscription expires', async () => {
+    const s = await setup();
+    const first = await active(s, '', 120);
+    s.clock.advance(59_000);
+    expect(s.pbx.subscribes()).toHaveLength(1);
+    s.clock.advance(1000);
+    await waitFor(() => expect(s.pbx.subscribes()).toHaveLength(2));
+    const refresh = s.pbx.subscribes()[1]!.message;
+    expect(refresh.headers['call-id']).toBe(first.message.headers['call-id']);
+    expect(tagOf(refresh.headers.to)).not.toBeNull();
+    expect(refresh.headers.cseq?.seq).toBe(2);
+  });
+
+  it('subscribes anew, at once, when a refresh is answered 481 (the PBX forgot it)', async () => {
+    const s = await setup();
+    const first = await active(s, '', 120);
+    s.pbx.answer = (request) =>
+      tagOf(request.message.headers.to) != null ? request.respond(481) : s.pbx.accept(request);
+    s.clock.advance(60_000);
+    await waitPaced(s, () => expect(s.pbx.subscribes()).toHaveLength(3));
+    const fresh = s.pbx.subscribes()[2]!.message;
+    expect(fresh.headers['call-id']).not.toBe(first.message.headers['call-id']);
+    expect(tagOf(fresh.headers.to)).toBeNull();
+    expect(s.current()?.situation).toBe('unknown');
+  });
+
+  it('shows unknown when the subscription expires without a refresh, never a stale idle', async () => {
+    const s = await setup();
+    await active(s, '', 120);
+    s.pbx.answer = () => undefined; // the PBX stops answering
+    s.clock.advance(60_000); // refresh sent, no answer
+    await waitFor(() => expect(s.pbx.subscribes()).toHaveLength(2));
+    s.clock.advance(8000); // our request timeout
+    await waitFor(() => expect(s.current()?.situation).toBe('unknown'));
+    expect(s.current()?.reason).toBe('SUBSCRIBE answered 408 Request Timeout');
+  });
+
+  it('shows a refused key for 489 Bad Event, and asks again after 10 minutes', async () => {
+    const s = await setup();
+    s.pbx.answer = (request) => request.respond(489);
+    s.subscriptions.start();
+    await waitFor(() => expect(s.current()?.situation).toBe('refused'));
+    expect(s.current()?.reason).toBe('the PBX refused the subscription: 489 Bad Event');
+    s.clock.advance(599_000);
+    expect(s.pbx.subscribes()).toHaveLength(1);
+    s.clock.advance(1000);
+    await waitFor(() => expect(s.pbx.subscribes()).toHaveLength(2));
+  });
+
+  it('waits as long as Retry-After says after a 503', async () => {
+    const s = await setup();
+    s.pbx.answer = (request) => request.respond(503, 'Service Unavailable', { headers: { 'retry-after': '30' } });
+    s.subscriptions.start();
+    await waitFor(() => expect(s.current()?.status).toBe('lost'));
+    s.clock.advance(29_000);
+    expect(s.pbx.subscribes()).toHaveLength(1);
+    s.clock.advance(1000);
+    await waitFor(() => expect(s.pbx.subscribes()).toHaveLength(2));
+  });
+
+  it('backs off with growing delays when the PBX keeps failing', async () => {
+    const s = await setup();
+    s.pbx.answer = (request) => request.respond(500);
+    s.subscriptions.start();
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      await waitFor(() => expect(s.pbx.subscribes()).toHaveLength(attempt));
+      await waitFor(() => expect(s.clock.pending).toBeGreaterThan(0));
+      const before = s.clock.now();
+      while (s.pbx.subscribes().length === attempt) {
+        s.clock.advance(100);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      delays.push(s.clock.now() - before);
+    }
+    // 2 s doubling, jitter fixed at ×1.0 by the test's random(): 2, 4, 8 s (within the 100 ms steps).
+    expect(delays.slice(0, 3).map((ms) => Math.round(ms / 1000))).toEqual([2, 4, 8]);
+  });
+
+  it('follows the reason of a terminated subscription (RFC 6665 §4.1.3)', async () => {
+    const s = await setup();
+    const subscribe = await active(s);
+    await s.pbx.notify(subscribe.message, s.watcher.port, '', 'terminated;reason=timeout');
+    await waitPaced(s, () => expect(s.pbx.subscribes()).toHaveLength(2)); // at once, a new subscription
+
+    s.pbx.answer = (request) => request.respond(200);
+    const second = s.pbx.subscribes()[1]!;
+    await s.pbx.notify(second.message, s.watcher.port, '', 'terminated;reason=probation;retry-after=20');
+    await waitFor(() => expect(s.current()?.status).toBe('lost'));
+    s.clock.advance(19_000);
+    expect(s.pbx.subscribes()).toHaveLength(2);
+    s.clock.advance(1000);
+    await waitFor(() => expect(s.pbx.subscribes()).toHaveLength(3));
+
+    const third = s.pbx.subscribes()[2]!;
+    await s.pbx.notify(third.message, s.watcher.port, '', 'terminated;reason=rejected');
+    await waitFor(() => expect(s.current()?.situation).toBe('refused'));
+  });
+
+  it('asks for full state again when a partial NOTIFY skips versions', async () => {
+    const s = await setup();
+    const subscribe = await active(s, EARLY.replace('VERSION', '1').replace('STATE', 'full'));
+    await s.pbx.notify(subscribe.message, s.watcher.port, EARLY.replace('VERSION', '5').replace('STATE', 'partial'));
+    await waitPaced(s, () => expect(s.pbx.subscribes()).toHaveLength(2));
+    expect(s.pbx.subscribes()[1]!.message.headers['call-id']).toBe(subscribe.message.headers['call-id']);
+    expect(s.current()?.situation).toBe('ringing');
+  });
+
+  it('answers 489 to a NOTIFY of another event package in the subscription, changing nothing', async () => {
+    const s = await setup();
+    const subscribe = await active(s);
+    const response = await s.pbx.notify(subscribe.message, s.watcher.port, EARLY, 'active', 'presence');
+    expect(response.status).toBe(489);
+    expect(s.current()?.situation).toBe('idle');
+  });
+
+  it('answers 481 to a NOTIFY outside any subscription, changing nothing', async () => {
+    const s = await setup();
+    const subscribe = await active(s);
+    const stranger = { ...subscribe.message, headers: { ...subscribe.message.headers, 'call-id': 'unknown-call' } };
+    const response = await s.pbx.notify(stranger, s.watcher.port, EARLY.replace('VERSION', '1').replace('STATE', 'full'));
+    expect(response.status).toBe(481);
+    expect(s.current()?.situation).toBe('idle');
+  });
+
+  it('paces SUBSCRIBEs at the configured rate at start', async () => {
+    const partners = Array.from({ length: 10 }, (_, i) => `sip:${300 + i}@127.0.0.1`);
+    const s = await setup({ partners, rate: 5 });
+    s.pbx.answer = (request) => s.pbx.accept(request);
+    s.subscriptions.start();
+    await waitFor(() => expect(s.pbx.subscribes()).toHaveLength(1));
+    s.clock.advance(199);
+    expect(s.pbx.subscribes()).toHaveLength(1);
+    s.clock.advance(1);
+    await waitFor(() => expect(s.pbx.subscribes()).toHaveLength(2));
+    s.clock.advance(1600);
+    await waitFor(() => expect(s.pbx.subscribes()).toHaveLength(10));
+  });
+
+  it('takes unsolicited NOTIFYs from the PBX address only, for dialects that send them (innovaphone)', async () => {
+    const s = await setup({ dialect: 'innovaphone' });
+    s.pbx.answer = (request) => (request.message.method === 'SUBSCRIBE' ? request.respond(489) : request.respond(200));
+    s.subscriptions.start();
+    await waitFor(() => expect(s.current()?.situation).toBe('refused'));
+    // As the seed's innovaphone NOTIFY: From the partner, to a phone that never subscribed (the
+    // helper sends To = this From, From = this To).
+    const unsolicited: SipMessage = {
+      method: 'SUBSCRIBE',
+      uri: 'sip:207@127.0.0.1',
+      headers: {
+        from: { uri: 'sip:snom@127.0.0.1', params: { tag: 'bl4qd8azu6' } },
+        to: { uri: 'sip:207@127.0.0.1;user=phone', params: { tag: '2870350033' } },
+        'call-id': '0ce2cb4794c2-9b374j1ddupd@snomSoft-000413FFFFFF',
+        cseq: { seq: 18, method: 'NOTIFY' },
+      },
+    };
+    const body = EARLY.replace('VERSION', '9').replace('STATE', 'full');
+    const stranger = await ScriptedPbx.open('127.0.0.2');
+    const refused = await stranger.notify(unsolicited, s.watcher.port, body);
+    expect(refused.status).toBe(481);
+    expect(s.current()?.situation).toBe('refused');
+    const accepted = await s.pbx.notify(unsolicited, s.watcher.port, body);
+    expect(accepted.status).toBe(200);
+    await waitFor(() => expect(s.current()?.situation).toBe('ringing'));
+  });
+
+  it('marks every partner unknown when the PBX stops answering, and recovers when it is back', async () => {
+    const first = await ScriptedPbx.open();
+    const port = first.stack.port;
+    const s = await setup({ keepalive: 5, pbx: first });
+    await active(s);
+    await first.stack.close(); // the PBX is gone
+    for (let round = 0; round < 2; round++) {
+      s.clock.advance(5000); // keepalive OPTIONS
+      await new Promise((resolve) => setImmediate(resolve));
+      s.clock.advance(4000); // unanswered
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await waitFor(() => expect(s.current()?.situation).toBe('unknown'));
+    expect(s.current()?.reason).toBe('the PBX does not answer');
+
+    const restarted = await ScriptedPbx.open('127.0.0.1', port); // a new PBX process: no subscriptions
+    restarted.answer = (request) => {
+      if (request.message.method === 'SUBSCRIBE' && tagOf(request.message.headers.to) != null) request.respond(481);
+      else if (request.message.method === 'SUBSCRIBE') restarted.accept(request);
+      else request.respond(200);
+    };
+    s.clock.advance(5000);
+    await waitPaced(s, () => expect(restarted.subscribes().length).toBeGreaterThanOrEqual(2));
+    const fresh = restarted.subscribes().at(-1)!;
+    expect(tagOf(fresh.message.headers.to)).toBeNull();
+    await restarted.notify(fresh.message, s.watcher.port, '');
+    await waitFor(() => expect(s.current()?.situation).toBe('idle'));
+  });
+});
