@@ -74,6 +74,8 @@ interface Partner {
   inFlight: boolean;
   /** A refresh asked for while a request was in flight. */
   again: boolean;
+  /** The state comes from unsolicited NOTIFYs (innovaphone): a failed SUBSCRIBE does not void it. */
+  unsolicited: boolean;
   failures: number;
   cancelTimer: () => void;
   cancelDeadline: () => void;
@@ -118,6 +120,7 @@ export class DialogSubscriptions {
         queued: false,
         inFlight: false,
         again: false,
+        unsolicited: false,
         failures: 0,
         cancelTimer: NOOP,
         cancelDeadline: NOOP,
@@ -367,7 +370,9 @@ export class DialogSubscriptions {
     });
     request.respond(notify.ok || notify.code !== 'not-dialog-event' ? 200 : 489);
     if (!notify.ok) return;
-    // Unsolicited NOTIFYs (innovaphone) need no subscription: they are the state as long as they come.
+    // Unsolicited NOTIFYs (innovaphone) need no subscription: they are the state as long as they come
+    // and the PBX answers its keepalive.
+    partner.unsolicited = true;
     partner.status = 'active';
     partner.reason = null;
     this.applyBody(partner, notify.body, message.headers['call-id'] ?? null);
@@ -440,10 +445,17 @@ export class DialogSubscriptions {
   }
 
   private lose(partner: Partner, reason: string, immediately: boolean, retryMs?: number): void {
-    partner.status = 'lost';
-    partner.reason = reason;
-    this.options.log.warn('partner state unknown', { partner: partner.uri, reason });
-    this.report(partner);
+    if (partner.unsolicited) {
+      this.options.log.debug('subscription failed; unsolicited NOTIFYs still give the state', {
+        partner: partner.uri,
+        reason,
+      });
+    } else {
+      partner.status = 'lost';
+      partner.reason = reason;
+      this.options.log.warn('partner state unknown', { partner: partner.uri, reason });
+      this.report(partner);
+    }
     if (immediately) {
       this.enqueue(partner);
       return;
@@ -455,10 +467,17 @@ export class DialogSubscriptions {
   }
 
   private refuse(partner: Partner, reason: string, retryMs?: number): void {
-    partner.status = 'refused';
-    partner.reason = reason;
-    this.options.log.warn('subscription refused', { partner: partner.uri, reason });
-    this.report(partner);
+    if (partner.unsolicited) {
+      this.options.log.debug('subscription refused; unsolicited NOTIFYs still give the state', {
+        partner: partner.uri,
+        reason,
+      });
+    } else {
+      partner.status = 'refused';
+      partner.reason = reason;
+      this.options.log.warn('subscription refused', { partner: partner.uri, reason });
+      this.report(partner);
+    }
     this.retryAfter(partner, retryMs ?? this.options.refusedRetryMs ?? 600_000);
   }
 
@@ -478,14 +497,23 @@ export class DialogSubscriptions {
     this.cancelKeepalive = this.options.clock.after(ms, () => void this.keepalive());
   }
 
-  /** OPTIONS to the PBX: any answer, even 4xx, proves it is there (RFC 3261 §11). */
+  /**
+   * OPTIONS to the PBX: any answer, even 4xx, proves it is there (RFC 3261 §11). One that goes
+   * unanswered for 2 s is checked again after 1 s; a second miss in a row means the PBX is gone.
+   */
   private async keepalive(): Promise<void> {
     if (this.stopped) return;
     const intervalMs = this.options.keepaliveSeconds * 1000;
-    const { host, port } = { host: this.ua.pbx.address, port: this.ua.pbx.port };
-    const request = this.ua.outOfDialog('OPTIONS', `sip:${host}:${port}`, this.ua.newCallId(), localTag(), 1);
+    const { address, port } = this.ua.pbx;
+    const request = this.ua.outOfDialog(
+      'OPTIONS',
+      `sip:${address}:${port}`,
+      this.ua.newCallId(),
+      localTag(),
+      1,
+    );
     const response = await this.ua.stack.request(request, this.ua.pbx, {
-      timeoutMs: Math.min(intervalMs, 4000),
+      timeoutMs: Math.min(intervalMs, 2000),
     });
     if (this.stopped) return;
     const answered = response.status !== 408 && response.status !== 503;
@@ -499,16 +527,18 @@ export class DialogSubscriptions {
     } else if (++this.keepaliveMisses >= KEEPALIVE_MISSES && this.pbxUp) {
       this.pbxUp = false;
       this.options.log.warn('PBX does not answer; every partner is unknown until it does', {
-        pbx: `${host}:${port}`,
+        pbx: `${address}:${port}`,
       });
       for (const partner of this.partners.values()) {
         if (partner.status === 'refused') continue;
+        partner.unsolicited = false;
         partner.status = 'lost';
         partner.reason = 'the PBX does not answer';
         this.report(partner);
       }
     }
-    this.scheduleKeepalive(intervalMs);
+    const confirming = !answered && this.pbxUp;
+    this.scheduleKeepalive(confirming ? Math.min(intervalMs, 1000) : intervalMs);
   }
 
   private partnerNamed(uri: string | null): Partner | null {
