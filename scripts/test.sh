@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# `npm test`: everything a change must pass. Installs the project's npm packages when they are missing,
-# then runs the type check, linter and formatter check, then every test, and ends with one plain line
-# "N passed, N failed, N skipped".
+# `npm test`: everything a change must pass. Installs what the tests need when it is missing (the
+# Debian packages of scripts/debian-packages.txt, as root; the npm packages), then runs the type check,
+# linter and formatter check, then every test (the integration tests start their own Kamailio and sipp
+# phones on 127.0.0.1), and ends with one plain line "N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+bash scripts/ensure-debian-packages.sh
 
 if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund

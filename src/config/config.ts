@@ -59,12 +59,12 @@ let validator: ReturnType<Ajv['compile']> | null = null;
 
 /** Reads a config from its text; `source` names the file in errors. */
 export function parseConfig(text: string, source: string, boards: readonly Board[] = loadBoards()): Config {
-  const document = parseDocument(text, { prettyErrors: false });
+  const document = parseDocument(text, { prettyErrors: true });
   const yamlError = document.errors[0];
   if (yamlError != null) {
     const line = yamlError.linePos?.[0].line;
     throw new ConfigError(
-      `${source}${line == null ? '' : `:${line}`}: not valid YAML: ${yamlError.message.split('\n')[0]}`,
+      `${source}${line == null ? '' : `:${line}`}: not valid YAML: ${(yamlError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
     );
   }
   const data: unknown = document.toJS();
