@@ -1,0 +1,55 @@
+/** `lampfield run` refusing to start: one clear line and an exit code, never a stack trace. */
+import { execFile } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../bin/lampfield.js', import.meta.url));
+
+function run(config: string | null): Promise<{ code: number; stderr: string }> {
+  const args = [BIN, 'run'];
+  if (config != null) {
+    const file = join(mkdtempSync(join(tmpdir(), 'lampfield-run-')), 'lampfield.yaml');
+    writeFileSync(file, config);
+    args.push('--config', file);
+  }
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd: tmpdir() }, (error, _stdout, stderr) => {
+      resolve({ code: error == null ? 0 : typeof error.code === 'number' ? error.code : 1, stderr });
+    });
+  });
+}
+
+describe('lampfield run refusing to start', () => {
+  it('names the config path that is wrong, in one line, and exits 2', async () => {
+    const result = await run(
+      'pbx: { host: 127.0.0.1, transport: sctp }\naccount: { user: "900" }\nkeys: [{ key: 1, partner: "207" }]\n',
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/lampfield\.yaml: \/pbx\/transport: must be one of "udp", "tcp"$/m);
+  });
+
+  it('says which port is taken and exits 1', async () => {
+    const busy = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => busy.bind(0, '127.0.0.1', resolve));
+    const port = busy.address().port;
+    const result = await run(
+      `pbx: { host: 127.0.0.1 }\naccount: { user: "900" }\nlocal: { address: 127.0.0.1, port: ${port} }\nkeys: [{ key: 1, partner: "207" }]\n`,
+    );
+    busy.close();
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      `lampfield run: UDP 127.0.0.1:${port} is already in use by another program (config local.address/local.port)`,
+    );
+  });
+
+  it('says how to give a config when there is none', async () => {
+    const result = await run(null);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/no config file; give --config FILE/);
+  });
+});
