@@ -11,6 +11,8 @@ import type { SipMessage } from './message.ts';
 
 export type SipProtocol = 'UDP' | 'TCP';
 
+const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export interface SipRemote {
   protocol: SipProtocol;
   address: string;
@@ -84,6 +86,15 @@ export class UdpTransport implements Transport {
         socket.removeAllListeners('error');
         // After binding, a send error (e.g. ICMP unreachable) must not take the process down.
         socket.on('error', () => undefined);
+        // A burst of NOTIFYs (every partner's PBX event at once, a PBX restart) must not overflow the
+        // kernel's default 208 KiB receive buffer: a dropped NOTIFY costs a 500 ms retransmission.
+        // The kernel caps this at net.core.rmem_max.
+        try {
+          socket.setRecvBufferSize(UDP_BUFFER_BYTES);
+          socket.setSendBufferSize(UDP_BUFFER_BYTES);
+        } catch {
+          // Keep the default size.
+        }
         transport = new UdpTransport(socket, socket.address().port);
         resolve(transport);
       });

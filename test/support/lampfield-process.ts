@@ -2,7 +2,7 @@
  * `lampfield run` as a user runs it: the real command in a child process with a config file, its lamp
  * lines read from standard output (the console board) as they come.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +83,13 @@ export class LampfieldProcess {
 
   waitForState(key: number, state: string, timeoutMs?: number): Promise<void> {
     return this.waitFor(() => this.current(key) === state, `key ${key} showing ${state}`, timeoutMs);
+  }
+
+  /** Resident memory of the process, in bytes (Linux /proc). */
+  residentBytes(): number {
+    const status = readFileSync(`/proc/${this.process.child.pid}/status`, 'utf8');
+    const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kib == null ? Number.NaN : Number(kib) * 1024;
   }
 
   get alive(): boolean {
