@@ -445,17 +445,7 @@ export class DialogSubscriptions {
   }
 
   private lose(partner: Partner, reason: string, immediately: boolean, retryMs?: number): void {
-    if (partner.unsolicited) {
-      this.options.log.debug('subscription failed; unsolicited NOTIFYs still give the state', {
-        partner: partner.uri,
-        reason,
-      });
-    } else {
-      partner.status = 'lost';
-      partner.reason = reason;
-      this.options.log.warn('partner state unknown', { partner: partner.uri, reason });
-      this.report(partner);
-    }
+    this.downgrade(partner, 'lost', reason, 'partner state unknown');
     if (immediately) {
       this.enqueue(partner);
       return;
@@ -467,18 +457,23 @@ export class DialogSubscriptions {
   }
 
   private refuse(partner: Partner, reason: string, retryMs?: number): void {
+    this.downgrade(partner, 'refused', reason, 'subscription refused');
+    this.retryAfter(partner, retryMs ?? this.options.refusedRetryMs ?? 600_000);
+  }
+
+  /** A failed subscription; unsolicited NOTIFYs (innovaphone) still give the state, so they keep it. */
+  private downgrade(partner: Partner, status: 'lost' | 'refused', reason: string, message: string): void {
     if (partner.unsolicited) {
-      this.options.log.debug('subscription refused; unsolicited NOTIFYs still give the state', {
+      this.options.log.debug(`${message}; unsolicited NOTIFYs still give the state`, {
         partner: partner.uri,
         reason,
       });
-    } else {
-      partner.status = 'refused';
-      partner.reason = reason;
-      this.options.log.warn('subscription refused', { partner: partner.uri, reason });
-      this.report(partner);
+      return;
     }
-    this.retryAfter(partner, retryMs ?? this.options.refusedRetryMs ?? 600_000);
+    partner.status = status;
+    partner.reason = reason;
+    this.options.log.warn(message, { partner: partner.uri, reason });
+    this.report(partner);
   }
 
   private retryAfter(partner: Partner, ms: number): void {

@@ -11,12 +11,14 @@
  * | compact `o`/`e` headers misread; folded lines kept     | repaired (message.ts)                        |
  * | Content-Length counts characters                       | UTF-8 encoded before writing (message.ts)    |
  * | a request never answered keeps its server transaction for ever | answered 500 after `unansweredRequestMs` |
+ * | about 5 KB and a timer per non-INVITE server transaction for 32 s | our lean table (server-transactions.ts) |
  * | MD5-only digest, SHA-256 signed wrongly                | our own digest (digest.ts)                   |
  * | TCP destroy leaves sockets open                        | our TCP transport closes every connection    |
  */
 import net from 'node:net';
 import sip from 'sip';
 import { systemClock, type Clock } from '../util/clock.ts';
+import { NonInviteServerTransactions } from './server-transactions.ts';
 import {
   encodeOutgoing,
   isCompleteMessage,
@@ -94,6 +96,7 @@ export class SipStack {
   dropped = 0;
 
   private readonly transactions: sip.TransactionLayer;
+  private readonly nonInvite: NonInviteServerTransactions;
   private readonly clock: Clock;
   private readonly unansweredMs: number;
   private readonly viaHost: string;
@@ -112,6 +115,7 @@ export class SipStack {
     this.unansweredMs = options.unansweredRequestMs ?? 8000;
     this.viaHost = options.publicAddress ?? (options.address === '0.0.0.0' ? '127.0.0.1' : options.address);
     this.transactions = sip.makeTransactionLayer({}, (target) => this.connection(target));
+    this.nonInvite = new NonInviteServerTransactions(this.clock, this.unansweredMs);
   }
 
   static async open(options: SipStackOptions): Promise<SipStack> {
@@ -242,6 +246,7 @@ export class SipStack {
     if (this.closed) return;
     this.closed = true;
     this.transactions.destroy();
+    this.nonInvite.close();
     await Promise.all([...this.transports.values()].map((transport) => transport.close()));
   }
 
@@ -291,23 +296,72 @@ export class SipStack {
         via.params['received'] = remote.address;
         if ('rport' in via.params) via.params['rport'] = String(remote.port);
       }
-      const existing =
-        message.method != null ? this.transactions.getServer(message) : this.transactions.getClient(message);
-      if (existing != null) {
-        existing.message?.(message, { ...remote, protocol: remote.protocol });
-        return;
+      if (message.method == null) {
+        this.transactions.getClient(message)?.message?.(message, remote);
+        return; // a response no transaction wants is dropped
       }
-      if (message.method == null) return; // a stray response: no transaction wants it
-      if (message.method === 'ACK') {
+      if (message.method === 'ACK' && this.transactions.getServer(message) == null) {
         this.onAck(message, remote);
         return;
       }
       const transport = this.transportFor(remote.protocol);
-      const connection = this.wrap(transport.get(remote) ?? transport.open(remote), remote);
-      const transaction = this.transactions.createServerTransaction(message, connection);
-      this.dispatch(message, remote, transaction);
+      if (message.method === 'INVITE' || message.method === 'ACK' || message.method === 'CANCEL') {
+        const existing = this.transactions.getServer(message);
+        if (existing != null) {
+          existing.message?.(message, remote);
+          return;
+        }
+        const connection = this.wrap(transport.get(remote) ?? transport.open(remote), remote);
+        this.dispatch(message, remote, this.transactions.createServerTransaction(message, connection));
+        return;
+      }
+      this.dispatchNonInvite(message, remote, transport);
     } catch {
       this.dropped++;
+    }
+  }
+
+  /** RFC 3261 §8.2.6: a response to `request`, with a To tag of ours when the request had none. */
+  private response(
+    request: SipMessage,
+    status: number,
+    reason: string | undefined,
+    extra: { headers?: SipHeaders; content?: string } | undefined,
+  ): SipMessage {
+    const response = sip.makeResponse(request, status, reason ?? REASONS[status] ?? '');
+    const to = request.headers.to;
+    if (to != null && status > 100 && to.params['tag'] == null) {
+      response.headers.to = { ...to, params: { ...to.params, tag: localTag() } };
+    }
+    if (extra?.headers != null) Object.assign(response.headers, extra.headers);
+    if (extra?.content != null) response.content = extra.content;
+    return response;
+  }
+
+  /** Non-INVITE requests: our lean transactions (server-transactions.ts). */
+  private dispatchNonInvite(message: SipMessage, remote: SipRemote, transport: Transport): void {
+    const via = message.headers.via![0]!;
+    const key = `${message.headers.cseq!.method} ${message.headers['call-id']} ${via.params['branch']} ${via.host}:${via.port}`;
+    let answered = false;
+    const respond = (status: number, reason?: string, extra?: { headers?: SipHeaders; content?: string }) => {
+      if (answered || this.closed) return;
+      if (status >= 200) answered = true;
+      const text = sip.stringify(encodeOutgoing(this.response(message, status, reason, extra)));
+      this.options.trace?.('out', text, remote);
+      const bytes = Buffer.from(text, 'binary');
+      transport.sendBytes(remote, bytes);
+      if (status >= 200) this.nonInvite.complete(key, bytes, remote.protocol === 'TCP');
+    };
+    const fresh = this.nonInvite.begin(
+      key,
+      (bytes) => transport.sendBytes(remote, bytes),
+      () => respond(500, 'Request Not Handled'),
+    );
+    if (!fresh) return;
+    try {
+      this.onRequest({ message, remote, respond });
+    } catch {
+      respond(500);
     }
   }
 
@@ -319,15 +373,7 @@ export class SipStack {
         answered = true;
         cancelGuard();
       }
-      const response = sip.makeResponse(message, status, reason ?? REASONS[status] ?? '');
-      // RFC 3261 §8.2.6.2: a response to a request without a To tag carries one of ours.
-      const to = message.headers.to;
-      if (to != null && status > 100 && to.params['tag'] == null) {
-        response.headers.to = { ...to, params: { ...to.params, tag: localTag() } };
-      }
-      if (extra?.headers != null) Object.assign(response.headers, extra.headers);
-      if (extra?.content != null) response.content = extra.content;
-      transaction.send(encodeOutgoing(response));
+      transaction.send(encodeOutgoing(this.response(message, status, reason, extra)));
     };
     const cancelGuard = this.clock.after(this.unansweredMs, () => respond(500, 'Request Not Handled'));
     try {

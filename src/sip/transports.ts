@@ -29,6 +29,8 @@ export interface Transport {
   open(target: SipRemote, onError?: (error: Error) => void): sip.Connection;
   /** The connection a request came in on, to answer on the same flow. */
   get(remote: SipRemote): sip.Connection | undefined;
+  /** Sends bytes already written (a response kept for retransmissions) back to `remote`. */
+  sendBytes(remote: SipRemote, bytes: Buffer): void;
   close(): Promise<void>;
   /** Datagrams or stream bytes that did not parse as SIP, counted. */
   readonly dropped: number;
@@ -114,6 +116,10 @@ export class UdpTransport implements Transport {
 
   get(remote: SipRemote): sip.Connection {
     return this.open(remote);
+  }
+
+  sendBytes(remote: SipRemote, bytes: Buffer): void {
+    this.socket.send(bytes, remote.port, remote.address);
   }
 
   close(): Promise<void> {
@@ -217,6 +223,10 @@ export class TcpTransport implements Transport {
         if (onError != null) socket.removeListener('error', onError);
       },
     };
+  }
+
+  sendBytes(remote: SipRemote, bytes: Buffer): void {
+    this.flows.get(this.key(remote.address, remote.port))?.socket.write(bytes);
   }
 
   get(remote: SipRemote): sip.Connection | undefined {

@@ -18,12 +18,12 @@ afterAll(() => killAll());
 async function watch(
   pbx: Kamailio,
   partners: string[],
-  extra: { password?: string; trace?: boolean } = {},
+  extra: { password?: string; trace?: boolean; transport?: 'udp' | 'tcp'; register?: boolean } = {},
 ): Promise<LampfieldProcess> {
   const lampfield = LampfieldProcess.start({
     ...(extra.trace === true ? { log: { level: 'debug', sipTrace: true } } : {}),
-    pbx: { host: '127.0.0.1', port: pbx.port, transport: 'udp', dialect: 'kamailio' },
-    account: { user: '900', password: extra.password ?? '' },
+    pbx: { host: '127.0.0.1', port: pbx.port, transport: extra.transport ?? 'udp', dialect: 'kamailio' },
+    account: { user: '900', password: extra.password ?? '', register: extra.register ?? false },
     local: { address: '127.0.0.1', port: await freePort() },
     board: 'console',
     keys: partners.map((partner, index) => ({ key: index + 1, partner })),
@@ -85,10 +85,21 @@ describe('lampfield run with Kamailio and sipp phones', () => {
     expect(lampfield.states(2)).toEqual(['unknown', 'idle', 'ringing', 'idle']);
   });
 
-  it('with digest authentication on for watcher and phones, everything still works', async () => {
+  it('over TCP: ringing, busy, idle', async () => {
+    const kamailio = await pbx();
+    const callee = await phone(kamailio, '207');
+    const lampfield = await watch(kamailio, ['207'], { transport: 'tcp' });
+    expectCall(kamailio, callee, 1000);
+    await call(kamailio, '211', '207', { talkMs: 1000 });
+    await lampfield.waitForState(1, 'idle');
+    expect(lampfield.states(1)).toEqual(['unknown', 'idle', 'ringing', 'busy', 'idle']);
+  });
+
+  it('with digest authentication on for watcher and phones (and registered), everything still works', async () => {
     const kamailio = await pbx({ auth: 'MD5' });
     const callee = await phone(kamailio, '207');
-    const lampfield = await watch(kamailio, ['207'], { password: PASSWORDS['900']! });
+    const lampfield = await watch(kamailio, ['207'], { password: PASSWORDS['900']!, register: true });
+    expect(lampfield.output()).toMatch(/"user":"900","expires":600,"msg":"registered"/);
     expectCall(kamailio, callee, 1000);
     await call(kamailio, '211', '207', { talkMs: 1000 });
     await lampfield.waitForState(1, 'idle');
