@@ -45,15 +45,20 @@ async function phone(kamailio: Kamailio, extension: string): Promise<Phone> {
   return registered;
 }
 
+/** 211 calls 207, which rings for 1 s and answers; key 1 watches 207. */
+async function answeredCall(kamailio: Kamailio, callee: Phone, lampfield: LampfieldProcess): Promise<void> {
+  expectCall(kamailio, callee, 1000);
+  await call(kamailio, '211', '207', { talkMs: 1000 });
+  await lampfield.waitForState(1, 'idle');
+  expect(lampfield.states(1)).toEqual(['unknown', 'idle', 'ringing', 'busy', 'idle']);
+}
+
 describe('lampfield run with Kamailio and sipp phones', () => {
   it('an answered call: ringing, busy, idle', async () => {
     const kamailio = await pbx();
     const callee = await phone(kamailio, '207');
     const lampfield = await watch(kamailio, ['207']);
-    expectCall(kamailio, callee, 1000);
-    await call(kamailio, '211', '207', { talkMs: 1000 });
-    await lampfield.waitForState(1, 'idle');
-    expect(lampfield.states(1)).toEqual(['unknown', 'idle', 'ringing', 'busy', 'idle']);
+    await answeredCall(kamailio, callee, lampfield);
   });
 
   it('a missed call: ringing, idle', async () => {
@@ -89,10 +94,7 @@ describe('lampfield run with Kamailio and sipp phones', () => {
     const kamailio = await pbx();
     const callee = await phone(kamailio, '207');
     const lampfield = await watch(kamailio, ['207'], { transport: 'tcp' });
-    expectCall(kamailio, callee, 1000);
-    await call(kamailio, '211', '207', { talkMs: 1000 });
-    await lampfield.waitForState(1, 'idle');
-    expect(lampfield.states(1)).toEqual(['unknown', 'idle', 'ringing', 'busy', 'idle']);
+    await answeredCall(kamailio, callee, lampfield);
   });
 
   it('with digest authentication on for watcher and phones (and registered), everything still works', async () => {
@@ -100,10 +102,7 @@ describe('lampfield run with Kamailio and sipp phones', () => {
     const callee = await phone(kamailio, '207');
     const lampfield = await watch(kamailio, ['207'], { password: PASSWORDS['900']!, register: true });
     expect(lampfield.output()).toMatch(/"user":"900","expires":600,"msg":"registered"/);
-    expectCall(kamailio, callee, 1000);
-    await call(kamailio, '211', '207', { talkMs: 1000 });
-    await lampfield.waitForState(1, 'idle');
-    expect(lampfield.states(1)).toEqual(['unknown', 'idle', 'ringing', 'busy', 'idle']);
+    await answeredCall(kamailio, callee, lampfield);
   });
 
   it('answers SHA-256 digest challenges (RFC 8760)', async () => {
@@ -114,10 +113,7 @@ describe('lampfield run with Kamailio and sipp phones', () => {
     expect(lampfield.output()).toMatch(/Proxy-Authenticate: Digest[^"]*"[^"]*"[^\n]*algorithm=SHA-256/);
     expect(lampfield.output()).toContain('Proxy-Authorization: [redacted]');
     expect(lampfield.output()).not.toContain(PASSWORDS['900']!);
-    expectCall(kamailio, callee, 1000);
-    await call(kamailio, '211', '207', { talkMs: 1000 });
-    await lampfield.waitForState(1, 'idle');
-    expect(lampfield.states(1)).toEqual(['unknown', 'idle', 'ringing', 'busy', 'idle']);
+    await answeredCall(kamailio, callee, lampfield);
   });
 
   it('refuses to watch with a wrong password: the key shows refused, and the log says why', async () => {
