@@ -1,0 +1,255 @@
+/**
+ * The expansion module's messages (PROTOCOL.md §4–§5), pure: typed values to frame payloads and back.
+ * Every decoder checks lengths and ranges and returns an error code instead of throwing, so that a
+ * receiver can NAK what it cannot read (§4.3).
+ */
+import type { Frame } from './framing.ts';
+
+export const PROTOCOL_VERSION = { major: 1, minor: 0 } as const;
+
+/** Message types (§4.2). Host → module below 0x80, module → host from 0x80; ACK and NAK both ways. */
+export const MessageType = {
+  HELLO: 0x01,
+  SET_LAMPS: 0x02,
+  SET_LABEL: 0x03,
+  HEARTBEAT: 0x04,
+  INFO: 0x81,
+  KEY_EVENT: 0x82,
+  ACK: 0x7e,
+  NAK: 0x7f,
+} as const;
+
+/** Lamp hardware of one key (§5.2), with bit 7 set when the module runs the patterns itself. */
+export const LampKind = { none: 0, mono: 1, bicolor: 2, rgb: 3 } as const;
+export type LampKindName = keyof typeof LampKind;
+
+/** Patterns the module runs on its own clock, all keys in phase (§5.3). */
+export const Pattern = {
+  off: 0,
+  steady: 1,
+  'slow-blink': 2,
+  'fast-blink': 3,
+  flash: 4,
+  'host-lost': 5,
+} as const;
+export type PatternName = keyof typeof Pattern;
+
+export const KeyEventKind = { down: 1, up: 2, long: 3 } as const;
+export type KeyEventName = keyof typeof KeyEventKind;
+
+/** NAK reasons (§4.3). */
+export const NakCode = {
+  'unknown-type': 1,
+  'bad-length': 2,
+  'bad-key': 3,
+  'not-ready': 4,
+  'bad-value': 5,
+} as const;
+export type NakReason = keyof typeof NakCode;
+
+export interface LampSetting {
+  /** Key index, 0-based. */
+  key: number;
+  red: number;
+  green: number;
+  blue: number;
+  pattern: PatternName;
+}
+
+export interface ModuleInfo {
+  protocol: { major: number; minor: number };
+  firmware: { major: number; minor: number; patch: number };
+  boardId: string;
+  serial: string;
+  /** Characters per label; 0 when the module has no labels. */
+  labelChars: number;
+  keys: { lamp: LampKindName; hardwarePatterns: boolean }[];
+}
+
+export type Message =
+  | { type: 'hello'; protocol: { major: number; minor: number } }
+  | { type: 'info'; info: ModuleInfo }
+  | { type: 'set-lamps'; lamps: LampSetting[] }
+  | { type: 'set-label'; key: number; text: string }
+  | { type: 'heartbeat' }
+  | { type: 'key-event'; key: number; event: KeyEventName; uptimeMs: number }
+  | { type: 'ack'; seq: number }
+  | { type: 'nak'; seq: number; reason: NakReason | 'unknown' };
+
+/** SET_LAMPS entries per frame: 6 bytes each within the 248-byte payload (§5.4). */
+export const LAMPS_PER_FRAME = 41;
+
+const NAMES = <T extends Record<string, number>>(table: T) =>
+  new Map(Object.entries(table).map(([name, value]) => [value, name as keyof T]));
+const PATTERN_NAMES = NAMES(Pattern);
+const LAMP_NAMES = NAMES(LampKind);
+const EVENT_NAMES = NAMES(KeyEventKind);
+const NAK_NAMES = NAMES(NakCode);
+
+const text = new TextEncoder();
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+function withText(value: string, max: number): Uint8Array {
+  const bytes = text.encode(value).subarray(0, max);
+  const out = new Uint8Array(bytes.length + 1);
+  out[0] = bytes.length;
+  out.set(bytes, 1);
+  return out;
+}
+
+/** The payload and type of a message; `seq` is the sender's to give. */
+export function encodeMessage(message: Message): { type: number; payload: Uint8Array } {
+  switch (message.type) {
+    case 'hello':
+      return {
+        type: MessageType.HELLO,
+        payload: Uint8Array.of(message.protocol.major, message.protocol.minor),
+      };
+    case 'info': {
+      const { info } = message;
+      const parts = [
+        Uint8Array.of(
+          info.protocol.major,
+          info.protocol.minor,
+          info.firmware.major,
+          info.firmware.minor,
+          info.firmware.patch,
+        ),
+        withText(info.boardId, 32),
+        withText(info.serial, 32),
+        Uint8Array.of(info.labelChars, info.keys.length),
+        Uint8Array.from(info.keys, (key) => LampKind[key.lamp] | (key.hardwarePatterns ? 0x80 : 0)),
+      ];
+      return { type: MessageType.INFO, payload: concat(parts) };
+    }
+    case 'set-lamps': {
+      const payload = new Uint8Array(1 + message.lamps.length * 6);
+      payload[0] = message.lamps.length;
+      message.lamps.forEach((lamp, index) => {
+        payload.set([lamp.key, lamp.red, lamp.green, lamp.blue, Pattern[lamp.pattern], 0], 1 + index * 6);
+      });
+      return { type: MessageType.SET_LAMPS, payload };
+    }
+    case 'set-label':
+      return {
+        type: MessageType.SET_LABEL,
+        payload: concat([Uint8Array.of(message.key), withText(message.text, 64)]),
+      };
+    case 'heartbeat':
+      return { type: MessageType.HEARTBEAT, payload: new Uint8Array(0) };
+    case 'key-event': {
+      const payload = new Uint8Array(6);
+      payload[0] = message.key;
+      payload[1] = KeyEventKind[message.event];
+      new DataView(payload.buffer).setUint32(2, message.uptimeMs >>> 0);
+      return { type: MessageType.KEY_EVENT, payload };
+    }
+    case 'ack':
+      return { type: MessageType.ACK, payload: Uint8Array.of(message.seq) };
+    case 'nak':
+      return {
+        type: MessageType.NAK,
+        payload: Uint8Array.of(message.seq, message.reason === 'unknown' ? 0 : NakCode[message.reason]),
+      };
+  }
+}
+
+export type DecodeResult = { ok: true; message: Message } | { ok: false; reason: NakReason };
+
+/** Reads a frame's message; an unknown type or a malformed payload gives the NAK reason (§4.3). */
+export function decodeMessage(frame: Frame): DecodeResult {
+  const p = frame.payload;
+  const bad = (reason: NakReason = 'bad-length'): DecodeResult => ({ ok: false, reason });
+  switch (frame.type) {
+    case MessageType.HELLO:
+      return p.length >= 2
+        ? { ok: true, message: { type: 'hello', protocol: { major: p[0]!, minor: p[1]! } } }
+        : bad();
+    case MessageType.INFO: {
+      if (p.length < 6) return bad();
+      let at = 5;
+      const readText = (): string | null => {
+        const length = p[at];
+        if (length == null || at + 1 + length > p.length) return null;
+        const value = utf8.decode(p.subarray(at + 1, at + 1 + length));
+        at += 1 + length;
+        return value;
+      };
+      const boardId = readText();
+      const serial = readText();
+      if (boardId == null || serial == null || at + 2 > p.length) return bad();
+      const labelChars = p[at]!;
+      const count = p[at + 1]!;
+      at += 2;
+      if (at + count !== p.length) return bad();
+      const keys: ModuleInfo['keys'] = [];
+      for (let i = 0; i < count; i++) {
+        const lamp = LAMP_NAMES.get(p[at + i]! & 0x7f);
+        if (lamp == null) return bad('bad-value');
+        keys.push({ lamp, hardwarePatterns: (p[at + i]! & 0x80) !== 0 });
+      }
+      return {
+        ok: true,
+        message: {
+          type: 'info',
+          info: {
+            protocol: { major: p[0]!, minor: p[1]! },
+            firmware: { major: p[2]!, minor: p[3]!, patch: p[4]! },
+            boardId,
+            serial,
+            labelChars,
+            keys,
+          },
+        },
+      };
+    }
+    case MessageType.SET_LAMPS: {
+      const count = p[0];
+      if (count == null || p.length !== 1 + count * 6) return bad();
+      const lamps: LampSetting[] = [];
+      for (let i = 0; i < count; i++) {
+        const at = 1 + i * 6;
+        const pattern = PATTERN_NAMES.get(p[at + 4]!);
+        if (pattern == null) return bad('bad-value');
+        lamps.push({ key: p[at]!, red: p[at + 1]!, green: p[at + 2]!, blue: p[at + 3]!, pattern });
+      }
+      return { ok: true, message: { type: 'set-lamps', lamps } };
+    }
+    case MessageType.SET_LABEL: {
+      if (p.length < 2 || p.length !== 2 + p[1]!) return bad();
+      return { ok: true, message: { type: 'set-label', key: p[0]!, text: utf8.decode(p.subarray(2)) } };
+    }
+    case MessageType.HEARTBEAT:
+      return p.length === 0 ? { ok: true, message: { type: 'heartbeat' } } : bad();
+    case MessageType.KEY_EVENT: {
+      if (p.length !== 6) return bad();
+      const event = EVENT_NAMES.get(p[1]!);
+      if (event == null) return bad('bad-value');
+      const uptimeMs = new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(2);
+      return { ok: true, message: { type: 'key-event', key: p[0]!, event, uptimeMs } };
+    }
+    case MessageType.ACK:
+      return p.length === 1 ? { ok: true, message: { type: 'ack', seq: p[0]! } } : bad();
+    case MessageType.NAK:
+      return p.length === 2
+        ? { ok: true, message: { type: 'nak', seq: p[0]!, reason: NAK_NAMES.get(p[1]!) ?? 'unknown' } }
+        : bad();
+    default:
+      return bad('unknown-type');
+  }
+}
+
+/** Whether a message is acknowledged by its receiver (§4.1): everything but ACK and NAK. */
+export function isSequenced(message: Message): boolean {
+  return message.type !== 'ack' && message.type !== 'nak';
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
