@@ -47,12 +47,23 @@ export const NakCode = {
 } as const;
 export type NakReason = keyof typeof NakCode;
 
+/** The lamp colors (§5.2), one palette for every module; the module maps them to its LEDs. */
+export const Color = {
+  off: 0,
+  red: 1,
+  green: 2,
+  amber: 3,
+  yellow: 4,
+  blue: 5,
+  cyan: 6,
+  magenta: 7,
+  white: 8,
+} as const;
+export type ColorName = keyof typeof Color;
+
+/** One key's lamp: a palette color and a pattern, one byte on the wire (§5.4). */
 export interface LampSetting {
-  /** Key index, 0-based. */
-  key: number;
-  red: number;
-  green: number;
-  blue: number;
+  color: ColorName;
   pattern: PatternName;
 }
 
@@ -69,19 +80,21 @@ export interface ModuleInfo {
 export type Message =
   | { type: 'hello'; protocol: { major: number; minor: number } }
   | { type: 'info'; info: ModuleInfo }
-  | { type: 'set-lamps'; lamps: LampSetting[] }
+  /** Lamps of consecutive keys from `first` (0-based). */
+  | { type: 'set-lamps'; first: number; lamps: LampSetting[] }
   | { type: 'set-label'; key: number; text: string }
   | { type: 'heartbeat' }
   | { type: 'key-event'; key: number; event: KeyEventName; uptimeMs: number }
   | { type: 'ack'; seq: number }
   | { type: 'nak'; seq: number; reason: NakReason | 'unknown' };
 
-/** SET_LAMPS entries per frame: 6 bytes each within the 248-byte payload (§5.4). */
-export const LAMPS_PER_FRAME = 41;
+/** SET_LAMPS lamps per frame: one byte each after `first` and `count`, within the 248-byte payload (§5.4). */
+export const LAMPS_PER_FRAME = 246;
 
 const NAMES = <T extends Record<string, number>>(table: T) =>
   new Map(Object.entries(table).map(([name, value]) => [value, name as keyof T]));
 const PATTERN_NAMES = NAMES(Pattern);
+const COLOR_NAMES = NAMES(Color);
 const LAMP_NAMES = NAMES(LampKind);
 const EVENT_NAMES = NAMES(KeyEventKind);
 const NAK_NAMES = NAMES(NakCode);
@@ -123,10 +136,11 @@ export function encodeMessage(message: Message): { type: number; payload: Uint8A
       return { type: MessageType.INFO, payload: concat(parts) };
     }
     case 'set-lamps': {
-      const payload = new Uint8Array(1 + message.lamps.length * 6);
-      payload[0] = message.lamps.length;
+      const payload = new Uint8Array(2 + message.lamps.length);
+      payload[0] = message.first;
+      payload[1] = message.lamps.length;
       message.lamps.forEach((lamp, index) => {
-        payload.set([lamp.key, lamp.red, lamp.green, lamp.blue, Pattern[lamp.pattern], 0], 1 + index * 6);
+        payload[2 + index] = (Pattern[lamp.pattern] << 4) | Color[lamp.color];
       });
       return { type: MessageType.SET_LAMPS, payload };
     }
@@ -204,16 +218,18 @@ export function decodeMessage(frame: Frame): DecodeResult {
       };
     }
     case MessageType.SET_LAMPS: {
-      const count = p[0];
-      if (count == null || p.length !== 1 + count * 6) return bad();
+      const first = p[0];
+      const count = p[1];
+      if (first == null || count == null || p.length !== 2 + count) return bad();
       const lamps: LampSetting[] = [];
       for (let i = 0; i < count; i++) {
-        const at = 1 + i * 6;
-        const pattern = PATTERN_NAMES.get(p[at + 4]!);
-        if (pattern == null) return bad('bad-value');
-        lamps.push({ key: p[at]!, red: p[at + 1]!, green: p[at + 2]!, blue: p[at + 3]!, pattern });
+        const byte = p[2 + i]!;
+        const pattern = PATTERN_NAMES.get(byte >> 4);
+        const color = COLOR_NAMES.get(byte & 0x0f);
+        if (pattern == null || color == null) return bad('bad-value');
+        lamps.push({ color, pattern });
       }
-      return { ok: true, message: { type: 'set-lamps', lamps } };
+      return { ok: true, message: { type: 'set-lamps', first, lamps } };
     }
     case MessageType.SET_LABEL: {
       if (p.length < 2 || p.length !== 2 + p[1]!) return bad();

@@ -17,6 +17,7 @@ import {
   decodeMessage,
   encodeMessage,
   PROTOCOL_VERSION,
+  type ColorName,
   type KeyEventName,
   type LampKindName,
   type LampSetting,
@@ -68,6 +69,19 @@ export const DEFAULT_TIMINGS: FirmwareTimings = {
   retries: 5,
 };
 
+/** LED drive of each palette color on an RGB key (§5.2). */
+export const PALETTE: Readonly<Record<ColorName, readonly [number, number, number]>> = {
+  off: [0, 0, 0],
+  red: [255, 0, 0],
+  green: [0, 255, 0],
+  amber: [255, 160, 0],
+  yellow: [255, 255, 0],
+  blue: [0, 0, 255],
+  cyan: [0, 255, 255],
+  magenta: [255, 0, 255],
+  white: [255, 255, 255],
+};
+
 /** On/off phases of each pattern (§5.3): on while (uptime mod period) < on. */
 export const PATTERN_TIMING: Readonly<Record<PatternName, { period: number; on: number }>> = {
   off: { period: 1, on: 0 },
@@ -100,7 +114,7 @@ export class ModuleFirmware {
   readonly counters = { naks: 0, givenUp: 0, resets: 0 };
   private session: Session = 'post';
   private bootedAt = 0;
-  private lamps: LampSetting[] = [];
+  private lamps: (LampSetting | undefined)[] = [];
   private labels: string[] = [];
   private switches: Switch[] = [];
   private seq = 0;
@@ -173,7 +187,16 @@ export class ModuleFirmware {
     const lamp = this.lamps[key];
     if (lamp == null) return { red: 0, green: 0, blue: 0, lit: false };
     const { period, on } = PATTERN_TIMING[lamp.pattern];
-    return { red: lamp.red, green: lamp.green, blue: lamp.blue, lit: uptime % period < on };
+    return { ...this.ledColor(key, lamp.color), lit: lamp.color !== 'off' && uptime % period < on };
+  }
+
+  /** The palette color on this key's LEDs (§5.2): a bicolor key makes amber from red and green. */
+  private ledColor(key: number, color: ColorName): { red: number; green: number; blue: number } {
+    const [red, green, blue] = PALETTE[color];
+    const kind = this.hardware.keys[key];
+    if (kind === 'bicolor') return { red: red > 0 ? 255 : 0, green: green > 0 ? 255 : 0, blue: 0 };
+    if (kind === 'mono') return { red: 255, green: 255, blue: 255 };
+    return { red, green, blue };
   }
 
   /** The lamp the host set for `key` (null when none, or when not ready). */
@@ -274,11 +297,11 @@ export class ModuleFirmware {
     }
     this.feedWatchdog();
     if (message.type === 'set-lamps') {
-      if (message.lamps.some((lamp) => lamp.key >= this.hardware.keys.length)) {
+      if (message.first + message.lamps.length > this.hardware.keys.length) {
         this.nak(frame.seq, 'bad-key');
         return;
       }
-      for (const lamp of message.lamps) this.lamps[lamp.key] = lamp;
+      message.lamps.forEach((lamp, index) => (this.lamps[message.first + index] = lamp));
     } else if (message.type === 'set-label') {
       if (message.key >= this.hardware.keys.length || this.hardware.labelChars === 0) {
         this.nak(frame.seq, 'bad-key');
@@ -357,7 +380,7 @@ export class ModuleFirmware {
     if (this.faults.corruptRate && random() < this.faults.corruptRate) {
       out = Uint8Array.from(bytes);
       const at = Math.floor(random() * (out.length - 1));
-      out[at] = (out[at]! ^ 0x20) || 0x01;
+      out[at] = out[at]! ^ 0x20 || 0x01;
     }
     if (this.faults.delayMs) this.clock.after(this.faults.delayMs, () => transmit(out));
     else transmit(out);

@@ -38,13 +38,8 @@ describe('module firmware', () => {
       type: 'info',
       info: { boardId: 'module-20rgb', labelChars: 12 },
     });
-    host.send({
-      type: 'set-lamps',
-      lamps: [
-        { key: 0, red: 255, green: 0, blue: 0, pattern: 'fast-blink' },
-        { key: 5, red: 0, green: 0, blue: 255, pattern: 'fast-blink' },
-      ],
-    });
+    host.send({ type: 'set-lamps', first: 0, lamps: [{ color: 'red', pattern: 'fast-blink' }] });
+    host.send({ type: 'set-lamps', first: 5, lamps: [{ color: 'blue', pattern: 'fast-blink' }] });
     const phases: [boolean, boolean][] = [];
     for (let i = 0; i < 8; i++) {
       phases.push([firmware.led(0).lit, firmware.led(5).lit]);
@@ -83,14 +78,14 @@ describe('module firmware', () => {
 
   it('shows "host lost" when the host is silent for 3 s, and NAKs lamps until a new HELLO', () => {
     const { clock, firmware, host } = boot();
-    host.send({ type: 'set-lamps', lamps: [{ key: 2, red: 0, green: 255, blue: 0, pattern: 'steady' }] });
+    host.send({ type: 'set-lamps', first: 2, lamps: [{ color: 'green', pattern: 'steady' }] });
     clock.advance(2999);
     expect(firmware.lamp(2)).toMatchObject({ pattern: 'steady' });
     clock.advance(1);
     expect(firmware.state).toBe('host-lost');
     expect(firmware.lamp(2)).toBeNull();
     expect(firmware.led(2)).toMatchObject({ red: 255, green: 160 });
-    host.send({ type: 'set-lamps', lamps: [{ key: 2, red: 0, green: 255, blue: 0, pattern: 'steady' }] });
+    host.send({ type: 'set-lamps', first: 2, lamps: [{ color: 'green', pattern: 'steady' }] });
     expect(host.messages('nak').at(-1)).toMatchObject({ reason: 'not-ready' });
     host.send({ type: 'hello', protocol: { major: 1, minor: 0 } });
     expect(firmware.state).toBe('ready');
@@ -102,7 +97,14 @@ describe('module firmware', () => {
     host.sendRaw({ type: 'set-label', key: 0, text: 'Reception desk 1' }, seq);
     expect(host.messages('ack').filter((m) => m.type === 'ack' && m.seq === seq)).toHaveLength(2);
     expect(firmware.label(0)).toBe('Reception de'); // 12 characters, as INFO says
-    host.send({ type: 'set-lamps', lamps: [{ key: 40, red: 0, green: 0, blue: 0, pattern: 'off' }] });
+    host.send({
+      type: 'set-lamps',
+      first: 19,
+      lamps: [
+        { color: 'off', pattern: 'off' },
+        { color: 'off', pattern: 'off' },
+      ],
+    });
     expect(host.messages('nak').at(-1)).toMatchObject({ reason: 'bad-key' });
     firmware.receive(encodeFrame({ seq: 9, type: 0x42, payload: Uint8Array.of(1, 2) }));
     expect(host.messages('nak').at(-1)).toEqual({ type: 'nak', seq: 9, reason: 'unknown-type' });
@@ -122,7 +124,7 @@ describe('module firmware', () => {
 
   it('forgets everything on a spontaneous reset and announces itself again', () => {
     const { clock, firmware, host } = boot();
-    host.send({ type: 'set-lamps', lamps: [{ key: 2, red: 0, green: 255, blue: 0, pattern: 'steady' }] });
+    host.send({ type: 'set-lamps', first: 2, lamps: [{ color: 'green', pattern: 'steady' }] });
     const infos = host.messages('info').length;
     firmware.reset();
     clock.advance(300);

@@ -103,7 +103,14 @@ describe('messages', () => {
           ],
         },
       },
-      { type: 'set-lamps', lamps: [{ key: 0, red: 255, green: 0, blue: 0, pattern: 'fast-blink' }] },
+      {
+        type: 'set-lamps',
+        first: 3,
+        lamps: [
+          { color: 'red', pattern: 'fast-blink' },
+          { color: 'amber', pattern: 'flash' },
+        ],
+      },
       { type: 'set-label', key: 4, text: 'Empfang Müller' },
       { type: 'heartbeat' },
       { type: 'key-event', key: 19, event: 'long', uptimeMs: 4_000_000_000 },
@@ -113,16 +120,13 @@ describe('messages', () => {
     for (const message of messages) expect(roundTrip(message)).toEqual(message);
   });
 
-  it('fits 41 lamps in one SET_LAMPS frame', () => {
-    const lamps = Array.from({ length: LAMPS_PER_FRAME }, (_, key) => ({
-      key,
-      red: 0,
-      green: 255,
-      blue: 0,
+  it('fits 246 lamps, one byte each, in one SET_LAMPS frame', () => {
+    const lamps = Array.from({ length: LAMPS_PER_FRAME }, () => ({
+      color: 'green' as const,
       pattern: 'steady' as const,
     }));
-    expect(roundTrip({ type: 'set-lamps', lamps })).toEqual({ type: 'set-lamps', lamps });
-    expect(() => frame({ type: 'set-lamps', lamps: [...lamps, lamps[0]!] })).toThrow(RangeError);
+    expect(roundTrip({ type: 'set-lamps', first: 0, lamps })).toEqual({ type: 'set-lamps', first: 0, lamps });
+    expect(() => frame({ type: 'set-lamps', first: 0, lamps: [...lamps, lamps[0]!] })).toThrow(RangeError);
   });
 
   it('gives a NAK reason, never an exception, for what it cannot read', () => {
@@ -130,11 +134,11 @@ describe('messages', () => {
       ok: false,
       reason: 'unknown-type',
     });
-    expect(decodeMessage({ seq: 1, type: 0x02, payload: Uint8Array.of(2, 0, 0) })).toEqual({
+    expect(decodeMessage({ seq: 1, type: 0x02, payload: Uint8Array.of(0, 2, 0x11) })).toEqual({
       ok: false,
       reason: 'bad-length',
     });
-    expect(decodeMessage({ seq: 1, type: 0x02, payload: Uint8Array.of(1, 0, 0, 0, 0, 9, 0) })).toEqual({
+    expect(decodeMessage({ seq: 1, type: 0x02, payload: Uint8Array.of(0, 1, 0x1f) })).toEqual({
       ok: false,
       reason: 'bad-value',
     });
