@@ -14,6 +14,8 @@ export interface Board {
   grid: { rows: number; columns: number; pages: number };
   lamp: { kind: LampCapability; hardwarePatterns: boolean };
   labels: { kind: 'none' } | { kind: 'text'; chars: number };
+  /** Serial modules: the UART rate (USB CDC-ACM ignores it). */
+  serial?: { baudRate: number };
 }
 
 export const BOARDS_FILE = new URL('../../boards.json', import.meta.url);

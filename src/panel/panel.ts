@@ -1,6 +1,8 @@
 /**
- * The panel interface (BRIEF §5): what every board driver offers the product. The console board is the
- * first implementation; the serial module, GPIO and HID drivers follow the same interface.
+ * The panel interface (BRIEF §5): what every board driver offers the product, whatever hardware
+ * carries the keys and lamps. One implementation per board kind (console, serial module, GPIO, HID) and
+ * an in-memory fake (fake-panel.ts); test/panel/panel-contract.ts runs the same suite against each.
+ * Keys are numbered from 1, as in the config.
  */
 import type { Lamp, LampSituation } from '../blf/lamp-policy.ts';
 import type { Board } from '../config/boards.ts';
@@ -12,8 +14,29 @@ export interface KeyInfo {
   label: string | null;
 }
 
+export type KeyGesture = 'down' | 'up' | 'long';
+
+export interface PanelKeyEvent {
+  key: number;
+  event: KeyGesture;
+}
+
+export type PanelStatus =
+  | { state: 'connected'; detail: string }
+  | { state: 'disconnected'; detail: string }
+  /** The hardware answers but cannot be used as configured (wrong board, wrong capabilities). */
+  | { state: 'unusable'; detail: string };
+
 export interface PanelDevice {
   readonly board: Board;
+  /** Shows `lamp` on `key`; a board without the link up shows it once the link is back. */
   setLamp(key: number, lamp: Lamp, info: KeyInfo): void;
+  onKey(handler: (event: PanelKeyEvent) => void): void;
+  onStatus(handler: (status: PanelStatus) => void): void;
   close(): Promise<void>;
+}
+
+/** The number of keys a board has: its grid times its pages. */
+export function keyCount(board: Board): number {
+  return board.grid.rows * board.grid.columns * board.grid.pages;
 }

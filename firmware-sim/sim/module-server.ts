@@ -1,0 +1,79 @@
+/**
+ * The simulated module on a link: a TCP port (one host at a time, as a USB port has one) or a serial
+ * device such as one end of a socat pty pair. `unplug()` drops the link as pulling the cable would; the
+ * firmware runs on.
+ */
+import net from 'node:net';
+import { SerialPort } from 'serialport';
+import type { ModuleFirmware } from './module-firmware.ts';
+
+export interface ModuleEndpoint {
+  /** The TCP port, or 0 for a serial device. */
+  readonly port: number;
+  /** Drops the current link (the host sees the cable pulled); `plugBackAfterMs` later, links are taken again. */
+  unplug(plugBackAfterMs?: number): void;
+  close(): Promise<void>;
+}
+
+export function serveOverTcp(
+  firmware: ModuleFirmware,
+  port: number,
+  address = '127.0.0.1',
+): Promise<ModuleEndpoint> {
+  let current: net.Socket | null = null;
+  let unpluggedUntil = 0;
+  const server = net.createServer((socket) => {
+    if (current != null || Date.now() < unpluggedUntil) {
+      socket.destroy(); // one host at a time; none while "unplugged"
+      return;
+    }
+    current = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (data: Buffer) => firmware.receive(data));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (current === socket) {
+        current = null;
+        firmware.disconnect();
+      }
+    });
+    firmware.connect((bytes) => socket.write(bytes));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, address, () => {
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        unplug(plugBackAfterMs = 0) {
+          unpluggedUntil = Date.now() + plugBackAfterMs;
+          current?.destroy();
+        },
+        close: () =>
+          new Promise<void>((done) => {
+            current?.destroy();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+export function serveOverSerial(firmware: ModuleFirmware, path: string): Promise<ModuleEndpoint> {
+  const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
+  port.on('data', (data: Buffer) => firmware.receive(data));
+  port.on('error', () => undefined);
+  return new Promise((resolve, reject) => {
+    port.open((error) => {
+      if (error != null) {
+        reject(new Error(`cannot open ${path}: ${error.message}`));
+        return;
+      }
+      firmware.connect((bytes) => port.write(Buffer.from(bytes)));
+      resolve({
+        port: 0,
+        unplug: () => firmware.disconnect(),
+        close: () => new Promise<void>((done) => port.close(() => done())),
+      });
+    });
+  });
+}

@@ -1,0 +1,334 @@
+/**
+ * The host driver of the expansion module (firmware-sim/PROTOCOL.md), behind the panel interface.
+ *
+ *   disconnected ──link open──▶ handshaking (HELLO, wait INFO) ──INFO matches boards.json──▶ ready
+ *        ▲                                │ INFO does not match ─▶ unusable (retried slowly)
+ *        └── backoff ◀── link closed / 5 unanswered frames / NAK not-ready / unsolicited INFO (reset)
+ *
+ * One write queue, stop-and-wait (§4.1). Lamp changes are coalesced: while a frame waits for its ACK,
+ * new changes collect, and the next SET_LAMPS carries them all. When the module comes back (replug,
+ * reset), every lamp and label is sent again. Key events are acknowledged, applied once, and only while
+ * ready: presses from before a handshake are the module's to drop (it empties its queue on HELLO).
+ */
+import { encodeFrame, FrameDecoder, type Frame } from '../../firmware-sim/protocol/framing.ts';
+import {
+  decodeMessage,
+  encodeMessage,
+  LAMPS_PER_FRAME,
+  PROTOCOL_VERSION,
+  type LampSetting,
+  type Message,
+  type ModuleInfo,
+} from '../../firmware-sim/protocol/messages.ts';
+import type { Lamp } from '../../src/blf/lamp-policy.ts';
+import type { Board } from '../../src/config/boards.ts';
+import {
+  keyCount,
+  type KeyInfo,
+  type PanelDevice,
+  type PanelKeyEvent,
+  type PanelStatus,
+} from '../../src/panel/panel.ts';
+import { systemClock, type Clock } from '../../src/util/clock.ts';
+import { openLink, type ByteLink } from './module-link.ts';
+
+export interface SerialModuleOptions {
+  clock?: Clock;
+  /** Heartbeat period (§6.3; the module's watchdog is 3 s). */
+  heartbeatMs?: number;
+  /** Wait for an ACK before sending again, and how often. */
+  ackTimeoutMs?: number;
+  retries?: number;
+}
+
+type LinkState = 'disconnected' | 'handshaking' | 'ready' | 'unusable';
+
+interface Pending {
+  seq: number;
+  bytes: Uint8Array;
+  tries: number;
+  message: Message;
+}
+
+const BACKOFF_MIN_MS = 100;
+const BACKOFF_MAX_MS = 5000;
+
+export class SerialModulePanel implements PanelDevice {
+  readonly decoder = new FrameDecoder();
+  /** Frames sent again for want of an ACK, NAKs received. */
+  readonly counters = { retransmissions: 0, naks: 0, reconnects: 0 };
+  private link: ByteLink | null = null;
+  private state: LinkState = 'disconnected';
+  private readonly desired: (LampSetting | undefined)[] = [];
+  private readonly labels: (string | null)[] = [];
+  private dirty = new Set<number>();
+  private dirtyLabels = new Set<number>();
+  private outbox: Pending[] = [];
+  private seq = 0;
+  private lastModuleSeq = -1;
+  private cancelAck: () => void = () => undefined;
+  private cancelHeartbeat: () => void = () => undefined;
+  private cancelReconnect: () => void = () => undefined;
+  private backoffMs = BACKOFF_MIN_MS;
+  private closed = false;
+  private keyHandlers: ((event: PanelKeyEvent) => void)[] = [];
+  private statusHandlers: ((status: PanelStatus) => void)[] = [];
+  private readonly clock: Clock;
+  private readonly keys: number;
+
+  constructor(
+    readonly board: Board,
+    private readonly address: string,
+    private readonly options: SerialModuleOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.keys = keyCount(board);
+  }
+
+  /** Connects, and keeps reconnecting until closed. */
+  start(): void {
+    void this.connect();
+  }
+
+  get ready(): boolean {
+    return this.state === 'ready';
+  }
+
+  setLamp(key: number, lamp: Lamp, info: KeyInfo): void {
+    const index = key - 1;
+    if (index < 0 || index >= this.keys) return;
+    const wanted: LampSetting = { color: lamp.color, pattern: lamp.pattern };
+    const current = this.desired[index];
+    if (current?.color !== wanted.color || current.pattern !== wanted.pattern) {
+      this.desired[index] = wanted;
+      this.dirty.add(index);
+    }
+    if (this.board.labels.kind === 'text' && (this.labels[index] ?? null) !== info.label) {
+      this.labels[index] = info.label;
+      this.dirtyLabels.add(index);
+    }
+    this.flush();
+  }
+
+  onKey(handler: (event: PanelKeyEvent) => void): void {
+    this.keyHandlers.push(handler);
+  }
+
+  onStatus(handler: (status: PanelStatus) => void): void {
+    this.statusHandlers.push(handler);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.cancelReconnect();
+    this.cancelAck();
+    this.cancelHeartbeat();
+    this.link?.close();
+    this.link = null;
+    return Promise.resolve();
+  }
+
+  // --- link ----------------------------------------------------------------------------------------
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const link = await openLink(this.address, {
+        data: (bytes) => this.receive(bytes),
+        closed: (reason) => this.lost(reason),
+      });
+      if (this.closed) {
+        link.close();
+        return;
+      }
+      this.link = link;
+      this.decoder.reset();
+      this.handshake();
+    } catch (error) {
+      this.status({ state: 'disconnected', detail: error instanceof Error ? error.message : String(error) });
+      this.scheduleReconnect();
+    }
+  }
+
+  private handshake(): void {
+    this.state = 'handshaking';
+    this.outbox = [];
+    this.cancelAck();
+    this.lastModuleSeq = -1;
+    this.queue({ type: 'hello', protocol: { ...PROTOCOL_VERSION } });
+  }
+
+  /** The link is gone or unusable: start over after a backoff. */
+  private lost(reason: string): void {
+    if (this.link == null && (this.state === 'disconnected' || this.state === 'unusable')) return;
+    this.link?.close();
+    this.link = null;
+    this.state = 'disconnected';
+    this.outbox = [];
+    this.cancelAck();
+    this.cancelHeartbeat();
+    this.status({ state: 'disconnected', detail: reason });
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed) return;
+    this.cancelReconnect();
+    const wait = this.backoffMs;
+    this.backoffMs = Math.min(BACKOFF_MAX_MS, this.backoffMs * 2);
+    this.counters.reconnects++;
+    this.cancelReconnect = this.clock.after(wait, () => void this.connect());
+  }
+
+  private status(status: PanelStatus): void {
+    for (const handler of this.statusHandlers) handler(status);
+  }
+
+  // --- frames in -----------------------------------------------------------------------------------
+
+  private receive(bytes: Uint8Array): void {
+    for (const frame of this.decoder.push(bytes)) this.handle(frame);
+  }
+
+  private handle(frame: Frame): void {
+    const decoded = decodeMessage(frame);
+    if (!decoded.ok) {
+      if (frame.seq !== 0) this.send({ type: 'nak', seq: frame.seq, reason: decoded.reason }, 0);
+      return;
+    }
+    const message = decoded.message;
+    if (message.type === 'ack') {
+      if (this.outbox[0]?.seq === message.seq) this.acknowledged();
+      return;
+    }
+    if (message.type === 'nak') {
+      this.counters.naks++;
+      if (message.reason === 'not-ready') this.handshake();
+      else if (this.outbox[0]?.seq === message.seq) this.acknowledged(); // refused for good: move on
+      return;
+    }
+    if (frame.seq === 0) return;
+    this.send({ type: 'ack', seq: frame.seq }, 0);
+    if (frame.seq === this.lastModuleSeq) return; // a retransmission: applied once already
+    this.lastModuleSeq = frame.seq;
+    if (message.type === 'info') this.info(message.info);
+    else if (message.type === 'key-event' && this.state === 'ready') {
+      for (const handler of this.keyHandlers) handler({ key: message.key + 1, event: message.event });
+    }
+  }
+
+  private info(info: ModuleInfo): void {
+    if (this.state === 'ready') {
+      // The module announced itself again: it was reset and lost every lamp.
+      this.handshake();
+      return;
+    }
+    if (this.state !== 'handshaking') return;
+    const problem = this.mismatch(info);
+    if (problem != null) {
+      this.state = 'unusable';
+      this.status({ state: 'unusable', detail: problem });
+      this.link?.close();
+      this.link = null;
+      this.backoffMs = BACKOFF_MAX_MS;
+      this.scheduleReconnect();
+      return;
+    }
+    this.state = 'ready';
+    this.backoffMs = BACKOFF_MIN_MS;
+    this.status({
+      state: 'connected',
+      detail: `${info.boardId} ${info.serial}, firmware ${info.firmware.major}.${info.firmware.minor}.${info.firmware.patch}`,
+    });
+    // Replay: every lamp and label the module should show.
+    this.dirty = new Set(this.desired.flatMap((lamp, index) => (lamp == null ? [] : [index])));
+    this.dirtyLabels = new Set(this.labels.flatMap((label, index) => (label == null ? [] : [index])));
+    this.scheduleHeartbeat();
+    this.flush();
+  }
+
+  /** The module must be the board the config names (boards.json), or lamps would land on wrong keys. */
+  private mismatch(info: ModuleInfo): string | null {
+    if (info.protocol.major !== PROTOCOL_VERSION.major) {
+      return `module speaks protocol ${info.protocol.major}.${info.protocol.minor}, lampfield ${PROTOCOL_VERSION.major}.${PROTOCOL_VERSION.minor}`;
+    }
+    if (info.boardId !== this.board.id)
+      return `module is a "${info.boardId}", the config says board "${this.board.id}"`;
+    if (info.keys.length !== this.keys)
+      return `module has ${info.keys.length} keys, boards.json says ${this.keys}`;
+    const lamp = info.keys.find((key) => key.lamp !== this.board.lamp.kind);
+    if (lamp != null) return `module keys have ${lamp.lamp} lamps, boards.json says ${this.board.lamp.kind}`;
+    return null;
+  }
+
+  // --- frames out ----------------------------------------------------------------------------------
+
+  /** Sends what is dirty, as few frames as possible, when the queue is free (coalescing). */
+  private flush(): void {
+    if (this.state !== 'ready' || this.outbox.length > 0) return;
+    if (this.dirty.size > 0) {
+      const indexes = [...this.dirty].sort((a, b) => a - b);
+      this.dirty.clear();
+      // One run from the lowest to the highest changed key (unchanged keys in between are sent as
+      // they are): one byte a key is cheaper than a frame header per run.
+      for (let first = indexes[0]!; first <= indexes.at(-1)!; first += LAMPS_PER_FRAME) {
+        const last = Math.min(indexes.at(-1)!, first + LAMPS_PER_FRAME - 1);
+        const lamps: LampSetting[] = [];
+        for (let index = first; index <= last; index++)
+          lamps.push(this.desired[index] ?? { color: 'off', pattern: 'off' });
+        this.queue({ type: 'set-lamps', first, lamps });
+      }
+    }
+    for (const index of this.dirtyLabels)
+      this.queue({ type: 'set-label', key: index, text: this.labels[index] ?? '' });
+    this.dirtyLabels.clear();
+  }
+
+  private queue(message: Message): void {
+    this.seq = (this.seq % 255) + 1;
+    const { type, payload } = encodeMessage(message);
+    this.outbox.push({
+      seq: this.seq,
+      bytes: encodeFrame({ seq: this.seq, type, payload }),
+      tries: 0,
+      message,
+    });
+    if (this.outbox.length === 1) this.sendHead();
+  }
+
+  private sendHead(): void {
+    this.cancelAck();
+    const head = this.outbox[0];
+    if (head == null || this.link == null) return;
+    if (head.tries > 0) this.counters.retransmissions++;
+    head.tries++;
+    this.link.write(head.bytes);
+    this.cancelAck = this.clock.after(this.options.ackTimeoutMs ?? 200, () => {
+      if (head.tries > (this.options.retries ?? 5)) {
+        this.lost(`the module did not acknowledge a ${head.message.type} frame`);
+        return;
+      }
+      this.sendHead();
+    });
+  }
+
+  private acknowledged(): void {
+    this.cancelAck();
+    this.outbox.shift();
+    if (this.outbox.length > 0) this.sendHead();
+    else this.flush();
+  }
+
+  private send(message: Message, seq: number): void {
+    this.link?.write(encodeFrame({ seq, ...encodeMessage(message) }));
+  }
+
+  private scheduleHeartbeat(): void {
+    this.cancelHeartbeat();
+    this.cancelHeartbeat = this.clock.after(this.options.heartbeatMs ?? 1000, () => {
+      if (this.state !== 'ready') return;
+      if (this.outbox.length === 0) this.queue({ type: 'heartbeat' });
+      this.scheduleHeartbeat();
+    });
+  }
+}

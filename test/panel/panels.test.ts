@@ -1,0 +1,105 @@
+/** The panel contract (panel-contract.ts) against every driver this machine can run. */
+import { PassThrough } from 'node:stream';
+import { SerialModulePanel } from '../../hw/serial/serial-module-panel.ts';
+import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
+import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
+import { serveOverTcp } from '../../firmware-sim/sim/module-server.ts';
+import type { Lamp } from '../../src/blf/lamp-policy.ts';
+import { loadBoards } from '../../src/config/boards.ts';
+import { ConsoleBoard } from '../../src/panel/console-board.ts';
+import { FakePanel } from '../../src/panel/fake-panel.ts';
+import { systemClock } from '../../src/util/clock.ts';
+import { panelContract } from './panel-contract.ts';
+
+const boards = loadBoards();
+const board = (id: string) => boards.find((candidate) => candidate.id === id)!;
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const same = (a: { color: string; pattern: string } | null | undefined, b: Lamp) =>
+  a != null && a.color === b.color && a.pattern === b.pattern;
+
+panelContract('fake panel', () => {
+  const panel = new FakePanel(board('console'));
+  return Promise.resolve({
+    panel,
+    shows: (key, lamp) => until(() => same(panel.lamps.get(key), lamp), `key ${key} showing ${lamp.color}`),
+    press: (key, gesture) => {
+      panel.press({ key, event: 'down' });
+      panel.press({ key, event: gesture === 'long' ? 'long' : 'up' });
+      return Promise.resolve();
+    },
+    close: () => panel.close(),
+  });
+});
+
+panelContract('console board', () => {
+  const lines: string[] = [];
+  const input = new PassThrough();
+  const panel = new ConsoleBoard(board('console'), (line) => lines.push(line), input);
+  const shown = (key: number) =>
+    lines
+      .map((line) => JSON.parse(line) as { key: number; lamp: Lamp })
+      .filter((line) => line.key === key)
+      .at(-1)?.lamp;
+  return Promise.resolve({
+    panel,
+    shows: (key, lamp) => until(() => same(shown(key), lamp), `key ${key} showing ${lamp.color}`),
+    press: (key, gesture) => {
+      input.write(`${gesture === 'long' ? 'long' : 'press'} ${key}\n`);
+      return Promise.resolve();
+    },
+    close: () => panel.close(),
+  });
+});
+
+panelContract('serial module driver with the firmware simulator over TCP', async () => {
+  const module20 = board('module-20rgb');
+  const firmware = new ModuleFirmware(hardwareOf(module20), systemClock);
+  const endpoint = await serveOverTcp(firmware, 0);
+  const panel = new SerialModulePanel(module20, `tcp://127.0.0.1:${endpoint.port}`);
+  panel.start();
+  await until(() => panel.ready, 'the handshake');
+  return {
+    panel,
+    shows: (key, lamp) =>
+      until(() => same(firmware.lamp(key - 1), lamp), `module key ${key} showing ${lamp.color}`),
+    press: async (key, gesture) => {
+      // A finger holds a key about 100 ms for a short press, past the 600 ms long-press time for a long one.
+      firmware.pressSwitch(key - 1);
+      await new Promise((resolve) => setTimeout(resolve, gesture === 'long' ? 700 : 100));
+      firmware.releaseSwitch(key - 1);
+    },
+    close: async () => {
+      await panel.close();
+      await endpoint.close();
+      firmware.reset(); // stops its timers
+    },
+  };
+});
+
+// Real hardware: LAMPFIELD_MODULE_PORT=/dev/ttyACM0 (and LAMPFIELD_MODULE_BOARD=module-20rgb) runs the
+// contract against a module on the bench; nobody presses its keys, so the press test is skipped.
+const realPort = process.env['LAMPFIELD_MODULE_PORT'];
+if (realPort != null) {
+  panelContract(`serial module at ${realPort}`, async () => {
+    const panel = new SerialModulePanel(
+      board(process.env['LAMPFIELD_MODULE_BOARD'] ?? 'module-20rgb'),
+      realPort,
+    );
+    panel.start();
+    await until(() => panel.ready, 'the handshake');
+    return {
+      panel,
+      shows: () => new Promise((resolve) => setTimeout(resolve, 200)),
+      press: null,
+      close: () => panel.close(),
+    };
+  });
+}
