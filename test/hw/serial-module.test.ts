@@ -1,0 +1,146 @@
+/**
+ * The serial module host driver against the firmware simulator over real TCP on 127.0.0.1: unplug and
+ * replug, module reset, garbage on the line, capability mismatch, presses while unplugged.
+ */
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeFrame } from '../../firmware-sim/protocol/framing.ts';
+import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
+import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
+import { serveOverTcp, type ModuleEndpoint } from '../../firmware-sim/sim/module-server.ts';
+import { SerialModulePanel } from '../../hw/serial/serial-module-panel.ts';
+import type { Lamp } from '../../src/blf/lamp-policy.ts';
+import { loadBoards } from '../../src/config/boards.ts';
+import type { PanelKeyEvent, PanelStatus } from '../../src/panel/panel.ts';
+import { systemClock } from '../../src/util/clock.ts';
+
+const boards = loadBoards();
+const board = (id: string) => boards.find((candidate) => candidate.id === id)!;
+const closing: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const close of closing.splice(0).reverse()) await close();
+});
+
+async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function setup(moduleBoard = 'module-20rgb', configBoard = moduleBoard) {
+  const firmware = new ModuleFirmware(hardwareOf(board(moduleBoard)), systemClock);
+  const endpoint: ModuleEndpoint = await serveOverTcp(firmware, 0);
+  const panel = new SerialModulePanel(board(configBoard), `tcp://127.0.0.1:${endpoint.port}`);
+  const statuses: PanelStatus[] = [];
+  const keys: PanelKeyEvent[] = [];
+  panel.onStatus((status) => statuses.push(status));
+  panel.onKey((event) => keys.push(event));
+  panel.start();
+  closing.push(async () => {
+    await panel.close();
+    await endpoint.close();
+    firmware.reset();
+  });
+  return { firmware, endpoint, panel, statuses, keys };
+}
+
+const info = { partner: 'sip:207@pbx', state: 'ringing' as const, label: 'Reception' };
+const RINGING: Lamp = { color: 'red', pattern: 'fast-blink' };
+const IDLE: Lamp = { color: 'green', pattern: 'steady' };
+
+describe('serial module driver', () => {
+  it('replays every lamp and label within a second of the link coming back after an unplug', async () => {
+    const { firmware, endpoint, panel } = await setup();
+    await until(() => panel.ready, 'handshake');
+    for (let key = 1; key <= 20; key++)
+      panel.setLamp(key, key % 2 ? RINGING : IDLE, { ...info, label: `Key ${key}` });
+    await until(() => firmware.lamp(19)?.color === 'green', 'all lamps');
+    endpoint.unplug(300);
+    await until(() => !panel.ready, 'the driver noticing the unplug');
+    panel.setLamp(1, IDLE, info); // changed while unplugged
+    const replugged = Date.now() + 300;
+    await until(
+      () => panel.ready && firmware.lamp(0)?.color === 'green' && firmware.lamp(19)?.color === 'green',
+      'replay',
+      3000,
+    );
+    const lampsBack = Date.now() - replugged;
+    expect(lampsBack).toBeLessThan(1000);
+    expect(firmware.label(4)).toBe('Key 5');
+    for (let key = 2; key <= 20; key++) expect(firmware.lamp(key - 1)?.color).toBe(key % 2 ? 'red' : 'green');
+  });
+
+  it('replays after the module resets by itself', async () => {
+    const { firmware, panel } = await setup();
+    await until(() => panel.ready, 'handshake');
+    panel.setLamp(7, RINGING, info);
+    await until(() => firmware.lamp(6)?.pattern === 'fast-blink', 'the lamp');
+    firmware.reset();
+    expect(firmware.lamp(6)).toBeNull();
+    await until(() => firmware.lamp(6)?.pattern === 'fast-blink', 'the replay after the reset');
+  });
+
+  it('keeps running when the line carries garbage, truncated frames and bad CRCs, counting them', async () => {
+    const firmware = new ModuleFirmware(hardwareOf(board('module-20rgb')), systemClock);
+    // A module whose line is noisy: garbage before every frame it sends.
+    const server = net.createServer((socket) => {
+      socket.on('data', (data: Buffer) => firmware.receive(data));
+      firmware.connect((bytes) => {
+        const bad = encodeFrame({ seq: 9, type: 0x82, payload: Uint8Array.of(1, 1, 0, 0, 0, 0) });
+        bad[3] = (bad[3]! ^ 0x5a) || 1; // a bad CRC (or a broken COBS code)
+        socket.write(
+          Buffer.concat([
+            Buffer.from([0x13, 0x37, 0x00]),
+            Buffer.from(bad),
+            Buffer.from([0x42, 0x42, 0x00]),
+            bytes,
+          ]),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const panel = new SerialModulePanel(board('module-20rgb'), `tcp://127.0.0.1:${port}`);
+    closing.push(async () => {
+      await panel.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      firmware.reset();
+    });
+    panel.start();
+    await until(() => panel.ready, 'handshake through the noise');
+    panel.setLamp(2, RINGING, info);
+    await until(() => firmware.lamp(1)?.color === 'red', 'a lamp through the noise');
+    expect(panel.decoder.droppedTotal).toBeGreaterThan(0);
+  });
+
+  it('drops key presses made while the module was unplugged, and reports those after', async () => {
+    const { firmware, endpoint, panel, keys } = await setup();
+    await until(() => panel.ready, 'handshake');
+    endpoint.unplug(400);
+    await until(() => !panel.ready, 'unplugged');
+    firmware.pressSwitch(2, 0);
+    await new Promise((resolve) => setTimeout(resolve, 80)); // the finger on the key
+    firmware.releaseSwitch(2, 0);
+    await until(() => panel.ready, 'plugged back', 3000);
+    expect(keys).toEqual([]);
+    firmware.pressSwitch(3, 0);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    firmware.releaseSwitch(3, 0);
+    await until(() => keys.length === 2, 'the press after');
+    expect(keys).toEqual([
+      { key: 4, event: 'down' },
+      { key: 4, event: 'up' },
+    ]);
+  });
+
+  it('refuses a module that is not the configured board, saying what differs', async () => {
+    const { statuses, panel } = await setup('module-40bicolor', 'module-20rgb');
+    await until(() => statuses.some((status) => status.state === 'unusable'), 'the refusal');
+    expect(statuses.find((status) => status.state === 'unusable')?.detail).toBe(
+      'module is a "module-40bicolor", the config says board "module-20rgb"',
+    );
+    expect(panel.ready).toBe(false);
+  });
+});
