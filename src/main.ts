@@ -2,6 +2,7 @@
  * The composition root and command-line entry (BRIEF §8): the only file that picks real I/O.
  */
 import { decodeCommand } from './cli/decode.ts';
+import { moduleCommand } from './cli/module.ts';
 import { runCommand } from './cli/run.ts';
 import { systemIo, type CommandIo } from './cli/command-io.ts';
 
@@ -10,6 +11,8 @@ const USAGE = `usage: lampfield <command> [options]
 commands:
   run [--config FILE]            watch the PBX and drive the configured board
   decode [--dialect D] FILE...   read NOTIFY messages or dialog-info bodies, print one JSON line each
+  module [--tcp PORT | --serial PATH] [--board ID] [--json]
+                                 the expansion module's firmware simulator, for a host to drive
 
 See README.md for what each field means and which dialect to choose.`;
 
@@ -20,6 +23,8 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       return decodeCommand(rest, io);
     case 'run':
       return runCommand(rest, io);
+    case 'module':
+      return moduleCommand(rest, io);
     case undefined:
     case '--help':
     case '-h':
@@ -34,4 +39,4 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
 
 process.exitCode = await main(process.argv.slice(2), systemIo);
 // Timers of SIP transactions that were still running must not keep a finished command alive.
-if (process.argv[2] === 'run') process.exit();
+if (process.argv[2] === 'run' || process.argv[2] === 'module') process.exit();

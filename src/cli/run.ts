@@ -9,6 +9,7 @@ import net from 'node:net';
 import { DIALECTS } from '../blf/dialects.ts';
 import { resolveLampTable } from '../blf/lamp-policy.ts';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { SerialModulePanel } from '../../hw/serial/serial-module-panel.ts';
 import { ConsoleBoard } from '../panel/console-board.ts';
 import { LampFeed } from '../panel/lamp-feed.ts';
 import type { PanelDevice } from '../panel/panel.ts';
@@ -54,7 +55,7 @@ export async function startWatcher(
     { ...config.account, domain: config.pbx.domain },
     { protocol: config.pbx.transport === 'tcp' ? 'TCP' : 'UDP', address: pbxAddress, port: config.pbx.port },
   );
-  const board: PanelDevice = new ConsoleBoard(config.board, (line) => io.stdout(line));
+  const board = openBoard(config, io, log);
   const byKey = new Map(config.keys.map((key) => [key.key, key]));
   const feed = new LampFeed(
     clock,
@@ -119,6 +120,34 @@ export async function startWatcher(
       await board.close();
     },
   };
+}
+
+/** The board the config names: the composition root's one choice of hardware. */
+function openBoard(config: Config, io: CommandIo, log: Logger): PanelDevice {
+  let board: PanelDevice;
+  if (config.board.driver === 'serial' && config.panel != null) {
+    const module = new SerialModulePanel(config.board, config.panel.port);
+    module.start();
+    board = module;
+  } else if (config.board.driver === 'console') {
+    board = new ConsoleBoard(
+      config.board,
+      (line) => io.stdout(line),
+      process.stdin,
+      (line) => log.warn(line),
+    );
+  } else {
+    throw new Error(
+      `board "${config.board.id}" (driver ${config.board.driver}) is not supported by this release`,
+    );
+  }
+  board.onStatus((status) => {
+    const fields = { board: config.board.id, detail: status.detail };
+    if (status.state === 'connected') log.info(`panel ${status.state}`, fields);
+    else log.warn(`panel ${status.state}`, fields);
+  });
+  board.onKey((event) => log.info('key', { key: event.key, event: event.event }));
+  return board;
 }
 
 export async function runCommand(args: readonly string[], io: CommandIo): Promise<number> {

@@ -43,6 +43,8 @@ export interface Config {
   };
   local: { address: string; port: number; publicAddress?: string };
   board: Board;
+  /** Where the board is, for boards on a link (the serial module). */
+  panel?: { port: string };
   keys: KeyConfig[];
   lamps?: LampOverrides;
   pickup?: PickupMethod[];
@@ -79,6 +81,11 @@ export function parseConfig(text: string, source: string, boards: readonly Board
   if (board == null) {
     throw new ConfigError(
       `${source}: /board: "${raw.board}" is not in boards.json (${boards.map((b) => b.id).join(', ')})`,
+    );
+  }
+  if (board.driver === 'serial' && raw.panel == null) {
+    throw new ConfigError(
+      `${source}: /panel/port: board "${board.id}" needs the module's port (/dev/ttyACM0 or tcp://host:port)`,
     );
   }
   const seen = new Set<number>();

@@ -25,7 +25,9 @@ export class ConsoleBoard implements PanelDevice {
   }
 
   setLamp(key: number, lamp: Lamp, info: KeyInfo): void {
-    this.writeLine(JSON.stringify({ key, partner: info.partner, state: info.state, lamp, label: info.label }));
+    this.writeLine(
+      JSON.stringify({ key, partner: info.partner, state: info.state, lamp, label: info.label }),
+    );
   }
 
   onKey(handler: (event: PanelKeyEvent) => void): void {
@@ -44,7 +46,8 @@ export class ConsoleBoard implements PanelDevice {
   private command(line: string): void {
     const match = /^\s*(press|long|release)\s+(\d+)\s*$/.exec(line);
     if (match == null) {
-      if (line.trim() !== '') this.complain(`console board: "${line.trim()}" is not "press N", "long N" or "release N"`);
+      if (line.trim() !== '')
+        this.complain(`console board: "${line.trim()}" is not "press N", "long N" or "release N"`);
       return;
     }
     const key = Number(match[2]);

@@ -89,7 +89,7 @@ describe('serial module driver', () => {
       socket.on('data', (data: Buffer) => firmware.receive(data));
       firmware.connect((bytes) => {
         const bad = encodeFrame({ seq: 9, type: 0x82, payload: Uint8Array.of(1, 1, 0, 0, 0, 0) });
-        bad[3] = (bad[3]! ^ 0x5a) || 1; // a bad CRC (or a broken COBS code)
+        bad[3] = bad[3]! ^ 0x5a || 1; // a bad CRC (or a broken COBS code)
         socket.write(
           Buffer.concat([
             Buffer.from([0x13, 0x37, 0x00]),
