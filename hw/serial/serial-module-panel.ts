@@ -71,6 +71,7 @@ export class SerialModulePanel implements PanelDevice {
   private cancelReconnect: () => void = () => undefined;
   private backoffMs = BACKOFF_MIN_MS;
   private closed = false;
+  private flushQueued = false;
   private keyHandlers: ((event: PanelKeyEvent) => void)[] = [];
   private statusHandlers: ((status: PanelStatus) => void)[] = [];
   private readonly clock: Clock;
@@ -107,7 +108,19 @@ export class SerialModulePanel implements PanelDevice {
       this.labels[index] = info.label;
       this.dirtyLabels.add(index);
     }
-    this.flush();
+    // Changes made together (a PBX restart turns every key at once) leave in one frame.
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => {
+        this.flushQueued = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Nothing waits to be sent or acknowledged. */
+  get idle(): boolean {
+    return this.outbox.length === 0 && this.dirty.size === 0 && this.dirtyLabels.size === 0;
   }
 
   onKey(handler: (event: PanelKeyEvent) => void): void {
