@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../firmware-sim/protocol/framing.ts';
-import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
+import { ModuleFirmware, type Faults } from '../../firmware-sim/sim/module-firmware.ts';
 import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
 import { serveOverTcp, type ModuleEndpoint } from '../../firmware-sim/sim/module-server.ts';
 import { SerialModulePanel } from '../../hw/serial/serial-module-panel.ts';
@@ -29,8 +29,8 @@ async function until(check: () => boolean, what: string, timeoutMs = 5000): Prom
   }
 }
 
-async function setup(moduleBoard = 'module-20rgb', configBoard = moduleBoard) {
-  const firmware = new ModuleFirmware(hardwareOf(board(moduleBoard)), systemClock);
+async function setup(moduleBoard = 'module-20rgb', configBoard = moduleBoard, faults: Faults = {}) {
+  const firmware = new ModuleFirmware(hardwareOf(board(moduleBoard)), systemClock, faults);
   const endpoint: ModuleEndpoint = await serveOverTcp(firmware, 0);
   const panel = new SerialModulePanel(board(configBoard), `tcp://127.0.0.1:${endpoint.port}`);
   const statuses: PanelStatus[] = [];
@@ -133,6 +133,31 @@ describe('serial module driver', () => {
       { key: 4, event: 'down' },
       { key: 4, event: 'up' },
     ]);
+  });
+
+  it('gets every lamp through a module that drops bytes, corrupts frames and answers late', async () => {
+    let seed = 1;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const { firmware, panel } = await setup('module-20rgb', 'module-20rgb', {
+      dropRate: 0.02,
+      corruptRate: 0.2,
+      delayMs: 30,
+      random,
+    });
+    await until(() => panel.ready, 'handshake through the faults', 10_000);
+    for (let key = 1; key <= 20; key++) panel.setLamp(key, key % 3 ? RINGING : IDLE, info);
+    await until(
+      () =>
+        Array.from(
+          { length: 20 },
+          (_, i) => firmware.lamp(i)?.color === (i % 3 === 2 ? 'green' : 'red'),
+        ).every(Boolean),
+      'every lamp through the faults',
+      10_000,
+    );
+    expect(
+      panel.counters.retransmissions + panel.decoder.droppedTotal + firmware.decoder.droppedTotal,
+    ).toBeGreaterThan(0);
   });
 
   it('refuses a module that is not the configured board, saying what differs', async () => {
