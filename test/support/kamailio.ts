@@ -44,7 +44,7 @@ export class Kamailio {
   ) {}
 
   static async start(options: KamailioOptions = {}): Promise<Kamailio> {
-    const port = await freePort(true);
+    const port = await freePort(true, true);
     const dir = mkdtempSync(join(tmpdir(), 'lampfield-kamailio-'));
     const kamailio = new Kamailio(port, dir, options);
     await kamailio.launch();

@@ -23,10 +23,14 @@ async function tcpFree(port: number): Promise<boolean> {
 
 const handedOut = new Set<number>();
 
-/** A port free for UDP (and TCP, with `both`), not handed out before in this process. */
-export async function freePort(both = false): Promise<number> {
+/**
+ * A port free for UDP (and TCP, with `both`), not handed out before in this process. With `stable`, it
+ * is taken below the kernel's ephemeral range (32768 and up), so that no outgoing connection of another
+ * test takes it while a server that owns it is down (a PBX restart binds its port again).
+ */
+export async function freePort(both = false, stable = false): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await udpFree(0);
+    const port = await udpFree(stable ? 20_000 + Math.floor(Math.random() * 10_000) : 0);
     if (port == null || handedOut.has(port)) continue;
     if (both && !(await tcpFree(port))) continue;
     handedOut.add(port);
