@@ -81,17 +81,11 @@ export class Kamailio {
             ...(this.options.authWatcherOnly === true ? ['-A', 'AUTH_WATCHER_ONLY'] : []),
           ];
     // -DD keeps the main process in the foreground, so its PID is the one to stop.
-    this.process = startProcess('kamailio', [
-      '-f',
-      file,
-      '-P',
-      join(this.dir, 'kamailio.pid'),
-      '-DD',
-      '-E',
-      '-w',
-      this.dir,
-      ...defines,
-    ]);
+    this.process = startProcess(
+      'kamailio',
+      ['-f', file, '-P', join(this.dir, 'kamailio.pid'), '-DD', '-E', '-w', this.dir, ...defines],
+      { group: true },
+    );
     await this.waitUntilAnswering();
   }
 
