@@ -187,16 +187,60 @@ export class SipStack {
    * fails. 1xx go to `onProvisional`. A response after the timeout is ignored.
    */
   request(message: SipMessage, target: SipRemote, options: RequestOptions = {}): Promise<SipMessage> {
+    return this.transact(this.outgoing(message), target, options);
+  }
+
+  /**
+   * An INVITE that can be cancelled (RFC 3261 §9.1): `cancel()` sends a CANCEL with the INVITE's own
+   * Via branch while no final response has come; the INVITE then ends with 487.
+   */
+  invite(
+    message: SipMessage,
+    target: SipRemote,
+    options: RequestOptions = {},
+  ): { final: Promise<SipMessage>; cancel(): void } {
+    const invite = this.outgoing(message);
+    let settled = false;
+    const final = this.transact(invite, target, options).then((response) => {
+      settled = true;
+      return response;
+    });
+    return {
+      final,
+      cancel: () => {
+        if (settled || invite.headers.via?.[0]?.params['branch'] == null) return;
+        const cancel: SipMessage = {
+          method: 'CANCEL',
+          uri: invite.uri!,
+          headers: {
+            via: [{ ...invite.headers.via[0]!, params: { ...invite.headers.via[0]!.params } }],
+            to: invite.headers.to!,
+            from: invite.headers.from!,
+            'call-id': invite.headers['call-id']!,
+            cseq: { seq: invite.headers.cseq!.seq, method: 'CANCEL' },
+            'max-forwards': 70,
+          },
+        };
+        void this.transact(cancel, target, {});
+      },
+    };
+  }
+
+  private outgoing(message: SipMessage): SipMessage {
+    return encodeOutgoing({
+      ...message,
+      headers: { 'max-forwards': 70, ...message.headers, via: [{ params: {} }] },
+    });
+  }
+
+  /** Runs one client transaction (the package's) for an encoded request. */
+  private transact(outgoing: SipMessage, target: SipRemote, options: RequestOptions): Promise<SipMessage> {
     const { onProvisional, timeoutMs } = options;
     return new Promise((resolve) => {
       if (this.closed) {
-        resolve(sip.makeResponse(message, 503, 'Stack Closed'));
+        resolve(sip.makeResponse(outgoing, 503, 'Stack Closed'));
         return;
       }
-      const outgoing = encodeOutgoing({
-        ...message,
-        headers: { 'max-forwards': 70, ...message.headers, via: [{ params: {} }] },
-      });
       let settled = false;
       let transaction: sip.ClientTransaction | null = null;
       const cancelTimeout =
