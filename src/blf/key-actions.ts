@@ -41,10 +41,6 @@ export function keyAction(state: LampSituation, gesture: Gesture, config: KeyAct
   if (setting == null) return { kind: DEFAULTS[state][gesture] };
   return typeof setting === 'string' ? { kind: setting } : { kind: 'dial-code', code: setting['dial-code'] };
 }
-  return typeof setting === 'string'
-    ? ({ kind: setting } as KeyAction)
-    : { kind: 'dial-code', code: setting['dial-code'] };
-}
 
 /**
  * Turns a key's down/up/long events into gestures: `long` fires the long gesture once; an `up` that was
