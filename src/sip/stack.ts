@@ -213,7 +213,7 @@ export class SipStack {
           method: 'CANCEL',
           uri: invite.uri!,
           headers: {
-            via: [{ ...invite.headers.via[0]!, params: { ...invite.headers.via[0]!.params } }],
+            via: [{ ...invite.headers.via[0], params: { ...invite.headers.via[0].params } }],
             to: invite.headers.to!,
             from: invite.headers.from!,
             'call-id': invite.headers['call-id']!,
