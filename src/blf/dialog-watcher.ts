@@ -30,6 +30,8 @@ export interface PartnerView {
   dialogs: DialogInfoDialog[];
   /** When ringing: how to pick the call up, or why it cannot be; null otherwise. */
   pickup: PickupPlan | null;
+  /** The dialog that decided the state (the ringing one), for a pickup planned per key. */
+  focus: DialogInfoDialog | null;
 }
 
 export type NotifyErrorCode = ReadErrorCode | 'stale-version' | 'version-gap';
@@ -105,11 +107,12 @@ export function partnerView(
   options: WatcherOptions = {},
 ): PartnerView {
   const dialogs = [...record.dialogs.values()];
-  if (!record.informed) return { entity, version: record.version, state: 'unknown', dialogs, pickup: null };
+  if (!record.informed)
+    return { entity, version: record.version, state: 'unknown', dialogs, pickup: null, focus: null };
   const reading = readPartnerState(dialogs, dialect, options.priority ?? DEFAULT_PRIORITY);
   const pickup =
     reading.state === 'ringing' && reading.dialog != null
       ? planPickup(reading.dialog, entity, dialect, options.pickup)
       : null;
-  return { entity, version: record.version, state: reading.state, dialogs, pickup };
+  return { entity, version: record.version, state: reading.state, dialogs, pickup, focus: reading.dialog };
 }

@@ -7,12 +7,16 @@ import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { DIALECTS } from '../blf/dialects.ts';
+import { GestureTracker, keyAction, type Gesture } from '../blf/key-actions.ts';
+import { planPickup } from '../blf/pickup.ts';
+import { uriUser } from '../blf/uri.ts';
 import { resolveLampTable } from '../blf/lamp-policy.ts';
-import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { ConfigError, loadConfig, type Config, type KeyConfig } from '../config/config.ts';
 import { SerialModulePanel } from '../../hw/serial/serial-module-panel.ts';
 import { ConsoleBoard } from '../panel/console-board.ts';
 import { LampFeed } from '../panel/lamp-feed.ts';
 import type { PanelDevice } from '../panel/panel.ts';
+import { CallControl, DEFAULT_AUTO_ANSWER, withReplaces } from '../sip/call-control.ts';
 import { DialogSubscriptions } from '../sip/dialog-subscriptions.ts';
 import { Registration } from '../sip/registration.ts';
 import { SipStack, SipStackError } from '../sip/stack.ts';
@@ -94,13 +98,74 @@ export async function startWatcher(
         if (key.partner === update.partner) feed.offer(key.key, update.situation);
     },
   );
+  const calls =
+    config.phone == null
+      ? null
+      : new CallControl(
+          ua,
+          {
+            uri: config.phone.uri,
+            mode: config.phone.mode,
+            autoAnswer: config.phone.autoAnswer ?? DEFAULT_AUTO_ANSWER,
+            answerTimeoutMs: config.phone.answerTimeoutSeconds * 1000,
+          },
+          clock,
+          log,
+        );
   stack.onRequests((request) => {
+    if (calls?.handleRequest(request) === true) return;
     if (subscriptions.handleRequest(request)) return;
     // RFC 3261 §11.2: OPTIONS is answered with what we accept; anything else is not for us.
     if (request.message.method === 'OPTIONS')
-      request.respond(200, 'OK', { headers: { allow: 'NOTIFY, OPTIONS' } });
-    else request.respond(405, 'Method Not Allowed', { headers: { allow: 'NOTIFY, OPTIONS' } });
+      request.respond(200, 'OK', { headers: { allow: 'NOTIFY, OPTIONS, BYE' } });
+    else request.respond(405, 'Method Not Allowed', { headers: { allow: 'NOTIFY, OPTIONS, BYE' } });
   });
+  const gestures = new GestureTracker();
+  board.onKey((event) => {
+    const gesture = gestures.event(event.key, event.event);
+    const key = byKey.get(event.key);
+    if (gesture == null || key == null) return;
+    void pressKey(key, gesture);
+  });
+  /** A press: the key's action for its partner's state (BRIEF §4), carried out by the desk phone. */
+  const pressKey = async (key: KeyConfig, gesture: Gesture): Promise<void> => {
+    const update = subscriptions.update(key.partner);
+    const state = update?.situation ?? 'unknown';
+    const action = keyAction(state, gesture, { ...config.actions, ...key.actions });
+    if (action.kind === 'none') return;
+    const fail = (reason: string) => {
+      log.warn(`key ${key.key}: ${action.kind} ${key.partner} failed: ${reason}`);
+      feed.flashError(key.key, config.errorFlashMs);
+    };
+    if (calls == null) {
+      fail('no desk phone configured (phone.uri)');
+      return;
+    }
+    let target: string;
+    if (action.kind === 'dial') target = key.partner;
+    else if (action.kind === 'dial-code') {
+      target = `sip:${action.code.replaceAll('{number}', uriUser(key.partner) ?? '')}@${config.pbx.domain}`;
+    } else {
+      const dialog = update?.view.focus;
+      if (state !== 'ringing' || dialog == null) {
+        fail('the partner is not ringing any more');
+        return;
+      }
+      const plan = planPickup(dialog, key.partner, DIALECTS[config.pbx.dialect], {
+        ...((key.pickup ?? config.pickup) == null ? {} : { order: key.pickup ?? config.pickup }),
+        ...(config.pbx.pickupCode === undefined ? {} : { code: config.pbx.pickupCode }),
+      });
+      if (!plan.ok) {
+        fail(plan.reason);
+        return;
+      }
+      target =
+        plan.target.replaces == null ? plan.target.uri : withReplaces(plan.target.uri, plan.target.replaces);
+    }
+    log.info(`key ${key.key}: ${action.kind} ${key.partner}`, { target });
+    const outcome = await calls.call(target);
+    if (!outcome.ok) fail(outcome.reason);
+  };
   const registration = config.account.register
     ? new Registration(ua, config.account.registerExpires, clock, log)
     : null;
@@ -146,7 +211,7 @@ function openBoard(config: Config, io: CommandIo, log: Logger): PanelDevice {
     if (status.state === 'connected') log.info(`panel ${status.state}`, fields);
     else log.warn(`panel ${status.state}`, fields);
   });
-  board.onKey((event) => log.info('key', { key: event.key, event: event.event }));
+  board.onKey((event) => log.debug('key', { key: event.key, event: event.event }));
   return board;
 }
 

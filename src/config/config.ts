@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { parseDocument } from 'yaml';
 import type { DialectName, PickupMethod } from '../blf/dialects.ts';
+import type { KeyActionConfig } from '../blf/key-actions.ts';
 import type { LampOverrides } from '../blf/lamp-policy.ts';
 import { normalizePartnerUri } from '../blf/uri.ts';
 import { loadBoards, type Board } from './boards.ts';
@@ -19,6 +20,7 @@ export interface KeyConfig {
   label: string | null;
   lamps?: LampOverrides;
   pickup?: PickupMethod[];
+  actions?: KeyActionConfig;
 }
 
 export interface Config {
@@ -48,6 +50,10 @@ export interface Config {
   keys: KeyConfig[];
   lamps?: LampOverrides;
   pickup?: PickupMethod[];
+  actions?: KeyActionConfig;
+  /** The user's desk phone, which key presses make call (BRIEF §4). */
+  phone?: { uri: string; mode: '3pcc' | 'refer'; autoAnswer?: string[]; answerTimeoutSeconds: number };
+  errorFlashMs: number;
   idleHoldMs: number;
   log: { level: 'error' | 'warn' | 'info' | 'debug'; sipTrace: boolean };
 }
@@ -99,7 +105,14 @@ export function parseConfig(text: string, source: string, boards: readonly Board
       throw new ConfigError(`${source}: /keys/${index}/partner: "${written}" is not a number or SIP URI`);
     return { ...key, partner, label: key.label ?? null };
   });
-  return { ...raw, pbx: { ...raw.pbx, domain }, board, keys };
+  let phone = raw.phone;
+  if (phone != null) {
+    const written = String(phone.uri).trim();
+    const uri = normalizePartnerUri(/^[^@:]+$/.test(written) ? `sip:${written}@${domain}` : written);
+    if (uri == null) throw new ConfigError(`${source}: /phone/uri: "${written}" is not a number or SIP URI`);
+    phone = { ...phone, uri };
+  }
+  return { ...raw, pbx: { ...raw.pbx, domain }, board, keys, ...(phone == null ? {} : { phone }) };
 }
 
 export function loadConfig(path: string): Config {

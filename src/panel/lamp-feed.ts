@@ -34,6 +34,8 @@ interface KeyLamp extends KeyLampSetup {
   hold: IdleHold;
   lamp: Lamp | null;
   cancel: (() => void) | null;
+  /** While set, the key shows its error lamp (a failed press) instead of the partner's state. */
+  cancelError: (() => void) | null;
 }
 
 export class LampFeed {
@@ -46,7 +48,13 @@ export class LampFeed {
     private readonly idleHoldMs: number = DEFAULT_IDLE_HOLD_MS,
   ) {
     for (const setup of keys) {
-      this.keys.set(setup.key, { ...setup, hold: startIdleHold('unknown'), lamp: null, cancel: null });
+      this.keys.set(setup.key, {
+        ...setup,
+        hold: startIdleHold('unknown'),
+        lamp: null,
+        cancel: null,
+        cancelError: null,
+      });
     }
   }
 
@@ -70,6 +78,18 @@ export class LampFeed {
     this.render(entry);
   }
 
+  /** Flashes the key's error lamp for `ms` (a press that failed), then shows the partner's state again. */
+  flashError(key: number, ms: number): void {
+    const entry = this.keys.get(key);
+    if (entry == null) return;
+    entry.cancelError?.();
+    entry.cancelError = this.clock.after(ms, () => {
+      entry.cancelError = null;
+      this.render(entry);
+    });
+    this.render(entry);
+  }
+
   /** Shows every key's current lamp again (after a panel reconnects). */
   replay(): void {
     for (const entry of this.keys.values()) {
@@ -79,9 +99,10 @@ export class LampFeed {
   }
 
   private render(entry: KeyLamp): void {
-    const lamp = lampFor(entry.hold.shown, entry.table, entry.capability);
+    const state = entry.cancelError != null ? 'error' : entry.hold.shown;
+    const lamp = lampFor(state, entry.table, entry.capability);
     if (entry.lamp != null && entry.lamp.color === lamp.color && entry.lamp.pattern === lamp.pattern) return;
     entry.lamp = lamp;
-    this.show({ key: entry.key, state: entry.hold.shown, lamp });
+    this.show({ key: entry.key, state, lamp });
   }
 }

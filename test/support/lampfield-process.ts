@@ -46,7 +46,14 @@ export class LampfieldProcess {
     const dir = mkdtempSync(join(tmpdir(), 'lampfield-run-'));
     const file = join(dir, 'lampfield.yaml');
     writeFileSync(file, stringify(config));
-    return new LampfieldProcess(startProcess(process.execPath, [BIN, 'run', '--config', file]));
+    return new LampfieldProcess(
+      startProcess(process.execPath, [BIN, 'run', '--config', file], { stdio: ['pipe', 'pipe', 'pipe'] }),
+    );
+  }
+
+  /** Types a console-board command (`press 1`, `long 2`) on lampfield's standard input. */
+  type(command: string): void {
+    this.process.child.stdin?.write(`${command}\n`);
   }
 
   /** The states a key went through, each change once. */

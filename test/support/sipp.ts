@@ -131,3 +131,61 @@ export async function hangUpAll(phones: readonly Phone[]): Promise<void> {
     phones.map((phone) => (phone.process == null ? Promise.resolve(0) : stopProcess(phone.process))),
   );
 }
+
+/**
+ * The user's desk phone (extension 201), registered, playing `scenario` (desk-phone, desk-busy,
+ * desk-refer, or callee for one that rings and never answers) with `values` put in. Resolves once
+ * it waits for lampfield; `done` resolves with sipp's exit code and what went wrong, if anything.
+ */
+export async function deskPhone(
+  pbx: Kamailio,
+  scenarioName: string,
+  values: Record<string, string>,
+): Promise<{ process: Started; done: Promise<{ code: number; errors: string }> }> {
+  const phone = await registerPhone(pbx, '201');
+  // The Refer-To pattern goes into an XML attribute.
+  const escaped = Object.fromEntries(
+    Object.entries(values).map(([key, value]) => [
+      key,
+      key === '__REFER_TO__'
+        ? value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
+        : value,
+    ]),
+  );
+  const file = scenario(scenarioName, escaped);
+  const process = startProcess('sipp', [
+    '-sf',
+    file,
+    '-s',
+    '201',
+    '-p',
+    String(phone.port),
+    '-i',
+    '127.0.0.1',
+    '-m',
+    '1',
+    '-timeout',
+    '30s',
+    '-timeout_error',
+    '-bind_local',
+    '-trace_err',
+    '-error_file',
+    `${file}.errors`,
+    '-trace_logs',
+    '-log_file',
+    `${file}.log`,
+    '-trace_msg',
+    '-message_file',
+    `${file}.msg`,
+  ]);
+  const done = process.exited.then((code) => ({ code, errors: `${errors(file)}${readLog(`${file}.log`)}` }));
+  return { process, done };
+}
+
+function readLog(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}

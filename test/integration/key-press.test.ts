@@ -1,0 +1,197 @@
+/**
+ * Key presses become calls through Kamailio on the user's desk phone (sipp as extension 201), issue 5:
+ * speed dial and pickup in 3pcc and refer mode, a feature code, and every failure seen as the key's
+ * error lamp and one log line, followed by a press that works.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Kamailio } from '../support/kamailio.ts';
+import { LampfieldProcess } from '../support/lampfield-process.ts';
+import { freePort } from '../support/ports.ts';
+import { killAll, stopProcess } from '../support/processes.ts';
+import { call, deskPhone, expectCall, hangUpAll, registerPhone, type Phone } from '../support/sipp.ts';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+afterAll(() => killAll());
+
+const DESK_OK = { __REFER_STATUS__: '202 Accepted', __REFUSED__: '', __OUTCOME__: '200 OK' };
+
+async function setup(extra: { phone?: object; keys?: object[]; pbx?: object } = {}) {
+  const kamailio = await Kamailio.start();
+  cleanup.push(() => kamailio.close());
+  const lampfield = LampfieldProcess.start({
+    pbx: { host: '127.0.0.1', port: kamailio.port, dialect: 'kamailio', ...extra.pbx },
+    account: { user: '900' },
+    local: { address: '127.0.0.1', port: await freePort() },
+    phone: { uri: '201', ...extra.phone },
+    errorFlashMs: 1500,
+    log: { level: 'debug', sipTrace: true },
+    keys: extra.keys ?? [{ key: 1, partner: '207' }],
+  });
+  cleanup.push(() => lampfield.stop());
+  await lampfield.waitForState(1, 'idle');
+  return { kamailio, lampfield };
+}
+
+/** 211 calls 207, which rings for `ringMs`; resolves once key 1 shows it ringing. */
+async function ringing(
+  kamailio: Kamailio,
+  lampfield: LampfieldProcess,
+  ringMs = 8000,
+): Promise<Promise<number>> {
+  const callee: Phone = await registerPhone(kamailio, '207');
+  cleanup.push(() => hangUpAll([callee]));
+  expectCall(kamailio, callee, ringMs);
+  const caller = call(kamailio, '211', '207', { cancelAfterMs: 5000 }).catch(() => 1);
+  await lampfield.waitForState(1, 'ringing');
+  return caller;
+}
+
+async function pressAndExpect(
+  lampfield: LampfieldProcess,
+  desk: Awaited<ReturnType<typeof deskPhone>>,
+): Promise<void> {
+  lampfield.type('press 1');
+  const { code, errors } = await desk.done;
+  if (code !== 0) throw new Error(`the desk phone's scenario failed (exit ${code}):\n${errors}\nlampfield:\n${lampfield.output()}`);
+}
+
+/** The key flashes its error lamp, and the log says why in one line, then shows the partner again. */
+async function expectFailure(lampfield: LampfieldProcess, reason: RegExp): Promise<void> {
+  await lampfield.waitForState(1, 'error');
+  expect(lampfield.output()).toMatch(reason);
+  await lampfield.waitFor(() => lampfield.current(1) !== 'error', 'the error lamp to end');
+}
+
+describe('key presses through Kamailio, on the desk phone', () => {
+  it('an idle partner: INVITE to the desk phone, then REFER to the partner', async () => {
+    const { kamailio, lampfield } = await setup();
+    const desk = await deskPhone(kamailio, 'desk-phone', {
+      ...DESK_OK,
+      __REFER_TO__: '^ *<sip:207@127\\.0\\.0\\.1>$',
+    });
+    await pressAndExpect(lampfield, desk);
+    expect(lampfield.output()).toMatch(/key 1: dial sip:207@127\.0\.0\.1/);
+  });
+
+  it('a ringing partner: REFER with Replaces built from the early dialog, tags oriented per RFC 3891', async () => {
+    const { kamailio, lampfield } = await setup();
+    const caller = await ringing(kamailio, lampfield);
+    // to-tag is the caller's (sipp 211 tags end in a1), from-tag the partner's (207's end in c1).
+    const desk = await deskPhone(kamailio, 'desk-phone', {
+      ...DESK_OK,
+      __REFER_TO__:
+        '^ *<sip:211@127\\.0\\.0\\.1:[0-9]+\\?Replaces=[^%]+%40127\\.0\\.0\\.1%3Bto-tag%3D[0-9]+a1%3Bfrom-tag%3D[0-9]+c1%3Bearly-only>$',
+    });
+    await pressAndExpect(lampfield, desk);
+    await caller;
+  });
+
+  it('refer mode: one out-of-dialog REFER to the desk phone', async () => {
+    const { kamailio, lampfield } = await setup({ phone: { mode: 'refer' } });
+    const desk = await deskPhone(kamailio, 'desk-refer', { __REFER_TO__: '^ *<sip:207@127\\.0\\.0\\.1>$' });
+    await pressAndExpect(lampfield, desk);
+  });
+
+  it('a feature code: pickup by dialling **207', async () => {
+    const { kamailio, lampfield } = await setup({
+      pbx: { pickupCode: '**{number}' },
+      keys: [{ key: 1, partner: '207', pickup: ['code'] }],
+    });
+    const caller = await ringing(kamailio, lampfield);
+    const desk = await deskPhone(kamailio, 'desk-phone', {
+      ...DESK_OK,
+      __REFER_TO__: '^ *<sip:\\*\\*207@127\\.0\\.0\\.1>$',
+    });
+    await pressAndExpect(lampfield, desk);
+    await caller;
+  });
+});
+
+describe('failed key presses: error lamp, one log line, and the key still works', () => {
+  it('the desk phone is busy', async () => {
+    const { kamailio, lampfield } = await setup();
+    const busy = await deskPhone(kamailio, 'desk-busy', {});
+    lampfield.type('press 1');
+    await expectFailure(
+      lampfield,
+      /key 1: dial sip:207@127\.0\.0\.1 failed: the desk phone is busy \(486 Busy Here\)/,
+    );
+    await busy.done;
+    await pressAndExpect(
+      lampfield,
+      await deskPhone(kamailio, 'desk-phone', { ...DESK_OK, __REFER_TO__: 'sip:207@' }),
+    );
+  });
+
+  it('the desk phone does not answer: CANCEL after the answer time', async () => {
+    const { kamailio, lampfield } = await setup({ phone: { answerTimeoutSeconds: 1 } });
+    const silent = await deskPhone(kamailio, 'callee', { __RING__: '20000' });
+    lampfield.type('press 1');
+    await expectFailure(lampfield, /failed: the desk phone did not answer within 1 s/);
+    expect((await silent.done).code).toBe(0); // it saw the CANCEL
+    await pressAndExpect(
+      lampfield,
+      await deskPhone(kamailio, 'desk-phone', { ...DESK_OK, __REFER_TO__: 'sip:207@' }),
+    );
+  });
+
+  it('the desk phone refuses the REFER', async () => {
+    const { kamailio, lampfield } = await setup();
+    const refusing = await deskPhone(kamailio, 'desk-phone', {
+      __REFER_STATUS__: '403 Forbidden',
+      __REFUSED__: '<nop next="bye"/>',
+      __OUTCOME__: '200 OK',
+      __REFER_TO__: 'sip:207@',
+    });
+    lampfield.type('press 1');
+    await expectFailure(lampfield, /failed: the desk phone refused the REFER: 403 Forbidden/);
+    expect((await refusing.done).code).toBe(0); // and lampfield left the call with BYE
+    await pressAndExpect(
+      lampfield,
+      await deskPhone(kamailio, 'desk-phone', { ...DESK_OK, __REFER_TO__: 'sip:207@' }),
+    );
+  });
+
+  it('the call was already answered elsewhere (481 to the Replaces)', async () => {
+    const { kamailio, lampfield } = await setup();
+    const caller = await ringing(kamailio, lampfield);
+    const late = await deskPhone(kamailio, 'desk-phone', {
+      ...DESK_OK,
+      __OUTCOME__: '481 Call/Transaction Does Not Exist',
+      __REFER_TO__: 'Replaces=',
+    });
+    lampfield.type('press 1');
+    await expectFailure(
+      lampfield,
+      /key 1: pickup sip:207@127\.0\.0\.1 failed: the call was already answered elsewhere/,
+    );
+    expect((await late.done).code).toBe(0);
+    await caller;
+    await lampfield.waitForState(1, 'idle');
+    await pressAndExpect(
+      lampfield,
+      await deskPhone(kamailio, 'desk-phone', { ...DESK_OK, __REFER_TO__: 'sip:207@' }),
+    );
+  });
+
+  it('no pickup method is possible', async () => {
+    const { kamailio, lampfield } = await setup({ keys: [{ key: 1, partner: '207', pickup: ['target'] }] });
+    const caller = await ringing(kamailio, lampfield);
+    lampfield.type('press 1');
+    await expectFailure(
+      lampfield,
+      /failed: no pickup method possible \(target: the remote target is not a pickup URI\)/,
+    );
+    await caller;
+    await lampfield.waitForState(1, 'idle');
+    await pressAndExpect(
+      lampfield,
+      await deskPhone(kamailio, 'desk-phone', { ...DESK_OK, __REFER_TO__: 'sip:207@' }),
+    );
+  });
+});
+
+void stopProcess;
