@@ -39,14 +39,14 @@ async function setup(extra: { phone?: object; keys?: object[]; pbx?: object } = 
 async function ringing(
   kamailio: Kamailio,
   lampfield: LampfieldProcess,
-  ringMs = 8000,
-): Promise<Promise<number>> {
+  ringMs = 12_000,
+): Promise<{ over: Promise<number> }> {
   const callee: Phone = await registerPhone(kamailio, '207');
   cleanup.push(() => hangUpAll([callee]));
   expectCall(kamailio, callee, ringMs);
-  const caller = call(kamailio, '211', '207', { cancelAfterMs: 5000 }).catch(() => 1);
+  const caller = call(kamailio, '211', '207', { cancelAfterMs: 8000 }).catch(() => 1);
   await lampfield.waitForState(1, 'ringing');
-  return caller;
+  return { over: caller }; // not the promise itself: an async function would wait for it
 }
 
 async function pressAndExpect(
@@ -65,7 +65,7 @@ async function expectFailure(lampfield: LampfieldProcess, reason: RegExp): Promi
   await lampfield.waitFor(() => lampfield.current(1) !== 'error', 'the error lamp to end');
 }
 
-describe('key presses through Kamailio, on the desk phone', () => {
+describe('key presses through Kamailio, on the desk phone', { timeout: 60_000 }, () => {
   it('an idle partner: INVITE to the desk phone, then REFER to the partner', async () => {
     const { kamailio, lampfield } = await setup();
     const desk = await deskPhone(kamailio, 'desk-phone', {
@@ -78,15 +78,15 @@ describe('key presses through Kamailio, on the desk phone', () => {
 
   it('a ringing partner: REFER with Replaces built from the early dialog, tags oriented per RFC 3891', async () => {
     const { kamailio, lampfield } = await setup();
-    const caller = await ringing(kamailio, lampfield);
     // to-tag is the caller's (sipp 211 tags end in a1), from-tag the partner's (207's end in c1).
     const desk = await deskPhone(kamailio, 'desk-phone', {
       ...DESK_OK,
       __REFER_TO__:
         '^ *<sip:211@127\\.0\\.0\\.1:[0-9]+\\?Replaces=[^%]+%40127\\.0\\.0\\.1%3Bto-tag%3D[0-9]+a1%3Bfrom-tag%3D[0-9]+c1%3Bearly-only>$',
     });
+    const caller = await ringing(kamailio, lampfield);
     await pressAndExpect(lampfield, desk);
-    await caller;
+    await caller.over;
   });
 
   it('refer mode: one out-of-dialog REFER to the desk phone', async () => {
@@ -100,17 +100,17 @@ describe('key presses through Kamailio, on the desk phone', () => {
       pbx: { pickupCode: '**{number}' },
       keys: [{ key: 1, partner: '207', pickup: ['code'] }],
     });
-    const caller = await ringing(kamailio, lampfield);
     const desk = await deskPhone(kamailio, 'desk-phone', {
       ...DESK_OK,
       __REFER_TO__: '^ *<sip:\\*\\*207@127\\.0\\.0\\.1>$',
     });
+    const caller = await ringing(kamailio, lampfield);
     await pressAndExpect(lampfield, desk);
-    await caller;
+    await caller.over;
   });
 });
 
-describe('failed key presses: error lamp, one log line, and the key still works', () => {
+describe('failed key presses: error lamp, one log line, and the key still works', { timeout: 60_000 }, () => {
   it('the desk phone is busy', async () => {
     const { kamailio, lampfield } = await setup();
     const busy = await deskPhone(kamailio, 'desk-busy', {});
@@ -157,19 +157,19 @@ describe('failed key presses: error lamp, one log line, and the key still works'
 
   it('the call was already answered elsewhere (481 to the Replaces)', async () => {
     const { kamailio, lampfield } = await setup();
-    const caller = await ringing(kamailio, lampfield);
     const late = await deskPhone(kamailio, 'desk-phone', {
       ...DESK_OK,
       __OUTCOME__: '481 Call/Transaction Does Not Exist',
       __REFER_TO__: 'Replaces=',
     });
+    const caller = await ringing(kamailio, lampfield);
     lampfield.type('press 1');
     await expectFailure(
       lampfield,
       /key 1: pickup sip:207@127\.0\.0\.1 failed: the call was already answered elsewhere/,
     );
     expect((await late.done).code).toBe(0);
-    await caller;
+    await caller.over;
     await lampfield.waitForState(1, 'idle');
     await pressAndExpect(
       lampfield,
@@ -185,7 +185,7 @@ describe('failed key presses: error lamp, one log line, and the key still works'
       lampfield,
       /failed: no pickup method possible \(target: the remote target is not a pickup URI\)/,
     );
-    await caller;
+    await caller.over;
     await lampfield.waitForState(1, 'idle');
     await pressAndExpect(
       lampfield,
