@@ -3,13 +3,20 @@
  * The SIP benchmarks start Kamailio and sipp on 127.0.0.1 (the Debian packages of npm test).
  */
 import { benchCorePipeline } from './core-pipeline.ts';
+import { benchKeyPress } from './key-press.ts';
 import { benchModuleLink } from './module-link.ts';
 import { benchSubscribeMany } from './subscribe-many.ts';
 import { formatTable, type BenchRow } from './table.ts';
 import { benchWatcherUdp } from './watcher-udp.ts';
 
 const rows: BenchRow[] = [];
-for (const bench of [benchCorePipeline, benchModuleLink, benchWatcherUdp, benchSubscribeMany]) {
+for (const bench of [
+  benchCorePipeline,
+  benchModuleLink,
+  benchKeyPress,
+  benchWatcherUdp,
+  benchSubscribeMany,
+]) {
   rows.push(...(await bench()));
   console.error(`(${bench.name} done)`);
 }
