@@ -55,7 +55,10 @@ async function pressAndExpect(
 ): Promise<void> {
   lampfield.type('press 1');
   const { code, errors } = await desk.done;
-  if (code !== 0) throw new Error(`the desk phone's scenario failed (exit ${code}):\n${errors}\nlampfield:\n${lampfield.output()}`);
+  if (code !== 0)
+    throw new Error(
+      `the desk phone's scenario failed (exit ${code}):\n${errors}\nlampfield:\n${lampfield.output()}`,
+    );
 }
 
 /** The key flashes its error lamp, and the log says why in one line, then shows the partner again. */
@@ -95,9 +98,9 @@ describe('key presses through Kamailio, on the desk phone', { timeout: 60_000 },
     await pressAndExpect(lampfield, desk);
   });
 
-  it('a feature code: pickup by dialling **207', async () => {
+  it('a dialect with a feature code (asterisk: **{number}) dials it to pick up', async () => {
     const { kamailio, lampfield } = await setup({
-      pbx: { pickupCode: '**{number}' },
+      pbx: { dialect: 'asterisk' },
       keys: [{ key: 1, partner: '207', pickup: ['code'] }],
     });
     const desk = await deskPhone(kamailio, 'desk-phone', {
