@@ -64,7 +64,8 @@ async function pressAndExpect(
 /** The key flashes its error lamp, and the log says why in one line, then shows the partner again. */
 async function expectFailure(lampfield: LampfieldProcess, reason: RegExp): Promise<void> {
   await lampfield.waitForState(1, 'error');
-  expect(lampfield.output()).toMatch(reason);
+  // The log comes on standard error, the lamp on standard output: wait for the log to catch up.
+  await lampfield.waitFor(() => reason.test(lampfield.output()), `the log line ${reason}`);
   await lampfield.waitFor(() => lampfield.current(1) !== 'error', 'the error lamp to end');
 }
 
@@ -76,7 +77,10 @@ describe('key presses through Kamailio, on the desk phone', { timeout: 60_000 },
       __REFER_TO__: '^ *<sip:207@127\\.0\\.0\\.1>$',
     });
     await pressAndExpect(lampfield, desk);
-    expect(lampfield.output()).toMatch(/key 1: dial sip:207@127\.0\.0\.1/);
+    await lampfield.waitFor(
+      () => /key 1: dial sip:207@127\.0\.0\.1/.test(lampfield.output()),
+      'the log line',
+    );
   });
 
   it('a ringing partner: REFER with Replaces built from the early dialog, tags oriented per RFC 3891', async () => {

@@ -101,7 +101,10 @@ describe('lampfield run with Kamailio and sipp phones', () => {
     const kamailio = await pbx({ auth: 'MD5' });
     const callee = await phone(kamailio, '207');
     const lampfield = await watch(kamailio, ['207'], { password: PASSWORDS['900']!, register: true });
-    expect(lampfield.output()).toMatch(/"user":"900","expires":600,"msg":"registered"/);
+    await lampfield.waitFor(
+      () => /"user":"900","expires":600,"msg":"registered"/.test(lampfield.output()),
+      'registered',
+    );
     await answeredCall(kamailio, callee, lampfield);
   });
 
@@ -110,8 +113,15 @@ describe('lampfield run with Kamailio and sipp phones', () => {
     const callee = await phone(kamailio, '207');
     const lampfield = await watch(kamailio, ['207'], { password: PASSWORDS['900']!, trace: true });
     // The challenge really was SHA-256, and our answer's credentials never reach the log.
-    expect(lampfield.output()).toMatch(/Proxy-Authenticate: Digest[^"]*"[^"]*"[^\n]*algorithm=SHA-256/);
-    expect(lampfield.output()).toContain('Proxy-Authorization: [redacted]');
+    // (Logs come on standard error, lamp lines on standard output: wait for the log to catch up.)
+    await lampfield.waitFor(
+      () => /Proxy-Authenticate: Digest[^"]*"[^"]*"[^\n]*algorithm=SHA-256/.test(lampfield.output()),
+      'the SHA-256 challenge in the SIP trace',
+    );
+    await lampfield.waitFor(
+      () => lampfield.output().includes('Proxy-Authorization: [redacted]'),
+      'the redacted answer',
+    );
     expect(lampfield.output()).not.toContain(PASSWORDS['900']!);
     await answeredCall(kamailio, callee, lampfield);
   });
@@ -126,6 +136,7 @@ describe('lampfield run with Kamailio and sipp phones', () => {
     });
     cleanup.push(() => lampfield.stop());
     await lampfield.waitForState(1, 'refused');
+    await lampfield.waitFor(() => /subscription refused/.test(lampfield.output()), 'the log line');
     expect(lampfield.output()).toMatch(
       /the PBX refused the subscription: 407 [^"]*check account.user and account.password/,
     );
