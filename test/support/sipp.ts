@@ -31,11 +31,9 @@ function errors(file: string): string {
   }
 }
 
-function sipp(pbx: Kamailio, file: string, extension: string, port: number, extra: string[] = []): Started {
-  return startProcess('sipp', [
-    '-trace_err',
-    '-error_file',
-    `${file}.errors`,
+/** What every sipp run here takes: one call, a 30 s limit, its errors, log and messages beside `file`. */
+function common(file: string, extension: string, port: number): string[] {
+  return [
     '-sf',
     file,
     '-s',
@@ -46,16 +44,35 @@ function sipp(pbx: Kamailio, file: string, extension: string, port: number, extr
     '127.0.0.1',
     '-m',
     '1',
-    '-au',
-    extension,
-    '-ap',
-    PASSWORDS[extension] ?? '',
     '-timeout',
     '30s',
     '-timeout_error',
+    '-trace_err',
+    '-error_file',
+    `${file}.errors`,
+    '-trace_logs',
+    '-log_file',
+    `${file}.log`,
+    '-trace_msg',
+    '-message_file',
+    `${file}.msg`,
+  ];
+}
+
+/** sipp calling through the PBX as `extension`, answering its digest challenges. */
+function sipp(pbx: Kamailio, file: string, extension: string, port: number, extra: string[] = []): Started {
+  const credentials = ['-au', extension, '-ap', PASSWORDS[extension] ?? ''];
+  return startProcess('sipp', [
+    ...common(file, extension, port),
+    ...credentials,
     ...extra,
     `127.0.0.1:${pbx.port}`,
   ]);
+}
+
+/** sipp answering one call on `port` as `extension`. */
+function answering(file: string, extension: string, port: number): Started {
+  return startProcess('sipp', [...common(file, extension, port), '-bind_local']);
 }
 
 export interface Phone {
@@ -85,22 +102,7 @@ export async function registerPhone(pbx: Kamailio, extension: string): Promise<P
 /** The phone waits for one call, rings for `ringMs`, then answers (unless the caller cancels). */
 export function expectCall(pbx: Kamailio, phone: Phone, ringMs: number): Started {
   const file = scenario('callee', { __RING__: String(ringMs) });
-  phone.process = startProcess('sipp', [
-    '-sf',
-    file,
-    '-s',
-    phone.extension,
-    '-p',
-    String(phone.port),
-    '-i',
-    '127.0.0.1',
-    '-m',
-    '1',
-    '-timeout',
-    '30s',
-    '-timeout_error',
-    '-bind_local',
-  ]);
+  phone.process = answering(file, phone.extension, phone.port);
   void pbx;
   return phone.process;
 }
@@ -153,31 +155,7 @@ export async function deskPhone(
     ]),
   );
   const file = scenario(scenarioName, escaped);
-  const process = startProcess('sipp', [
-    '-sf',
-    file,
-    '-s',
-    '201',
-    '-p',
-    String(phone.port),
-    '-i',
-    '127.0.0.1',
-    '-m',
-    '1',
-    '-timeout',
-    '30s',
-    '-timeout_error',
-    '-bind_local',
-    '-trace_err',
-    '-error_file',
-    `${file}.errors`,
-    '-trace_logs',
-    '-log_file',
-    `${file}.log`,
-    '-trace_msg',
-    '-message_file',
-    `${file}.msg`,
-  ]);
+  const process = answering(file, '201', phone.port);
   const done = process.exited.then((code) => ({ code, errors: `${errors(file)}${readLog(`${file}.log`)}` }));
   return { process, done };
 }
