@@ -1,0 +1,111 @@
+/**
+ * The PBX simulator over real UDP on 127.0.0.1, watched by lampfield's own subscriptions: a call's life
+ * lights the partner as it would with a real PBX of each family.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DIALECTS, DIALECT_NAMES, type DialectName } from '../../src/blf/dialects.ts';
+import { DialogSubscriptions, type PartnerUpdate } from '../../src/sip/dialog-subscriptions.ts';
+import { Registration } from '../../src/sip/registration.ts';
+import { SipStack } from '../../src/sip/stack.ts';
+import { UserAgent } from '../../src/sip/user-agent.ts';
+import { PbxSimulator } from '../../src/sim/pbx-simulator.ts';
+import { systemClock } from '../../src/util/clock.ts';
+import { MemoryLogger } from '../../src/util/log.ts';
+
+const closing: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const close of closing.splice(0).reverse()) await close();
+});
+
+async function watch(dialect: DialectName) {
+  const pbxStack = await SipStack.open({ address: '127.0.0.1', port: 0 });
+  closing.push(() => pbxStack.close());
+  const pbx = new PbxSimulator(pbxStack, { dialect, host: '127.0.0.1' });
+  const stack = await SipStack.open({ address: '127.0.0.1', port: 0 });
+  closing.push(() => stack.close());
+  const ua = new UserAgent(
+    stack,
+    { user: '900', password: '', domain: '127.0.0.1' },
+    {
+      protocol: 'UDP',
+      address: '127.0.0.1',
+      port: pbxStack.port,
+    },
+  );
+  const updates: PartnerUpdate[] = [];
+  const log = new MemoryLogger();
+  const subscriptions = new DialogSubscriptions(
+    ua,
+    ['sip:207@127.0.0.1'],
+    {
+      dialect: DIALECTS[dialect],
+      clock: systemClock,
+      log,
+      expires: 600,
+      subscribeRate: 20,
+      keepaliveSeconds: 0,
+      pbxAddress: '127.0.0.1',
+    },
+    (update) => updates.push(update),
+  );
+  stack.onRequests((request) => {
+    if (!subscriptions.handleRequest(request)) request.respond(405);
+  });
+  closing.push(() => subscriptions.stop());
+  if (dialect === 'innovaphone') await new Registration(ua, 600, systemClock, log).start();
+  subscriptions.start();
+  const state = () => updates.at(-1)?.situation;
+  const until = (wanted: string) =>
+    vi.waitFor(() => expect(state()).toBe(wanted), { timeout: 3000, interval: 5 });
+  await until('idle');
+  return { pbx, until, updates };
+}
+
+describe('PBX simulator', () => {
+  it.each(DIALECT_NAMES.map((name) => [name]))(
+    '%s: a call rings, is answered, held, resumed and hung up',
+    async (dialect) => {
+      const { pbx, until } = await watch(dialect);
+      const call = pbx.ring('211', '207');
+      await until('ringing');
+      pbx.answer(call);
+      await until('busy');
+      if (dialect !== 'innovaphone') {
+        pbx.hold(call, '207', true);
+        await until('held');
+        pbx.hold(call, '207', false);
+        await until('busy');
+      }
+      pbx.hangUp(call);
+      await until('idle');
+    },
+  );
+
+  it('answers a refresh of a subscription it does not know with 481, and other events with 489', async () => {
+    const pbxStack = await SipStack.open({ address: '127.0.0.1', port: 0 });
+    closing.push(() => pbxStack.close());
+    new PbxSimulator(pbxStack, { dialect: 'generic', host: '127.0.0.1' });
+    const client = await SipStack.open({ address: '127.0.0.1', port: 0 });
+    closing.push(() => client.close());
+    const target = { protocol: 'UDP' as const, address: '127.0.0.1', port: pbxStack.port };
+    const subscribe = (event: string, toTag: string | null) =>
+      client.request(
+        {
+          method: 'SUBSCRIBE',
+          uri: 'sip:207@127.0.0.1',
+          headers: {
+            to: { uri: 'sip:207@127.0.0.1', params: toTag == null ? {} : { tag: toTag } },
+            from: { uri: 'sip:900@127.0.0.1', params: { tag: 'w' } },
+            'call-id': `c-${event}-${toTag}`,
+            cseq: { seq: 2, method: 'SUBSCRIBE' },
+            contact: [{ uri: `sip:900@${client.hostPort}`, params: {} }],
+            event,
+            expires: '600',
+          },
+        },
+        target,
+      );
+    expect((await subscribe('dialog', 'gone-since-restart')).status).toBe(481);
+    expect((await subscribe('presence', null)).status).toBe(489);
+  });
+});
