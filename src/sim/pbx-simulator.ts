@@ -4,10 +4,14 @@
  * NOTIFYs written as the chosen PBX family writes them (src/sim/dialog-info-writer.ts), OPTIONS and
  * REGISTER answered. innovaphone's NOTIFYs go, unsolicited, to every watcher that registered.
  *
- * Not yet: generated calls, digest authentication, the virtual desk phone (REFER, Replaces).
+ * The virtual desk phone (`deskPhone`, e.g. 201) auto-answers lampfield's INVITE, follows its REFER,
+ * and really takes a ringing call on a pickup (by Replaces or by the `**<number>` code): the partner
+ * goes idle and the desk phone is in the call.
+ *
+ * Not yet: generated calls, digest authentication.
  */
 import type { DialectName } from '../blf/dialects.ts';
-import { contactUri, headerText, tagOf, type SipMessage } from '../sip/message.ts';
+import { contactUri, headerText, referToUri, tagOf, type SipMessage } from '../sip/message.ts';
 import { localTag, type IncomingRequest, type SipRemote, type SipStack } from '../sip/stack.ts';
 import {
   innovaphoneAnswer,
@@ -34,14 +38,31 @@ interface Watch {
 export interface SimulatorOptions {
   dialect: DialectName;
   host: string;
+  /** The number of the virtual desk phone. */
+  deskPhone?: string;
   now?: () => number;
+}
+
+/** A dialog lampfield has with the desk phone (its 3pcc INVITE, or an out-of-dialog REFER). */
+interface DeskDialog {
+  callId: string;
+  /** The desk phone's tag and lampfield's. */
+  tag: string;
+  peerTag: string | null;
+  peerUri: string;
+  peerTarget: string;
+  remote: SipRemote;
+  seq: number;
 }
 
 export class PbxSimulator {
   private readonly calls = new Map<string, SimCall[]>();
   private readonly watches = new Map<string, Watch>();
   private readonly registered = new Map<string, { contact: string; remote: SipRemote }>();
+  private readonly deskDialogs = new Map<string, DeskDialog>();
   private sequence = 0;
+  /** Who the desk phone is talking to, or null. */
+  deskPhoneCall: string | null = null;
 
   constructor(
     private readonly stack: SipStack,
@@ -163,6 +184,15 @@ export class PbxSimulator {
       case 'SUBSCRIBE':
         this.subscribe(request);
         return;
+      case 'INVITE':
+        this.deskInvite(request);
+        return;
+      case 'REFER':
+        this.deskRefer(request);
+        return;
+      case 'BYE':
+        request.respond(this.deskDialogs.delete(message.headers['call-id'] ?? '') ? 200 : 481);
+        return;
       default:
         request.respond(501, 'Not Implemented');
     }
@@ -258,5 +288,154 @@ export class PbxSimulator {
       content: body,
     };
     void this.stack.request(request, watcher.remote, { timeoutMs: 8000 });
+  }
+
+  // --- the virtual desk phone ----------------------------------------------------------------------
+
+  private isDeskPhone(uri: string | undefined): boolean {
+    return (
+      this.options.deskPhone != null && /^sips?:([^@;]+)@/.exec(uri ?? '')?.[1] === this.options.deskPhone
+    );
+  }
+
+  private deskDialog(request: IncomingRequest): DeskDialog {
+    const { message } = request;
+    const callId = message.headers['call-id']!;
+    const known = this.deskDialogs.get(callId);
+    if (known != null) return known;
+    const dialog: DeskDialog = {
+      callId,
+      tag: tagOf(message.headers.to) ?? localTag(),
+      peerTag: tagOf(message.headers.from),
+      peerUri: message.headers.from!.uri,
+      peerTarget: contactUri(message) ?? message.headers.from!.uri,
+      remote: request.remote,
+      seq: 0,
+    };
+    this.deskDialogs.set(callId, dialog);
+    return dialog;
+  }
+
+  /** Auto-answer (the hints lampfield sends), with an offer since the INVITE had none (RFC 3725). */
+  private deskInvite(request: IncomingRequest): void {
+    if (!this.isDeskPhone(request.message.uri)) {
+      request.respond(404);
+      return;
+    }
+    const dialog = this.deskDialog(request);
+    const offer = [
+      'v=0',
+      'o=sim 1 1 IN IP4 127.0.0.1',
+      's=-',
+      'c=IN IP4 127.0.0.1',
+      't=0 0',
+      'm=audio 40000 RTP/AVP 0',
+      '',
+    ].join('\r\n');
+    request.respond(200, 'OK', {
+      headers: {
+        to: {
+          ...request.message.headers.to!,
+          params: { ...request.message.headers.to!.params, tag: dialog.tag },
+        },
+        contact: [{ uri: `sip:${this.options.deskPhone}@${this.stack.hostPort}`, params: {} }],
+        'content-type': 'application/sdp',
+      },
+      content: offer,
+    });
+  }
+
+  /** Follows a REFER (RFC 3515): a pickup takes the ringing call, anything else is called. */
+  private deskRefer(request: IncomingRequest): void {
+    const { message } = request;
+    const inDialog = this.deskDialogs.has(message.headers['call-id'] ?? '');
+    if (!inDialog && !this.isDeskPhone(message.uri)) {
+      request.respond(404);
+      return;
+    }
+    const dialog = this.deskDialog(request);
+    const referTo = referToUri(message) ?? '';
+    request.respond(202, 'Accepted', {
+      headers: { to: { ...message.headers.to!, params: { ...message.headers.to!.params, tag: dialog.tag } } },
+    });
+    const outcome = this.follow(referTo);
+    this.sipfrag(dialog, outcome);
+  }
+
+  /** What the desk phone's call to `target` does; the sipfrag status line to report. */
+  private follow(target: string): string {
+    const [uri, query] = target.split('?') as [string, string | undefined];
+    const replaces = /(?:^|&)Replaces=([^&]+)/i.exec(query ?? '')?.[1];
+    const number = /^sips?:([^@;]+)@/.exec(uri)?.[1] ?? '';
+    let ringing: { number: string; call: SimCall } | null;
+    if (replaces != null) {
+      const callId = decodeURIComponent(replaces).split(';')[0];
+      ringing = this.findRinging((call) => call.callId === callId);
+    } else if (number.startsWith('**')) {
+      ringing = this.findRinging((_call, owner) => owner === number.slice(2));
+    } else {
+      this.deskPhoneCall = number;
+      this.ring(this.options.deskPhone ?? 'desk', number);
+      return '200 OK';
+    }
+    if (ringing == null) return '481 Call/Transaction Does Not Exist';
+    // The pickup: the ringing extension's side ends, the caller is now in a call with the desk phone.
+    const caller = /^sips?:([^@;]+)@/.exec(ringing.call.remote.uri)?.[1] ?? '';
+    const id = ringing.call.id;
+    this.update(ringing.number, (calls) =>
+      calls.map((call) => (call.id === id ? { ...call, phase: 'terminated' } : call)),
+    );
+    this.calls.set(
+      ringing.number,
+      this.calls.get(ringing.number)!.filter((call) => call.id !== id),
+    );
+    this.update(caller, (calls) =>
+      calls.map((call) =>
+        call.id === id
+          ? {
+              ...call,
+              phase: 'confirmed',
+              remote: {
+                uri: `sip:${this.options.deskPhone}@${this.options.host}`,
+                display: this.options.deskPhone ?? null,
+              },
+            }
+          : call,
+      ),
+    );
+    this.deskPhoneCall = caller;
+    return '200 OK';
+  }
+
+  private findRinging(
+    match: (call: SimCall, owner: string) => boolean,
+  ): { number: string; call: SimCall } | null {
+    for (const [number, calls] of this.calls) {
+      const call = calls.find(
+        (candidate) =>
+          candidate.phase === 'early' && candidate.direction === 'recipient' && match(candidate, number),
+      );
+      if (call != null) return { number, call };
+    }
+    return null;
+  }
+
+  private sipfrag(dialog: DeskDialog, status: string): void {
+    const request: SipMessage = {
+      method: 'NOTIFY',
+      uri: dialog.peerTarget,
+      headers: {
+        to: { uri: dialog.peerUri, params: dialog.peerTag == null ? {} : { tag: dialog.peerTag } },
+        from: { uri: `sip:${this.options.deskPhone}@${this.options.host}`, params: { tag: dialog.tag } },
+        'call-id': dialog.callId,
+        cseq: { seq: ++dialog.seq + 100, method: 'NOTIFY' },
+        contact: [{ uri: `sip:${this.options.deskPhone}@${this.stack.hostPort}`, params: {} }],
+        event: 'refer',
+        'subscription-state': 'terminated;reason=noresource',
+        'content-type': 'message/sipfrag;version=2.0',
+      },
+      content: `SIP/2.0 ${status}\r\n`,
+    };
+    void this.stack.request(request, dialog.remote, { timeoutMs: 8000 });
   }
 }

@@ -118,3 +118,11 @@ export function parameterOf(value: string | null, name: string): string | null {
   }
   return null;
 }
+
+/** The Refer-To URI (RFC 3515 §2.1), which the package parses as a name-addr or leaves as text. */
+export function referToUri(message: SipMessage): string | null {
+  const value = message.headers['refer-to'];
+  if (typeof value === 'string') return /<([^>]+)>/.exec(value)?.[1] ?? (value.trim() || null);
+  const uri = (value as NameAddr | undefined)?.uri;
+  return uri == null || uri === '' ? null : uri;
+}

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DIALECTS, DIALECT_NAMES, type DialectName } from '../../src/blf/dialects.ts';
+import { CallControl, DEFAULT_AUTO_ANSWER, withReplaces } from '../../src/sip/call-control.ts';
 import { DialogSubscriptions, type PartnerUpdate } from '../../src/sip/dialog-subscriptions.ts';
 import { Registration } from '../../src/sip/registration.ts';
 import { SipStack } from '../../src/sip/stack.ts';
@@ -20,7 +21,7 @@ afterEach(async () => {
 async function watch(dialect: DialectName) {
   const pbxStack = await SipStack.open({ address: '127.0.0.1', port: 0 });
   closing.push(() => pbxStack.close());
-  const pbx = new PbxSimulator(pbxStack, { dialect, host: '127.0.0.1' });
+  const pbx = new PbxSimulator(pbxStack, { dialect, host: '127.0.0.1', deskPhone: '201' });
   const stack = await SipStack.open({ address: '127.0.0.1', port: 0 });
   closing.push(() => stack.close());
   const ua = new UserAgent(
@@ -58,8 +59,55 @@ async function watch(dialect: DialectName) {
   const until = (wanted: string) =>
     vi.waitFor(() => expect(state()).toBe(wanted), { timeout: 3000, interval: 5 });
   await until('idle');
-  return { pbx, until, updates };
+  const calls = new CallControl(
+    ua,
+    { uri: 'sip:201@127.0.0.1', mode: '3pcc', autoAnswer: DEFAULT_AUTO_ANSWER, answerTimeoutMs: 5000 },
+    systemClock,
+    log,
+  );
+  stack.onRequests((request) => {
+    if (!calls.handleRequest(request) && !subscriptions.handleRequest(request)) request.respond(405);
+  });
+  return { pbx, until, updates, calls, subscriptions };
 }
+
+describe('the virtual desk phone', () => {
+  it('takes a ringing call picked up by Replaces: the partner goes idle, the desk phone is in the call', async () => {
+    const { pbx, until, calls, subscriptions } = await watch('generic');
+    pbx.ring('211', '207');
+    await until('ringing');
+    const plan = subscriptions.update('sip:207@127.0.0.1')!.view.pickup!;
+    if (!plan.ok) throw new Error(plan.reason);
+    expect(await calls.call(withReplaces(plan.target.uri, plan.target.replaces!))).toEqual({ ok: true });
+    await until('idle');
+    expect(pbx.deskPhoneCall).toBe('211');
+  });
+
+  it('takes a ringing call picked up by the **207 code (asterisk)', async () => {
+    const { pbx, until, calls } = await watch('asterisk');
+    pbx.ring('211', '207');
+    await until('ringing');
+    expect(await calls.call('sip:**207@127.0.0.1')).toEqual({ ok: true });
+    await until('idle');
+    expect(pbx.deskPhoneCall).toBe('211');
+  });
+
+  it('reports a pickup of a call that is gone as 481 (already answered elsewhere)', async () => {
+    const { calls } = await watch('generic');
+    expect(
+      await calls.call('sip:211@127.0.0.1?Replaces=nothing%40sim%3Bto-tag%3Da%3Bfrom-tag%3Db%3Bearly-only'),
+    ).toEqual({
+      ok: false,
+      reason: 'the call was already answered elsewhere (481 to Replaces)',
+    });
+  });
+
+  it('calls an idle partner: the partner rings', async () => {
+    const { until, calls } = await watch('generic');
+    expect(await calls.call('sip:207@127.0.0.1')).toEqual({ ok: true });
+    await until('ringing');
+  });
+});
 
 describe('PBX simulator', () => {
   it.each(DIALECT_NAMES.map((name) => [name]))(
