@@ -4,12 +4,15 @@
 import { decodeCommand } from './cli/decode.ts';
 import { moduleCommand } from './cli/module.ts';
 import { runCommand } from './cli/run.ts';
+import { simCommand } from './cli/sim.ts';
 import { systemIo, type CommandIo } from './cli/command-io.ts';
 
 const USAGE = `usage: lampfield <command> [options]
 
 commands:
   run [--config FILE]            watch the PBX and drive the configured board
+  sim [--dialect D] [--keys N] [--seed S] [--rate R]
+                                 everything simulated: PBX, calls, module; the panel in the terminal
   decode [--dialect D] FILE...   read NOTIFY messages or dialog-info bodies, print one JSON line each
   module [--tcp PORT | --serial PATH] [--board ID] [--json]
                                  the expansion module's firmware simulator, for a host to drive
@@ -25,6 +28,8 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       return runCommand(rest, io);
     case 'module':
       return moduleCommand(rest, io);
+    case 'sim':
+      return simCommand(rest, io);
     case undefined:
     case '--help':
     case '-h':
@@ -39,4 +44,4 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
 
 process.exitCode = await main(process.argv.slice(2), systemIo);
 // Timers of SIP transactions that were still running must not keep a finished command alive.
-if (process.argv[2] === 'run' || process.argv[2] === 'module') process.exit();
+if (['run', 'module', 'sim'].includes(process.argv[2] ?? '')) process.exit();
