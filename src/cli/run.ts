@@ -10,7 +10,7 @@ import { DIALECTS } from '../blf/dialects.ts';
 import { GestureTracker, keyAction, type Gesture } from '../blf/key-actions.ts';
 import { planPickup } from '../blf/pickup.ts';
 import { uriUser } from '../blf/uri.ts';
-import { resolveLampTable } from '../blf/lamp-policy.ts';
+import { resolveLampTable, type Lamp, type LampSituation } from '../blf/lamp-policy.ts';
 import { ConfigError, loadConfig, type Config, type KeyConfig } from '../config/config.ts';
 import { SerialModulePanel } from '../../hw/serial/serial-module-panel.ts';
 import { ConsoleBoard } from '../panel/console-board.ts';
@@ -31,12 +31,28 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/** What a key shows, for the status page (src/web). */
+export interface KeyView {
+  key: number;
+  partner: string;
+  label: string | null;
+  state: LampSituation;
+  lamp: Lamp;
+  /** Who is calling, while the partner rings. */
+  caller: string | null;
+}
+
+export interface WatcherObserver {
+  keyShown(view: KeyView): void;
+}
+
 /** Starts the watcher from a loaded config; returns how to stop it. */
 export async function startWatcher(
   config: Config,
   io: CommandIo,
   log: Logger,
   clock: Clock = systemClock,
+  observer?: WatcherObserver,
 ): Promise<Running> {
   const pbxAddress = net.isIP(config.pbx.host)
     ? config.pbx.host
@@ -71,6 +87,15 @@ export async function startWatcher(
     (change) => {
       const key = byKey.get(change.key)!;
       board.setLamp(change.key, change.lamp, { partner: key.partner, state: change.state, label: key.label });
+      const focus = change.state === 'ringing' ? subscriptions.update(key.partner)?.view.focus : null;
+      observer?.keyShown({
+        key: key.key,
+        partner: key.partner,
+        label: key.label,
+        state: change.state,
+        lamp: change.lamp,
+        caller: focus == null ? null : (focus.remote.display ?? focus.remote.identity ?? focus.remote.target),
+      });
     },
     config.idleHoldMs,
   );

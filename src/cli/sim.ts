@@ -2,8 +2,8 @@
  * `lampfield sim [--dialect D] [--keys N] [--board ID] [--port P] [--seed S] [--rate R] [--json]`
  * (BRIEF §6): the whole product with no hardware and no PBX. A PBX simulator with generated calls
  * (src/sim), the module firmware simulator as the panel (through the real serial host driver over
- * TCP), and `lampfield run`'s own watcher, all in this process; the panel is drawn in the terminal,
- * where `press N` presses a key. (The web page of issue 6 is not built yet.)
+ * TCP), and `lampfield run`'s own watcher, all in this process. The panel is drawn on a web page
+ * (src/web, default http://127.0.0.1:8080/, a click is a press) and in the terminal (`press N`).
  */
 import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
 import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
@@ -17,10 +17,11 @@ import { DEFAULT_GENERATOR, planCalls } from '../sim/call-generator.ts';
 import { PbxSimulator } from '../sim/pbx-simulator.ts';
 import { systemClock } from '../util/clock.ts';
 import { stderrLogger } from '../util/log.ts';
+import { startPanelServer } from '../web/panel-server.ts';
 import type { CommandIo } from './command-io.ts';
 import { startWatcher } from './run.ts';
 
-const USAGE = `usage: lampfield sim [--dialect ${DIALECT_NAMES.join('|')}] [--keys N] [--board ID] [--port P] [--seed S] [--rate CALLS_PER_MINUTE] [--json]`;
+const USAGE = `usage: lampfield sim [--dialect ${DIALECT_NAMES.join('|')}] [--keys N] [--board ID] [--port P] [--seed S] [--rate CALLS_PER_MINUTE] [--page-port P] [--json]`;
 const DESK_PHONE = '201';
 /** Plan generated calls this far ahead, then again with the next seed. */
 const PLAN_WINDOW_MS = 60 * 60_000;
@@ -33,6 +34,7 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
   let seed = 1;
   let rate = DEFAULT_GENERATOR.callsPerMinute;
   let json = false;
+  let pagePort = 8080;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const value = () => args[++i] ?? '';
@@ -49,6 +51,7 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
     else if (arg === '--seed') seed = Number(value());
     else if (arg === '--rate') rate = Number(value());
     else if (arg === '--json') json = true;
+    else if (arg === '--page-port') pagePort = Number(value());
     else {
       io.stderr(`lampfield sim: unknown argument ${arg}\n${USAGE}`);
       return 2;
@@ -93,7 +96,22 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
     }),
     'lampfield sim',
   );
-  const watcher = await startWatcher(config, { ...io, stdout: () => undefined }, stderrLogger('warn'));
+  // The page: clicks press the module's own switches, so a press takes the whole real path.
+  const page = await startPanelServer({
+    board,
+    port: pagePort,
+    press: (key, gesture) => {
+      firmware.pressSwitch(key - 1);
+      setTimeout(() => firmware.releaseSwitch(key - 1), gesture === 'long' ? 800 : 120);
+    },
+  });
+  const watcher = await startWatcher(
+    config,
+    { ...io, stdout: () => undefined },
+    stderrLogger('warn'),
+    systemClock,
+    page,
+  );
 
   // Generated calls between the partners and two outside callers.
   const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -138,18 +156,22 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
     `lampfield sim: ${dialect} PBX on sip:127.0.0.1:${pbxStack.port}, ${board.id} with ${keys} partner keys ` +
       `(extensions ${partners[0]}…${partners.at(-1)}), desk phone ${DESK_PHONE}; type "press N" to press key N`,
   );
-  const view = showModule(firmware, board.grid.columns, io, json, () =>
+  io.stderr(`lampfield sim: the panel is at ${page.url}`);
+  const deskText = () =>
     pbx.deskPhoneCall == null
       ? `desk phone ${DESK_PHONE}: idle`
-      : `desk phone ${DESK_PHONE}: in a call with ${pbx.deskPhoneCall}`,
-  );
+      : `desk phone ${DESK_PHONE}: in a call with ${pbx.deskPhoneCall}`;
+  const deskTimer = setInterval(() => page.deskPhone(deskText()), 100);
+  const view = showModule(firmware, board.grid.columns, io, json, deskText);
 
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   for (const timer of timers) clearTimeout(timer);
+  clearInterval(deskTimer);
   view.stop();
+  await page.close();
   await watcher.stop();
   await module.close();
   await pbxStack.close();

@@ -59,8 +59,8 @@ it(
         'the pickup',
       );
       // The partner is no longer ringing: its key stops blinking (after the 150 ms idle hold).
-    await until(() => shown(key)?.pattern !== 'fast-blink', 'the key to stop ringing');
-    expect(shown(key)?.pattern).not.toBe('fast-blink');
+      await until(() => shown(key)?.pattern !== 'fast-blink', 'the key to stop ringing');
+      expect(shown(key)?.pattern).not.toBe('fast-blink');
     } finally {
       await stopProcess(sim);
     }

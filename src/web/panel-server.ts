@@ -1,0 +1,146 @@
+/**
+ * The panel page (BRIEF §6, issue 6): the board drawn as boards.json defines it, each key's lamp with its
+ * color and pattern, its label, the caller of a ringing call, and the desk phone's state, updated live
+ * through server-sent events. In the simulator a click is a key press (POST /press); elsewhere the page
+ * is read-only. It binds to 127.0.0.1 unless told otherwise, and then needs a token (BRIEF §10).
+ * No dependencies: node:http and one static page (page.html).
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { KeyView } from '../cli/run.ts';
+import type { Board } from '../config/boards.ts';
+
+const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
+
+export interface PanelServerOptions {
+  board: Board;
+  address?: string;
+  port?: number;
+  /** Required when the address is not a loopback address. */
+  token?: string;
+  /** Key presses from the page; without it the page is read-only. */
+  press?: (key: number, gesture: 'short' | 'long') => void;
+}
+
+export interface PanelServer {
+  readonly url: string;
+  keyShown(view: KeyView): void;
+  deskPhone(text: string | null): void;
+  close(): Promise<void>;
+}
+
+export class PanelServerError extends Error {
+  override readonly name = 'PanelServerError';
+}
+
+function isLoopback(address: string): boolean {
+  return (
+    address === '127.0.0.1' || address === '::1' || address === 'localhost' || address.startsWith('127.')
+  );
+}
+
+export async function startPanelServer(options: PanelServerOptions): Promise<PanelServer> {
+  const address = options.address ?? '127.0.0.1';
+  if (!isLoopback(address) && (options.token == null || options.token.length < 16)) {
+    throw new PanelServerError(`the page on ${address} needs a token of at least 16 characters (web.token)`);
+  }
+  const keys = new Map<number, KeyView>();
+  let desk: string | null = null;
+  const clients = new Set<http.ServerResponse>();
+  const snapshot = () =>
+    JSON.stringify({
+      board: options.board.grid,
+      interactive: options.press != null,
+      keys: [...keys.values()],
+      deskPhone: desk,
+    });
+  const broadcast = () => {
+    const data = `data: ${snapshot()}\n\n`;
+    for (const client of clients) client.write(data);
+  };
+
+  const server = http.createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://page');
+    if (options.token != null && url.searchParams.get('token') !== options.token) {
+      response
+        .writeHead(403, { 'content-type': 'text/plain' })
+        .end('lampfield: a token is needed (?token=…)\n');
+      return;
+    }
+    if (request.method === 'GET' && url.pathname === '/') {
+      response
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+        .end(PAGE);
+      return;
+    }
+    if (request.method === 'GET' && url.pathname === '/events') {
+      response.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
+      response.write(`data: ${snapshot()}\n\n`);
+      clients.add(response);
+      request.on('close', () => clients.delete(response));
+      return;
+    }
+    if (request.method === 'POST' && url.pathname === '/press') {
+      if (options.press == null) {
+        response.writeHead(403, { 'content-type': 'text/plain' }).end('lampfield: this page is read-only\n');
+        return;
+      }
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+        if (body.length > 1024) request.destroy();
+      });
+      request.on('end', () => {
+        try {
+          const { key, gesture } = JSON.parse(body) as { key: unknown; gesture: unknown };
+          if (
+            typeof key !== 'number' ||
+            !Number.isInteger(key) ||
+            (gesture !== 'short' && gesture !== 'long')
+          )
+            throw new Error();
+          options.press!(key, gesture);
+          response.writeHead(204).end();
+        } catch {
+          response
+            .writeHead(400, { 'content-type': 'text/plain' })
+            .end('lampfield: expected {"key": N, "gesture": "short"|"long"}\n');
+        }
+      });
+      return;
+    }
+    response.writeHead(404, { 'content-type': 'text/plain' }).end('lampfield: not found\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) =>
+      reject(
+        new PanelServerError(`cannot serve the page on ${address}:${options.port ?? 0}: ${error.message}`),
+      ),
+    );
+    server.listen(options.port ?? 0, address, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}/${options.token == null ? '' : `?token=${encodeURIComponent(options.token)}`}`,
+    keyShown(view) {
+      keys.set(view.key, view);
+      broadcast();
+    },
+    deskPhone(text) {
+      if (text === desk) return;
+      desk = text;
+      broadcast();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of clients) client.end();
+        server.close(() => resolve());
+      }),
+  };
+}
