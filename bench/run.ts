@@ -4,6 +4,7 @@
  */
 import { benchCorePipeline } from './core-pipeline.ts';
 import { benchKeyPress } from './key-press.ts';
+import { benchSimStart } from './sim-start.ts';
 import { benchModuleLink } from './module-link.ts';
 import { benchSubscribeMany } from './subscribe-many.ts';
 import { formatTable, type BenchRow } from './table.ts';
@@ -14,6 +15,7 @@ for (const bench of [
   benchCorePipeline,
   benchModuleLink,
   benchKeyPress,
+  benchSimStart,
   benchWatcherUdp,
   benchSubscribeMany,
 ]) {
