@@ -25,7 +25,7 @@ export async function benchSimStart(): Promise<BenchRow[]> {
   const runs: number[] = [];
   for (let run = 0; run < 3; run++) {
     const started = performance.now();
-    const sim = startProcess(process.execPath, [BIN, 'sim', '--page-port', '0', '--json']);
+    const sim = startProcess(process.execPath, [BIN, 'sim', '--port', '0', '--json']);
     let url: string | undefined;
     while ((url = /the panel is at (\S+)/.exec(sim.output())?.[1]) == null)
       await new Promise((resolve) => setTimeout(resolve, 5));

@@ -23,6 +23,7 @@ import { SipStack, SipStackError } from '../sip/stack.ts';
 import { UserAgent } from '../sip/user-agent.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { stderrLogger, type Logger } from '../util/log.ts';
+import { startPanelServer, type PanelServer } from '../web/panel-server.ts';
 import type { CommandIo } from './command-io.ts';
 
 const DEFAULT_CONFIGS = ['/etc/lampfield/config.yaml', 'lampfield.yaml'];
@@ -268,9 +269,15 @@ export async function runCommand(args: readonly string[], io: CommandIo): Promis
   }
   const log = stderrLogger(config.log.level);
   let running: Running;
+  let page: PanelServer | null = null;
   try {
-    running = await startWatcher(config, io, log);
+    if (config.web != null) {
+      page = await startPanelServer({ board: config.board, ...config.web });
+      io.stderr(`lampfield run: the status page is at ${page.url}`);
+    }
+    running = await startWatcher(config, io, log, systemClock, page ?? undefined);
   } catch (error) {
+    await page?.close();
     if (error instanceof SipStackError) {
       io.stderr(`lampfield run: ${error.message} (config local.address/local.port)`);
       return 1;
@@ -284,5 +291,6 @@ export async function runCommand(args: readonly string[], io: CommandIo): Promis
   });
   log.info('stopping');
   await running.stop();
+  await page?.close();
   return 0;
 }

@@ -21,7 +21,7 @@ import { startPanelServer } from '../web/panel-server.ts';
 import type { CommandIo } from './command-io.ts';
 import { startWatcher } from './run.ts';
 
-const USAGE = `usage: lampfield sim [--dialect ${DIALECT_NAMES.join('|')}] [--keys N] [--board ID] [--port P] [--seed S] [--rate CALLS_PER_MINUTE] [--page-port P] [--json]`;
+const USAGE = `usage: lampfield sim [--dialect ${DIALECT_NAMES.join('|')}] [--keys N] [--board ID] [--port PAGE_PORT] [--seed S] [--rate CALLS_PER_MINUTE] [--json]`;
 const DESK_PHONE = '201';
 /** Plan generated calls this far ahead, then again with the next seed. */
 const PLAN_WINDOW_MS = 60 * 60_000;
@@ -30,7 +30,6 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
   let dialect: DialectName = 'generic';
   let keys = 8;
   let boardId = 'module-20rgb';
-  let port = 0;
   let seed = 1;
   let rate = DEFAULT_GENERATOR.callsPerMinute;
   let json = false;
@@ -47,11 +46,10 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
       dialect = name;
     } else if (arg === '--keys') keys = Number(value());
     else if (arg === '--board') boardId = value();
-    else if (arg === '--port') port = Number(value());
+    else if (arg === '--port') pagePort = Number(value());
     else if (arg === '--seed') seed = Number(value());
     else if (arg === '--rate') rate = Number(value());
     else if (arg === '--json') json = true;
-    else if (arg === '--page-port') pagePort = Number(value());
     else {
       io.stderr(`lampfield sim: unknown argument ${arg}\n${USAGE}`);
       return 2;
@@ -74,7 +72,7 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
   }
 
   // The PBX.
-  const pbxStack = await SipStack.open({ address: '127.0.0.1', port });
+  const pbxStack = await SipStack.open({ address: '127.0.0.1', port: 0 });
   const pbx = new PbxSimulator(pbxStack, { dialect, host: '127.0.0.1', deskPhone: DESK_PHONE });
   const partners = Array.from({ length: keys }, (_, i) => String(211 + i));
 

@@ -54,6 +54,8 @@ export interface Config {
   /** The user's desk phone, which key presses make call (BRIEF §4). */
   phone?: { uri: string; mode: '3pcc' | 'refer'; autoAnswer?: string[]; answerTimeoutSeconds: number };
   errorFlashMs: number;
+  /** The read-only status page (src/web); none when absent. */
+  web?: { port: number; address: string; token?: string };
   idleHoldMs: number;
   log: { level: 'error' | 'warn' | 'info' | 'debug'; sipTrace: boolean };
 }

@@ -24,7 +24,7 @@ it('shows the panel live, and a click on a ringing key picks the call up', { tim
     '40',
     '--seed',
     '5',
-    '--page-port',
+    '--port',
     '0',
     '--json',
   ]);

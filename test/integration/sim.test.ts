@@ -66,3 +66,56 @@ it(
     }
   },
 );
+
+it(
+  'with --dialect innovaphone, answered calls go from ringing to busy without an idle flicker',
+  { timeout: 60_000 },
+  async () => {
+    const sim = startProcess(process.execPath, [
+      BIN,
+      'sim',
+      '--dialect',
+      'innovaphone',
+      '--keys',
+      '4',
+      '--rate',
+      '60',
+      '--seed',
+      '8',
+      '--port',
+      '0',
+      '--json',
+    ]);
+    try {
+      // The module's lamp changes for each key, in order: ringing is red fast-blink, busy red steady,
+      // idle green steady. An answer must go straight from ringing to busy.
+      const sequences = () => {
+        const byKey = new Map<number, string[]>();
+        for (const line of sim.output().split('\n')) {
+          if (!line.startsWith('{"key"')) continue;
+          const { key, color, pattern } = JSON.parse(line) as { key: number; color: string; pattern: string };
+          byKey.set(key, [...(byKey.get(key) ?? []), `${color} ${pattern}`]);
+        }
+        return byKey;
+      };
+      const answered = () =>
+        [...sequences().values()].filter((lamps) =>
+          lamps.some((lamp, i) => lamp === 'red fast-blink' && lamps[i + 1] === 'red steady'),
+        );
+      const deadline = Date.now() + 45_000;
+      while (answered().length === 0) {
+        if (Date.now() > deadline) throw new Error(`no answered call seen:\n${sim.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      for (const lamps of sequences().values()) {
+        lamps.forEach((lamp, i) => {
+          // Never ringing, then idle for an instant, then busy.
+          if (lamp === 'red fast-blink')
+            expect(`${lamps[i + 1]} then ${lamps[i + 2]}`).not.toBe('green steady then red steady');
+        });
+      }
+    } finally {
+      await stopProcess(sim);
+    }
+  },
+);
