@@ -23,6 +23,8 @@ import { startWatcher } from './run.ts';
 
 const USAGE = `usage: lampfield sim [--dialect ${DIALECT_NAMES.join('|')}] [--keys N] [--board ID] [--port PAGE_PORT] [--seed S] [--rate CALLS_PER_MINUTE] [--json]`;
 const DESK_PHONE = '201';
+/** lampfield's account on the simulated PBX, which registers with a digest challenge like a real one. */
+const SIM_PASSWORD = 'lampfield-sim';
 /** Plan generated calls this far ahead, then again with the next seed. */
 const PLAN_WINDOW_MS = 60 * 60_000;
 
@@ -73,7 +75,12 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
 
   // The PBX.
   const pbxStack = await SipStack.open({ address: '127.0.0.1', port: 0 });
-  const pbx = new PbxSimulator(pbxStack, { dialect, host: '127.0.0.1', deskPhone: DESK_PHONE });
+  const pbx = new PbxSimulator(pbxStack, {
+    dialect,
+    host: '127.0.0.1',
+    deskPhone: DESK_PHONE,
+    passwords: { lampfield: SIM_PASSWORD },
+  });
   const partners = Array.from({ length: keys }, (_, i) => String(211 + i));
 
   // The panel: the module firmware, driven through the real host driver over TCP.
@@ -84,7 +91,7 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
   const config = parseConfig(
     JSON.stringify({
       pbx: { host: '127.0.0.1', port: pbxStack.port, dialect },
-      account: { user: 'lampfield', register: dialect === 'innovaphone' },
+      account: { user: 'lampfield', password: SIM_PASSWORD, register: true },
       local: { address: '127.0.0.1', port: 0 },
       board: board.id,
       panel: { port: `tcp://127.0.0.1:${module.port}` },

@@ -142,3 +142,16 @@ export function digestAuthorization(input: DigestInput): string {
   if (challenge.opaque != null) parts.push(`opaque=${quote(challenge.opaque)}`);
   return `Digest ${parts.join(', ')}`;
 }
+
+/**
+ * The npm `sip` package parses WWW-Authenticate, Authorization and their proxy forms into objects
+ * (quoted values keep their quotes); this gives the header text back for the functions above.
+ */
+export function authHeaderText(parsed: { [name: string]: string | undefined } | string): string {
+  if (typeof parsed === 'string') return parsed;
+  const { scheme, ...params } = parsed;
+  return `${scheme ?? ''} ${Object.entries(params)
+    .filter(([, value]) => value != null)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(', ')}`;
+}

@@ -38,8 +38,9 @@ declare module 'sip' {
       route?: NameAddr[];
       'record-route'?: NameAddr[];
       'content-length'?: number;
-      'www-authenticate'?: AuthParams[];
-      'proxy-authenticate'?: AuthParams[];
+      /** Parsed on the way in; written as given on the way out (text is written as is). */
+      'www-authenticate'?: AuthParams[] | string;
+      'proxy-authenticate'?: AuthParams[] | string;
       [name: string]: unknown;
     }
 

@@ -3,7 +3,7 @@
  * answers digest challenges (RFC 3261 §22.2: the request is sent again with credentials and the next
  * CSeq; a `stale=true` challenge is answered once more with the new nonce).
  */
-import { chooseChallenge, digestAuthorization, type DigestCredentials } from './digest.ts';
+import { authHeaderText, chooseChallenge, digestAuthorization, type DigestCredentials } from './digest.ts';
 import type { NameAddr, SipHeaders, SipMessage } from './message.ts';
 import { localTag, type RequestOptions, type SipRemote, type SipStack } from './stack.ts';
 
@@ -108,7 +108,9 @@ export class UserAgent {
     for (let attempt = 0; attempt < 2 && (response.status === 401 || response.status === 407); attempt++) {
       const header = response.status === 401 ? 'www-authenticate' : 'proxy-authenticate';
       const challenges = response.headers[header] ?? [];
-      const challenge = chooseChallenge(challenges.map(challengeText));
+      const challenge = chooseChallenge(
+        typeof challenges === 'string' ? [challenges] : challenges.map(authHeaderText),
+      );
       if (challenge == null || (attempt > 0 && !challenge.stale)) break;
       const credentials: DigestCredentials = {
         username: this.account.authUser ?? this.account.user,
@@ -132,13 +134,4 @@ export class UserAgent {
     }
     return response;
   }
-}
-
-/** The package parses WWW-/Proxy-Authenticate into objects; our digest code reads header text. */
-function challengeText(parsed: { [name: string]: string | undefined }): string {
-  const { scheme, ...params } = parsed;
-  return `${scheme ?? ''} ${Object.entries(params)
-    .filter(([, value]) => value != null)
-    .map(([name, value]) => `${name}=${value}`)
-    .join(', ')}`;
 }

@@ -156,4 +156,32 @@ describe('PBX simulator', () => {
     expect((await subscribe('dialog', 'gone-since-restart')).status).toBe(481);
     expect((await subscribe('presence', null)).status).toBe(489);
   });
+
+  it('challenges REGISTER with a SHA-256 digest and takes only the right password', async () => {
+    const pbxStack = await SipStack.open({ address: '127.0.0.1', port: 0 });
+    closing.push(() => pbxStack.close());
+    new PbxSimulator(pbxStack, {
+      dialect: 'generic',
+      host: '127.0.0.1',
+      passwords: { '900': 'right-password' },
+    });
+    const register = async (password: string) => {
+      const stack = await SipStack.open({ address: '127.0.0.1', port: 0 });
+      closing.push(() => stack.close());
+      const ua = new UserAgent(
+        stack,
+        { user: '900', password, domain: '127.0.0.1' },
+        {
+          protocol: 'UDP',
+          address: '127.0.0.1',
+          port: pbxStack.port,
+        },
+      );
+      const registration = new Registration(ua, 600, systemClock, new MemoryLogger());
+      closing.push(() => registration.stop());
+      return registration.start();
+    };
+    expect(await register('right-password')).toBe(true);
+    expect(await register('wrong-password')).toBe(false);
+  });
 });
