@@ -372,6 +372,11 @@ export class PbxSimulator {
   /** Auto-answer (the hints lampfield sends), with an offer since the INVITE had none (RFC 3725). */
   private deskInvite(request: IncomingRequest): void {
     if (!this.isDeskPhone(request.message.uri)) {
+      if (this.isDeskPhone(request.message.headers.from?.uri)) {
+        const status = this.follow(request.message.uri ?? '', headerText(request.message, 'replaces'));
+        request.respond(Number(status.slice(0, 3)), status.slice(4));
+        return;
+      }
       request.respond(404);
       return;
     }
@@ -411,18 +416,53 @@ export class PbxSimulator {
     request.respond(202, 'Accepted', {
       headers: { to: { ...message.headers.to!, params: { ...message.headers.to!.params, tag: dialog.tag } } },
     });
-    const outcome = this.follow(referTo);
-    this.sipfrag(dialog, outcome);
+    void this.deskCalls(referTo).then((outcome) => this.sipfrag(dialog, outcome));
   }
 
-  /** What the desk phone's call to `target` does; the sipfrag status line to report. */
-  private follow(target: string): string {
-    const [uri, query] = target.split('?') as [string, string | undefined];
+  /**
+   * The desk phone places the referred call (RFC 3515 §2.4.4): an INVITE to the Refer-To URI, with its
+   * `?Replaces=` as a Replaces header (RFC 3891 §6.1), sent to this PBX over UDP like any phone's.
+   */
+  private async deskCalls(referTo: string): Promise<string> {
+    const [uri, query] = referTo.split('?') as [string, string | undefined];
     const replaces = /(?:^|&)Replaces=([^&]+)/i.exec(query ?? '')?.[1];
+    const desk = this.options.deskPhone ?? 'desk';
+    const invite: SipMessage = {
+      method: 'INVITE',
+      uri,
+      headers: {
+        to: { uri, params: {} },
+        from: { uri: `sip:${desk}@${this.options.host}`, params: { tag: localTag() } },
+        'call-id': `${localTag()}@desk`,
+        cseq: { seq: 1, method: 'INVITE' },
+        contact: [{ uri: `sip:${desk}@${this.stack.hostPort}`, params: {} }],
+        ...(replaces == null ? {} : { replaces: decodeURIComponent(replaces), require: 'replaces' }),
+      },
+    };
+    const self: SipRemote = { protocol: 'UDP', address: this.stack.address, port: this.stack.port };
+    const response = await this.stack.request(invite, self, { timeoutMs: 8000 });
+    const status = response.status ?? 500;
+    if (status >= 200 && status < 300) {
+      // RFC 3261 §13.2.2.4: the caller acknowledges a 2xx itself.
+      this.stack.sendAck(
+        {
+          ...invite,
+          method: 'ACK',
+          headers: { ...invite.headers, to: response.headers.to!, cseq: { seq: 1, method: 'ACK' } },
+        },
+        self,
+      );
+    }
+    return `${status} ${response.reason ?? ''}`.trim();
+  }
+
+  /** What the desk phone's INVITE to `uri` (with `replaces`, RFC 3891) does: its final status line. */
+  private follow(uri: string, replaces: string | null): string {
     const number = /^sips?:([^@;]+)@/.exec(uri)?.[1] ?? '';
     let ringing: { number: string; call: SimCall } | null;
     if (replaces != null) {
-      const callId = decodeURIComponent(replaces).split(';')[0];
+      // RFC 3891 §3: the dialog to replace, by its Call-ID (this PBX knows each of its calls by it).
+      const callId = replaces.split(';')[0]?.trim();
       ringing = this.findRinging((call) => call.callId === callId);
     } else if (number.startsWith('**')) {
       ringing = this.findRinging((_call, owner) => owner === number.slice(2));
