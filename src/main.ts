@@ -2,6 +2,7 @@
  * The composition root and command-line entry (BRIEF §8): the only file that picks real I/O.
  */
 import { decodeCommand } from './cli/decode.ts';
+import { doctorCommand } from './cli/doctor.ts';
 import { moduleCommand } from './cli/module.ts';
 import { runCommand } from './cli/run.ts';
 import { simCommand } from './cli/sim.ts';
@@ -13,6 +14,7 @@ commands:
   run [--config FILE]            watch the PBX and drive the configured board
   sim [--dialect D] [--keys N] [--seed S] [--rate R]
                                  everything simulated: PBX, calls, module; the panel in the terminal
+  doctor [--config FILE]         check the config, the board and the PBX; say how to fix what fails
   decode [--dialect D] FILE...   read NOTIFY messages or dialog-info bodies, print one JSON line each
   module [--tcp PORT | --serial PATH] [--board ID] [--json]
                                  the expansion module's firmware simulator, for a host to drive
@@ -26,6 +28,8 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       return decodeCommand(rest, io);
     case 'run':
       return runCommand(rest, io);
+    case 'doctor':
+      return doctorCommand(rest, io);
     case 'module':
       return moduleCommand(rest, io);
     case 'sim':
@@ -44,4 +48,4 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
 
 process.exitCode = await main(process.argv.slice(2), systemIo);
 // Timers of SIP transactions that were still running must not keep a finished command alive.
-if (['run', 'module', 'sim'].includes(process.argv[2] ?? '')) process.exit();
+if (['run', 'module', 'sim', 'doctor'].includes(process.argv[2] ?? '')) process.exit();

@@ -241,32 +241,42 @@ function openBoard(config: Config, io: CommandIo, log: Logger): PanelDevice {
   return board;
 }
 
-export async function runCommand(args: readonly string[], io: CommandIo): Promise<number> {
+/**
+ * The config a command reads: `--config FILE`, else the first of DEFAULT_CONFIGS that exists. Returns
+ * the loaded config, or the exit code after saying on stderr what was wrong.
+ */
+export function configFromArgs(command: string, args: readonly string[], io: CommandIo): Config | number {
   let path: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--config') path = args[++i];
     else if (arg.startsWith('--config=')) path = arg.slice('--config='.length);
     else {
-      io.stderr(`lampfield run: unknown argument ${arg}\nusage: lampfield run [--config FILE]`);
+      io.stderr(`lampfield ${command}: unknown argument ${arg}\nusage: lampfield ${command} [--config FILE]`);
       return 2;
     }
   }
   path ??= DEFAULT_CONFIGS.find((candidate) => existsSync(candidate));
   if (path == null) {
-    io.stderr(`lampfield run: no config file; give --config FILE or create ${DEFAULT_CONFIGS.join(' or ')}`);
+    io.stderr(
+      `lampfield ${command}: no config file; give --config FILE or create ${DEFAULT_CONFIGS.join(' or ')}`,
+    );
     return 2;
   }
-  let config: Config;
   try {
-    config = loadConfig(path);
+    return loadConfig(path);
   } catch (error) {
     if (error instanceof ConfigError) {
-      io.stderr(`lampfield run: ${error.message}`);
+      io.stderr(`lampfield ${command}: ${error.message}`);
       return 2;
     }
     throw error;
   }
+}
+
+export async function runCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  const config = configFromArgs('run', args, io);
+  if (typeof config === 'number') return config;
   const log = stderrLogger(config.log.level);
   let running: Running;
   let page: PanelServer | null = null;

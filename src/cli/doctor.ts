@@ -1,0 +1,138 @@
+/**
+ * `lampfield doctor [--config FILE]`: checks what `lampfield run` needs, one line per check, and for each
+ * failure the command or edit that fixes it. Exits 0 when all pass, 1 when any fails, 2 when the config
+ * cannot be read (its error says where).
+ */
+import { constants as fsConstants, existsSync } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
+import type { Config } from '../config/config.ts';
+import { SipStack } from '../sip/stack.ts';
+import { UserAgent } from '../sip/user-agent.ts';
+import type { CommandIo } from './command-io.ts';
+import { configFromArgs } from './run.ts';
+
+interface Check {
+  ok: boolean;
+  what: string;
+  fix?: string;
+}
+
+export async function doctorCommand(
+  args: readonly string[],
+  io: CommandIo,
+  optionsTimeoutMs = 4000,
+): Promise<number> {
+  const config = configFromArgs('doctor', args, io);
+  if (typeof config === 'number') {
+    io.stderr(
+      'fix: correct the config as the line above says (README: Configuration), then run doctor again',
+    );
+    return config;
+  }
+  io.stdout('ok    config: valid');
+  const checks = [await checkBoard(config), await checkPbx(config, optionsTimeoutMs)];
+  for (const check of checks) {
+    io.stdout(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.what}`);
+    if (check.fix != null) io.stdout(`      fix: ${check.fix}`);
+  }
+  return checks.every((check) => check.ok) ? 0 : 1;
+}
+
+async function checkBoard(config: Config): Promise<Check> {
+  const board = `board ${config.board.id}`;
+  if (config.board.driver === 'console') return { ok: true, what: `${board}: the terminal` };
+  if (config.board.driver !== 'serial') {
+    return {
+      ok: false,
+      what: `${board}: driver ${config.board.driver} is not supported by this release`,
+      fix: 'choose a console or module board (README: Boards)',
+    };
+  }
+  const port = config.panel?.port;
+  if (port == null) {
+    return { ok: false, what: `${board}: no panel.port`, fix: 'set panel.port to the module (/dev/ttyACM0)' };
+  }
+  const tcp = /^tcp:\/\/([^:/]+):(\d+)$/.exec(port);
+  if (tcp != null) {
+    const reached = await connects(tcp[1]!, Number(tcp[2]));
+    return reached
+      ? { ok: true, what: `${board}: ${port} accepts connections` }
+      : {
+          ok: false,
+          what: `${board}: nothing listens on ${port}`,
+          fix: `start the module simulator: lampfield module --tcp ${tcp[2]}`,
+        };
+  }
+  if (!existsSync(port)) {
+    return {
+      ok: false,
+      what: `${board}: ${port} does not exist`,
+      fix: 'plug the module in, then `ls /dev/ttyACM* /dev/ttyUSB*` shows its name for panel.port',
+    };
+  }
+  try {
+    await access(port, fsConstants.R_OK | fsConstants.W_OK);
+    return { ok: true, what: `${board}: ${port} present, readable and writable` };
+  } catch {
+    return {
+      ok: false,
+      what: `${board}: ${port} is not readable and writable by this user`,
+      fix: 'sudo usermod -aG dialout "$USER" (then log in again)',
+    };
+  }
+}
+
+async function checkPbx(config: Config, timeoutMs: number): Promise<Check> {
+  const { host, port, transport } = config.pbx;
+  const where = `${host}:${port}/${transport}`;
+  let address = host;
+  if (net.isIP(host) === 0) {
+    try {
+      address = (await lookup(host, { family: 4 })).address;
+    } catch {
+      return {
+        ok: false,
+        what: `pbx ${where}: the name does not resolve`,
+        fix: `check pbx.host; getent hosts ${host}`,
+      };
+    }
+  }
+  // Port 0: doctor must work beside a running lampfield that holds local.port.
+  const stack = await SipStack.open({ address: config.local.address, port: 0, transports: [transport] });
+  try {
+    const ua = new UserAgent(
+      stack,
+      { ...config.account, domain: config.pbx.domain },
+      { protocol: transport === 'tcp' ? 'TCP' : 'UDP', address, port },
+    );
+    // Any final response shows the PBX is there (RFC 3261 §11: OPTIONS asks for capabilities).
+    const options = ua.outOfDialog('OPTIONS', `sip:${config.pbx.domain}`, ua.newCallId(), 'doctor', 1);
+    const response = await ua.send(options, { timeoutMs });
+    if (response.status === 408 || response.status === 503) {
+      return {
+        ok: false,
+        what: `pbx ${where}: no answer to OPTIONS within ${timeoutMs / 1000} s`,
+        fix: `check pbx.host and pbx.port, and that the PBX and any firewall let ${config.local.address} in`,
+      };
+    }
+    return {
+      ok: true,
+      what: `pbx ${where}: answers OPTIONS (${response.status} ${response.reason ?? ''})`.trimEnd(),
+    };
+  } finally {
+    await stack.close();
+  }
+}
+
+function connects(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,81 @@
+/** `lampfield doctor`: what a user runs on the Pi before `lampfield run`; Kamailio is the PBX it asks. */
+import { execFile } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandIo } from '../../src/cli/command-io.ts';
+import { doctorCommand } from '../../src/cli/doctor.ts';
+import { Kamailio } from '../support/kamailio.ts';
+
+/** Collects what a command writes; it reads nothing. */
+function capture(lines: string[]): CommandIo {
+  return {
+    stdout: (line) => lines.push(line),
+    stderr: (line) => lines.push(line),
+    readFile: () => Promise.reject(new Error('doctor reads no file through io')),
+    readStdin: () => Promise.resolve(''),
+  };
+}
+
+const BIN = fileURLToPath(new URL('../../bin/lampfield.js', import.meta.url));
+
+function configFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'lampfield-doctor-')), 'lampfield.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('lampfield doctor', { timeout: 30_000 }, () => {
+  let kamailio: Kamailio;
+  beforeAll(async () => {
+    kamailio = await Kamailio.start();
+  });
+  afterAll(async () => {
+    await kamailio?.stop();
+  });
+
+  it('passes with a console board and a PBX that answers OPTIONS, and exits 0', async () => {
+    const file = configFile(
+      `pbx: { host: 127.0.0.1, port: ${kamailio.port} }\naccount: { user: "900" }\nlocal: { address: 127.0.0.1 }\nkeys: [{ key: 1, partner: "207" }]\n`,
+    );
+    const result = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, [BIN, 'doctor', '--config', file], (error, stdout) => {
+        resolve({ code: error == null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout });
+      });
+    });
+    expect(result.stdout).toMatch(/^ok {4}config: valid$/m);
+    expect(result.stdout).toMatch(/^ok {4}board console: the terminal$/m);
+    expect(result.stdout).toMatch(
+      new RegExp(`^ok {4}pbx 127\\.0\\.0\\.1:${kamailio.port}/udp: answers OPTIONS \\(\\d{3}`, 'm'),
+    );
+    expect(result.code).toBe(0);
+  });
+
+  it('on a machine without the module and with a silent PBX: names both, with their fixes, and exits 1', async () => {
+    const silent = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    const port = silent.address().port;
+    const file = configFile(
+      `pbx: { host: 127.0.0.1, port: ${port} }\naccount: { user: "900" }\nlocal: { address: 127.0.0.1 }\nboard: module-20rgb\npanel: { port: /dev/ttyLAMPFIELD-absent }\nkeys: [{ key: 1, partner: "207" }]\n`,
+    );
+    const out: string[] = [];
+    const code = await doctorCommand(['--config', file], capture(out), 300);
+    silent.close();
+    expect(out).toContain('FAIL  board module-20rgb: /dev/ttyLAMPFIELD-absent does not exist');
+    expect(out).toContain(`FAIL  pbx 127.0.0.1:${port}/udp: no answer to OPTIONS within 0.3 s`);
+    expect(out.filter((line) => line.startsWith('      fix: '))).toHaveLength(2);
+    expect(code).toBe(1);
+  });
+
+  it('a config with a wrong field: the error with its path, how to fix it, and exit 2', async () => {
+    const file = configFile('pbx: { host: 127.0.0.1, port: 70000 }\naccount: { user: "900" }\nkeys: []\n');
+    const err: string[] = [];
+    const code = await doctorCommand(['--config', file], capture(err));
+    expect(err[0]).toMatch(/lampfield\.yaml: \/pbx\/port: /);
+    expect(err[1]).toMatch(/^fix: /);
+    expect(code).toBe(2);
+  });
+});
