@@ -3,6 +3,7 @@
  */
 import { decodeCommand } from './cli/decode.ts';
 import { doctorCommand } from './cli/doctor.ts';
+import { installServiceCommand } from './cli/install-service.ts';
 import { moduleCommand } from './cli/module.ts';
 import { runCommand } from './cli/run.ts';
 import { simCommand } from './cli/sim.ts';
@@ -15,6 +16,8 @@ commands:
   sim [--dialect D] [--keys N] [--seed S] [--rate R]
                                  everything simulated: PBX, calls, module; the panel in the terminal
   doctor [--config FILE]         check the config, the board and the PBX; say how to fix what fails
+  install-service [--user NAME] [--root DIR]
+                                 install the systemd unit and udev rules (as root), start at boot
   decode [--dialect D] FILE...   read NOTIFY messages or dialog-info bodies, print one JSON line each
   module [--tcp PORT | --serial PATH] [--board ID] [--json]
                                  the expansion module's firmware simulator, for a host to drive
@@ -28,6 +31,8 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
       return decodeCommand(rest, io);
     case 'run':
       return runCommand(rest, io);
+    case 'install-service':
+      return installServiceCommand(rest, io);
     case 'doctor':
       return doctorCommand(rest, io);
     case 'module':
