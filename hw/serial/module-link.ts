@@ -15,10 +15,16 @@ export interface LinkHandlers {
   closed(reason: string): void;
 }
 
+/** The host and port of a `tcp://host:port` link address; null for a serial device path. */
+export function tcpLinkAddress(address: string): { host: string; port: number } | null {
+  const tcp = /^tcp:\/\/([^:/]+):(\d+)\/?$/.exec(address);
+  return tcp == null ? null : { host: tcp[1]!, port: Number(tcp[2]) };
+}
+
 /** Opens the link; rejects with a one-line reason when it cannot be opened. */
 export function openLink(address: string, handlers: LinkHandlers): Promise<ByteLink> {
-  const tcp = /^tcp:\/\/([^:/]+):(\d+)\/?$/.exec(address);
-  return tcp == null ? openSerial(address, handlers) : openTcp(tcp[1]!, Number(tcp[2]), handlers);
+  const tcp = tcpLinkAddress(address);
+  return tcp == null ? openSerial(address, handlers) : openTcp(tcp.host, tcp.port, handlers);
 }
 
 function openTcp(host: string, port: number, handlers: LinkHandlers): Promise<ByteLink> {

@@ -5,13 +5,11 @@
  */
 import { constants as fsConstants, existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { lookup } from 'node:dns/promises';
-import net from 'node:net';
+import { openLink, tcpLinkAddress } from '../../hw/serial/module-link.ts';
 import type { Config } from '../config/config.ts';
 import { SipStack } from '../sip/stack.ts';
-import { UserAgent } from '../sip/user-agent.ts';
 import type { CommandIo } from './command-io.ts';
-import { configFromArgs } from './run.ts';
+import { configFromArgs, pbxUserAgent, resolvePbxAddress } from './run.ts';
 
 interface Check {
   ok: boolean;
@@ -47,23 +45,25 @@ async function checkBoard(config: Config): Promise<Check> {
     return {
       ok: false,
       what: `${board}: driver ${config.board.driver} is not supported by this release`,
-      fix: 'choose a console or module board (README: Boards)',
+      fix: 'choose the console or a module board (README: The expansion module)',
     };
   }
   const port = config.panel?.port;
   if (port == null) {
     return { ok: false, what: `${board}: no panel.port`, fix: 'set panel.port to the module (/dev/ttyACM0)' };
   }
-  const tcp = /^tcp:\/\/([^:/]+):(\d+)$/.exec(port);
+  const tcp = tcpLinkAddress(port);
   if (tcp != null) {
-    const reached = await connects(tcp[1]!, Number(tcp[2]));
-    return reached
-      ? { ok: true, what: `${board}: ${port} accepts connections` }
-      : {
-          ok: false,
-          what: `${board}: nothing listens on ${port}`,
-          fix: `start the module simulator: lampfield module --tcp ${tcp[2]}`,
-        };
+    try {
+      (await openLink(port, { data: () => {}, closed: () => {} })).close();
+      return { ok: true, what: `${board}: ${port} accepts connections` };
+    } catch (error) {
+      return {
+        ok: false,
+        what: `${board}: ${error instanceof Error ? error.message : String(error)}`,
+        fix: `start the module simulator (lampfield module --tcp ${tcp.port}) or ser2net on ${tcp.host}`,
+      };
+    }
   }
   if (!existsSync(port)) {
     return {
@@ -87,26 +87,20 @@ async function checkBoard(config: Config): Promise<Check> {
 async function checkPbx(config: Config, timeoutMs: number): Promise<Check> {
   const { host, port, transport } = config.pbx;
   const where = `${host}:${port}/${transport}`;
-  let address = host;
-  if (net.isIP(host) === 0) {
-    try {
-      address = (await lookup(host, { family: 4 })).address;
-    } catch {
-      return {
-        ok: false,
-        what: `pbx ${where}: the name does not resolve`,
-        fix: `check pbx.host; getent hosts ${host}`,
-      };
-    }
+  let address: string;
+  try {
+    address = await resolvePbxAddress(config);
+  } catch {
+    return {
+      ok: false,
+      what: `pbx ${where}: the name does not resolve`,
+      fix: `check pbx.host; getent hosts ${host}`,
+    };
   }
   // Port 0: doctor must work beside a running lampfield that holds local.port.
   const stack = await SipStack.open({ address: config.local.address, port: 0, transports: [transport] });
   try {
-    const ua = new UserAgent(
-      stack,
-      { ...config.account, domain: config.pbx.domain },
-      { protocol: transport === 'tcp' ? 'TCP' : 'UDP', address, port },
-    );
+    const ua = pbxUserAgent(config, stack, address);
     // Any final response shows the PBX is there (RFC 3261 §11: OPTIONS asks for capabilities).
     const options = ua.outOfDialog('OPTIONS', `sip:${config.pbx.domain}`, ua.newCallId(), 'doctor', 1);
     const response = await ua.send(options, { timeoutMs });
@@ -124,15 +118,4 @@ async function checkPbx(config: Config, timeoutMs: number): Promise<Check> {
   } finally {
     await stack.close();
   }
-}
-
-function connects(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

@@ -55,9 +55,7 @@ export async function startWatcher(
   clock: Clock = systemClock,
   observer?: WatcherObserver,
 ): Promise<Running> {
-  const pbxAddress = net.isIP(config.pbx.host)
-    ? config.pbx.host
-    : (await lookup(config.pbx.host, { family: 4 })).address;
+  const pbxAddress = await resolvePbxAddress(config);
   const stack = await SipStack.open({
     address: config.local.address,
     port: config.local.port,
@@ -71,11 +69,7 @@ export async function startWatcher(
         }
       : {}),
   });
-  const ua = new UserAgent(
-    stack,
-    { ...config.account, domain: config.pbx.domain },
-    { protocol: config.pbx.transport === 'tcp' ? 'TCP' : 'UDP', address: pbxAddress, port: config.pbx.port },
-  );
+  const ua = pbxUserAgent(config, stack, pbxAddress);
   const board = openBoard(config, io, log);
   const byKey = new Map(config.keys.map((key) => [key.key, key]));
   const feed = new LampFeed(
@@ -211,6 +205,20 @@ export async function startWatcher(
       await board.close();
     },
   };
+}
+
+/** The PBX's IPv4 address: pbx.host itself, or what its name resolves to. */
+export async function resolvePbxAddress(config: Config): Promise<string> {
+  return net.isIP(config.pbx.host) ? config.pbx.host : (await lookup(config.pbx.host, { family: 4 })).address;
+}
+
+/** lampfield's SIP identity on `stack`, sending everything to the PBX at `address`. */
+export function pbxUserAgent(config: Config, stack: SipStack, address: string): UserAgent {
+  return new UserAgent(
+    stack,
+    { ...config.account, domain: config.pbx.domain },
+    { protocol: config.pbx.transport === 'tcp' ? 'TCP' : 'UDP', address, port: config.pbx.port },
+  );
 }
 
 /** The board the config names: the composition root's one choice of hardware. */

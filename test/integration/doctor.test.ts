@@ -1,6 +1,7 @@
 /** `lampfield doctor`: what a user runs on the Pi before `lampfield run`; Kamailio is the PBX it asks. */
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +69,28 @@ describe('lampfield doctor', { timeout: 30_000 }, () => {
     expect(out).toContain(`FAIL  pbx 127.0.0.1:${port}/udp: no answer to OPTIONS within 0.3 s`);
     expect(out.filter((line) => line.startsWith('      fix: '))).toHaveLength(2);
     expect(code).toBe(1);
+  });
+
+  it('a module behind tcp:// (ser2net, the simulator): ok while something listens, else the reason and the fix', async () => {
+    const listener = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const port = (listener.address() as net.AddressInfo).port;
+    const config = (panel: number) =>
+      configFile(
+        `pbx: { host: 127.0.0.1, port: ${kamailio.port} }\naccount: { user: "900" }\nlocal: { address: 127.0.0.1 }\nboard: module-20rgb\npanel: { port: "tcp://127.0.0.1:${panel}" }\nkeys: [{ key: 1, partner: "207" }]\n`,
+      );
+    const listening: string[] = [];
+    expect(await doctorCommand(['--config', config(port)], capture(listening))).toBe(0);
+    expect(listening).toContain(`ok    board module-20rgb: tcp://127.0.0.1:${port} accepts connections`);
+    await new Promise((resolve) => listener.close(resolve));
+    const closed: string[] = [];
+    expect(await doctorCommand(['--config', config(port)], capture(closed))).toBe(1);
+    expect(closed).toContain(
+      `FAIL  board module-20rgb: cannot connect to tcp://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+    expect(closed).toContain(
+      `      fix: start the module simulator (lampfield module --tcp ${port}) or ser2net on 127.0.0.1`,
+    );
   });
 
   it('a config with a wrong field: the error with its path, how to fix it, and exit 2', async () => {
