@@ -34,6 +34,26 @@ export const Pattern = {
 } as const;
 export type PatternName = keyof typeof Pattern;
 
+/**
+ * On/off phases of each pattern (§5.3): lit while (uptime mod period) < on. The module runs them on its
+ * own counter; host drivers that blink in software (GPIO, HID) use the same table, so every kind of panel
+ * blinks in the same rhythm.
+ */
+export const PATTERN_TIMING: Readonly<Record<PatternName, { period: number; on: number }>> = {
+  off: { period: 1, on: 0 },
+  steady: { period: 1, on: 1 },
+  'slow-blink': { period: 1000, on: 500 },
+  'fast-blink': { period: 250, on: 125 },
+  flash: { period: 1000, on: 100 },
+  'host-lost': { period: 2000, on: 200 },
+};
+
+/** Whether a lamp with `pattern` is lit at `uptimeMs` on a clock shared by every key (§5.3). */
+export function patternLit(pattern: PatternName, uptimeMs: number): boolean {
+  const { period, on } = PATTERN_TIMING[pattern];
+  return ((uptimeMs % period) + period) % period < on;
+}
+
 export const KeyEventKind = { down: 1, up: 2, long: 3 } as const;
 export type KeyEventName = keyof typeof KeyEventKind;
 

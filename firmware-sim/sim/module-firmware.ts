@@ -23,7 +23,7 @@ import {
   type LampSetting,
   type Message,
   type ModuleInfo,
-  type PatternName,
+  patternLit,
 } from '../protocol/messages.ts';
 
 export interface FirmwareClock {
@@ -80,16 +80,6 @@ export const PALETTE: Readonly<Record<ColorName, readonly [number, number, numbe
   cyan: [0, 255, 255],
   magenta: [255, 0, 255],
   white: [255, 255, 255],
-};
-
-/** On/off phases of each pattern (§5.3): on while (uptime mod period) < on. */
-export const PATTERN_TIMING: Readonly<Record<PatternName, { period: number; on: number }>> = {
-  off: { period: 1, on: 0 },
-  steady: { period: 1, on: 1 },
-  'slow-blink': { period: 1000, on: 500 },
-  'fast-blink': { period: 250, on: 125 },
-  flash: { period: 1000, on: 100 },
-  'host-lost': { period: 2000, on: 200 },
 };
 
 export interface LedOutput {
@@ -181,13 +171,11 @@ export class ModuleFirmware {
     const uptime = this.clock.now() - this.bootedAt;
     if (this.session === 'post') return { red: 255, green: 255, blue: 255, lit: true };
     if (this.session !== 'ready') {
-      const { period, on } = PATTERN_TIMING['host-lost'];
-      return { red: 255, green: 160, blue: 0, lit: uptime % period < on };
+      return { red: 255, green: 160, blue: 0, lit: patternLit('host-lost', uptime) };
     }
     const lamp = this.lamps[key];
     if (lamp == null) return { red: 0, green: 0, blue: 0, lit: false };
-    const { period, on } = PATTERN_TIMING[lamp.pattern];
-    return { ...this.ledColor(key, lamp.color), lit: lamp.color !== 'off' && uptime % period < on };
+    return { ...this.ledColor(key, lamp.color), lit: lamp.color !== 'off' && patternLit(lamp.pattern, uptime) };
   }
 
   /** The palette color on this key's LEDs (§5.2): a bicolor key makes amber from red and green. */

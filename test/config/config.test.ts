@@ -72,8 +72,8 @@ describe('config', () => {
 
   it('refuses a key given twice, an unknown board and a partner that is no URI', () => {
     expect(error(GOOD.replace('key: 2', 'key: 1'))).toBe('lampfield.yaml: /keys/1/key: key 1 is given twice');
-    expect(error(GOOD.replace('board: console', 'board: streamdeck-xl'))).toMatch(
-      /^lampfield\.yaml: \/board: "streamdeck-xl" is not in boards\.json/,
+    expect(error(GOOD.replace('board: console', 'board: streamdeck-xxl'))).toMatch(
+      /^lampfield\.yaml: \/board: "streamdeck-xxl" is not in boards\.json/,
     );
     expect(error(GOOD.replace('partner: "211"', 'partner: "a b@c"'))).toBe(
       'lampfield.yaml: /keys/1/partner: "a b@c" is not a number or SIP URI',

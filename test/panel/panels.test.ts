@@ -9,6 +9,8 @@ import { loadBoards } from '../../src/config/boards.ts';
 import { ConsoleBoard } from '../../src/panel/console-board.ts';
 import { FakePanel } from '../../src/panel/fake-panel.ts';
 import { systemClock } from '../../src/util/clock.ts';
+import { GpioBench } from '../support/gpio-bench.ts';
+import { watchKey } from '../support/lamp-observer.ts';
 import { panelContract } from './panel-contract.ts';
 
 const boards = loadBoards();
@@ -83,6 +85,29 @@ panelContract('serial module driver with the firmware simulator over TCP', async
     },
   };
 });
+
+for (const id of ['gpio-8-bicolor', 'gpio-16-mono']) {
+  panelContract(`GPIO panel ${id} on fake lines`, () => {
+    const bench = new GpioBench(board(id));
+    bench.panel.start();
+    const mono = bench.board.lamp.kind === 'mono';
+    return Promise.resolve({
+      panel: bench.panel,
+      shows: async (key, lamp) => {
+        const seen = await watchKey(bench.clock, () => bench.color(key));
+        // A single LED has no color: it shows the pattern (the lamp policy's mono column).
+        const wanted = { color: mono && lamp.color !== 'off' ? 'on' : lamp.color, pattern: lamp.pattern };
+        if (seen.color !== wanted.color || seen.pattern !== wanted.pattern)
+          throw new Error(
+            `key ${key} shows ${seen.color} ${seen.pattern}, not ${wanted.color} ${wanted.pattern}`,
+          );
+      },
+      // A finger holds a key about 100 ms for a short press, past the 600 ms long-press time for a long one.
+      press: (key, gesture) => bench.press(key, gesture === 'long' ? 700 : 100),
+      close: () => bench.panel.close(),
+    });
+  });
+}
 
 // Real hardware: LAMPFIELD_MODULE_PORT=/dev/ttyACM0 (and LAMPFIELD_MODULE_BOARD=module-20rgb) runs the
 // contract against a module on the bench; nobody presses its keys, so the press test is skipped.
