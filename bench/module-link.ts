@@ -56,7 +56,7 @@ export async function benchModuleLink(): Promise<BenchRow[]> {
   const panel = new SerialModulePanel(board, `tcp://127.0.0.1:${relay.port}`, { heartbeatMs: 60_000 });
   panel.start();
   await until(() => panel.ready);
-  const info = { partner: 'sip:1@pbx', state: 'busy' as const, label: null };
+  const info = { partner: 'sip:1@pbx', state: 'busy' as const, label: null, caller: null };
   const lamps: Lamp[] = [
     { color: 'red', pattern: 'steady' },
     { color: 'green', pattern: 'steady' },

@@ -81,6 +81,19 @@ export const Color = {
 } as const;
 export type ColorName = keyof typeof Color;
 
+/** LED drive of each palette color on an RGB key (§5.2); host drivers that draw keys (Stream Deck) use the same. */
+export const PALETTE: Readonly<Record<ColorName, readonly [number, number, number]>> = {
+  off: [0, 0, 0],
+  red: [255, 0, 0],
+  green: [0, 255, 0],
+  amber: [255, 160, 0],
+  yellow: [255, 255, 0],
+  blue: [0, 0, 255],
+  cyan: [0, 255, 255],
+  magenta: [255, 0, 255],
+  white: [255, 255, 255],
+};
+
 /** One key's lamp: a palette color and a pattern, one byte on the wire (§5.4). */
 export interface LampSetting {
   color: ColorName;

@@ -23,6 +23,7 @@ import {
   type LampSetting,
   type Message,
   type ModuleInfo,
+  PALETTE,
   patternLit,
 } from '../protocol/messages.ts';
 
@@ -67,19 +68,6 @@ export const DEFAULT_TIMINGS: FirmwareTimings = {
   watchdogMs: 3000,
   retryMs: 100,
   retries: 5,
-};
-
-/** LED drive of each palette color on an RGB key (§5.2). */
-export const PALETTE: Readonly<Record<ColorName, readonly [number, number, number]>> = {
-  off: [0, 0, 0],
-  red: [255, 0, 0],
-  green: [0, 255, 0],
-  amber: [255, 160, 0],
-  yellow: [255, 255, 0],
-  blue: [0, 0, 255],
-  cyan: [0, 255, 255],
-  magenta: [255, 0, 255],
-  white: [255, 255, 255],
 };
 
 export interface LedOutput {
@@ -175,7 +163,10 @@ export class ModuleFirmware {
     }
     const lamp = this.lamps[key];
     if (lamp == null) return { red: 0, green: 0, blue: 0, lit: false };
-    return { ...this.ledColor(key, lamp.color), lit: lamp.color !== 'off' && patternLit(lamp.pattern, uptime) };
+    return {
+      ...this.ledColor(key, lamp.color),
+      lit: lamp.color !== 'off' && patternLit(lamp.pattern, uptime),
+    };
   }
 
   /** The palette color on this key's LEDs (§5.2): a bicolor key makes amber from red and green. */

@@ -81,15 +81,22 @@ export async function startWatcher(
     })),
     (change) => {
       const key = byKey.get(change.key)!;
-      board.setLamp(change.key, change.lamp, { partner: key.partner, state: change.state, label: key.label });
       const focus = change.state === 'ringing' ? subscriptions.update(key.partner)?.view.focus : null;
+      const caller =
+        focus == null ? null : (focus.remote.display ?? focus.remote.identity ?? focus.remote.target ?? null);
+      board.setLamp(change.key, change.lamp, {
+        partner: key.partner,
+        state: change.state,
+        label: key.label,
+        caller,
+      });
       observer?.keyShown({
         key: key.key,
         partner: key.partner,
         label: key.label,
         state: change.state,
         lamp: change.lamp,
-        caller: focus == null ? null : (focus.remote.display ?? focus.remote.identity ?? focus.remote.target),
+        caller,
       });
     },
     config.idleHoldMs,

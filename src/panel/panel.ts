@@ -12,6 +12,8 @@ export interface KeyInfo {
   partner: string;
   state: LampSituation;
   label: string | null;
+  /** Who is calling the partner, while the partner rings (for boards that draw it). */
+  caller: string | null;
 }
 
 export type KeyGesture = 'down' | 'up' | 'long';

@@ -13,7 +13,7 @@ import { watchKey } from '../support/lamp-observer.ts';
 
 const boards = loadBoards();
 const board = (id: string) => boards.find((candidate) => candidate.id === id)!;
-const info = { partner: 'sip:207@pbx', state: 'idle' as const, label: 'Anna' };
+const info = { partner: 'sip:207@pbx', state: 'idle' as const, label: 'Anna', caller: null };
 
 /** BRIEF §3, as a person sees it on a red/green LED and on a single LED. */
 const SEEN: Record<LampSituation, { bicolor: string; mono: string }> = {

@@ -46,7 +46,7 @@ async function setup(moduleBoard = 'module-20rgb', configBoard = moduleBoard, fa
   return { firmware, endpoint, panel, statuses, keys };
 }
 
-const info = { partner: 'sip:207@pbx', state: 'ringing' as const, label: 'Reception' };
+const info = { partner: 'sip:207@pbx', state: 'ringing' as const, label: 'Reception', caller: null };
 const RINGING: Lamp = { color: 'red', pattern: 'fast-blink' };
 const IDLE: Lamp = { color: 'green', pattern: 'steady' };
 

@@ -20,6 +20,7 @@ const info = (key: number) => ({
   partner: `sip:${200 + key}@pbx`,
   state: 'busy' as const,
   label: `Key ${key}`,
+  caller: null,
 });
 const RED: Lamp = { color: 'red', pattern: 'fast-blink' };
 const GREEN: Lamp = { color: 'green', pattern: 'steady' };

@@ -9,6 +9,10 @@ import { loadBoards } from '../../src/config/boards.ts';
 import { ConsoleBoard } from '../../src/panel/console-board.ts';
 import { FakePanel } from '../../src/panel/fake-panel.ts';
 import { systemClock } from '../../src/util/clock.ts';
+import { StreamDeckPanel } from '../../hw/hid/stream-deck-panel.ts';
+import { BlinkClock } from '../../src/panel/blink-clock.ts';
+import { FakeClock } from '../support/fake-clock.ts';
+import { FakeStreamDeckPort } from '../support/fake-stream-deck.ts';
 import { GpioBench } from '../support/gpio-bench.ts';
 import { watchKey } from '../support/lamp-observer.ts';
 import { panelContract } from './panel-contract.ts';
@@ -108,6 +112,33 @@ for (const id of ['gpio-8-bicolor', 'gpio-16-mono']) {
     });
   });
 }
+
+panelContract('Stream Deck MK.2 panel on a fake HID device', async () => {
+  const clock = new FakeClock();
+  const port = new FakeStreamDeckPort();
+  const panel = new StreamDeckPanel(board('streamdeck-15'), port, { clock, blink: new BlinkClock(clock) });
+  panel.start();
+  await until(() => panel.ready, 'the Stream Deck opening');
+  return {
+    panel,
+    shows: async (key, lamp) => {
+      const seen = await watchKey(
+        clock,
+        () => port.device!.color(key - 1),
+        () => panel.drawn(),
+      );
+      if (seen.color !== lamp.color || seen.pattern !== lamp.pattern)
+        throw new Error(`key ${key} shows ${seen.color} ${seen.pattern}, not ${lamp.color} ${lamp.pattern}`);
+    },
+    press: async (key, gesture) => {
+      port.device!.key(key - 1, true);
+      clock.advance(gesture === 'long' ? 700 : 100);
+      port.device!.key(key - 1, false);
+      return Promise.resolve();
+    },
+    close: () => panel.close(),
+  };
+});
 
 // Real hardware: LAMPFIELD_MODULE_PORT=/dev/ttyACM0 (and LAMPFIELD_MODULE_BOARD=module-20rgb) runs the
 // contract against a module on the bench; nobody presses its keys, so the press test is skipped.

@@ -1,0 +1,252 @@
+/**
+ * An Elgato Stream Deck as a panel (BRIEF §5): each key is a small screen, drawn by key-image.ts with the
+ * lamp's color and pattern (blinking by redrawing on the shared blink clock), the partner's label and the
+ * caller of a ringing call. Keys report down and up; long press is timed here.
+ *
+ *   waiting (none plugged in) ──found──▶ connected ──error (unplugged)──▶ waiting, every 2 s
+ *                                  └─ wrong model for the board ─▶ unusable, retried every 10 s
+ *
+ * When the deck comes back every key is drawn again. Drawing is one queue: a key whose face changed while
+ * another was being sent is drawn once, with its latest face.
+ */
+import type { PreparedBuffer, StreamDeck, StreamDeckButtonControlDefinition } from '@elgato-stream-deck/core';
+import type { Lamp } from '../../src/blf/lamp-policy.ts';
+import type { Board } from '../../src/config/boards.ts';
+import type { BlinkClock } from '../../src/panel/blink-clock.ts';
+import { DEFAULT_SWITCH_TIMINGS, KeySwitches } from '../../src/panel/key-switches.ts';
+import {
+  keyCount,
+  type KeyInfo,
+  type PanelDevice,
+  type PanelKeyEvent,
+  type PanelStatus,
+} from '../../src/panel/panel.ts';
+import { SoftwareLamps } from '../../src/panel/software-lamps.ts';
+import type { Clock } from '../../src/util/clock.ts';
+import { drawKey, type KeyFace } from './key-image.ts';
+
+/** Where the panel finds its Stream Deck: USB (stream-deck-usb.ts) or a fake device in tests. */
+export interface StreamDeckSource {
+  /** What it looks for, for messages: "Stream Deck 0x0fd9:0x0080". */
+  readonly description: string;
+  /** Opens the deck; null when none is plugged in. Throws when one is there but cannot be opened. */
+  open(): Promise<StreamDeck | null>;
+}
+
+export interface StreamDeckPanelOptions {
+  clock: Clock;
+  blink: BlinkClock;
+  longPressMs?: number;
+}
+
+const RETRY_MS = 2000;
+const UNUSABLE_RETRY_MS = 10_000;
+
+type LcdButton = StreamDeckButtonControlDefinition & { feedbackType: 'lcd' };
+
+export class StreamDeckPanel implements PanelDevice {
+  private deck: StreamDeck | null = null;
+  private buttons: LcdButton[] = [];
+  private readonly lamps: SoftwareLamps;
+  private readonly switches: KeySwitches;
+  private readonly infos = new Map<number, KeyInfo>();
+  private readonly faces = new Map<number, KeyFace>();
+  private readonly dirty = new Set<number>();
+  /** Per key, the last faces sent, so that blinking resends a prepared image instead of drawing again. */
+  private readonly prepared = new Map<number, Map<string, PreparedBuffer>>();
+  private drawing: Promise<void> | null = null;
+  private cancelRetry: () => void = () => undefined;
+  private lastStatus = '';
+  private closed = false;
+  private keyHandlers: ((event: PanelKeyEvent) => void)[] = [];
+  private statusHandlers: ((status: PanelStatus) => void)[] = [];
+  private readonly keys: number;
+
+  constructor(
+    readonly board: Board,
+    private readonly source: StreamDeckSource,
+    private readonly options: StreamDeckPanelOptions,
+  ) {
+    this.keys = keyCount(board);
+    this.lamps = new SoftwareLamps(options.blink, (key, lamp, lit) => this.show(key, lamp, lit));
+    this.switches = new KeySwitches(
+      options.clock,
+      { debounceMs: 0, longPressMs: options.longPressMs ?? DEFAULT_SWITCH_TIMINGS.longPressMs },
+      (event) => {
+        for (const handler of this.keyHandlers) handler(event);
+      },
+    );
+  }
+
+  start(): void {
+    void this.connect();
+  }
+
+  get ready(): boolean {
+    return this.deck != null;
+  }
+
+  setLamp(key: number, lamp: Lamp, info: KeyInfo): void {
+    if (key < 1 || key > this.keys) return;
+    const before = this.infos.get(key);
+    this.infos.set(key, info);
+    const shown = this.lamps.get(key);
+    this.lamps.set(key, lamp);
+    // The lamp is the same but the words changed (a new caller): draw the key again.
+    if (shown?.color === lamp.color && shown.pattern === lamp.pattern && !sameWords(before, info)) {
+      const face = this.faces.get(key);
+      if (face != null) this.show(key, lamp, face.lit);
+    }
+  }
+
+  onKey(handler: (event: PanelKeyEvent) => void): void {
+    this.keyHandlers.push(handler);
+  }
+
+  onStatus(handler: (status: PanelStatus) => void): void {
+    this.statusHandlers.push(handler);
+  }
+
+  /** Resolves once every key shows its latest face (or the deck is gone). */
+  async drawn(): Promise<void> {
+    while (this.drawing != null) await this.drawing;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.cancelRetry();
+    this.lamps.close();
+    this.switches.reset();
+    await this.drawn();
+    const deck = this.deck;
+    this.deck = null;
+    await deck?.close().catch(() => undefined);
+  }
+
+  // --- device ----------------------------------------------------------------------------------------
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    let deck: StreamDeck | null;
+    try {
+      deck = await this.source.open();
+    } catch (error) {
+      this.status({ state: 'unusable', detail: `${this.source.description}: ${message(error)}` });
+      this.retry(UNUSABLE_RETRY_MS);
+      return;
+    }
+    if (this.closed) {
+      await deck?.close().catch(() => undefined);
+      return;
+    }
+    if (deck == null) {
+      this.status({ state: 'disconnected', detail: `no ${this.source.description} is plugged in` });
+      this.retry(RETRY_MS);
+      return;
+    }
+    const buttons = deck.CONTROLS.filter(
+      (control): control is LcdButton => control.type === 'button' && control.feedbackType === 'lcd',
+    ).sort((a, b) => a.index - b.index);
+    if (buttons.length !== this.keys) {
+      this.status({
+        state: 'unusable',
+        detail: `${deck.PRODUCT_NAME} has ${buttons.length} keys with screens, board "${this.board.id}" has ${this.keys}`,
+      });
+      await deck.close().catch(() => undefined);
+      this.retry(UNUSABLE_RETRY_MS);
+      return;
+    }
+    this.deck = deck;
+    this.buttons = buttons;
+    this.prepared.clear();
+    deck.on('down', (control) => {
+      if (control.type === 'button') this.switches.raw(control.index + 1, true);
+    });
+    deck.on('up', (control) => {
+      if (control.type === 'button') this.switches.raw(control.index + 1, false);
+    });
+    deck.on('error', (error) => void this.lost(deck, `${deck.PRODUCT_NAME}: ${message(error)}`));
+    this.status({ state: 'connected', detail: `${deck.PRODUCT_NAME}, ${buttons.length} keys` });
+    // A deck that comes back shows its logo or stale images: draw every key, dark ones included.
+    for (let key = 1; key <= this.keys; key++) if (!this.lamps.get(key)) this.show(key, OFF, false);
+    this.lamps.replay();
+  }
+
+  private async lost(deck: StreamDeck, reason: string): Promise<void> {
+    if (this.deck !== deck) return;
+    this.deck = null;
+    this.switches.reset();
+    deck.removeAllListeners();
+    await deck.close().catch(() => undefined);
+    this.status({ state: 'disconnected', detail: reason });
+    this.retry(RETRY_MS);
+  }
+
+  private retry(ms: number): void {
+    this.cancelRetry();
+    if (!this.closed) this.cancelRetry = this.options.clock.after(ms, () => void this.connect());
+  }
+
+  private status(status: PanelStatus): void {
+    // A deck that stays unplugged is said once, not every retry.
+    const said = `${status.state} ${status.detail}`;
+    if (said === this.lastStatus) return;
+    this.lastStatus = said;
+    for (const handler of this.statusHandlers) handler(status);
+  }
+
+  // --- drawing ---------------------------------------------------------------------------------------
+
+  private show(key: number, lamp: Lamp, lit: boolean): void {
+    const info = this.infos.get(key);
+    this.faces.set(key, {
+      lamp,
+      lit,
+      label: info?.label ?? null,
+      caller: info?.state === 'ringing' ? info.caller : null,
+    });
+    this.dirty.add(key);
+    this.drawing ??= this.drawDirty().finally(() => (this.drawing = null));
+  }
+
+  private async drawDirty(): Promise<void> {
+    for (;;) {
+      const deck = this.deck;
+      const key = this.dirty.values().next().value;
+      if (deck == null || key == null) return;
+      this.dirty.delete(key);
+      const face = this.faces.get(key)!;
+      const button = this.buttons[key - 1]!;
+      try {
+        const id = JSON.stringify(face);
+        let images = this.prepared.get(key);
+        let image = images?.get(id);
+        if (image == null) {
+          const { width, height } = button.pixelSize;
+          image = await deck.prepareFillKeyBuffer(button.index, drawKey(face, width, height), {
+            format: 'rgba',
+          });
+          // Two faces a key: lit and dark, all a blinking key needs.
+          if (images == null || images.size >= 2)
+            this.prepared.set(key, (images = new Map<string, PreparedBuffer>()));
+          images.set(id, image);
+        }
+        await deck.sendPreparedBuffer(image);
+      } catch (error) {
+        this.dirty.add(key);
+        await this.lost(deck, `${deck.PRODUCT_NAME}: ${message(error)}`);
+        return;
+      }
+    }
+  }
+}
+
+const OFF: Lamp = { color: 'off', pattern: 'off' };
+
+const sameWords = (a: KeyInfo | undefined, b: KeyInfo) =>
+  a != null &&
+  a.label === b.label &&
+  a.caller === b.caller &&
+  (a.state === 'ringing') === (b.state === 'ringing');
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
