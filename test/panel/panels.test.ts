@@ -9,9 +9,11 @@ import { loadBoards } from '../../src/config/boards.ts';
 import { ConsoleBoard } from '../../src/panel/console-board.ts';
 import { FakePanel } from '../../src/panel/fake-panel.ts';
 import { systemClock } from '../../src/util/clock.ts';
+import { HidKeypadPanel } from '../../hw/hid/hid-keypad-panel.ts';
 import { StreamDeckPanel } from '../../hw/hid/stream-deck-panel.ts';
 import { BlinkClock } from '../../src/panel/blink-clock.ts';
 import { FakeClock } from '../support/fake-clock.ts';
+import { FakeHidPort } from '../support/fake-hid-keypad.ts';
 import { FakeStreamDeckPort } from '../support/fake-stream-deck.ts';
 import { GpioBench } from '../support/gpio-bench.ts';
 import { watchKey } from '../support/lamp-observer.ts';
@@ -134,6 +136,37 @@ panelContract('Stream Deck MK.2 panel on a fake HID device', async () => {
       port.device!.key(key - 1, true);
       clock.advance(gesture === 'long' ? 700 : 100);
       port.device!.key(key - 1, false);
+      return Promise.resolve();
+    },
+    close: () => panel.close(),
+  };
+});
+
+panelContract('generic HID keypad panel on a fake keypad', async () => {
+  const clock = new FakeClock();
+  const port = new FakeHidPort();
+  const panel = new HidKeypadPanel(board('hid-keypad-12'), port, { clock, blink: new BlinkClock(clock) });
+  panel.start();
+  await until(() => panel.ready, 'the keypad opening');
+  return {
+    panel,
+    shows: async (key, lamp) => {
+      // Reports leave a microtask after the change; a single LED shows the pattern, not the color.
+      const seen = await watchKey(
+        clock,
+        () => (port.device!.lit(key) ? 'on' : 'off'),
+        () => new Promise((resolve) => setImmediate(resolve)),
+      );
+      const wanted = { color: lamp.color === 'off' ? 'off' : 'on', pattern: lamp.pattern };
+      if (seen.color !== wanted.color || seen.pattern !== wanted.pattern)
+        throw new Error(
+          `key ${key} shows ${seen.color} ${seen.pattern}, not ${wanted.color} ${wanted.pattern}`,
+        );
+    },
+    press: (key, gesture) => {
+      port.device!.key(key, true);
+      clock.advance(gesture === 'long' ? 700 : 100);
+      port.device!.key(key, false);
       return Promise.resolve();
     },
     close: () => panel.close(),
