@@ -17,6 +17,7 @@ import {
   type PanelDevice,
   type PanelKeyEvent,
   type PanelStatus,
+  PanelStatusReporter,
 } from '../../src/panel/panel.ts';
 import { ledsFor, SoftwareLamps } from '../../src/panel/software-lamps.ts';
 import type { Clock } from '../../src/util/clock.ts';
@@ -54,7 +55,7 @@ export class GpioPanel implements PanelDevice {
   private claimed = false;
   private closed = false;
   private keyHandlers: ((event: PanelKeyEvent) => void)[] = [];
-  private statusHandlers: ((status: PanelStatus) => void)[] = [];
+  private readonly statuses = new PanelStatusReporter();
   private readonly keys: number;
 
   constructor(
@@ -108,7 +109,7 @@ export class GpioPanel implements PanelDevice {
   }
 
   onStatus(handler: (status: PanelStatus) => void): void {
-    this.statusHandlers.push(handler);
+    this.statuses.add(handler);
   }
 
   close(): Promise<void> {
@@ -133,16 +134,16 @@ export class GpioPanel implements PanelDevice {
       }
     }
     if ('lines' in keys) {
+      // A key already held (or a line shorted to ground) reports nothing until it is let go and pressed
+      // again: a press is down then up, and lampfield did not see this down.
       keys.lines.forEach((line, index) => {
-        const input = this.lines.input(line, (level) => this.switches.raw(index + 1, level === 0));
-        this.inputs.push(input);
-        if (input.level() === 0) this.switches.raw(index + 1, true);
+        this.inputs.push(this.lines.input(line, (level) => this.switches.raw(index + 1, level === 0)));
       });
     } else {
       // Rows idle low, so that any key pulls its column low and raises an edge; a scan then finds it.
       this.rows = keys.matrix.rows.map((line) => this.lines.output(line, 0));
       this.inputs = keys.matrix.columns.map((line) => this.lines.input(line, () => this.edge()));
-      this.scan();
+      this.scan(true);
     }
   }
 
@@ -189,7 +190,7 @@ export class GpioPanel implements PanelDevice {
    * on that row. Afterwards every row is low again, so that the next press raises an edge. While any key
    * is held, scans repeat every MATRIX_POLL_MS, since a release next to another held key raises no edge.
    */
-  private scan(): void {
+  private scan(initial = false): void {
     const columns = this.inputs.length;
     const held = new Set<number>();
     this.rows.forEach((row, r) => {
@@ -199,7 +200,8 @@ export class GpioPanel implements PanelDevice {
       });
     });
     for (const row of this.rows) row.set(0);
-    for (let key = 1; key <= this.rows.length * columns; key++) {
+    // The first scan only learns what is held already, as direct lines do.
+    for (let key = 1; key <= this.rows.length * columns && !initial; key++) {
       if (held.has(key) !== this.matrixHeld.has(key)) this.switches.raw(key, held.has(key));
     }
     this.matrixHeld = held;
@@ -208,6 +210,6 @@ export class GpioPanel implements PanelDevice {
   }
 
   private status(status: PanelStatus): void {
-    for (const handler of this.statusHandlers) handler(status);
+    this.statuses.report(status);
   }
 }

@@ -40,7 +40,9 @@ export function loadGpiox(): Gpiox | string {
       return `@iiot2k/gpiox has no driver for ${process.platform} ${process.arch}: GPIO panels run on a Raspberry Pi (Linux, arm or arm64)`;
     return gpiox as Gpiox;
   } catch (error) {
-    return `@iiot2k/gpiox is not installed (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); it installs on a Raspberry Pi (Linux, arm or arm64) with npm install`;
+    if ((error as { code?: unknown }).code === 'MODULE_NOT_FOUND')
+      return `@iiot2k/gpiox is not installed: npm installs it only on Linux on arm or arm64 (a Raspberry Pi), and this is ${process.platform} ${process.arch}`;
+    return `@iiot2k/gpiox did not load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
   }
 }
 

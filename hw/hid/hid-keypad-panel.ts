@@ -17,6 +17,7 @@ import {
   type PanelDevice,
   type PanelKeyEvent,
   type PanelStatus,
+  PanelStatusReporter,
 } from '../../src/panel/panel.ts';
 import { ledsFor, SoftwareLamps } from '../../src/panel/software-lamps.ts';
 import type { Clock } from '../../src/util/clock.ts';
@@ -53,10 +54,9 @@ export class HidKeypadPanel implements PanelDevice {
   private lastWritten = '';
   private writeQueued = false;
   private cancelRetry: () => void = () => undefined;
-  private lastStatus = '';
   private closed = false;
   private keyHandlers: ((event: PanelKeyEvent) => void)[] = [];
-  private statusHandlers: ((status: PanelStatus) => void)[] = [];
+  private readonly statuses = new PanelStatusReporter();
   private readonly keys: number;
 
   constructor(
@@ -97,7 +97,7 @@ export class HidKeypadPanel implements PanelDevice {
   }
 
   onStatus(handler: (status: PanelStatus) => void): void {
-    this.statusHandlers.push(handler);
+    this.statuses.add(handler);
   }
 
   async close(): Promise<void> {
@@ -157,10 +157,7 @@ export class HidKeypadPanel implements PanelDevice {
   }
 
   private status(status: PanelStatus): void {
-    const said = `${status.state} ${status.detail}`;
-    if (said === this.lastStatus) return;
-    this.lastStatus = said;
-    for (const handler of this.statusHandlers) handler(status);
+    this.statuses.report(status);
   }
 
   /** An input report: every key's bit, pressed or not (numbered reports start with their id). */

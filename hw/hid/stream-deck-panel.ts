@@ -20,6 +20,7 @@ import {
   type PanelDevice,
   type PanelKeyEvent,
   type PanelStatus,
+  PanelStatusReporter,
 } from '../../src/panel/panel.ts';
 import { SoftwareLamps } from '../../src/panel/software-lamps.ts';
 import type { Clock } from '../../src/util/clock.ts';
@@ -56,10 +57,9 @@ export class StreamDeckPanel implements PanelDevice {
   private readonly prepared = new Map<number, Map<string, PreparedBuffer>>();
   private drawing: Promise<void> | null = null;
   private cancelRetry: () => void = () => undefined;
-  private lastStatus = '';
   private closed = false;
   private keyHandlers: ((event: PanelKeyEvent) => void)[] = [];
-  private statusHandlers: ((status: PanelStatus) => void)[] = [];
+  private readonly statuses = new PanelStatusReporter();
   private readonly keys: number;
 
   constructor(
@@ -104,7 +104,7 @@ export class StreamDeckPanel implements PanelDevice {
   }
 
   onStatus(handler: (status: PanelStatus) => void): void {
-    this.statusHandlers.push(handler);
+    this.statuses.add(handler);
   }
 
   /** Resolves once every key shows its latest face (or the deck is gone). */
@@ -188,11 +188,7 @@ export class StreamDeckPanel implements PanelDevice {
   }
 
   private status(status: PanelStatus): void {
-    // A deck that stays unplugged is said once, not every retry.
-    const said = `${status.state} ${status.detail}`;
-    if (said === this.lastStatus) return;
-    this.lastStatus = said;
-    for (const handler of this.statusHandlers) handler(status);
+    this.statuses.report(status);
   }
 
   // --- drawing ---------------------------------------------------------------------------------------

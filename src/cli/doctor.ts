@@ -3,24 +3,17 @@
  * failure the command or edit that fixes it. Exits 0 when all pass, 1 when any fails, 2 when the config
  * cannot be read (its error says where).
  */
-import { constants as fsConstants, existsSync } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { openLink, tcpLinkAddress } from '../../hw/serial/module-link.ts';
 import type { Config } from '../config/config.ts';
 import { SipStack } from '../sip/stack.ts';
+import { checkBoard, systemProbe, type BoardProbe, type Check } from './board-checks.ts';
 import type { CommandIo } from './command-io.ts';
 import { configFromArgs, pbxUserAgent, resolvePbxAddress } from './run.ts';
-
-interface Check {
-  ok: boolean;
-  what: string;
-  fix?: string;
-}
 
 export async function doctorCommand(
   args: readonly string[],
   io: CommandIo,
   optionsTimeoutMs = 4000,
+  probe: BoardProbe = systemProbe,
 ): Promise<number> {
   const config = configFromArgs('doctor', args, io);
   if (typeof config === 'number') {
@@ -30,58 +23,12 @@ export async function doctorCommand(
     return config;
   }
   io.stdout('ok    config: valid');
-  const checks = [await checkBoard(config), await checkPbx(config, optionsTimeoutMs)];
+  const checks = [...(await checkBoard(config, probe)), await checkPbx(config, optionsTimeoutMs)];
   for (const check of checks) {
     io.stdout(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.what}`);
     if (check.fix != null) io.stdout(`      fix: ${check.fix}`);
   }
   return checks.every((check) => check.ok) ? 0 : 1;
-}
-
-async function checkBoard(config: Config): Promise<Check> {
-  const board = `board ${config.board.id}`;
-  if (config.board.driver === 'console') return { ok: true, what: `${board}: the terminal` };
-  if (config.board.driver !== 'serial') {
-    return {
-      ok: false,
-      what: `${board}: driver ${config.board.driver} is not supported by this release`,
-      fix: 'choose the console or a module board (README: The expansion module)',
-    };
-  }
-  const port = config.panel?.port;
-  if (port == null) {
-    return { ok: false, what: `${board}: no panel.port`, fix: 'set panel.port to the module (/dev/ttyACM0)' };
-  }
-  const tcp = tcpLinkAddress(port);
-  if (tcp != null) {
-    try {
-      (await openLink(port, { data: () => {}, closed: () => {} })).close();
-      return { ok: true, what: `${board}: ${port} accepts connections` };
-    } catch (error) {
-      return {
-        ok: false,
-        what: `${board}: ${error instanceof Error ? error.message : String(error)}`,
-        fix: `start the module simulator (lampfield module --tcp ${tcp.port}) or ser2net on ${tcp.host}`,
-      };
-    }
-  }
-  if (!existsSync(port)) {
-    return {
-      ok: false,
-      what: `${board}: ${port} does not exist`,
-      fix: 'plug the module in, then `ls /dev/ttyACM* /dev/ttyUSB*` shows its name for panel.port',
-    };
-  }
-  try {
-    await access(port, fsConstants.R_OK | fsConstants.W_OK);
-    return { ok: true, what: `${board}: ${port} present, readable and writable` };
-  } catch {
-    return {
-      ok: false,
-      what: `${board}: ${port} is not readable and writable by this user`,
-      fix: 'sudo usermod -aG dialout "$USER" (then log in again)',
-    };
-  }
 }
 
 async function checkPbx(config: Config, timeoutMs: number): Promise<Check> {

@@ -12,10 +12,7 @@ import { planPickup } from '../blf/pickup.ts';
 import { uriUser } from '../blf/uri.ts';
 import { resolveLampTable, type Lamp, type LampSituation } from '../blf/lamp-policy.ts';
 import { ConfigError, loadConfig, type Config, type KeyConfig } from '../config/config.ts';
-import { SerialModulePanel } from '../../hw/serial/serial-module-panel.ts';
-import { ConsoleBoard } from '../panel/console-board.ts';
 import { LampFeed } from '../panel/lamp-feed.ts';
-import type { PanelDevice } from '../panel/panel.ts';
 import { CallControl, DEFAULT_AUTO_ANSWER, withReplaces } from '../sip/call-control.ts';
 import { DialogSubscriptions } from '../sip/dialog-subscriptions.ts';
 import { Registration } from '../sip/registration.ts';
@@ -25,6 +22,7 @@ import { systemClock, type Clock } from '../util/clock.ts';
 import { stderrLogger, type Logger } from '../util/log.ts';
 import { startPanelServer, type PanelServer } from '../web/panel-server.ts';
 import type { CommandIo } from './command-io.ts';
+import { openBoard } from './open-board.ts';
 
 const DEFAULT_CONFIGS = ['/etc/lampfield/config.yaml', 'lampfield.yaml'];
 
@@ -70,7 +68,7 @@ export async function startWatcher(
       : {}),
   });
   const ua = pbxUserAgent(config, stack, pbxAddress);
-  const board = openBoard(config, io, log);
+  const board = openBoard(config, io, log, clock);
   const byKey = new Map(config.keys.map((key) => [key.key, key]));
   const feed = new LampFeed(
     clock,
@@ -226,34 +224,6 @@ export function pbxUserAgent(config: Config, stack: SipStack, address: string): 
     { ...config.account, domain: config.pbx.domain },
     { protocol: config.pbx.transport === 'tcp' ? 'TCP' : 'UDP', address, port: config.pbx.port },
   );
-}
-
-/** The board the config names: the composition root's one choice of hardware. */
-function openBoard(config: Config, io: CommandIo, log: Logger): PanelDevice {
-  let board: PanelDevice;
-  if (config.board.driver === 'serial' && config.panel != null) {
-    const module = new SerialModulePanel(config.board, config.panel.port);
-    module.start();
-    board = module;
-  } else if (config.board.driver === 'console') {
-    board = new ConsoleBoard(
-      config.board,
-      (line) => io.stdout(line),
-      process.stdin,
-      (line) => log.warn(line),
-    );
-  } else {
-    throw new Error(
-      `board "${config.board.id}" (driver ${config.board.driver}) is not supported by this release`,
-    );
-  }
-  board.onStatus((status) => {
-    const fields = { board: config.board.id, detail: status.detail };
-    if (status.state === 'connected') log.info(`panel ${status.state}`, fields);
-    else log.warn(`panel ${status.state}`, fields);
-  });
-  board.onKey((event) => log.debug('key', { key: event.key, event: event.event }));
-  return board;
 }
 
 /**

@@ -42,3 +42,20 @@ export interface PanelDevice {
 export function keyCount(board: Board): number {
   return board.grid.rows * board.grid.columns * board.grid.pages;
 }
+
+/** Passes status changes to handlers, each once: a board that stays unplugged is said once, not every retry. */
+export class PanelStatusReporter {
+  private readonly handlers: ((status: PanelStatus) => void)[] = [];
+  private last = '';
+
+  add(handler: (status: PanelStatus) => void): void {
+    this.handlers.push(handler);
+  }
+
+  report(status: PanelStatus): void {
+    const said = `${status.state} ${status.detail}`;
+    if (said === this.last) return;
+    this.last = said;
+    for (const handler of this.handlers) handler(status);
+  }
+}

@@ -80,6 +80,23 @@ describe('GPIO panel', () => {
     ]);
   });
 
+  it('a key held (or shorted) at start reports nothing until it is pressed again', async () => {
+    for (const id of ['gpio-8-bicolor', 'gpio-16-mono']) {
+      const bench = new GpioBench(board(id));
+      const events: string[] = [];
+      bench.panel.onKey((event) => events.push(`${event.key} ${event.event}`));
+      await bench.hold(3, true);
+      bench.panel.start();
+      await bench.wait(1000);
+      await bench.hold(3, false);
+      await bench.wait(100);
+      expect(events, id).toEqual([]);
+      await bench.press(3, 100);
+      expect(events, id).toEqual(['3 down', '3 up']);
+      await bench.panel.close();
+    }
+  });
+
   it('reads two keys held at once on one matrix column, and each release', async () => {
     const bench = new GpioBench(board('gpio-16-mono'));
     const events: string[] = [];

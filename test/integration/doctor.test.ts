@@ -93,6 +93,19 @@ describe('lampfield doctor', { timeout: 30_000 }, () => {
     );
   });
 
+  it('a GPIO board on this machine (no Pi): says what is missing, with the fix, and exits 1', async () => {
+    const file = configFile(
+      `pbx: { host: 127.0.0.1, port: ${kamailio.port} }\naccount: { user: "900" }\nlocal: { address: 127.0.0.1 }\nboard: gpio-8-bicolor\nkeys: [{ key: 1, partner: "207" }]\n`,
+    );
+    const out: string[] = [];
+    expect(await doctorCommand(['--config', file], capture(out))).toBe(1);
+    expect(out).toContain(
+      `FAIL  board gpio-8-bicolor: no GPIO driver: @iiot2k/gpiox is not installed: npm installs it only on Linux on arm or arm64 (a Raspberry Pi), and this is ${process.platform} ${process.arch}`,
+    );
+    expect(out).toContain('      fix: run lampfield on the Pi itself, after `npm install` there');
+    expect(out.filter((line) => line.startsWith('ok    pbx '))).toHaveLength(1);
+  });
+
   it('a config with a wrong field: the error with its path, how to fix it, and exit 2', async () => {
     const file = configFile('pbx: { host: 127.0.0.1, port: 70000 }\naccount: { user: "900" }\nkeys: []\n');
     const err: string[] = [];

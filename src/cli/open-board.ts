@@ -1,0 +1,68 @@
+/**
+ * The board the config names: the composition root's one choice of hardware (BRIEF §5). Every driver
+ * behind the panel interface; the software-blinking ones (GPIO, Stream Deck, HID keypads) share one blink
+ * clock, so all keys blink in phase. A driver whose hardware is missing or busy does not stop lampfield:
+ * it reports `disconnected` or `unusable` with the reason (logged) and keeps trying.
+ */
+import { GpioError, type GpioLines } from '../../hw/gpio/gpio-lines.ts';
+import { GpioPanel } from '../../hw/gpio/gpio-panel.ts';
+import { GpioxLines, loadGpiox } from '../../hw/gpio/gpiox-lines.ts';
+import { HidKeypadPanel } from '../../hw/hid/hid-keypad-panel.ts';
+import { usbHidKeypads } from '../../hw/hid/hid-keypad-usb.ts';
+import { StreamDeckPanel } from '../../hw/hid/stream-deck-panel.ts';
+import { usbStreamDecks } from '../../hw/hid/stream-deck-usb.ts';
+import { SerialModulePanel } from '../../hw/serial/serial-module-panel.ts';
+import type { Config } from '../config/config.ts';
+import { BlinkClock } from '../panel/blink-clock.ts';
+import { ConsoleBoard } from '../panel/console-board.ts';
+import type { PanelDevice } from '../panel/panel.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/log.ts';
+import type { CommandIo } from './command-io.ts';
+
+export function openBoard(config: Config, io: CommandIo, log: Logger, clock: Clock): PanelDevice {
+  const board = config.board;
+  const blink = new BlinkClock(clock);
+  let panel: PanelDevice & { start?: () => void };
+  switch (board.driver) {
+    case 'console':
+      panel = new ConsoleBoard(
+        board,
+        (line) => io.stdout(line),
+        process.stdin,
+        (line) => log.warn(line),
+      );
+      break;
+    case 'serial':
+      // The config loader refuses a serial board without panel.port.
+      panel = new SerialModulePanel(board, config.panel!.port);
+      break;
+    case 'gpio':
+      panel = new GpioPanel(board, gpioLines(), { clock, blink });
+      break;
+    case 'streamdeck':
+      panel = new StreamDeckPanel(board, usbStreamDecks(board), { clock, blink });
+      break;
+    case 'hid':
+      panel = new HidKeypadPanel(board, usbHidKeypads(board), { clock, blink });
+      break;
+  }
+  panel.onStatus((status) => {
+    const fields = { board: board.id, detail: status.detail };
+    if (status.state === 'connected') log.info(`panel ${status.state}`, fields);
+    else log.warn(`panel ${status.state}`, fields);
+  });
+  panel.onKey((event) => log.debug('key', { key: event.key, event: event.event }));
+  panel.start?.();
+  return panel;
+}
+
+/** The GPIO character device, or lines that say why there is none (not a Pi, driver not installed). */
+function gpioLines(): GpioLines {
+  const gpiox = loadGpiox();
+  if (typeof gpiox !== 'string') return new GpioxLines(gpiox);
+  const refuse = (): never => {
+    throw new GpioError(gpiox);
+  };
+  return { description: 'no GPIO driver', input: refuse, output: refuse };
+}
