@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loadBoards } from '../../src/config/boards.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/lampfield.js', import.meta.url));
 
@@ -35,7 +36,13 @@ describe('lampfield install-service', () => {
     expect(unit).toMatch(/^WantedBy=multi-user\.target$/m);
     expect(unit).not.toMatch(/__[A-Z]+__/);
     const rules = readFileSync(join(root, 'etc/udev/rules.d/99-lampfield.rules'), 'utf8');
-    expect(rules).toMatch(/ATTRS\{idVendor\}=="0fd9".*GROUP="plugdev"/);
+    // Every USB panel of boards.json may be opened by the plugdev group.
+    for (const board of loadBoards().filter((entry) => entry.usb != null)) {
+      const vendor = board.usb!.vendorId.toString(16).padStart(4, '0');
+      expect(rules, board.id).toMatch(
+        new RegExp(`KERNEL=="hidraw\\*", ATTRS\\{idVendor\\}=="${vendor}".*GROUP="plugdev"`),
+      );
+    }
     expect(result.stdout).toMatch(/next: write your config to \/etc\/lampfield\/config\.yaml/);
     expect(result.stdout).toMatch(/journalctl -u lampfield/);
   });
