@@ -5,6 +5,7 @@
 import { benchCorePipeline } from './core-pipeline.ts';
 import { benchKeyPress } from './key-press.ts';
 import { benchSimStart } from './sim-start.ts';
+import { benchStreamDeck } from './stream-deck.ts';
 import { benchModuleLink } from './module-link.ts';
 import { benchSubscribeMany } from './subscribe-many.ts';
 import { formatTable, type BenchRow } from './table.ts';
@@ -14,6 +15,7 @@ const rows: BenchRow[] = [];
 for (const bench of [
   benchCorePipeline,
   benchModuleLink,
+  benchStreamDeck,
   benchKeyPress,
   benchSimStart,
   benchWatcherUdp,

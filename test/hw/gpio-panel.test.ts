@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { GestureTracker, keyAction } from '../../src/blf/key-actions.ts';
 import { DEFAULT_LAMPS, lampFor, LAMP_SITUATIONS, type LampSituation } from '../../src/blf/lamp-policy.ts';
-import { loadBoards } from '../../src/config/boards.ts';
+import { loadBoards, parseBoards } from '../../src/config/boards.ts';
 import type { PanelKeyEvent, PanelStatus } from '../../src/panel/panel.ts';
 import { GpioBench } from '../support/gpio-bench.ts';
 import { watchKey } from '../support/lamp-observer.ts';
@@ -58,6 +58,47 @@ describe('GPIO panel', () => {
       await bench.panel.close();
     });
   }
+
+  it('lights RGB lines: amber from red + green, white from all three', async () => {
+    const [rgb] = parseBoards(
+      JSON.stringify({
+        boards: [
+          {
+            id: 'gpio-2-rgb',
+            name: 'two RGB keys',
+            driver: 'gpio',
+            grid: { rows: 1, columns: 2 },
+            lamp: { kind: 'rgb' },
+            labels: { kind: 'none' },
+            gpio: {
+              keys: { lines: [4, 17] },
+              lamps: [
+                { red: 5, green: 6, blue: 13 },
+                { red: 19, green: 26, blue: 21 },
+              ],
+            },
+          },
+        ],
+      }),
+      'boards.json',
+    );
+    const bench = new GpioBench(rgb!);
+    bench.panel.start();
+    const seen: string[] = [];
+    for (const situation of ['ringing', 'held', 'idle'] as const) {
+      bench.panel.setLamp(2, lampFor(situation, DEFAULT_LAMPS, 'rgb'), info);
+      const { color, pattern } = await watchKey(bench.clock, () => bench.color(2));
+      seen.push(`${color} ${pattern}`);
+    }
+    bench.panel.setLamp(2, { color: 'white', pattern: 'steady' }, info);
+    expect([...seen, bench.color(2)]).toEqual([
+      'red fast-blink',
+      'amber slow-blink',
+      'green steady',
+      'white',
+    ]);
+    expect(bench.color(1)).toBe('off');
+  });
 
   it('debounces a chattering switch into one press', async () => {
     const bench = new GpioBench(board('gpio-8-bicolor'));

@@ -58,7 +58,15 @@ export class GpioBench {
       line != null && this.lines.outputLevel(line) === (this.board.gpio!.activeLow ? 0 : 1);
     if (lamp.on != null) return on(lamp.on) ? 'on' : 'off';
     const lit = [on(lamp.red) && 'red', on(lamp.green) && 'green', on(lamp.blue) && 'blue'].filter(Boolean);
-    const names: Record<string, string> = { red: 'red', green: 'green', 'red+green': 'amber', blue: 'blue' };
+    const names: Record<string, string> = {
+      red: 'red',
+      green: 'green',
+      blue: 'blue',
+      'red+green': 'amber',
+      'green+blue': 'cyan',
+      'red+blue': 'magenta',
+      'red+green+blue': 'white',
+    };
     return lit.length === 0 ? 'off' : (names[lit.join('+')] ?? lit.join('+'));
   }
 }
