@@ -10,24 +10,12 @@
 import type { Lamp } from '../../src/blf/lamp-policy.ts';
 import { lampEntries, type Board, type GpioWiring, type LampLine } from '../../src/config/boards.ts';
 import type { BlinkClock } from '../../src/panel/blink-clock.ts';
-import { DEFAULT_SWITCH_TIMINGS, KeySwitches } from '../../src/panel/key-switches.ts';
-import {
-  keyCount,
-  type KeyInfo,
-  type PanelDevice,
-  type PanelKeyEvent,
-  type PanelStatus,
-  PanelStatusReporter,
-} from '../../src/panel/panel.ts';
-import { ledsFor, SoftwareLamps } from '../../src/panel/software-lamps.ts';
+import { errorText, HostDrivenPanel } from '../../src/panel/host-driven-panel.ts';
+import { DEFAULT_SWITCH_TIMINGS } from '../../src/panel/key-switches.ts';
+import type { KeyInfo } from '../../src/panel/panel.ts';
+import { ledsFor } from '../../src/panel/software-lamps.ts';
 import type { Clock } from '../../src/util/clock.ts';
-import {
-  GpioError,
-  type GpioInputLine,
-  type GpioLines,
-  type GpioOutputLine,
-  type Level,
-} from './gpio-lines.ts';
+import type { GpioInputLine, GpioLines, GpioOutputLine, Level } from './gpio-lines.ts';
 
 const RETRY_MS = 5000;
 /** While a matrix key is held, the matrix is scanned this often (its release may raise no edge). */
@@ -41,42 +29,27 @@ export interface GpioPanelOptions {
 
 type LampOutputs = { [color in LampLine]?: GpioOutputLine };
 
-export class GpioPanel implements PanelDevice {
+export class GpioPanel extends HostDrivenPanel {
   private readonly wiring: GpioWiring;
-  private readonly lamps: SoftwareLamps;
-  private readonly switches: KeySwitches;
   private inputs: GpioInputLine[] = [];
   private rows: GpioOutputLine[] = [];
   private outputs: LampOutputs[] = [];
   private readonly levels = new Map<GpioOutputLine, Level>();
   private matrixHeld = new Set<number>();
   private cancelPoll: () => void = () => undefined;
-  private cancelRetry: () => void = () => undefined;
   private claimed = false;
-  private closed = false;
-  private keyHandlers: ((event: PanelKeyEvent) => void)[] = [];
-  private readonly statuses = new PanelStatusReporter();
-  private readonly keys: number;
 
   constructor(
-    readonly board: Board,
+    board: Board,
     private readonly lines: GpioLines,
-    private readonly options: GpioPanelOptions,
+    options: GpioPanelOptions,
   ) {
     if (board.gpio == null) throw new Error(`board "${board.id}" has no gpio wiring in boards.json`);
+    super(board, options.clock, options.blink, {
+      debounceMs: board.gpio.debounceMs,
+      longPressMs: options.longPressMs ?? DEFAULT_SWITCH_TIMINGS.longPressMs,
+    });
     this.wiring = board.gpio;
-    this.keys = keyCount(board);
-    this.lamps = new SoftwareLamps(options.blink, (key, lamp, lit) => this.light(key, lamp, lit));
-    this.switches = new KeySwitches(
-      options.clock,
-      {
-        debounceMs: this.wiring.debounceMs,
-        longPressMs: options.longPressMs ?? DEFAULT_SWITCH_TIMINGS.longPressMs,
-      },
-      (event) => {
-        for (const handler of this.keyHandlers) handler(event);
-      },
-    );
   }
 
   /** Claims the lines; on failure reports `unusable` and tries again until closed. */
@@ -89,9 +62,9 @@ export class GpioPanel implements PanelDevice {
       this.lamps.replay();
     } catch (error) {
       this.release();
-      if (!(error instanceof GpioError)) throw error;
-      this.status({ state: 'unusable', detail: error.message });
-      this.cancelRetry = this.options.clock.after(RETRY_MS, () => this.start());
+      // GpioError says which line and why; anything else from the driver is reported the same way.
+      this.status({ state: 'unusable', detail: errorText(error) });
+      this.retry(RETRY_MS, () => this.start());
     }
   }
 
@@ -104,18 +77,8 @@ export class GpioPanel implements PanelDevice {
     this.lamps.set(key, lamp);
   }
 
-  onKey(handler: (event: PanelKeyEvent) => void): void {
-    this.keyHandlers.push(handler);
-  }
-
-  onStatus(handler: (status: PanelStatus) => void): void {
-    this.statuses.add(handler);
-  }
-
   close(): Promise<void> {
-    this.closed = true;
-    this.cancelRetry();
-    this.lamps.close();
+    this.stop();
     // Dark LEDs, not the last state frozen, once lampfield is gone.
     for (const outputs of this.outputs) for (const line of Object.values(outputs)) this.write(line, false);
     this.release();
@@ -165,7 +128,7 @@ export class GpioPanel implements PanelDevice {
     this.claimed = false;
   }
 
-  private light(key: number, lamp: Lamp, lit: boolean): void {
+  protected show(key: number, lamp: Lamp, lit: boolean): void {
     const outputs = this.outputs[key - 1];
     if (outputs == null) return; // not claimed (yet): start() replays every lamp
     const leds = ledsFor(lamp, lit);
@@ -206,10 +169,6 @@ export class GpioPanel implements PanelDevice {
     }
     this.matrixHeld = held;
     this.cancelPoll();
-    if (held.size > 0) this.cancelPoll = this.options.clock.after(MATRIX_POLL_MS, () => this.scan());
-  }
-
-  private status(status: PanelStatus): void {
-    this.statuses.report(status);
+    if (held.size > 0) this.cancelPoll = this.clock.after(MATRIX_POLL_MS, () => this.scan());
   }
 }

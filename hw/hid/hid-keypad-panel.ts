@@ -10,16 +10,10 @@
 import type { Lamp } from '../../src/blf/lamp-policy.ts';
 import { lampEntries, type Board, type HidReportLayout } from '../../src/config/boards.ts';
 import type { BlinkClock } from '../../src/panel/blink-clock.ts';
-import { DEFAULT_SWITCH_TIMINGS, KeySwitches } from '../../src/panel/key-switches.ts';
-import {
-  keyCount,
-  type KeyInfo,
-  type PanelDevice,
-  type PanelKeyEvent,
-  type PanelStatus,
-  PanelStatusReporter,
-} from '../../src/panel/panel.ts';
-import { ledsFor, SoftwareLamps } from '../../src/panel/software-lamps.ts';
+import { errorText, HostDrivenPanel, type DeviceSource } from '../../src/panel/host-driven-panel.ts';
+import { DEFAULT_SWITCH_TIMINGS } from '../../src/panel/key-switches.ts';
+import type { KeyInfo } from '../../src/panel/panel.ts';
+import { ledsFor } from '../../src/panel/software-lamps.ts';
 import type { Clock } from '../../src/util/clock.ts';
 
 /** An open HID device, as node-hid's HIDAsync offers it (the hardware boundary). */
@@ -31,11 +25,7 @@ export interface HidConnection {
 }
 
 /** Where the panel finds its keypad: USB (hid-keypad-usb.ts) or a fake device in tests. */
-export interface HidKeypadSource {
-  readonly description: string;
-  /** Opens the keypad; null when none is plugged in. Throws when one is there but cannot be opened. */
-  open(): Promise<HidConnection | null>;
-}
+export type HidKeypadSource = DeviceSource<HidConnection>;
 
 export interface HidKeypadOptions {
   clock: Clock;
@@ -45,38 +35,26 @@ export interface HidKeypadOptions {
 
 const RETRY_MS = 2000;
 
-export class HidKeypadPanel implements PanelDevice {
+export class HidKeypadPanel extends HostDrivenPanel {
   private device: HidConnection | null = null;
   private readonly layout: HidReportLayout;
-  private readonly lamps: SoftwareLamps;
-  private readonly switches: KeySwitches;
   private readonly report: number[];
   private lastWritten = '';
   private writeQueued = false;
-  private cancelRetry: () => void = () => undefined;
-  private closed = false;
-  private keyHandlers: ((event: PanelKeyEvent) => void)[] = [];
-  private readonly statuses = new PanelStatusReporter();
-  private readonly keys: number;
 
   constructor(
-    readonly board: Board,
+    board: Board,
     private readonly source: HidKeypadSource,
-    private readonly options: HidKeypadOptions,
+    options: HidKeypadOptions,
   ) {
+    super(board, options.clock, options.blink, {
+      debounceMs: 0,
+      longPressMs: options.longPressMs ?? DEFAULT_SWITCH_TIMINGS.longPressMs,
+    });
     if (board.hid == null) throw new Error(`board "${board.id}" has no hid report layout in boards.json`);
     this.layout = board.hid;
-    this.keys = keyCount(board);
     this.report = new Array<number>(this.layout.output.length).fill(0);
     this.report[0] = this.layout.output.reportId;
-    this.lamps = new SoftwareLamps(options.blink, (key, lamp, lit) => this.light(key, lamp, lit));
-    this.switches = new KeySwitches(
-      options.clock,
-      { debounceMs: 0, longPressMs: options.longPressMs ?? DEFAULT_SWITCH_TIMINGS.longPressMs },
-      (event) => {
-        for (const handler of this.keyHandlers) handler(event);
-      },
-    );
   }
 
   start(): void {
@@ -92,19 +70,8 @@ export class HidKeypadPanel implements PanelDevice {
     this.lamps.set(key, lamp);
   }
 
-  onKey(handler: (event: PanelKeyEvent) => void): void {
-    this.keyHandlers.push(handler);
-  }
-
-  onStatus(handler: (status: PanelStatus) => void): void {
-    this.statuses.add(handler);
-  }
-
   async close(): Promise<void> {
-    this.closed = true;
-    this.cancelRetry();
-    this.lamps.close();
-    this.switches.reset();
+    this.stop();
     const device = this.device;
     this.device = null;
     if (device == null) return;
@@ -115,27 +82,11 @@ export class HidKeypadPanel implements PanelDevice {
   }
 
   private async connect(): Promise<void> {
-    if (this.closed) return;
-    let device: HidConnection | null;
-    try {
-      device = await this.source.open();
-    } catch (error) {
-      this.status({ state: 'unusable', detail: `${this.source.description}: ${message(error)}` });
-      this.retry();
-      return;
-    }
-    if (this.closed) {
-      await device?.close().catch(() => undefined);
-      return;
-    }
-    if (device == null) {
-      this.status({ state: 'disconnected', detail: `no ${this.source.description} is plugged in` });
-      this.retry();
-      return;
-    }
+    const device = await this.openDevice(this.source, RETRY_MS, () => void this.connect());
+    if (device == null) return;
     this.device = device;
     device.on('data', (report) => this.input(report));
-    device.on('error', (error) => void this.lost(device, message(error)));
+    device.on('error', (error) => void this.lost(device, errorText(error)));
     this.status({ state: 'connected', detail: `${this.source.description}, ${this.keys} keys` });
     this.lastWritten = '';
     this.lamps.replay();
@@ -148,16 +99,7 @@ export class HidKeypadPanel implements PanelDevice {
     this.switches.reset();
     await device.close().catch(() => undefined);
     this.status({ state: 'disconnected', detail: `${this.source.description}: ${reason}` });
-    this.retry();
-  }
-
-  private retry(): void {
-    this.cancelRetry();
-    if (!this.closed) this.cancelRetry = this.options.clock.after(RETRY_MS, () => void this.connect());
-  }
-
-  private status(status: PanelStatus): void {
-    this.statuses.report(status);
+    this.retry(RETRY_MS, () => void this.connect());
   }
 
   /** An input report: every key's bit, pressed or not (numbered reports start with their id). */
@@ -170,7 +112,7 @@ export class HidKeypadPanel implements PanelDevice {
     });
   }
 
-  private light(key: number, lamp: Lamp, lit: boolean): void {
+  protected show(key: number, lamp: Lamp, lit: boolean): void {
     const bits = this.layout.output.lamps[key - 1];
     if (bits == null) return;
     const leds = ledsFor(lamp, lit);
@@ -192,9 +134,7 @@ export class HidKeypadPanel implements PanelDevice {
       const text = report.join();
       if (device == null || text === this.lastWritten) return;
       this.lastWritten = text;
-      device.write(report).catch((error: unknown) => void this.lost(device, message(error)));
+      device.write(report).catch((error: unknown) => void this.lost(device, errorText(error)));
     });
   }
 }
-
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));

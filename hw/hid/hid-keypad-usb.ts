@@ -1,14 +1,14 @@
 /** Generic HID keypads on USB through node-hid (Debian's libusb-1.0-0 at run time), found by USB ids. */
 import type * as NodeHid from 'node-hid';
-import { usbId, type Board } from '../../src/config/boards.ts';
+import type { Board } from '../../src/config/boards.ts';
 import type { HidConnection, HidKeypadSource } from './hid-keypad-panel.ts';
-import { hidLoadProblem } from './stream-deck-usb.ts';
+import { cannotOpen, loadHidLibrary, usbIds } from './usb-devices.ts';
 
 export function usbHidKeypads(board: Board): HidKeypadSource {
   const usb = board.usb;
   if (usb == null) throw new Error(`board "${board.id}" has no usb ids in boards.json`);
   return {
-    description: `HID keypad (${usb.productIds.map((id) => `${usbId(usb.vendorId)}:${usbId(id)}`).join(', ')})`,
+    description: `HID keypad (${usbIds(usb)})`,
     open: async (): Promise<HidConnection | null> => {
       const hid = await loadNodeHid();
       const found = (await hid.devicesAsync()).find(
@@ -19,21 +19,14 @@ export function usbHidKeypads(board: Board): HidKeypadSource {
       try {
         return new NodeHidConnection(await hid.HIDAsync.open(found.path));
       } catch (error) {
-        throw new Error(
-          `${found.path}: ${error instanceof Error ? error.message : String(error)} (permission? the udev rules of \`lampfield install-service\` give the plugdev group access)`,
-          { cause: error },
-        );
+        throw cannotOpen(found.path, error);
       }
     },
   };
 }
 
-export async function loadNodeHid(): Promise<typeof NodeHid> {
-  try {
-    return await import('node-hid');
-  } catch (error) {
-    throw new Error(hidLoadProblem(error), { cause: error });
-  }
+export function loadNodeHid(): Promise<typeof NodeHid> {
+  return loadHidLibrary(() => import('node-hid'));
 }
 
 /** node-hid's HIDAsync as the panel's HidConnection. */

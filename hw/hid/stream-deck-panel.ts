@@ -13,26 +13,19 @@ import type { PreparedBuffer, StreamDeck, StreamDeckButtonControlDefinition } fr
 import type { Lamp } from '../../src/blf/lamp-policy.ts';
 import type { Board } from '../../src/config/boards.ts';
 import type { BlinkClock } from '../../src/panel/blink-clock.ts';
-import { DEFAULT_SWITCH_TIMINGS, KeySwitches } from '../../src/panel/key-switches.ts';
 import {
-  keyCount,
-  type KeyInfo,
-  type PanelDevice,
-  type PanelKeyEvent,
-  type PanelStatus,
-  PanelStatusReporter,
-} from '../../src/panel/panel.ts';
-import { SoftwareLamps } from '../../src/panel/software-lamps.ts';
+  errorText,
+  HostDrivenPanel,
+  UNUSABLE_RETRY_MS,
+  type DeviceSource,
+} from '../../src/panel/host-driven-panel.ts';
+import { DEFAULT_SWITCH_TIMINGS } from '../../src/panel/key-switches.ts';
+import type { KeyInfo } from '../../src/panel/panel.ts';
 import type { Clock } from '../../src/util/clock.ts';
 import { drawKey, type KeyFace } from './key-image.ts';
 
 /** Where the panel finds its Stream Deck: USB (stream-deck-usb.ts) or a fake device in tests. */
-export interface StreamDeckSource {
-  /** What it looks for, for messages: "Stream Deck 0x0fd9:0x0080". */
-  readonly description: string;
-  /** Opens the deck; null when none is plugged in. Throws when one is there but cannot be opened. */
-  open(): Promise<StreamDeck | null>;
-}
+export type StreamDeckSource = DeviceSource<StreamDeck>;
 
 export interface StreamDeckPanelOptions {
   clock: Clock;
@@ -41,41 +34,28 @@ export interface StreamDeckPanelOptions {
 }
 
 const RETRY_MS = 2000;
-const UNUSABLE_RETRY_MS = 10_000;
 
 type LcdButton = StreamDeckButtonControlDefinition & { feedbackType: 'lcd' };
 
-export class StreamDeckPanel implements PanelDevice {
+export class StreamDeckPanel extends HostDrivenPanel {
   private deck: StreamDeck | null = null;
   private buttons: LcdButton[] = [];
-  private readonly lamps: SoftwareLamps;
-  private readonly switches: KeySwitches;
   private readonly infos = new Map<number, KeyInfo>();
   private readonly faces = new Map<number, KeyFace>();
   private readonly dirty = new Set<number>();
   /** Per key, the last faces sent, so that blinking resends a prepared image instead of drawing again. */
   private readonly prepared = new Map<number, Map<string, PreparedBuffer>>();
   private drawing: Promise<void> | null = null;
-  private cancelRetry: () => void = () => undefined;
-  private closed = false;
-  private keyHandlers: ((event: PanelKeyEvent) => void)[] = [];
-  private readonly statuses = new PanelStatusReporter();
-  private readonly keys: number;
 
   constructor(
-    readonly board: Board,
+    board: Board,
     private readonly source: StreamDeckSource,
-    private readonly options: StreamDeckPanelOptions,
+    options: StreamDeckPanelOptions,
   ) {
-    this.keys = keyCount(board);
-    this.lamps = new SoftwareLamps(options.blink, (key, lamp, lit) => this.show(key, lamp, lit));
-    this.switches = new KeySwitches(
-      options.clock,
-      { debounceMs: 0, longPressMs: options.longPressMs ?? DEFAULT_SWITCH_TIMINGS.longPressMs },
-      (event) => {
-        for (const handler of this.keyHandlers) handler(event);
-      },
-    );
+    super(board, options.clock, options.blink, {
+      debounceMs: 0,
+      longPressMs: options.longPressMs ?? DEFAULT_SWITCH_TIMINGS.longPressMs,
+    });
   }
 
   start(): void {
@@ -99,24 +79,13 @@ export class StreamDeckPanel implements PanelDevice {
     }
   }
 
-  onKey(handler: (event: PanelKeyEvent) => void): void {
-    this.keyHandlers.push(handler);
-  }
-
-  onStatus(handler: (status: PanelStatus) => void): void {
-    this.statuses.add(handler);
-  }
-
   /** Resolves once every key shows its latest face (or the deck is gone). */
   async drawn(): Promise<void> {
     while (this.drawing != null) await this.drawing;
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    this.cancelRetry();
-    this.lamps.close();
-    this.switches.reset();
+    this.stop();
     await this.drawn();
     const deck = this.deck;
     this.deck = null;
@@ -126,24 +95,8 @@ export class StreamDeckPanel implements PanelDevice {
   // --- device ----------------------------------------------------------------------------------------
 
   private async connect(): Promise<void> {
-    if (this.closed) return;
-    let deck: StreamDeck | null;
-    try {
-      deck = await this.source.open();
-    } catch (error) {
-      this.status({ state: 'unusable', detail: `${this.source.description}: ${message(error)}` });
-      this.retry(UNUSABLE_RETRY_MS);
-      return;
-    }
-    if (this.closed) {
-      await deck?.close().catch(() => undefined);
-      return;
-    }
-    if (deck == null) {
-      this.status({ state: 'disconnected', detail: `no ${this.source.description} is plugged in` });
-      this.retry(RETRY_MS);
-      return;
-    }
+    const deck = await this.openDevice(this.source, RETRY_MS, () => void this.connect());
+    if (deck == null) return;
     const buttons = deck.CONTROLS.filter(
       (control): control is LcdButton => control.type === 'button' && control.feedbackType === 'lcd',
     ).sort((a, b) => a.index - b.index);
@@ -153,7 +106,7 @@ export class StreamDeckPanel implements PanelDevice {
         detail: `${deck.PRODUCT_NAME} has ${buttons.length} keys with screens, board "${this.board.id}" has ${this.keys}`,
       });
       await deck.close().catch(() => undefined);
-      this.retry(UNUSABLE_RETRY_MS);
+      this.retry(UNUSABLE_RETRY_MS, () => void this.connect());
       return;
     }
     this.deck = deck;
@@ -165,7 +118,7 @@ export class StreamDeckPanel implements PanelDevice {
     deck.on('up', (control) => {
       if (control.type === 'button') this.switches.raw(control.index + 1, false);
     });
-    deck.on('error', (error) => void this.lost(deck, `${deck.PRODUCT_NAME}: ${message(error)}`));
+    deck.on('error', (error) => void this.lost(deck, `${deck.PRODUCT_NAME}: ${errorText(error)}`));
     this.status({ state: 'connected', detail: `${deck.PRODUCT_NAME}, ${buttons.length} keys` });
     // A deck that comes back shows its logo or stale images: draw every key, dark ones included.
     for (let key = 1; key <= this.keys; key++) if (!this.lamps.get(key)) this.show(key, OFF, false);
@@ -179,21 +132,12 @@ export class StreamDeckPanel implements PanelDevice {
     deck.removeAllListeners();
     await deck.close().catch(() => undefined);
     this.status({ state: 'disconnected', detail: reason });
-    this.retry(RETRY_MS);
-  }
-
-  private retry(ms: number): void {
-    this.cancelRetry();
-    if (!this.closed) this.cancelRetry = this.options.clock.after(ms, () => void this.connect());
-  }
-
-  private status(status: PanelStatus): void {
-    this.statuses.report(status);
+    this.retry(RETRY_MS, () => void this.connect());
   }
 
   // --- drawing ---------------------------------------------------------------------------------------
 
-  private show(key: number, lamp: Lamp, lit: boolean): void {
+  protected show(key: number, lamp: Lamp, lit: boolean): void {
     const info = this.infos.get(key);
     this.faces.set(key, {
       lamp,
@@ -230,7 +174,7 @@ export class StreamDeckPanel implements PanelDevice {
         await deck.sendPreparedBuffer(image);
       } catch (error) {
         this.dirty.add(key);
-        await this.lost(deck, `${deck.PRODUCT_NAME}: ${message(error)}`);
+        await this.lost(deck, `${deck.PRODUCT_NAME}: ${errorText(error)}`);
         return;
       }
     }
@@ -244,5 +188,3 @@ const sameWords = (a: KeyInfo | undefined, b: KeyInfo) =>
   a.label === b.label &&
   a.caller === b.caller &&
   (a.state === 'ringing') === (b.state === 'ringing');
-
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));

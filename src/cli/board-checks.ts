@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { GpioError, type GpioLines } from '../../hw/gpio/gpio-lines.ts';
 import { GpioxLines, loadGpiox } from '../../hw/gpio/gpiox-lines.ts';
 import { loadNodeHid } from '../../hw/hid/hid-keypad-usb.ts';
+import { usbIds } from '../../hw/hid/usb-devices.ts';
 import { openLink, tcpLinkAddress } from '../../hw/serial/module-link.ts';
 import { lampEntries, usbId, type Board } from '../config/boards.ts';
 import type { Config } from '../config/config.ts';
@@ -165,7 +166,7 @@ async function checkGpio(name: string, board: Board, probe: BoardProbe): Promise
 
 async function checkUsb(name: string, board: Board, probe: BoardProbe): Promise<Check[]> {
   const usb = board.usb!;
-  const ids = usb.productIds.map((id) => `${usbId(usb.vendorId)}:${usbId(id)}`).join(', ');
+  const ids = usbIds(usb);
   let devices: UsbHidDevice[];
   try {
     devices = await probe.hidDevices();
