@@ -112,12 +112,15 @@ export class StreamDeckPanel extends HostDrivenPanel {
     this.deck = deck;
     this.buttons = buttons;
     this.prepared.clear();
-    deck.on('down', (control) => {
-      if (control.type === 'button') this.switches.raw(control.index + 1, true);
-    });
-    deck.on('up', (control) => {
-      if (control.type === 'button') this.switches.raw(control.index + 1, false);
-    });
+    // Keys are the buttons with screens, in the deck's order (row by row); other controls (the Neo's
+    // touch points, the + dials) are not partner keys.
+    const keyOf = new Map(buttons.map((button, index) => [button.index, index + 1]));
+    const press = (control: { type: string; index: number }, down: boolean) => {
+      const key = control.type === 'button' ? keyOf.get(control.index) : undefined;
+      if (key != null) this.switches.raw(key, down);
+    };
+    deck.on('down', (control) => press(control, true));
+    deck.on('up', (control) => press(control, false));
     deck.on('error', (error) => void this.lost(deck, `${deck.PRODUCT_NAME}: ${errorText(error)}`));
     this.status({ state: 'connected', detail: `${deck.PRODUCT_NAME}, ${buttons.length} keys` });
     // A deck that comes back shows its logo or stale images: draw every key, dark ones included.

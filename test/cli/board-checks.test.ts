@@ -76,7 +76,7 @@ describe('doctor: board checks', () => {
     });
     expect(absent[0]).toEqual({
       ok: false,
-      what: 'board streamdeck-15: no device with USB id 0x0fd9:0x0060, 0x0fd9:0x006d, 0x0fd9:0x0080, 0x0fd9:0x00a5 is plugged in',
+      what: 'board streamdeck-15: no device with USB id 0x0fd9:0x0060, 0x0fd9:0x006d, 0x0fd9:0x0080, 0x0fd9:0x00a5, 0x0fd9:0x00b9 is plugged in',
       fix: 'plug it in; `lsusb -d 0fd9:` lists it once the machine sees it',
     });
 

@@ -81,7 +81,10 @@ describe('boards.json', () => {
 
     it('refuses a Stream Deck USB id that @elgato-stream-deck does not know', () => {
       const deck = entry('streamdeck-15');
-      expect(parse([deck])()[0]?.usb).toEqual({ vendorId: 0x0fd9, productIds: [0x60, 0x6d, 0x80, 0xa5] });
+      expect(parse([deck])()[0]?.usb).toEqual({
+        vendorId: 0x0fd9,
+        productIds: [0x60, 0x6d, 0x80, 0xa5, 0xb9],
+      });
       deck.usb!.productIds[1] = '0x1234';
       expect(parse([deck])).toThrow(
         /^boards\.json: \/boards\/0\/usb\/productIds\/1: 0x0fd9:0x1234 is not a Stream Deck that @elgato-stream-deck\/core knows \(original 0x0fd9:0x0060, /,

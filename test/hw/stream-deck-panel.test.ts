@@ -3,6 +3,7 @@
  * from the JPEG images @elgato-stream-deck/core sends: every lamp the core decides, presses into the
  * key-action layer, labels and callers, unplug and replug, and a deck that is not the configured one.
  */
+import { DeviceModelId } from '@elgato-stream-deck/core';
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { StreamDeckPanel } from '../../hw/hid/stream-deck-panel.ts';
@@ -150,6 +151,25 @@ describe('Stream Deck panel', () => {
     device.key(4, true);
     device.key(4, false);
     expect(events).toEqual(['5 down', '5 up']);
+    await panel.close();
+  });
+
+  it('on a Neo, the keys are its eight screens; its touch points are not partner keys', async () => {
+    const clock = new FakeClock();
+    const port = new FakeStreamDeckPort(DeviceModelId.NEO);
+    const panel = new StreamDeckPanel(board('streamdeck-neo'), port, { clock, blink: new BlinkClock(clock) });
+    const events: string[] = [];
+    panel.onKey((event) => events.push(`${event.key} ${event.event}`));
+    panel.start();
+    await until(() => panel.ready, 'opening');
+    for (const control of [7, 8, 9]) {
+      port.device!.key(control, true);
+      port.device!.key(control, false);
+    }
+    expect(events).toEqual(['8 down', '8 up']);
+    panel.setLamp(8, { color: 'green', pattern: 'steady' }, info);
+    await panel.drawn();
+    expect(port.device!.color(7)).toBe('green');
     await panel.close();
   });
 

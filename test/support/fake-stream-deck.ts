@@ -1,5 +1,5 @@
 /**
- * A Stream Deck MK.2 at the HID boundary, for tests: @elgato-stream-deck/core runs for real on top of it
+ * A gen-2 Stream Deck (MK.2 by default, or a Neo) at the HID boundary, for tests: @elgato-stream-deck/core runs for real on top of it
  * and sends it the same reports it sends a device on USB. The fake puts the image reports of each key
  * back together (the gen-2 header: 0x02 0x07, key, last, length, part) and decodes the JPEG, so a test
  * reads the color a person would see on a key; and it sends key reports as the device does.
@@ -24,8 +24,14 @@ export class FakeStreamDeckHid extends EventEmitter<HIDDeviceEvents> implements 
   unplugged = false;
   closed = false;
   private readonly partial = new Map<number, number[]>();
-  private readonly held = new Uint8Array(15);
+  private readonly held: Uint8Array;
   private readonly decoded = new Map<Uint8Array, string>();
+
+  /** A gen-2 model: the MK.2 unless said otherwise (the Neo has touch points besides its keys). */
+  constructor(readonly model: DeviceModelId = DeviceModelId.ORIGINALMK2) {
+    super();
+    this.held = new Uint8Array(model === DeviceModelId.NEO ? 10 : 15);
+  }
 
   close(): Promise<void> {
     this.closed = true;
@@ -60,14 +66,15 @@ export class FakeStreamDeckHid extends EventEmitter<HIDDeviceEvents> implements 
   }
 
   getDeviceInfo() {
-    return Promise.resolve({ path: '/dev/hidraw-fake', productId: 0x0080, vendorId: 0x0fd9 });
+    const { productIds, vendorId } = DEVICE_MODELS2[this.model];
+    return Promise.resolve({ path: '/dev/hidraw-fake', productId: productIds[0]!, vendorId });
   }
 
   getChildDeviceInfo() {
     return Promise.resolve(null);
   }
 
-  /** A finger on key `index` (0-based, as the device numbers them): the device's key report. */
+  /** A finger on control `index` (0-based, as the device numbers them): the device's key report. */
   key(index: number, down: boolean): void {
     this.held[index] = down ? 1 : 0;
     const report = new Uint8Array(3 + this.held.length); // gen 2: type 0 (buttons), length, then one byte a key
@@ -101,10 +108,10 @@ export class FakeStreamDeckHid extends EventEmitter<HIDDeviceEvents> implements 
   }
 }
 
-/** @elgato-stream-deck/core's own MK.2 driver on `hid`, with the JPEG encoder the node package uses. */
+/** @elgato-stream-deck/core's own driver for `hid`'s model, with the JPEG encoder the node package uses. */
 export function openFakeDeck(hid: FakeStreamDeckHid): Promise<StreamDeck> {
   return Promise.resolve(
-    DEVICE_MODELS2[DeviceModelId.ORIGINALMK2].factory(hid, {
+    DEVICE_MODELS2[hid.model].factory(hid, {
       encodeJPEG: (buffer, width, height) => encodeJPEG(buffer, width, height, undefined),
     }),
   );
@@ -113,8 +120,12 @@ export function openFakeDeck(hid: FakeStreamDeckHid): Promise<StreamDeck> {
 /** A USB port with a Stream Deck plugged in or not. */
 export class FakeStreamDeckPort implements StreamDeckSource {
   readonly description = 'Stream Deck (fake)';
-  device: FakeStreamDeckHid | null = new FakeStreamDeckHid();
+  device: FakeStreamDeckHid | null;
   opened = 0;
+
+  constructor(readonly model: DeviceModelId = DeviceModelId.ORIGINALMK2) {
+    this.device = new FakeStreamDeckHid(model);
+  }
 
   open(): Promise<StreamDeck | null> {
     if (this.device == null || this.device.unplugged) return Promise.resolve(null);
@@ -124,7 +135,7 @@ export class FakeStreamDeckPort implements StreamDeckSource {
 
   /** A fresh device in the port (replugged). */
   plug(): FakeStreamDeckHid {
-    this.device = new FakeStreamDeckHid();
+    this.device = new FakeStreamDeckHid(this.model);
     return this.device;
   }
 }
