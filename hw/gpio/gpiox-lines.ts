@@ -14,7 +14,7 @@ import {
 } from './gpio-lines.ts';
 
 /** The part of @iiot2k/gpiox's API (its API.md) that lampfield uses. */
-interface Gpiox {
+export interface Gpiox {
   GPIO_MODE_INPUT_PULLUP: number;
   GPIO_MODE_OUTPUT: number;
   GPIO_EDGE_BOTH: number;
