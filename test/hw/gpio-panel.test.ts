@@ -100,6 +100,21 @@ describe('GPIO panel', () => {
     expect(bench.color(1)).toBe('off');
   });
 
+  it('blinks keys in phase on the shared clock, whenever each began to blink', async () => {
+    const bench = new GpioBench(board('gpio-8-bicolor'));
+    bench.panel.start();
+    const ringing = lampFor('ringing', DEFAULT_LAMPS, 'bicolor');
+    bench.panel.setLamp(1, ringing, info);
+    await bench.wait(60); // mid-phase
+    bench.panel.setLamp(5, ringing, info);
+    const pairs: string[] = [];
+    for (let t = 0; t < 1000; t += 5) {
+      pairs.push(`${bench.color(1)}/${bench.color(5)}`);
+      await bench.wait(5);
+    }
+    expect(new Set(pairs)).toEqual(new Set(['red/red', 'off/off']));
+  });
+
   it('debounces a chattering switch into one press', async () => {
     const bench = new GpioBench(board('gpio-8-bicolor'));
     const events: PanelKeyEvent[] = [];
