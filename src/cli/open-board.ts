@@ -2,16 +2,12 @@
  * The board the config names: the composition root's one choice of hardware (BRIEF §5). Every driver
  * behind the panel interface; the software-blinking ones (GPIO, Stream Deck, HID keypads) share one blink
  * clock, so all keys blink in phase. A driver whose hardware is missing or busy does not stop lampfield:
- * it reports `disconnected` or `unusable` with the reason (logged) and keeps trying.
+ * it reports `disconnected` or `unusable` with the reason (logged) and keeps trying. Drivers load only
+ * when their board is chosen: the Stream Deck's image drawing and node-hid cost ~25 MB that the console
+ * and the module do not need.
  */
-import { GpioError, type GpioLines } from '../../hw/gpio/gpio-lines.ts';
-import { GpioPanel } from '../../hw/gpio/gpio-panel.ts';
-import { GpioxLines, loadGpiox } from '../../hw/gpio/gpiox-lines.ts';
-import { HidKeypadPanel } from '../../hw/hid/hid-keypad-panel.ts';
-import { usbHidKeypads } from '../../hw/hid/hid-keypad-usb.ts';
-import { StreamDeckPanel } from '../../hw/hid/stream-deck-panel.ts';
-import { usbStreamDecks } from '../../hw/hid/stream-deck-usb.ts';
 import { SerialModulePanel } from '../../hw/serial/serial-module-panel.ts';
+import type { GpioLines } from '../../hw/gpio/gpio-lines.ts';
 import type { Config } from '../config/config.ts';
 import { BlinkClock } from '../panel/blink-clock.ts';
 import { ConsoleBoard } from '../panel/console-board.ts';
@@ -20,7 +16,12 @@ import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import type { CommandIo } from './command-io.ts';
 
-export function openBoard(config: Config, io: CommandIo, log: Logger, clock: Clock): PanelDevice {
+export async function openBoard(
+  config: Config,
+  io: CommandIo,
+  log: Logger,
+  clock: Clock,
+): Promise<PanelDevice> {
   const board = config.board;
   const blink = new BlinkClock(clock);
   let panel: PanelDevice & { start?: () => void };
@@ -37,15 +38,23 @@ export function openBoard(config: Config, io: CommandIo, log: Logger, clock: Clo
       // The config loader refuses a serial board without panel.port.
       panel = new SerialModulePanel(board, config.panel!.port);
       break;
-    case 'gpio':
-      panel = new GpioPanel(board, gpioLines(), { clock, blink });
+    case 'gpio': {
+      const { GpioPanel } = await import('../../hw/gpio/gpio-panel.ts');
+      panel = new GpioPanel(board, await gpioLines(), { clock, blink });
       break;
-    case 'streamdeck':
+    }
+    case 'streamdeck': {
+      const { StreamDeckPanel } = await import('../../hw/hid/stream-deck-panel.ts');
+      const { usbStreamDecks } = await import('../../hw/hid/stream-deck-usb.ts');
       panel = new StreamDeckPanel(board, usbStreamDecks(board), { clock, blink });
       break;
-    case 'hid':
+    }
+    case 'hid': {
+      const { HidKeypadPanel } = await import('../../hw/hid/hid-keypad-panel.ts');
+      const { usbHidKeypads } = await import('../../hw/hid/hid-keypad-usb.ts');
       panel = new HidKeypadPanel(board, usbHidKeypads(board), { clock, blink });
       break;
+    }
   }
   panel.onStatus((status) => {
     const fields = { board: board.id, detail: status.detail };
@@ -58,7 +67,9 @@ export function openBoard(config: Config, io: CommandIo, log: Logger, clock: Clo
 }
 
 /** The GPIO character device, or lines that say why there is none (not a Pi, driver not installed). */
-function gpioLines(): GpioLines {
+async function gpioLines(): Promise<GpioLines> {
+  const { GpioError } = await import('../../hw/gpio/gpio-lines.ts');
+  const { GpioxLines, loadGpiox } = await import('../../hw/gpio/gpiox-lines.ts');
   const gpiox = loadGpiox();
   if (typeof gpiox !== 'string') return new GpioxLines(gpiox);
   const refuse = (): never => {

@@ -68,7 +68,7 @@ export async function startWatcher(
       : {}),
   });
   const ua = pbxUserAgent(config, stack, pbxAddress);
-  const board = openBoard(config, io, log, clock);
+  const board = await openBoard(config, io, log, clock);
   const byKey = new Map(config.keys.map((key) => [key.key, key]));
   const feed = new LampFeed(
     clock,
