@@ -13,6 +13,7 @@ import { uriUser } from '../blf/uri.ts';
 import { resolveLampTable, type Lamp, type LampSituation } from '../blf/lamp-policy.ts';
 import { ConfigError, loadConfig, type Config, type KeyConfig } from '../config/config.ts';
 import { LampFeed } from '../panel/lamp-feed.ts';
+import type { PanelDevice } from '../panel/panel.ts';
 import { CallControl, DEFAULT_AUTO_ANSWER, withReplaces } from '../sip/call-control.ts';
 import { DialogSubscriptions } from '../sip/dialog-subscriptions.ts';
 import { Registration } from '../sip/registration.ts';
@@ -45,13 +46,17 @@ export interface WatcherObserver {
   keyShown(view: KeyView): void;
 }
 
-/** Starts the watcher from a loaded config; returns how to stop it. */
+/**
+ * Starts the watcher from a loaded config; returns how to stop it. `panel` is a board opened by the
+ * caller (tests, on fake hardware); without it, the config's board is opened.
+ */
 export async function startWatcher(
   config: Config,
   io: CommandIo,
   log: Logger,
   clock: Clock = systemClock,
   observer?: WatcherObserver,
+  panel?: PanelDevice,
 ): Promise<Running> {
   const pbxAddress = await resolvePbxAddress(config);
   const stack = await SipStack.open({
@@ -68,7 +73,7 @@ export async function startWatcher(
       : {}),
   });
   const ua = pbxUserAgent(config, stack, pbxAddress);
-  const board = await openBoard(config, io, log, clock);
+  const board = panel ?? (await openBoard(config, io, log, clock));
   const byKey = new Map(config.keys.map((key) => [key.key, key]));
   const feed = new LampFeed(
     clock,

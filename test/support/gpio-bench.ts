@@ -7,6 +7,7 @@ import { FakeGpioLines } from '../../hw/gpio/fake-gpio-lines.ts';
 import { GpioPanel } from '../../hw/gpio/gpio-panel.ts';
 import type { Board } from '../../src/config/boards.ts';
 import { BlinkClock } from '../../src/panel/blink-clock.ts';
+import type { Clock } from '../../src/util/clock.ts';
 import { FakeClock } from './fake-clock.ts';
 
 export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -16,8 +17,13 @@ export class GpioBench {
   readonly lines = new FakeGpioLines();
   readonly panel: GpioPanel;
 
-  constructor(readonly board: Board) {
-    this.panel = new GpioPanel(board, this.lines, { clock: this.clock, blink: new BlinkClock(this.clock) });
+  /** On the bench's fake clock, or on `clock` (real time) for a run of the whole product. */
+  constructor(
+    readonly board: Board,
+    clock?: Clock,
+  ) {
+    const panelClock = clock ?? this.clock;
+    this.panel = new GpioPanel(board, this.lines, { clock: panelClock, blink: new BlinkClock(panelClock) });
   }
 
   /** Closes or opens `key`'s switch, then lets the edge arrive. */
