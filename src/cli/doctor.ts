@@ -18,7 +18,7 @@ export async function doctorCommand(
   const config = configFromArgs('doctor', args, io);
   if (typeof config === 'number') {
     io.stderr(
-      'fix: correct the config as the line above says (README: Configuration), then run doctor again',
+      'fix: correct the config as the line above says (README: "Watching the PBX"), then run doctor again',
     );
     return config;
   }

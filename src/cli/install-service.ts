@@ -66,7 +66,7 @@ export function installServiceCommand(args: readonly string[], io: CommandIo): n
     return 1;
   }
   if (!existsSync(join(root, CONFIG)))
-    io.stdout(`next: write your config to ${CONFIG} (README: Configuration)`);
+    io.stdout(`next: write your config to ${CONFIG} (README: "Watching the PBX")`);
   io.stdout(`next: sudo usermod -aG dialout,gpio,plugdev ${user}; sudo systemctl start lampfield`);
   io.stdout('logs: journalctl -u lampfield -f');
   return 0;
