@@ -9,23 +9,19 @@
  */
 import type { Lamp } from '../../src/blf/lamp-policy.ts';
 import { lampEntries, type Board, type GpioWiring, type LampLine } from '../../src/config/boards.ts';
-import type { BlinkClock } from '../../src/panel/blink-clock.ts';
-import { errorText, HostDrivenPanel } from '../../src/panel/host-driven-panel.ts';
+import {
+  errorText,
+  HostDrivenPanel,
+  type HostDrivenPanelOptions,
+} from '../../src/panel/host-driven-panel.ts';
 import { DEFAULT_SWITCH_TIMINGS } from '../../src/panel/key-switches.ts';
 import type { KeyInfo } from '../../src/panel/panel.ts';
 import { ledsFor } from '../../src/panel/software-lamps.ts';
-import type { Clock } from '../../src/util/clock.ts';
 import type { GpioInputLine, GpioLines, GpioOutputLine, Level } from './gpio-lines.ts';
 
 const RETRY_MS = 5000;
 /** While a matrix key is held, the matrix is scanned this often (its release may raise no edge). */
 const MATRIX_POLL_MS = 10;
-
-export interface GpioPanelOptions {
-  clock: Clock;
-  blink: BlinkClock;
-  longPressMs?: number;
-}
 
 type LampOutputs = { [color in LampLine]?: GpioOutputLine };
 
@@ -42,7 +38,7 @@ export class GpioPanel extends HostDrivenPanel {
   constructor(
     board: Board,
     private readonly lines: GpioLines,
-    options: GpioPanelOptions,
+    options: HostDrivenPanelOptions,
   ) {
     if (board.gpio == null) throw new Error(`board "${board.id}" has no gpio wiring in boards.json`);
     super(board, options.clock, options.blink, {

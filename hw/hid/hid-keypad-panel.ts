@@ -9,12 +9,15 @@
  */
 import type { Lamp } from '../../src/blf/lamp-policy.ts';
 import { lampEntries, type Board, type HidReportLayout } from '../../src/config/boards.ts';
-import type { BlinkClock } from '../../src/panel/blink-clock.ts';
-import { errorText, HostDrivenPanel, type DeviceSource } from '../../src/panel/host-driven-panel.ts';
+import {
+  errorText,
+  HostDrivenPanel,
+  type DeviceSource,
+  type HostDrivenPanelOptions,
+} from '../../src/panel/host-driven-panel.ts';
 import { DEFAULT_SWITCH_TIMINGS } from '../../src/panel/key-switches.ts';
 import type { KeyInfo } from '../../src/panel/panel.ts';
 import { ledsFor } from '../../src/panel/software-lamps.ts';
-import type { Clock } from '../../src/util/clock.ts';
 
 /** An open HID device, as node-hid's HIDAsync offers it (the hardware boundary). */
 export interface HidConnection {
@@ -26,12 +29,6 @@ export interface HidConnection {
 
 /** Where the panel finds its keypad: USB (hid-keypad-usb.ts) or a fake device in tests. */
 export type HidKeypadSource = DeviceSource<HidConnection>;
-
-export interface HidKeypadOptions {
-  clock: Clock;
-  blink: BlinkClock;
-  longPressMs?: number;
-}
 
 const RETRY_MS = 2000;
 
@@ -45,7 +42,7 @@ export class HidKeypadPanel extends HostDrivenPanel {
   constructor(
     board: Board,
     private readonly source: HidKeypadSource,
-    options: HidKeypadOptions,
+    options: HostDrivenPanelOptions,
   ) {
     super(board, options.clock, options.blink, {
       debounceMs: 0,

@@ -12,26 +12,19 @@
 import type { PreparedBuffer, StreamDeck, StreamDeckButtonControlDefinition } from '@elgato-stream-deck/core';
 import type { Lamp } from '../../src/blf/lamp-policy.ts';
 import type { Board } from '../../src/config/boards.ts';
-import type { BlinkClock } from '../../src/panel/blink-clock.ts';
 import {
   errorText,
   HostDrivenPanel,
   UNUSABLE_RETRY_MS,
   type DeviceSource,
+  type HostDrivenPanelOptions,
 } from '../../src/panel/host-driven-panel.ts';
 import { DEFAULT_SWITCH_TIMINGS } from '../../src/panel/key-switches.ts';
 import type { KeyInfo } from '../../src/panel/panel.ts';
-import type { Clock } from '../../src/util/clock.ts';
 import { drawKey, type KeyFace } from './key-image.ts';
 
 /** Where the panel finds its Stream Deck: USB (stream-deck-usb.ts) or a fake device in tests. */
 export type StreamDeckSource = DeviceSource<StreamDeck>;
-
-export interface StreamDeckPanelOptions {
-  clock: Clock;
-  blink: BlinkClock;
-  longPressMs?: number;
-}
 
 const RETRY_MS = 2000;
 
@@ -50,7 +43,7 @@ export class StreamDeckPanel extends HostDrivenPanel {
   constructor(
     board: Board,
     private readonly source: StreamDeckSource,
-    options: StreamDeckPanelOptions,
+    options: HostDrivenPanelOptions,
   ) {
     super(board, options.clock, options.blink, {
       debounceMs: 0,

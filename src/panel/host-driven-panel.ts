@@ -27,6 +27,13 @@ export interface DeviceSource<Device> {
   open(): Promise<Device | null>;
 }
 
+/** What every host-driven panel is given: the clock, the process's one blink clock, the long-press time. */
+export interface HostDrivenPanelOptions {
+  clock: Clock;
+  blink: BlinkClock;
+  longPressMs?: number;
+}
+
 export abstract class HostDrivenPanel implements PanelDevice {
   protected readonly lamps: SoftwareLamps;
   protected readonly switches: KeySwitches;
