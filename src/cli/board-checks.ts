@@ -131,7 +131,7 @@ async function checkGpio(name: string, board: Board, probe: BoardProbe): Promise
     checks.push({
       ok: false,
       what: `${name}: no GPIO driver: ${lines}`,
-      fix: 'run lampfield on the Pi itself, after `npm install` there',
+      fix: 'run lampfield on the Pi itself, after `npm ci` there',
     });
     return checks;
   }

@@ -102,7 +102,7 @@ describe('lampfield doctor', { timeout: 30_000 }, () => {
     expect(out).toContain(
       `FAIL  board gpio-8-bicolor: no GPIO driver: @iiot2k/gpiox is not installed: npm installs it only on Linux on arm or arm64 (a Raspberry Pi), and this is ${process.platform} ${process.arch}`,
     );
-    expect(out).toContain('      fix: run lampfield on the Pi itself, after `npm install` there');
+    expect(out).toContain('      fix: run lampfield on the Pi itself, after `npm ci` there');
     expect(out.filter((line) => line.startsWith('ok    pbx '))).toHaveLength(1);
   });
 
