@@ -1,9 +1,9 @@
 /** The hardware a simulated module has, as boards.json describes the module variant. */
-import type { Board } from '../../src/config/boards.ts';
+import { keyCount, type Board } from '../../src/config/boards.ts';
 import type { ModuleHardware } from './module-firmware.ts';
 
 export function hardwareOf(board: Board, serial = 'SIM-0001'): ModuleHardware {
-  const keys = board.grid.rows * board.grid.columns * board.grid.pages;
+  const keys = keyCount(board);
   return {
     boardId: board.id,
     serial,

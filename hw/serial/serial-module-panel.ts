@@ -21,9 +21,8 @@ import {
   type ModuleInfo,
 } from '../../firmware-sim/protocol/messages.ts';
 import type { Lamp } from '../../src/blf/lamp-policy.ts';
-import type { Board } from '../../src/config/boards.ts';
+import { keyCount, type Board } from '../../src/config/boards.ts';
 import {
-  keyCount,
   type KeyInfo,
   type PanelDevice,
   type PanelKeyEvent,

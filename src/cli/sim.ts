@@ -10,7 +10,7 @@ import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
 import { serveOverTcp } from '../../firmware-sim/sim/module-server.ts';
 import { showModule } from '../../firmware-sim/sim/module-view.ts';
 import { DIALECT_NAMES, isDialectName, type DialectName } from '../blf/dialects.ts';
-import { loadBoards } from '../config/boards.ts';
+import { keyCount, loadBoards } from '../config/boards.ts';
 import { parseConfig } from '../config/config.ts';
 import { SipStack } from '../sip/stack.ts';
 import { DEFAULT_GENERATOR, planCalls } from '../sim/call-generator.ts';
@@ -58,12 +58,12 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
     }
   }
   const board = loadBoards().find((candidate) => candidate.id === boardId && candidate.driver === 'serial');
-  const keyCount = board == null ? 0 : board.grid.rows * board.grid.columns * board.grid.pages;
+  const boardKeys = board == null ? 0 : keyCount(board);
   if (
     board == null ||
     !Number.isInteger(keys) ||
     keys < 1 ||
-    keys > keyCount ||
+    keys > boardKeys ||
     !Number.isFinite(seed) ||
     !(rate >= 0)
   ) {

@@ -59,6 +59,11 @@ export interface HidReportLayout {
   output: { reportId: number; length: number; lamps: LampLines<ReportBit>[] };
 }
 
+/** The number of keys a board has: its grid times its pages. */
+export function keyCount(board: Pick<Board, 'grid'>): number {
+  return board.grid.rows * board.grid.columns * board.grid.pages;
+}
+
 export const BOARDS_FILE = new URL('../../boards.json', import.meta.url);
 const SCHEMA_FILE = new URL('../../boards.schema.json', import.meta.url);
 
@@ -110,7 +115,7 @@ const LAMP_SHAPES: Readonly<Record<LampCapability, readonly (keyof LampLines<unk
  * twice, Stream Deck ids that @elgato-stream-deck knows. Returns "json/path: what is wrong", or null.
  */
 function wiringProblem(board: Board): string | null {
-  const keys = board.grid.rows * board.grid.columns * board.grid.pages;
+  const keys = keyCount(board);
   const shape = LAMP_SHAPES[board.lamp.kind];
   const lampProblem = (lamps: LampLines<unknown>[], path: string): string | null => {
     if (lamps.length !== keys) return `${path}: has ${lamps.length} entries, the grid has ${keys} keys`;

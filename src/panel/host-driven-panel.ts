@@ -5,12 +5,11 @@
  * how a lamp is shown on it.
  */
 import type { Lamp } from '../blf/lamp-policy.ts';
-import type { Board } from '../config/boards.ts';
+import { keyCount, type Board } from '../config/boards.ts';
 import type { Clock } from '../util/clock.ts';
 import type { BlinkClock } from './blink-clock.ts';
 import { KeySwitches, type SwitchTimings } from './key-switches.ts';
 import {
-  keyCount,
   PanelStatusReporter,
   type KeyInfo,
   type PanelDevice,

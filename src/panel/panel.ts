@@ -38,11 +38,6 @@ export interface PanelDevice {
   close(): Promise<void>;
 }
 
-/** The number of keys a board has: its grid times its pages. */
-export function keyCount(board: Board): number {
-  return board.grid.rows * board.grid.columns * board.grid.pages;
-}
-
 /** Passes status changes to handlers, each once: a board that stays unplugged is said once, not every retry. */
 export class PanelStatusReporter {
   private readonly handlers: ((status: PanelStatus) => void)[] = [];

@@ -9,6 +9,7 @@ import { BlinkClock } from './blink-clock.ts';
 
 export class SoftwareLamps {
   private readonly lamps = new Map<number, { lamp: Lamp; lit: boolean }>();
+  private readonly blinking = new Set<number>();
   private unfollow: (() => void) | null = null;
 
   /** `show` draws `lamp` on `key` as lit or dark now. */
@@ -23,6 +24,8 @@ export class SoftwareLamps {
     this.lamps.set(key, { lamp, lit });
     if (before?.lamp.color !== lamp.color || before.lamp.pattern !== lamp.pattern || before.lit !== lit)
       this.show(key, lamp, lit);
+    if (BlinkClock.blinks(lamp.pattern)) this.blinking.add(key);
+    else this.blinking.delete(key);
     this.follow();
   }
 
@@ -49,13 +52,14 @@ export class SoftwareLamps {
 
   /** Follows the blink clock only while some lamp blinks. */
   private follow(): void {
-    const blinking = [...this.lamps.values()].some((entry) => BlinkClock.blinks(entry.lamp.pattern));
+    const blinking = this.blinking.size > 0;
     if (blinking && this.unfollow == null) this.unfollow = this.blink.follow(() => this.tick());
     else if (!blinking) this.close();
   }
 
   private tick(): void {
-    for (const [key, entry] of this.lamps) {
+    for (const key of this.blinking) {
+      const entry = this.lamps.get(key)!;
       const lit = this.lit(entry.lamp);
       if (lit === entry.lit) continue;
       entry.lit = lit;
