@@ -9,7 +9,7 @@ import { readDialogInfo } from '../src/blf/dialog-info-reader.ts';
 import { DEFAULT_LAMPS, lampFor } from '../src/blf/lamp-policy.ts';
 import { applyDocument, FRESH_RECORD } from '../src/blf/partner-record.ts';
 import { readPartnerState } from '../src/blf/partner-state.ts';
-import { readDialogNotify } from '../src/sip/dialog-notify.ts';
+import { readDialogNotify } from '../src/blf/dialog-notify.ts';
 import { notifyParts, readFirstRequest } from '../src/sip/message-text.ts';
 import type { BenchRow } from './table.ts';
 

@@ -9,7 +9,7 @@ import { ModuleFirmware } from '../firmware-sim/sim/module-firmware.ts';
 import { hardwareOf } from '../firmware-sim/sim/module-hardware.ts';
 import { serveOverTcp } from '../firmware-sim/sim/module-server.ts';
 import { SerialModulePanel } from '../hw/serial/serial-module-panel.ts';
-import type { Lamp } from '../src/blf/lamp-policy.ts';
+import type { Lamp } from '../src/blf/lamp.ts';
 import { loadBoards } from '../src/config/boards.ts';
 import { systemClock } from '../src/util/clock.ts';
 import type { BenchRow } from './table.ts';

@@ -1,8 +1,16 @@
 /**
  * The expansion module's messages (PROTOCOL.md §4–§5), pure: typed values to frame payloads and back.
+ * Lamp colors and patterns are src/blf/lamp.ts's; this file gives them their wire codes.
  * Every decoder checks lengths and ranges and returns an error code instead of throwing, so that a
  * receiver can NAK what it cannot read (§4.3).
  */
+import {
+  patternLit,
+  timingLit,
+  type LampColor,
+  type LampPattern,
+  type PatternTiming,
+} from '../../src/blf/lamp.ts';
 import type { Frame } from './framing.ts';
 
 export const PROTOCOL_VERSION = { major: 1, minor: 0 } as const;
@@ -23,35 +31,26 @@ export const MessageType = {
 export const LampKind = { none: 0, mono: 1, bicolor: 2, rgb: 3 } as const;
 export type LampKindName = keyof typeof LampKind;
 
-/** Patterns the module runs on its own clock, all keys in phase (§5.3). */
-export const Pattern = {
+/**
+ * Pattern codes (§5.3): the lamp patterns (src/blf/lamp.ts), run by the module on its own clock with the
+ * lamp's timings, and the module's own `host-lost` (§6.3).
+ */
+export const Pattern: Readonly<Record<ModulePattern, number>> = {
   off: 0,
   steady: 1,
   'slow-blink': 2,
   'fast-blink': 3,
   flash: 4,
   'host-lost': 5,
-} as const;
-export type PatternName = keyof typeof Pattern;
-
-/**
- * On/off phases of each pattern (§5.3): lit while (uptime mod period) < on. The module runs them on its
- * own counter; host drivers that blink in software (GPIO, HID) use the same table, so every kind of panel
- * blinks in the same rhythm.
- */
-export const PATTERN_TIMING: Readonly<Record<PatternName, { period: number; on: number }>> = {
-  off: { period: 1, on: 0 },
-  steady: { period: 1, on: 1 },
-  'slow-blink': { period: 1000, on: 500 },
-  'fast-blink': { period: 250, on: 125 },
-  flash: { period: 1000, on: 100 },
-  'host-lost': { period: 2000, on: 200 },
 };
+export type ModulePattern = LampPattern | 'host-lost';
 
-/** Whether a lamp with `pattern` is lit at `uptimeMs` on a clock shared by every key (§5.3). */
-export function patternLit(pattern: PatternName, uptimeMs: number): boolean {
-  const { period, on } = PATTERN_TIMING[pattern];
-  return ((uptimeMs % period) + period) % period < on;
+/** `host-lost`'s timing (§5.3); every other pattern's is the lamp's (src/blf/lamp.ts). */
+export const HOST_LOST_TIMING: PatternTiming = { period: 2000, on: 200 };
+
+/** Whether a lamp with `pattern` is lit at `uptimeMs` of the module's clock (§5.3). */
+export function modulePatternLit(pattern: ModulePattern, uptimeMs: number): boolean {
+  return pattern === 'host-lost' ? timingLit(HOST_LOST_TIMING, uptimeMs) : patternLit(pattern, uptimeMs);
 }
 
 export const KeyEventKind = { down: 1, up: 2, long: 3 } as const;
@@ -67,8 +66,8 @@ export const NakCode = {
 } as const;
 export type NakReason = keyof typeof NakCode;
 
-/** The lamp colors (§5.2), one palette for every module; the module maps them to its LEDs. */
-export const Color = {
+/** Color codes (§5.2) of the lamp palette (src/blf/lamp.ts); the module maps each to its LEDs. */
+export const Color: Readonly<Record<LampColor, number>> = {
   off: 0,
   red: 1,
   green: 2,
@@ -78,26 +77,12 @@ export const Color = {
   cyan: 6,
   magenta: 7,
   white: 8,
-} as const;
-export type ColorName = keyof typeof Color;
-
-/** LED drive of each palette color on an RGB key (§5.2); host drivers that draw keys (Stream Deck) use the same. */
-export const PALETTE: Readonly<Record<ColorName, readonly [number, number, number]>> = {
-  off: [0, 0, 0],
-  red: [255, 0, 0],
-  green: [0, 255, 0],
-  amber: [255, 160, 0],
-  yellow: [255, 255, 0],
-  blue: [0, 0, 255],
-  cyan: [0, 255, 255],
-  magenta: [255, 0, 255],
-  white: [255, 255, 255],
 };
 
-/** One key's lamp: a palette color and a pattern, one byte on the wire (§5.4). */
+/** One key's lamp: a color and a pattern, one byte on the wire (§5.4). */
 export interface LampSetting {
-  color: ColorName;
-  pattern: PatternName;
+  color: LampColor;
+  pattern: ModulePattern;
 }
 
 export interface ModuleInfo {

@@ -12,19 +12,18 @@
  * While not ready, the module shows its POST or "host lost" pattern and NAKs lamp and label commands
  * with `not-ready`, so that a host never believes it set a lamp it did not set.
  */
+import { LAMP_RGB, type LampColor } from '../../src/blf/lamp.ts';
 import { encodeFrame, FrameDecoder, type Frame } from '../protocol/framing.ts';
 import {
   decodeMessage,
   encodeMessage,
   PROTOCOL_VERSION,
-  type ColorName,
   type KeyEventName,
   type LampKindName,
   type LampSetting,
   type Message,
   type ModuleInfo,
-  PALETTE,
-  patternLit,
+  modulePatternLit,
 } from '../protocol/messages.ts';
 
 export interface FirmwareClock {
@@ -159,19 +158,19 @@ export class ModuleFirmware {
     const uptime = this.clock.now() - this.bootedAt;
     if (this.session === 'post') return { red: 255, green: 255, blue: 255, lit: true };
     if (this.session !== 'ready') {
-      return { red: 255, green: 160, blue: 0, lit: patternLit('host-lost', uptime) };
+      return { red: 255, green: 160, blue: 0, lit: modulePatternLit('host-lost', uptime) };
     }
     const lamp = this.lamps[key];
     if (lamp == null) return { red: 0, green: 0, blue: 0, lit: false };
     return {
       ...this.ledColor(key, lamp.color),
-      lit: lamp.color !== 'off' && patternLit(lamp.pattern, uptime),
+      lit: lamp.color !== 'off' && modulePatternLit(lamp.pattern, uptime),
     };
   }
 
   /** The palette color on this key's LEDs (§5.2): a bicolor key makes amber from red and green. */
-  private ledColor(key: number, color: ColorName): { red: number; green: number; blue: number } {
-    const [red, green, blue] = PALETTE[color];
+  private ledColor(key: number, color: LampColor): { red: number; green: number; blue: number } {
+    const [red, green, blue] = LAMP_RGB[color];
     const kind = this.hardware.keys[key];
     if (kind === 'bicolor') return { red: red > 0 ? 255 : 0, green: green > 0 ? 255 : 0, blue: 0 };
     if (kind === 'mono') return { red: 255, green: 255, blue: 255 };

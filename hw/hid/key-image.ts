@@ -1,12 +1,11 @@
 /**
  * A key drawn as an image, for keys that are small screens (Stream Deck): the whole key in the lamp's
  * color while lit (dark between blinks), the partner's label across the middle, and who is calling at the
- * bottom while the partner rings. Colors are the expansion module's palette (firmware-sim/PROTOCOL.md
- * §5.2), so a key looks the same color on every panel.
+ * bottom while the partner rings. Colors are the lamp palette (src/blf/lamp.ts), the
+ * one the expansion module lights too, so a key looks the same color on every panel.
  */
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
-import { PALETTE } from '../../firmware-sim/protocol/messages.ts';
-import type { Lamp } from '../../src/blf/lamp-policy.ts';
+import { LAMP_RGB, type Lamp, type Rgb } from '../../src/blf/lamp.ts';
 
 export interface KeyFace {
   lamp: Lamp;
@@ -16,13 +15,13 @@ export interface KeyFace {
 }
 
 /** The background between blinks and of a dark key: not black, so that the label stays readable. */
-const DARK: readonly [number, number, number] = [24, 24, 24];
+const DARK: Rgb = [24, 24, 24];
 
 /** Draws `face` at `width` × `height`; returns RGBA bytes, row by row. */
 export function drawKey(face: KeyFace, width: number, height: number): Uint8Array {
   const canvas = createCanvas(width, height);
   const context = canvas.getContext('2d');
-  const [red, green, blue] = face.lit && face.lamp.color !== 'off' ? PALETTE[face.lamp.color] : DARK;
+  const [red, green, blue] = face.lit && face.lamp.color !== 'off' ? LAMP_RGB[face.lamp.color] : DARK;
   context.fillStyle = `rgb(${red}, ${green}, ${blue})`;
   context.fillRect(0, 0, width, height);
   // Dark text on bright keys (perceived luminance, ITU-R BT.601), light text on dark ones.

@@ -20,7 +20,7 @@ import {
   type Message,
   type ModuleInfo,
 } from '../../firmware-sim/protocol/messages.ts';
-import type { Lamp } from '../../src/blf/lamp-policy.ts';
+import type { Lamp } from '../../src/blf/lamp.ts';
 import { keyCount, type Board } from '../../src/config/boards.ts';
 import {
   type KeyInfo,

@@ -1,12 +1,15 @@
 /**
- * One watcher's view of its partners: NOTIFY bodies in, partner state out. Pure (no I/O): it joins the
- * reader, the reducer, partner state and pickup planning, and is what `lampfield decode` and the SIP
- * intake feed.
+ * The one NOTIFY intake: a dialog-event NOTIFY's headers and body in, partner state out. Pure (no I/O):
+ * it joins the NOTIFY reader, the dialog-info reader, the reducer, partner state and pickup planning.
+ * `lampfield decode` and the live subscriptions (src/sip/dialog-subscriptions.ts) both feed it, so what
+ * decode shows is what run does.
  *
- * A document names its partner by `entity`; when it has none (innovaphone, RFC 4235 §4.2's sample), the
+ * A NOTIFY that belongs to a subscription names its partner: the subscription's. Otherwise (decode) a
+ * document names its partner by `entity`; when it has none (innovaphone, RFC 4235 §4.2's sample), the
  * NOTIFY's From names it, else the first dialog's local identity, else the partner last seen.
  */
 import type { DialogInfoDialog, ReadErrorCode } from './dialog-info.ts';
+import { readDialogNotify, type DialogNotifyErrorCode, type NotifyParts } from './dialog-notify.ts';
 import { readDialogInfo } from './dialog-info-reader.ts';
 import type { Dialect } from './dialects.ts';
 import { applyDocument, FRESH_RECORD, type PartnerRecord } from './partner-record.ts';
@@ -21,6 +24,8 @@ export interface NotifyInput {
   from?: string | null;
   /** The subscription dialog's Call-ID: versions count per subscription. */
   subscription?: string | null;
+  /** The partner the NOTIFY's subscription watches; it names the state, whatever the body says. */
+  partner?: string | null;
 }
 
 export interface PartnerView {
@@ -34,7 +39,7 @@ export interface PartnerView {
   focus: DialogInfoDialog | null;
 }
 
-export type NotifyErrorCode = ReadErrorCode | 'stale-version' | 'version-gap';
+export type NotifyErrorCode = DialogNotifyErrorCode | ReadErrorCode | 'stale-version' | 'version-gap';
 
 export type NotifyResult =
   | { accepted: true; view: PartnerView }
@@ -57,24 +62,40 @@ export class DialogWatcher {
   private lastEntity: string | null = null;
 
   constructor(
-    private readonly dialect: Dialect,
+    readonly dialect: Dialect,
     private readonly options: WatcherOptions = {},
   ) {}
 
+  /**
+   * A whole NOTIFY (RFC 6665 §8.2, RFC 4235 §3): its Event and Content-Type are checked, then its body
+   * applied with its From and Call-ID. `partner` is the partner of the subscription it came in.
+   */
+  notify(parts: NotifyParts, partner: string | null = null): NotifyResult {
+    const notify = readDialogNotify(parts);
+    if (!notify.ok) {
+      const error = { code: notify.code, message: notify.message };
+      return { accepted: false, view: this.view(partner), error, resubscribe: false };
+    }
+    return this.apply({ body: notify.body, from: notify.from, subscription: notify.subscription, partner });
+  }
+
+  /** A NOTIFY body (dialog-info, or empty), with what the NOTIFY's headers said of it. */
   apply(input: NotifyInput): NotifyResult {
     const read = readDialogInfo(input.body);
+    const named = normalizePartnerUri(input.partner);
     const from = normalizePartnerUri(input.from);
     if (!read.ok) {
-      const entity = from ?? this.lastEntity;
+      const entity = named ?? from ?? this.lastEntity;
       return { accepted: false, view: this.view(entity), error: read.error, resubscribe: false };
     }
     const document = read.document;
     const entity =
+      named ??
       normalizePartnerUri(document.entity) ??
       from ??
       normalizePartnerUri(document.dialogs[0]?.local.identity) ??
       this.lastEntity;
-    this.lastEntity = entity;
+    if (named == null) this.lastEntity = entity;
     const key = entity ?? '';
     const outcome = applyDocument(
       this.records.get(key) ?? FRESH_RECORD,

@@ -2,29 +2,11 @@
  * The lamp policy: which lamp a key shows for its partner's state (BRIEF §3 table), overridable per state
  * (config `lamps:`) and per key (`keys[].lamps:`), then folded to what the board can show. Pure.
  */
+import { OFF_LAMP, type Lamp, type LampColor, type LampPattern } from './lamp.ts';
 import { PARTNER_STATES, type PartnerState } from './partner-state.ts';
 
-export const LAMP_COLORS = [
-  'off',
-  'red',
-  'green',
-  'amber',
-  'yellow',
-  'blue',
-  'cyan',
-  'magenta',
-  'white',
-] as const;
-export type LampColor = (typeof LAMP_COLORS)[number];
-export const LAMP_PATTERNS = ['off', 'steady', 'slow-blink', 'fast-blink', 'flash'] as const;
-export type LampPattern = (typeof LAMP_PATTERNS)[number];
 /** What one key's lamp hardware can show (boards.json `lamp`). */
 export type LampCapability = 'rgb' | 'bicolor' | 'mono' | 'none';
-
-export interface Lamp {
-  color: LampColor;
-  pattern: LampPattern;
-}
 
 /** The partner states, plus `refused` (the PBX refused the subscription) and `error` (a press failed). */
 export type LampSituation = PartnerState | 'refused' | 'error';
@@ -64,8 +46,6 @@ export function resolveLampTable(...layers: readonly (LampOverrides | undefined)
   return table;
 }
 
-const OFF: Lamp = { color: 'off', pattern: 'off' };
-
 /**
  * Two LEDs, red and green, make red, green and amber (both on). Other colors go to the one of the
  * three that a person reads the same way: warm colors to amber, cold ones to green.
@@ -86,11 +66,13 @@ export function lampFor(situation: LampSituation, table: LampTable, capability: 
   const rule = table[situation];
   switch (capability) {
     case 'none':
-      return OFF;
+      return OFF_LAMP;
     case 'mono':
       // A single LED has one color; the mono column says how it lights. Its color is the rule's, for a
       // driver that wants one; a dark lamp is always off/off.
-      return rule.mono === 'off' || rule.color === 'off' ? OFF : { color: rule.color, pattern: rule.mono };
+      return rule.mono === 'off' || rule.color === 'off'
+        ? OFF_LAMP
+        : { color: rule.color, pattern: rule.mono };
     case 'bicolor':
       return normalize({ color: BICOLOR[rule.color], pattern: rule.pattern });
     case 'rgb':
@@ -99,5 +81,5 @@ export function lampFor(situation: LampSituation, table: LampTable, capability: 
 }
 
 function normalize(lamp: Lamp): Lamp {
-  return lamp.pattern === 'off' || lamp.color === 'off' ? OFF : lamp;
+  return lamp.pattern === 'off' || lamp.color === 'off' ? OFF_LAMP : lamp;
 }

@@ -4,8 +4,8 @@
  */
 import { DIALECTS, DIALECT_NAMES, isDialectName, type DialectName } from '../blf/dialects.ts';
 import { DialogWatcher, type NotifyResult, type PartnerView } from '../blf/dialog-watcher.ts';
-import { DEFAULT_LAMPS, lampFor, type Lamp } from '../blf/lamp-policy.ts';
-import { readDialogNotify } from '../sip/dialog-notify.ts';
+import type { Lamp } from '../blf/lamp.ts';
+import { DEFAULT_LAMPS, lampFor } from '../blf/lamp-policy.ts';
 import { looksLikeSipMessage, notifyParts, readFirstRequest } from '../sip/message-text.ts';
 import type { CommandIo } from './command-io.ts';
 
@@ -47,19 +47,15 @@ export function decodeText(watcher: DialogWatcher, file: string, text: string): 
   let result: NotifyResult;
   if (looksLikeSipMessage(text)) {
     const message = readFirstRequest(text);
-    const notify = message == null ? null : readDialogNotify(notifyParts(message));
-    if (notify == null || !notify.ok) {
+    if (message == null) {
       const view = watcher.view(null);
-      const error =
-        notify == null
-          ? {
-              code: 'no-request',
-              message: 'the SIP text holds no request (a response alone says nothing of state)',
-            }
-          : { code: notify.code, message: notify.message };
+      const error = {
+        code: 'no-request',
+        message: 'the SIP text holds no request (a response alone says nothing of state)',
+      };
       return { file, accepted: false, entity: view.entity, state: view.state, error };
     }
-    result = watcher.apply({ body: notify.body, from: notify.from, subscription: notify.subscription });
+    result = watcher.notify(notifyParts(message));
   } else {
     result = watcher.apply({ body: text });
   }

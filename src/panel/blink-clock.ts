@@ -2,13 +2,10 @@
  * The shared software blink clock: panels whose hardware cannot run patterns (GPIO LEDs, Stream Deck keys,
  * HID keypad LEDs) ask it whether a pattern is lit now, and are called back at every phase change. One
  * clock per process, so every key blinking with one pattern is in phase, on every panel, in the rhythm
- * the expansion module uses (firmware-sim/PROTOCOL.md §5.3).
+ * of src/blf/lamp.ts, which the expansion module's firmware runs too (firmware-sim/PROTOCOL.md §5.3).
  */
-import { PATTERN_TIMING, patternLit } from '../../firmware-sim/protocol/messages.ts';
-import type { LampPattern } from '../blf/lamp-policy.ts';
+import { BLINKING_PATTERNS, PATTERN_TIMING, patternLit, type LampPattern } from '../blf/lamp.ts';
 import type { Clock } from '../util/clock.ts';
-
-const BLINKING: readonly LampPattern[] = ['slow-blink', 'fast-blink', 'flash'];
 
 export class BlinkClock {
   private readonly followers = new Set<() => void>();
@@ -25,7 +22,7 @@ export class BlinkClock {
   }
 
   static blinks(pattern: LampPattern): boolean {
-    return BLINKING.includes(pattern);
+    return BLINKING_PATTERNS.includes(pattern);
   }
 
   /**
@@ -47,7 +44,7 @@ export class BlinkClock {
   private schedule(): void {
     const uptime = this.clock.now() - this.epoch;
     let wait = Infinity;
-    for (const pattern of BLINKING) {
+    for (const pattern of BLINKING_PATTERNS) {
       const { period, on } = PATTERN_TIMING[pattern];
       const phase = uptime % period;
       wait = Math.min(wait, phase < on ? on - phase : period - phase);

@@ -9,13 +9,8 @@ import {
   startIdleHold,
   type IdleHold,
 } from '../blf/idle-hold.ts';
-import {
-  lampFor,
-  type Lamp,
-  type LampCapability,
-  type LampSituation,
-  type LampTable,
-} from '../blf/lamp-policy.ts';
+import type { Lamp } from '../blf/lamp.ts';
+import { lampFor, type LampCapability, type LampSituation, type LampTable } from '../blf/lamp-policy.ts';
 import type { Clock } from '../util/clock.ts';
 
 export interface KeyLampSetup {

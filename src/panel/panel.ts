@@ -4,7 +4,8 @@
  * an in-memory fake (fake-panel.ts); test/panel/panel-contract.ts runs the same suite against each.
  * Keys are numbered from 1, as in the config.
  */
-import type { Lamp, LampSituation } from '../blf/lamp-policy.ts';
+import type { Lamp } from '../blf/lamp.ts';
+import type { LampSituation } from '../blf/lamp-policy.ts';
 import type { Board } from '../config/boards.ts';
 
 /** What a key shows besides its lamp, for boards that can show it (labels, the status page). */
@@ -14,6 +15,17 @@ export interface KeyInfo {
   label: string | null;
   /** Who is calling the partner, while the partner rings (for boards that draw it). */
   caller: string | null;
+}
+
+/** What a key shows, as a page or a log draws it: its lamp and what the lamp stands for. */
+export interface KeyView extends KeyInfo {
+  key: number;
+  lamp: Lamp;
+}
+
+/** Something that shows every key as it changes (the status page, src/web). */
+export interface KeyViewer {
+  keyShown(view: KeyView): void;
 }
 
 export type KeyGesture = 'down' | 'up' | 'long';

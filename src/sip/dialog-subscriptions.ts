@@ -26,7 +26,7 @@ import { applyDocument, FRESH_RECORD, type PartnerRecord } from '../blf/partner-
 import { normalizePartnerUri, uriHost, uriUser } from '../blf/uri.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
-import { readDialogNotify } from './dialog-notify.ts';
+import { readDialogNotify } from '../blf/dialog-notify.ts';
 import { contactUri, headerText, parameterOf, tagOf, type SipMessage } from './message.ts';
 import { localTag, type IncomingRequest } from './stack.ts';
 import type { DialogState, UserAgent } from './user-agent.ts';

@@ -3,6 +3,7 @@
  * `lampfield decode`; tolerant of what copying does to a message: LF for CRLF, leading lines from the
  * capture tool, the response that followed, a Content-Length that no longer matches.
  */
+import type { NotifyParts } from '../blf/dialog-notify.ts';
 
 export interface SipMessageText {
   /** The request method (`NOTIFY`), or null for a response. */
@@ -84,6 +85,6 @@ export function headerValue(message: SipMessageText, name: string): string | nul
 }
 
 /** The message as the NOTIFY reader takes it. */
-export function notifyParts(message: SipMessageText): { header(name: string): string | null; body: string } {
+export function notifyParts(message: SipMessageText): NotifyParts {
   return { header: (name) => headerValue(message, name), body: message.body };
 }

@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { KeyView } from '../cli/run.ts';
 import type { Board } from '../config/boards.ts';
+import type { KeyView, KeyViewer } from '../panel/panel.ts';
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
 
@@ -23,9 +23,8 @@ export interface PanelServerOptions {
   press?: (key: number, gesture: 'short' | 'long') => void;
 }
 
-export interface PanelServer {
+export interface PanelServer extends KeyViewer {
   readonly url: string;
-  keyShown(view: KeyView): void;
   deskPhone(text: string | null): void;
   close(): Promise<void>;
 }

@@ -9,7 +9,7 @@ import { ModuleFirmware, type Faults } from '../../firmware-sim/sim/module-firmw
 import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
 import { serveOverTcp, type ModuleEndpoint } from '../../firmware-sim/sim/module-server.ts';
 import { SerialModulePanel } from '../../hw/serial/serial-module-panel.ts';
-import type { Lamp } from '../../src/blf/lamp-policy.ts';
+import type { Lamp } from '../../src/blf/lamp.ts';
 import { loadBoards } from '../../src/config/boards.ts';
 import type { PanelKeyEvent, PanelStatus } from '../../src/panel/panel.ts';
 import { systemClock } from '../../src/util/clock.ts';

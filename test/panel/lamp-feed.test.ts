@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../src/blf/dialects.ts';
 import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
 import { DEFAULT_LAMPS } from '../../src/blf/lamp-policy.ts';
-import { readDialogNotify } from '../../src/sip/dialog-notify.ts';
+import { readDialogNotify } from '../../src/blf/dialog-notify.ts';
 import { notifyParts, readFirstRequest } from '../../src/sip/message-text.ts';
 import { LampFeed, type LampChange } from '../../src/panel/lamp-feed.ts';
 import { FakeClock } from '../support/fake-clock.ts';

@@ -4,7 +4,7 @@ import { SerialModulePanel } from '../../hw/serial/serial-module-panel.ts';
 import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
 import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
 import { serveOverTcp } from '../../firmware-sim/sim/module-server.ts';
-import type { Lamp } from '../../src/blf/lamp-policy.ts';
+import type { Lamp } from '../../src/blf/lamp.ts';
 import { loadBoards } from '../../src/config/boards.ts';
 import { ConsoleBoard } from '../../src/panel/console-board.ts';
 import { FakePanel } from '../../src/panel/fake-panel.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readDialogNotify } from '../../src/sip/dialog-notify.ts';
+import { readDialogNotify } from '../../src/blf/dialog-notify.ts';
 import {
   headerValue,
   looksLikeSipMessage,

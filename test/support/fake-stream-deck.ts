@@ -14,7 +14,7 @@ import {
 import { encodeJPEG } from '@elgato-stream-deck/node-lib';
 import { EventEmitter } from 'eventemitter3';
 import jpeg from 'jpeg-js';
-import { PALETTE } from '../../firmware-sim/protocol/messages.ts';
+import { LAMP_RGB } from '../../src/blf/lamp.ts';
 import type { StreamDeckSource } from '../../hw/hid/stream-deck-panel.ts';
 
 export class FakeStreamDeckHid extends EventEmitter<HIDDeviceEvents> implements HIDDevice {
@@ -98,7 +98,7 @@ export class FakeStreamDeckHid extends EventEmitter<HIDDeviceEvents> implements 
       const at = (4 * width + 4) * 4;
       const pixel = [data[at]!, data[at + 1]!, data[at + 2]!];
       let best = Infinity;
-      for (const [color, rgb] of Object.entries(PALETTE)) {
+      for (const [color, rgb] of Object.entries(LAMP_RGB)) {
         const distance = rgb.reduce((sum, value, i) => sum + (value - pixel[i]!) ** 2, 0);
         if (distance < best) [best, name] = [distance, color];
       }
