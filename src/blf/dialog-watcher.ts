@@ -82,7 +82,7 @@ export class DialogWatcher {
   /** A NOTIFY body (dialog-info, or empty), with what the NOTIFY's headers said of it. */
   apply(input: NotifyInput): NotifyResult {
     const read = readDialogInfo(input.body);
-    const named = normalizePartnerUri(input.partner);
+    const named = input.partner ?? null;
     const from = normalizePartnerUri(input.from);
     if (!read.ok) {
       const entity = named ?? from ?? this.lastEntity;
@@ -136,4 +136,11 @@ export function partnerView(
       ? planPickup(reading.dialog, entity, dialect, options.pickup)
       : null;
   return { entity, version: record.version, state: reading.state, dialogs, pickup, focus: reading.dialog };
+}
+
+/** Who is calling a ringing partner, as the dialog-info names them: display name, else identity, else target. */
+export function callerOf(view: PartnerView): string | null {
+  if (view.state !== 'ringing' || view.focus == null) return null;
+  const { remote } = view.focus;
+  return remote.display ?? remote.identity ?? remote.target ?? null;
 }

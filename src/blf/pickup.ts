@@ -91,3 +91,13 @@ function tryMethod(
     }
   }
 }
+
+/**
+ * The URI the desk phone calls to pick the call up: the target itself, with the Replaces header added as
+ * a URI header for `replaces` (RFC 3891 §6.1; escaped, RFC 3261 §19.1.1), as a REFER's Refer-To takes it.
+ */
+export function pickupUri(target: PickupTarget): string {
+  return target.replaces == null
+    ? target.uri
+    : `${target.uri}?Replaces=${encodeURIComponent(target.replaces)}`;
+}

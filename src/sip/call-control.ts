@@ -11,7 +11,7 @@
  *   lampfield ──BYE───────────────────────────────────▶ desk phone      (leaves the call)
  *
  * `refer`: one out-of-dialog REFER to the desk phone, followed the same way.
- * A pickup's target carries the partner's dialog as `?Replaces=` (RFC 3891 §6.1, escaped as a URI header).
+ * A pickup's target carries the partner's dialog as `?Replaces=` (src/blf/pickup.ts `pickupUri`).
  */
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
@@ -218,9 +218,4 @@ export class CallControl {
       return `the desk phone is not reachable (${what})`;
     return `the desk phone refused the call (${what})`;
   }
-}
-
-/** The Refer-To URI that picks up a call: the caller's URI with the Replaces header (RFC 3891 §6.1). */
-export function withReplaces(uri: string, replaces: string): string {
-  return `${uri}?Replaces=${encodeURIComponent(replaces)}`;
 }

@@ -4,34 +4,43 @@
  * beyond what the PBX has confirmed: a partner whose subscription is pending, lost, expired or refused
  * reads `unknown` (or `refused`), never a stale `idle` (BRIEF §10).
  *
- * One partner's subscription:
+ * This is the subscription state machine only. Every NOTIFY goes to the DialogWatcher
+ * (src/blf/dialog-watcher.ts), the one code that turns a NOTIFY into partner state; the PBX's silence is
+ * told by the keepalive (pbx-keepalive.ts) through `pbxGone` and `pbxBack`.
  *
- *   queued ──SUBSCRIBE──▶ pending ──NOTIFY active──▶ active ──refresh 2xx──▶ active
- *     ▲                     │ 489/403/404…             │ 481 ─────────────▶ queued (new dialog, at once)
- *     │                     ▼                          │ 408/5xx/timeout ─▶ lost ─backoff─▶ queued
- *     └──── after 10 min ─ refused                     │ NOTIFY terminated ─▶ by reason (RFC 6665 §4.1.3)
- *                                                      │ expiry passes ───▶ lost ─▶ queued
- *                                                      └ PBX silent (keepalive) ─▶ lost; when it answers
- *                                                                                   again: refresh all
+ * One partner's subscription state (`SubscriptionState`); SUBSCRIBE answers and NOTIFYs move it:
  *
- * The PBX is watched with OPTIONS (`keepaliveSeconds`): a PBX that restarts loses every subscription and
- * says nothing, so only a watcher that notices the silence, and refreshes when the PBX is back, converges
- * without a human.
+ *   pending ──NOTIFY active──▶ active ──refresh 2xx / NOTIFY active──▶ active
+ *     ▲  │ ▲                     │ 481 to a refresh, NOTIFY terminated ─▶ pending (new dialog, at once)
+ *     │  │ └─ NOTIFY pending     │ 408/5xx/timeout, NOTIFY terminated;probation ─▶ lost
+ *     │  │ 403/404/489…          │ expiry passes without a refresh ─▶ lost (new dialog, at once)
+ *     │  ▼                       │ PBX gone (keepalive) ─▶ lost; PBX back: refresh every partner
+ *     │ refused ◀── NOTIFY terminated;rejected|noresource ─┘
+ *     │  │ after 10 min, or Retry-After                lost ──backoff 2 s … 60 s──▶ (SUBSCRIBE again)
+ *     └──┴── a later NOTIFY active makes any of them active again
+ *
+ * Apart from that state, each partner's next SUBSCRIBE is in an outbox (`Outbox`): `idle`, `queued`
+ * (waiting its turn: no more than `subscribeRate` a second), `sending`, or `sending, again` (a refresh
+ * was asked for while one was on the wire: it follows the answer).
  */
-import type { Dialect } from '../blf/dialects.ts';
-import { readDialogInfo } from '../blf/dialog-info-reader.ts';
-import { partnerView, type PartnerView, type WatcherOptions } from '../blf/dialog-watcher.ts';
+import type { DialogWatcher, NotifyResult, PartnerView } from '../blf/dialog-watcher.ts';
 import type { LampSituation } from '../blf/lamp-policy.ts';
-import { applyDocument, FRESH_RECORD, type PartnerRecord } from '../blf/partner-record.ts';
 import { normalizePartnerUri, uriHost, uriUser } from '../blf/uri.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
-import { readDialogNotify } from '../blf/dialog-notify.ts';
 import { contactUri, headerText, parameterOf, tagOf, type SipMessage } from './message.ts';
 import { localTag, type IncomingRequest } from './stack.ts';
 import type { DialogState, UserAgent } from './user-agent.ts';
 
-export type SubscriptionStatus = 'pending' | 'active' | 'lost' | 'refused';
+/** What the PBX has confirmed of one partner's subscription (see the diagram above). */
+export type SubscriptionState =
+  | { status: 'pending'; reason: string }
+  | { status: 'active' }
+  | { status: 'lost'; reason: string }
+  | { status: 'refused'; reason: string };
+export type SubscriptionStatus = SubscriptionState['status'];
+
+type Outbox = 'idle' | 'queued' | 'sending' | 'sending, again';
 
 export interface PartnerUpdate {
   partner: string;
@@ -44,18 +53,16 @@ export interface PartnerUpdate {
 }
 
 export interface SubscriptionOptions {
-  dialect: Dialect;
+  /** Where every NOTIFY is read (one per watcher, shared with nothing that keeps other partners). */
+  intake: DialogWatcher;
   clock: Clock;
   log: Logger;
   /** Requested subscription duration, seconds (RFC 6665 §4.1.2.1). */
   expires: number;
   /** New SUBSCRIBEs per second at most, so that a PBX is never flooded at start. */
   subscribeRate: number;
-  /** OPTIONS to the PBX every this many seconds; 0 turns the watch off. */
-  keepaliveSeconds: number;
   /** The PBX's IP address: the only source of unsolicited NOTIFYs (dialects that send them). */
   pbxAddress: string;
-  watcher?: WatcherOptions;
   /** Give up on an unanswered request after this long (default 8 s). */
   requestTimeoutMs?: number;
   /** Retry a refused subscription after this long (default 10 min). */
@@ -65,19 +72,21 @@ export interface SubscriptionOptions {
 }
 
 interface Partner {
-  uri: string;
-  status: SubscriptionStatus;
-  reason: string | null;
+  readonly uri: string;
+  state: SubscriptionState;
+  outbox: Outbox;
+  /** The subscription dialog: null before the first SUBSCRIBE and after the subscription ended. */
   dialog: DialogState | null;
-  record: PartnerRecord;
-  queued: boolean;
-  inFlight: boolean;
-  /** A refresh asked for while a request was in flight. */
-  again: boolean;
-  /** The state comes from unsolicited NOTIFYs (innovaphone): a failed SUBSCRIBE does not void it. */
+  /**
+   * The PBX sends this partner's state unsolicited (innovaphone): that state holds as long as the
+   * NOTIFYs come and the PBX answers its keepalive, whatever becomes of the SUBSCRIBE.
+   */
   unsolicited: boolean;
+  /** Failed SUBSCRIBEs in a row, for the backoff. */
   failures: number;
+  /** The next SUBSCRIBE's timer (refresh, backoff or retry). */
   cancelTimer: () => void;
+  /** The subscription's expiry. */
   cancelDeadline: () => void;
   lastReported: string;
 }
@@ -90,8 +99,6 @@ const NOOP = () => undefined;
 const REFUSED = new Set([401, 403, 404, 405, 407, 489, 501, 603, 604]);
 const BACKOFF_BASE_MS = 2000;
 const BACKOFF_MAX_MS = 60_000;
-/** Missed keepalives in a row before the PBX counts as gone. */
-const KEEPALIVE_MISSES = 2;
 
 export class DialogSubscriptions {
   private readonly partners = new Map<string, Partner>();
@@ -99,9 +106,6 @@ export class DialogSubscriptions {
   private readonly queue: Partner[] = [];
   private cancelPump: () => void = NOOP;
   private lastSent = Number.NEGATIVE_INFINITY;
-  private cancelKeepalive: () => void = NOOP;
-  private keepaliveMisses = 0;
-  private pbxUp = true;
   private stopped = false;
 
   constructor(
@@ -113,13 +117,9 @@ export class DialogSubscriptions {
     for (const uri of new Set(partners)) {
       this.partners.set(uri, {
         uri,
-        status: 'pending',
-        reason: 'not subscribed yet',
+        state: { status: 'pending', reason: 'not subscribed yet' },
+        outbox: 'idle',
         dialog: null,
-        record: FRESH_RECORD,
-        queued: false,
-        inFlight: false,
-        again: false,
         unsolicited: false,
         failures: 0,
         cancelTimer: NOOP,
@@ -134,7 +134,6 @@ export class DialogSubscriptions {
       this.report(partner);
       this.enqueue(partner);
     }
-    if (this.options.keepaliveSeconds > 0) this.scheduleKeepalive(this.options.keepaliveSeconds * 1000);
   }
 
   /** The current state of one partner (null for a partner not watched). */
@@ -150,17 +149,31 @@ export class DialogSubscriptions {
     return true;
   }
 
+  /** The PBX stopped answering (pbx-keepalive.ts): no partner's state can be trusted until it is back. */
+  pbxGone(): void {
+    for (const partner of this.partners.values()) {
+      if (partner.state.status === 'refused') continue;
+      partner.unsolicited = false;
+      partner.state = { status: 'lost', reason: 'the PBX does not answer' };
+      this.report(partner);
+    }
+  }
+
+  /** The PBX answers again, perhaps as a new process that knows no subscription: refresh every one. */
+  pbxBack(): void {
+    for (const partner of this.partners.values()) this.enqueue(partner);
+  }
+
   /** Ends every subscription (SUBSCRIBE with Expires: 0, RFC 6665 §4.1.2.3) and stops all timers. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.cancelPump();
-    this.cancelKeepalive();
     const endings: Promise<unknown>[] = [];
     for (const partner of this.partners.values()) {
       partner.cancelTimer();
       partner.cancelDeadline();
-      if (partner.dialog?.remoteTag != null && partner.status === 'active') {
-        const request = this.ua.inDialog('SUBSCRIBE', partner.dialog, this.subscribeHeaders(0));
+      if (partner.dialog?.remoteTag != null && partner.state.status === 'active') {
+        const request = this.ua.inDialog('SUBSCRIBE', partner.dialog, subscribeHeaders(0));
         endings.push(this.ua.send(request, { timeoutMs: 2000 }));
       }
     }
@@ -171,15 +184,19 @@ export class DialogSubscriptions {
 
   private enqueue(partner: Partner): void {
     if (this.stopped) return;
-    if (partner.inFlight) {
-      partner.again = true;
-      return;
+    switch (partner.outbox) {
+      case 'sending':
+        partner.outbox = 'sending, again';
+        return;
+      case 'sending, again':
+      case 'queued':
+        return;
+      case 'idle':
+        partner.cancelTimer();
+        partner.outbox = 'queued';
+        this.queue.push(partner);
+        this.pump();
     }
-    if (partner.queued) return;
-    partner.cancelTimer();
-    partner.queued = true;
-    this.queue.push(partner);
-    this.pump();
   }
 
   /** Sends queued SUBSCRIBEs no faster than `subscribeRate` per second. */
@@ -194,27 +211,17 @@ export class DialogSubscriptions {
       return;
     }
     const partner = this.queue.shift()!;
-    partner.queued = false;
     this.lastSent = this.options.clock.now();
     void this.subscribe(partner);
     this.pump();
   }
 
-  private subscribeHeaders(expires: number) {
-    return {
-      event: 'dialog',
-      accept: 'application/dialog-info+xml',
-      expires: String(expires),
-      'allow-events': 'dialog',
-    };
-  }
-
   private async subscribe(partner: Partner): Promise<void> {
-    const refresh = partner.dialog != null && partner.dialog.remoteTag != null;
+    const refresh = partner.dialog?.remoteTag != null;
     let dialog = partner.dialog;
     let request: SipMessage;
     if (refresh && dialog != null) {
-      request = this.ua.inDialog('SUBSCRIBE', dialog, this.subscribeHeaders(this.options.expires));
+      request = this.ua.inDialog('SUBSCRIBE', dialog, subscribeHeaders(this.options.expires));
     } else {
       this.forgetDialog(partner);
       dialog = {
@@ -234,19 +241,21 @@ export class DialogSubscriptions {
         dialog.callId,
         dialog.localTag,
         1,
-        this.subscribeHeaders(this.options.expires),
+        subscribeHeaders(this.options.expires),
       );
     }
-    partner.inFlight = true;
+    partner.outbox = 'sending';
     const response = await this.ua.send(request, { timeoutMs: this.options.requestTimeoutMs ?? 8000 });
-    partner.inFlight = false;
-    if (this.stopped || partner.dialog !== dialog) return;
-    dialog.localSeq = Math.max(dialog.localSeq, response.headers.cseq?.seq ?? 0);
-    this.onSubscribeResponse(partner, dialog, response, refresh);
-    if (partner.again) {
-      partner.again = false;
-      this.enqueue(partner);
+    // A refresh asked for meanwhile made it `sending, again`.
+    const again = partner.outbox !== 'sending';
+    partner.outbox = 'idle';
+    if (this.stopped) return;
+    // An answer to a dialog since given up (a NOTIFY ended it meanwhile) changes nothing.
+    if (partner.dialog === dialog) {
+      dialog.localSeq = Math.max(dialog.localSeq, response.headers.cseq?.seq ?? 0);
+      this.onSubscribeResponse(partner, dialog, response, refresh);
     }
+    if (again) this.enqueue(partner);
   }
 
   private onSubscribeResponse(
@@ -278,8 +287,7 @@ export class DialogSubscriptions {
       // RFC 6665 §4.1.2.2: the notifier no longer knows the subscription (a PBX restart): make a new one.
       this.options.log.info('subscription gone at the PBX, subscribing again', { partner: partner.uri });
       this.forgetDialog(partner);
-      partner.status = 'pending';
-      partner.reason = `refresh answered ${what}`;
+      partner.state = { status: 'pending', reason: `refresh answered ${what}` };
       this.report(partner);
       this.enqueue(partner);
       return;
@@ -313,7 +321,7 @@ export class DialogSubscriptions {
       this.inSubscription(request, partner, dialog);
       return;
     }
-    if (this.options.dialect.unsolicitedNotify && remote.address === this.options.pbxAddress) {
+    if (this.options.intake.dialect.unsolicitedNotify && remote.address === this.options.pbxAddress) {
       const unsolicited = this.partnerNamed(message.headers.from?.uri ?? null);
       if (unsolicited != null) {
         this.unsolicited(request, unsolicited);
@@ -329,11 +337,8 @@ export class DialogSubscriptions {
 
   private inSubscription(request: IncomingRequest, partner: Partner, dialog: DialogState): void {
     const { message } = request;
-    const notify = readDialogNotify({
-      header: (name) => headerText(message, name),
-      body: message.content ?? '',
-    });
-    if (!notify.ok && notify.code === 'not-dialog-event') {
+    const result = this.read(request, partner);
+    if (!result.accepted && result.error.code === 'not-dialog-event') {
       request.respond(489);
       return;
     }
@@ -341,13 +346,7 @@ export class DialogSubscriptions {
     dialog.remoteTag ??= tagOf(message.headers.from);
     // RFC 6665 §4.1.3: a NOTIFY's Contact is the new remote target of the subscription dialog.
     dialog.remoteTarget = contactUri(message) ?? dialog.remoteTarget;
-    if (notify.ok) this.applyBody(partner, notify.body, dialog.callId);
-    else
-      this.options.log.warn('NOTIFY body refused', {
-        partner: partner.uri,
-        code: notify.code,
-        reason: notify.message,
-      });
+    this.followUp(partner, result);
 
     const state = headerText(message, 'subscription-state');
     const value = state?.split(';')[0]?.trim().toLowerCase() ?? 'active';
@@ -355,49 +354,51 @@ export class DialogSubscriptions {
       this.terminated(partner, state ?? 'terminated');
       return;
     }
-    partner.status = value === 'pending' ? 'pending' : 'active';
-    partner.reason = value === 'pending' ? 'the PBX has not authorized the subscription yet' : null;
+    partner.state =
+      value === 'pending'
+        ? { status: 'pending', reason: 'the PBX has not authorized the subscription yet' }
+        : { status: 'active' };
     const expires = Number.parseInt(parameterOf(state, 'expires') ?? '', 10);
     if (Number.isFinite(expires) && expires > 0) this.keepFor(partner, expires);
     this.report(partner);
   }
 
   private unsolicited(request: IncomingRequest, partner: Partner): void {
-    const { message } = request;
-    const notify = readDialogNotify({
-      header: (name) => headerText(message, name),
-      body: message.content ?? '',
-    });
-    request.respond(notify.ok || notify.code !== 'not-dialog-event' ? 200 : 489);
-    if (!notify.ok) return;
+    const result = this.read(request, partner);
+    const headersRefused =
+      !result.accepted &&
+      (result.error.code === 'not-dialog-event' || result.error.code === 'unsupported-content-type');
+    request.respond(!result.accepted && result.error.code === 'not-dialog-event' ? 489 : 200);
+    if (headersRefused) return;
     // Unsolicited NOTIFYs (innovaphone) need no subscription: they are the state as long as they come
     // and the PBX answers its keepalive.
     partner.unsolicited = true;
-    partner.status = 'active';
-    partner.reason = null;
-    this.applyBody(partner, notify.body, message.headers['call-id'] ?? null);
+    partner.state = { status: 'active' };
+    this.followUp(partner, result);
     this.report(partner);
   }
 
-  private applyBody(partner: Partner, body: string, subscription: string | null): void {
-    const read = readDialogInfo(body);
-    if (!read.ok) {
-      this.options.log.warn('dialog-info refused', {
-        partner: partner.uri,
-        code: read.error.code,
-        reason: read.error.message,
-      });
-      return;
-    }
-    const outcome = applyDocument(partner.record, read.document, subscription);
-    if (outcome.kind === 'applied') {
-      partner.record = outcome.record;
-    } else if (outcome.kind === 'gap') {
+  /** The NOTIFY, read by the one intake as the subscription's partner's. */
+  private read(request: IncomingRequest, partner: Partner): NotifyResult {
+    const { message } = request;
+    return this.options.intake.notify(
+      { header: (name) => headerText(message, name), body: message.content ?? '' },
+      partner.uri,
+    );
+  }
+
+  /** What a NOTIFY the intake did not apply asks of the subscription. */
+  private followUp(partner: Partner, result: NotifyResult): void {
+    if (result.accepted) return;
+    const { code, message } = result.error;
+    if (result.resubscribe) {
       // RFC 4235 §4.3: state was lost; a refresh brings a full document.
       this.options.log.info('dialog-info versions skipped, asking for full state', { partner: partner.uri });
       this.enqueue(partner);
+    } else if (code === 'stale-version') {
+      this.options.log.debug('stale dialog-info dropped', { partner: partner.uri, reason: message });
     } else {
-      this.options.log.debug('stale dialog-info dropped', { partner: partner.uri, reason: outcome.message });
+      this.options.log.warn('NOTIFY body refused', { partner: partner.uri, code, reason: message });
     }
   }
 
@@ -424,8 +425,10 @@ export class DialogSubscriptions {
           this.lose(partner, `the PBX ended the subscription: ${reason ?? 'no reason'}`, false, retryMs);
           return;
         }
-        partner.status = 'pending';
-        partner.reason = `the PBX ended the subscription (${reason ?? 'no reason'})`;
+        partner.state = {
+          status: 'pending',
+          reason: `the PBX ended the subscription (${reason ?? 'no reason'})`,
+        };
         this.enqueue(partner);
     }
   }
@@ -445,7 +448,7 @@ export class DialogSubscriptions {
   }
 
   private lose(partner: Partner, reason: string, immediately: boolean, retryMs?: number): void {
-    this.downgrade(partner, 'lost', reason, 'partner state unknown');
+    this.downgrade(partner, { status: 'lost', reason }, 'partner state unknown');
     if (immediately) {
       this.enqueue(partner);
       return;
@@ -457,22 +460,25 @@ export class DialogSubscriptions {
   }
 
   private refuse(partner: Partner, reason: string, retryMs?: number): void {
-    this.downgrade(partner, 'refused', reason, 'subscription refused');
+    this.downgrade(partner, { status: 'refused', reason }, 'subscription refused');
     this.retryAfter(partner, retryMs ?? this.options.refusedRetryMs ?? 600_000);
   }
 
   /** A failed subscription; unsolicited NOTIFYs (innovaphone) still give the state, so they keep it. */
-  private downgrade(partner: Partner, status: 'lost' | 'refused', reason: string, message: string): void {
+  private downgrade(
+    partner: Partner,
+    state: SubscriptionState & { status: 'lost' | 'refused' },
+    message: string,
+  ): void {
     if (partner.unsolicited) {
       this.options.log.debug(`${message}; unsolicited NOTIFYs still give the state`, {
         partner: partner.uri,
-        reason,
+        reason: state.reason,
       });
       return;
     }
-    partner.status = status;
-    partner.reason = reason;
-    this.options.log.warn(message, { partner: partner.uri, reason });
+    partner.state = state;
+    this.options.log.warn(message, { partner: partner.uri, reason: state.reason });
     this.report(partner);
   }
 
@@ -486,54 +492,6 @@ export class DialogSubscriptions {
     partner.dialog = null;
     partner.cancelDeadline();
     partner.cancelDeadline = NOOP;
-  }
-
-  private scheduleKeepalive(ms: number): void {
-    this.cancelKeepalive = this.options.clock.after(ms, () => void this.keepalive());
-  }
-
-  /**
-   * OPTIONS to the PBX: any answer, even 4xx, proves it is there (RFC 3261 §11). One that goes
-   * unanswered for 2 s is checked again after 1 s; a second miss in a row means the PBX is gone.
-   */
-  private async keepalive(): Promise<void> {
-    if (this.stopped) return;
-    const intervalMs = this.options.keepaliveSeconds * 1000;
-    const { address, port } = this.ua.pbx;
-    const request = this.ua.outOfDialog(
-      'OPTIONS',
-      `sip:${address}:${port}`,
-      this.ua.newCallId(),
-      localTag(),
-      1,
-    );
-    const response = await this.ua.stack.request(request, this.ua.pbx, {
-      timeoutMs: Math.min(intervalMs, 2000),
-    });
-    if (this.stopped) return;
-    const answered = response.status !== 408 && response.status !== 503;
-    if (answered) {
-      this.keepaliveMisses = 0;
-      if (!this.pbxUp) {
-        this.pbxUp = true;
-        this.options.log.info('PBX answers again, refreshing every subscription');
-        for (const partner of this.partners.values()) this.enqueue(partner);
-      }
-    } else if (++this.keepaliveMisses >= KEEPALIVE_MISSES && this.pbxUp) {
-      this.pbxUp = false;
-      this.options.log.warn('PBX does not answer; every partner is unknown until it does', {
-        pbx: `${address}:${port}`,
-      });
-      for (const partner of this.partners.values()) {
-        if (partner.status === 'refused') continue;
-        partner.unsolicited = false;
-        partner.status = 'lost';
-        partner.reason = 'the PBX does not answer';
-        this.report(partner);
-      }
-    }
-    const confirming = !answered && this.pbxUp;
-    this.scheduleKeepalive(confirming ? Math.min(intervalMs, 1000) : intervalMs);
   }
 
   private partnerNamed(uri: string | null): Partner | null {
@@ -557,15 +515,16 @@ export class DialogSubscriptions {
   }
 
   private describe(partner: Partner): PartnerUpdate {
-    const view = partnerView(partner.record, partner.uri, this.options.dialect, this.options.watcher);
+    const view = this.options.intake.view(partner.uri);
+    const { state } = partner;
     const situation: LampSituation =
-      partner.status === 'active' ? view.state : partner.status === 'refused' ? 'refused' : 'unknown';
+      state.status === 'active' ? view.state : state.status === 'refused' ? 'refused' : 'unknown';
     return {
       partner: partner.uri,
-      status: partner.status,
+      status: state.status,
       situation,
-      view: partner.status === 'active' ? view : { ...view, state: 'unknown', pickup: null },
-      reason: partner.reason,
+      view: state.status === 'active' ? view : { ...view, state: 'unknown', pickup: null },
+      reason: state.status === 'active' ? null : state.reason,
     };
   }
 
@@ -581,6 +540,15 @@ export class DialogSubscriptions {
     partner.lastReported = key;
     this.onUpdate(update);
   }
+}
+
+function subscribeHeaders(expires: number) {
+  return {
+    event: 'dialog',
+    accept: 'application/dialog-info+xml',
+    expires: String(expires),
+    'allow-events': 'dialog',
+  };
 }
 
 /** Retry-After (RFC 3261 §20.33) in ms, when given. */

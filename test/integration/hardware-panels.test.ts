@@ -7,7 +7,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { HidKeypadPanel } from '../../hw/hid/hid-keypad-panel.ts';
 import { StreamDeckPanel } from '../../hw/hid/stream-deck-panel.ts';
-import { startWatcher } from '../../src/cli/run.ts';
+import { startWatcher } from '../../src/app/watcher.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { BlinkClock } from '../../src/panel/blink-clock.ts';
 import type { PanelDevice } from '../../src/panel/panel.ts';
@@ -134,13 +134,7 @@ describe(
         );
         rig.panel.start();
         const log = new MemoryLogger();
-        const io = {
-          stdout: () => {},
-          stderr: () => {},
-          readFile: () => Promise.reject(new Error('none')),
-          readStdin: () => Promise.resolve(''),
-        };
-        const running = await startWatcher(config, io, log, systemClock, undefined, rig.panel);
+        const running = await startWatcher(config, { log, clock: systemClock, panel: rig.panel });
         cleanup.push(() => running.stop());
         await until(
           () => rig.seen() === rig.idle && log.lines.some((line) => line.message === 'watching'),

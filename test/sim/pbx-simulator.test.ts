@@ -4,7 +4,9 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DIALECTS, DIALECT_NAMES, type DialectName } from '../../src/blf/dialects.ts';
-import { CallControl, DEFAULT_AUTO_ANSWER, withReplaces } from '../../src/sip/call-control.ts';
+import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
+import { pickupUri } from '../../src/blf/pickup.ts';
+import { CallControl, DEFAULT_AUTO_ANSWER } from '../../src/sip/call-control.ts';
 import { DialogSubscriptions, type PartnerUpdate } from '../../src/sip/dialog-subscriptions.ts';
 import { Registration } from '../../src/sip/registration.ts';
 import { SipStack } from '../../src/sip/stack.ts';
@@ -39,12 +41,11 @@ async function watch(dialect: DialectName) {
     ua,
     ['sip:207@127.0.0.1'],
     {
-      dialect: DIALECTS[dialect],
+      intake: new DialogWatcher(DIALECTS[dialect]),
       clock: systemClock,
       log,
       expires: 600,
       subscribeRate: 20,
-      keepaliveSeconds: 0,
       pbxAddress: '127.0.0.1',
     },
     (update) => updates.push(update),
@@ -78,7 +79,8 @@ describe('the virtual desk phone', () => {
     await until('ringing');
     const plan = subscriptions.update('sip:207@127.0.0.1')!.view.pickup!;
     if (!plan.ok) throw new Error(plan.reason);
-    expect(await calls.call(withReplaces(plan.target.uri, plan.target.replaces!))).toEqual({ ok: true });
+    expect(plan.target.method).toBe('replaces');
+    expect(await calls.call(pickupUri(plan.target))).toEqual({ ok: true });
     await until('idle');
     expect(pbx.deskPhoneCall).toBe('211');
   });

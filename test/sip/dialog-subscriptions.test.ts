@@ -5,12 +5,15 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DIALECTS, type DialectName } from '../../src/blf/dialects.ts';
+import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
 import { DialogSubscriptions, type PartnerUpdate } from '../../src/sip/dialog-subscriptions.ts';
 import { tagOf, type SipMessage } from '../../src/sip/message.ts';
+import { PbxKeepalive } from '../../src/sip/pbx-keepalive.ts';
 import { SipStack, type IncomingRequest } from '../../src/sip/stack.ts';
 import { UserAgent } from '../../src/sip/user-agent.ts';
 import { MemoryLogger } from '../../src/util/log.ts';
 import { FakeClock } from '../support/fake-clock.ts';
+import { closeScriptedPbxs, ScriptedPbx } from '../support/scripted-pbx.ts';
 
 const PARTNER = 'sip:207@127.0.0.1';
 const EARLY = `<?xml version="1.0"?>
@@ -21,75 +24,8 @@ const EARLY = `<?xml version="1.0"?>
 const closing: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   await Promise.all(closing.splice(0).map((thing) => thing.close()));
+  await closeScriptedPbxs();
 });
-
-/** A notifier that records every request and answers through `answer`. */
-class ScriptedPbx {
-  readonly requests: IncomingRequest[] = [];
-  answer: (request: IncomingRequest) => void = (request) => request.respond(200);
-  private notifySeq = 1;
-  private readonly tag = `pbx${Math.random().toString(36).slice(2, 8)}`;
-
-  constructor(readonly stack: SipStack) {
-    stack.onRequests((request) => {
-      this.requests.push(request);
-      this.answer(request);
-    });
-  }
-
-  static async open(address = '127.0.0.1', port = 0): Promise<ScriptedPbx> {
-    const stack = await SipStack.open({ address, port });
-    closing.push(stack);
-    return new ScriptedPbx(stack);
-  }
-
-  subscribes(): IncomingRequest[] {
-    return this.requests.filter((request) => request.message.method === 'SUBSCRIBE');
-  }
-
-  /** Accepts a SUBSCRIBE for `expires` seconds, with our tag and Contact. */
-  accept(request: IncomingRequest, expires = 600): void {
-    request.respond(200, 'OK', {
-      headers: {
-        expires: String(expires),
-        contact: [{ uri: `sip:${this.stack.hostPort}`, params: {} }],
-        to: {
-          ...request.message.headers.to!,
-          params: { tag: tagOf(request.message.headers.to) ?? this.tag },
-        },
-      },
-    });
-  }
-
-  /** Sends a NOTIFY in the subscription `subscribe` started, to the watcher. */
-  notify(
-    subscribe: SipMessage,
-    watcherPort: number,
-    body: string,
-    state = 'active;expires=600',
-    event = 'dialog',
-  ): Promise<SipMessage> {
-    const from = subscribe.headers.from!;
-    return this.stack.request(
-      {
-        method: 'NOTIFY',
-        uri: `sip:900@127.0.0.1:${watcherPort}`,
-        headers: {
-          to: from,
-          from: { uri: subscribe.headers.to!.uri, params: { tag: tagOf(subscribe.headers.to) ?? this.tag } },
-          'call-id': subscribe.headers['call-id'],
-          cseq: { seq: this.notifySeq++, method: 'NOTIFY' },
-          contact: [{ uri: `sip:${this.stack.hostPort}`, params: {} }],
-          event,
-          'subscription-state': state,
-          ...(body === '' ? {} : { 'content-type': 'application/dialog-info+xml' }),
-        },
-        content: body,
-      },
-      { protocol: 'UDP', address: '127.0.0.1', port: watcherPort },
-    );
-  }
-}
 
 interface Setup {
   pbx: ScriptedPbx;
@@ -129,17 +65,22 @@ async function setup(
     ua,
     options.partners ?? [PARTNER],
     {
-      dialect: DIALECTS[options.dialect ?? 'generic'],
+      intake: new DialogWatcher(DIALECTS[options.dialect ?? 'generic']),
       clock,
       log,
       expires: 600,
       subscribeRate: options.rate ?? 20,
-      keepaliveSeconds: options.keepalive ?? 0,
       pbxAddress: '127.0.0.1',
       random: () => 0.5,
     },
     (update) => updates.push(update),
   );
+  const keepalive = new PbxKeepalive(ua, options.keepalive ?? 0, clock, log, {
+    gone: () => subscriptions.pbxGone(),
+    back: () => subscriptions.pbxBack(),
+  });
+  keepalive.start();
+  closing.push({ close: () => Promise.resolve(keepalive.stop()) });
   watcher.onRequests((request) => {
     if (!subscriptions.handleRequest(request)) request.respond(405);
   });

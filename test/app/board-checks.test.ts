@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeGpioLines } from '../../hw/gpio/fake-gpio-lines.ts';
-import { checkBoard, type BoardProbe, type UsbHidDevice } from '../../src/cli/board-checks.ts';
+import { checkBoard, type BoardProbe, type UsbHidDevice } from '../../src/app/board-checks.ts';
 import { parseConfig } from '../../src/config/config.ts';
 
 const config = (board: string) =>

@@ -8,7 +8,7 @@ import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
 import { DEFAULT_LAMPS } from '../../src/blf/lamp-policy.ts';
 import { readDialogNotify } from '../../src/blf/dialog-notify.ts';
 import { notifyParts, readFirstRequest } from '../../src/sip/message-text.ts';
-import { LampFeed, type LampChange } from '../../src/panel/lamp-feed.ts';
+import { LampFeed, type LampChange } from '../../src/app/lamp-feed.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 import { readVector } from '../support/vectors.ts';
 

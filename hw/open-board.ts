@@ -6,19 +6,25 @@
  * when their board is chosen: the Stream Deck's image drawing and node-hid cost ~25 MB that the console
  * and the module do not need.
  */
-import { SerialModulePanel } from '../../hw/serial/serial-module-panel.ts';
-import type { GpioLines } from '../../hw/gpio/gpio-lines.ts';
-import type { Config } from '../config/config.ts';
-import { BlinkClock } from '../panel/blink-clock.ts';
-import { ConsoleBoard } from '../panel/console-board.ts';
-import type { PanelDevice } from '../panel/panel.ts';
-import type { Clock } from '../util/clock.ts';
-import type { Logger } from '../util/log.ts';
-import type { CommandIo } from './command-io.ts';
+import type { Readable } from 'node:stream';
+import type { Config } from '../src/config/config.ts';
+import { BlinkClock } from '../src/panel/blink-clock.ts';
+import { ConsoleBoard } from '../src/panel/console-board.ts';
+import type { PanelDevice } from '../src/panel/panel.ts';
+import type { Clock } from '../src/util/clock.ts';
+import type { Logger } from '../src/util/log.ts';
+import type { GpioLines } from './gpio/gpio-lines.ts';
+import { SerialModulePanel } from './serial/serial-module-panel.ts';
+
+/** Where the console board writes its lines and reads its key commands. */
+export interface Terminal {
+  write(line: string): void;
+  input?: Readable;
+}
 
 export async function openBoard(
   config: Config,
-  io: CommandIo,
+  terminal: Terminal,
   log: Logger,
   clock: Clock,
 ): Promise<PanelDevice> {
@@ -29,8 +35,8 @@ export async function openBoard(
     case 'console':
       panel = new ConsoleBoard(
         board,
-        (line) => io.stdout(line),
-        process.stdin,
+        (line) => terminal.write(line),
+        terminal.input,
         (line) => log.warn(line),
       );
       break;
@@ -39,19 +45,19 @@ export async function openBoard(
       panel = new SerialModulePanel(board, config.panel!.port);
       break;
     case 'gpio': {
-      const { GpioPanel } = await import('../../hw/gpio/gpio-panel.ts');
+      const { GpioPanel } = await import('./gpio/gpio-panel.ts');
       panel = new GpioPanel(board, await gpioLines(), { clock, blink });
       break;
     }
     case 'streamdeck': {
-      const { StreamDeckPanel } = await import('../../hw/hid/stream-deck-panel.ts');
-      const { usbStreamDecks } = await import('../../hw/hid/stream-deck-usb.ts');
+      const { StreamDeckPanel } = await import('./hid/stream-deck-panel.ts');
+      const { usbStreamDecks } = await import('./hid/stream-deck-usb.ts');
       panel = new StreamDeckPanel(board, usbStreamDecks(board), { clock, blink });
       break;
     }
     case 'hid': {
-      const { HidKeypadPanel } = await import('../../hw/hid/hid-keypad-panel.ts');
-      const { usbHidKeypads } = await import('../../hw/hid/hid-keypad-usb.ts');
+      const { HidKeypadPanel } = await import('./hid/hid-keypad-panel.ts');
+      const { usbHidKeypads } = await import('./hid/hid-keypad-usb.ts');
       panel = new HidKeypadPanel(board, usbHidKeypads(board), { clock, blink });
       break;
     }
@@ -68,8 +74,8 @@ export async function openBoard(
 
 /** The GPIO character device, or lines that say why there is none (not a Pi, driver not installed). */
 async function gpioLines(): Promise<GpioLines> {
-  const { GpioError } = await import('../../hw/gpio/gpio-lines.ts');
-  const { GpioxLines, loadGpiox } = await import('../../hw/gpio/gpiox-lines.ts');
+  const { GpioError } = await import('./gpio/gpio-lines.ts');
+  const { GpioxLines, loadGpiox } = await import('./gpio/gpiox-lines.ts');
   const gpiox = loadGpiox();
   if (typeof gpiox !== 'string') return new GpioxLines(gpiox);
   const refuse = (): never => {

@@ -1,0 +1,52 @@
+/**
+ * What `lampfield doctor` checks beyond the config: the board (board-checks.ts) and the PBX, one check per
+ * thing that can be missing, each failure with the command or edit that fixes it.
+ */
+import type { Config } from '../config/config.ts';
+import { SipStack } from '../sip/stack.ts';
+import { checkBoard, type BoardProbe, type Check } from './board-checks.ts';
+import { pbxUserAgent, resolvePbxAddress } from './pbx.ts';
+
+export async function doctorChecks(
+  config: Config,
+  probe: BoardProbe,
+  optionsTimeoutMs: number,
+): Promise<Check[]> {
+  return [...(await checkBoard(config, probe)), await checkPbx(config, optionsTimeoutMs)];
+}
+
+async function checkPbx(config: Config, timeoutMs: number): Promise<Check> {
+  const { host, port, transport } = config.pbx;
+  const where = `${host}:${port}/${transport}`;
+  let address: string;
+  try {
+    address = await resolvePbxAddress(config);
+  } catch {
+    return {
+      ok: false,
+      what: `pbx ${where}: the name does not resolve`,
+      fix: `check pbx.host; getent hosts ${host}`,
+    };
+  }
+  // Port 0: doctor must work beside a running lampfield that holds local.port.
+  const stack = await SipStack.open({ address: config.local.address, port: 0, transports: [transport] });
+  try {
+    const ua = pbxUserAgent(config, stack, address);
+    // Any final response shows the PBX is there (RFC 3261 §11: OPTIONS asks for capabilities).
+    const options = ua.outOfDialog('OPTIONS', `sip:${config.pbx.domain}`, ua.newCallId(), 'doctor', 1);
+    const response = await ua.send(options, { timeoutMs });
+    if (response.status === 408 || response.status === 503) {
+      return {
+        ok: false,
+        what: `pbx ${where}: no answer to OPTIONS within ${timeoutMs / 1000} s`,
+        fix: `check pbx.host and pbx.port, and that the PBX and any firewall let ${config.local.address} in`,
+      };
+    }
+    return {
+      ok: true,
+      what: `pbx ${where}: answers OPTIONS (${response.status} ${response.reason ?? ''})`.trimEnd(),
+    };
+  } finally {
+    await stack.close();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * A key press, as a unit (BRIEF §4): the partner's state and the gesture pick the key's action
+ * (src/blf/key-actions.ts), and the action becomes the call the desk phone is to make: the partner for a
+ * dial, the code with the partner's number for a dial-code, the pickup's URI for a pickup. Or it
+ * becomes the reason it cannot be made. No I/O: src/app/watcher.ts carries the plan out.
+ *
+ * The pickup is planned once: the partner's view (src/blf/dialog-watcher.ts) carries the plan made with
+ * the config's pickup order and code, the same one `lampfield decode` prints. Only a key with a pickup
+ * order of its own (`keys[].pickup`) plans again, with that order.
+ */
+import type { Dialect } from '../blf/dialects.ts';
+import type { PartnerView } from '../blf/dialog-watcher.ts';
+import { keyAction, type Gesture, type KeyActionConfig } from '../blf/key-actions.ts';
+import type { LampSituation } from '../blf/lamp-policy.ts';
+import { pickupUri, planPickup, type PickupOptions, type PickupTarget } from '../blf/pickup.ts';
+import { uriUser } from '../blf/uri.ts';
+import type { KeyConfig } from '../config/config.ts';
+
+/** What every key's press depends on besides the key itself. */
+export interface PressRules {
+  dialect: Dialect;
+  /** The PBX's SIP domain, where a dial-code is dialled. */
+  domain: string;
+  /** Actions for every key (config `actions`); a key's own come first. */
+  actions: KeyActionConfig;
+  /** The pickup order and code of the config, the ones the partner views were planned with. */
+  pickup: PickupOptions;
+  /** Whether a desk phone is configured (`phone.uri`): without one, nothing can be called. */
+  deskPhone: boolean;
+}
+
+export type PressAction = 'dial' | 'dial-code' | 'pickup';
+
+export type PressFailureCode = 'no-desk-phone' | 'not-ringing' | 'no-pickup-method';
+
+export type PressPlan =
+  /** The key does nothing in this state with this gesture (config `actions`). */
+  | { kind: 'none' }
+  /** The desk phone is to call `target`. */
+  | { kind: 'call'; action: PressAction; target: string; pickup: PickupTarget | null }
+  | { kind: 'refused'; action: PressAction; code: PressFailureCode; reason: string };
+
+/** The partner as the press sees it: its state now and the view it was read from. */
+export interface PressedPartner {
+  state: LampSituation;
+  view: PartnerView | null;
+}
+
+export function planPress(
+  key: KeyConfig,
+  gesture: Gesture,
+  partner: PressedPartner,
+  rules: PressRules,
+): PressPlan {
+  const action = keyAction(partner.state, gesture, { ...rules.actions, ...key.actions });
+  if (action.kind === 'none') return { kind: 'none' };
+  const refused = (code: PressFailureCode, reason: string): PressPlan => ({
+    kind: 'refused',
+    action: action.kind,
+    code,
+    reason,
+  });
+  if (!rules.deskPhone) return refused('no-desk-phone', 'no desk phone configured (phone.uri)');
+  switch (action.kind) {
+    case 'dial':
+      return { kind: 'call', action: 'dial', target: key.partner, pickup: null };
+    case 'dial-code': {
+      const number = uriUser(key.partner) ?? '';
+      const target = `sip:${action.code.replaceAll('{number}', number)}@${rules.domain}`;
+      return { kind: 'call', action: 'dial-code', target, pickup: null };
+    }
+    case 'pickup': {
+      const dialog = partner.view?.focus;
+      if (partner.state !== 'ringing' || dialog == null)
+        return refused('not-ringing', 'the partner is not ringing any more');
+      const plan =
+        key.pickup == null
+          ? partner.view?.pickup
+          : planPickup(dialog, key.partner, rules.dialect, { ...rules.pickup, order: key.pickup });
+      if (plan == null) return refused('not-ringing', 'the partner is not ringing any more');
+      if (!plan.ok) return refused('no-pickup-method', plan.reason);
+      return { kind: 'call', action: 'pickup', target: pickupUri(plan.target), pickup: plan.target };
+    }
+  }
+}

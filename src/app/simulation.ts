@@ -1,0 +1,161 @@
+/**
+ * The whole product with no hardware and no PBX (BRIEF §6), as `lampfield sim` runs it: the PBX
+ * simulator (src/sim) with generated calls, the module's firmware simulator as the panel (driven through
+ * the real serial host driver over TCP), the page (src/web, a click presses the module's own switch), and
+ * the same application `lampfield run` starts (watcher.ts), all in this process, on one clock.
+ */
+import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
+import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
+import { serveOverTcp } from '../../firmware-sim/sim/module-server.ts';
+import type { DialectName } from '../blf/dialects.ts';
+import type { Board } from '../config/boards.ts';
+import { parseConfig } from '../config/config.ts';
+import { SipStack } from '../sip/stack.ts';
+import { DEFAULT_GENERATOR, planCalls } from '../sim/call-generator.ts';
+import { PbxSimulator } from '../sim/pbx-simulator.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/log.ts';
+import { startPanelServer, type PanelServer } from '../web/panel-server.ts';
+import { startWatcher } from './watcher.ts';
+
+export interface SimulationOptions {
+  dialect: DialectName;
+  /** A module board (driver `serial`) of boards.json. */
+  board: Board;
+  /** Partner keys, 1 .. the board's key count. */
+  keys: number;
+  seed: number;
+  /** Generated calls per minute. */
+  rate: number;
+  /** The page's port; 0 picks a free one. */
+  pagePort: number;
+  clock: Clock;
+  log: Logger;
+}
+
+export interface Simulation {
+  readonly pbxPort: number;
+  readonly partners: readonly string[];
+  readonly deskPhone: string;
+  readonly firmware: ModuleFirmware;
+  readonly page: PanelServer;
+  /** What the desk phone is doing, in words. */
+  deskText(): string;
+  stop(): Promise<void>;
+}
+
+const DESK_PHONE = '201';
+/** lampfield's account on the simulated PBX, which registers with a digest challenge like a real one. */
+const SIM_PASSWORD = 'lampfield-sim';
+/** Plan generated calls this far ahead, then again with the next seed. */
+const PLAN_WINDOW_MS = 60 * 60_000;
+/** How long a click on the page holds the module's switch: a short press, or past the long press. */
+const CLICK_MS = { short: 120, long: 800 } as const;
+
+export async function startSimulation(options: SimulationOptions): Promise<Simulation> {
+  const { clock, dialect, board } = options;
+  // The PBX.
+  const pbxStack = await SipStack.open({ address: '127.0.0.1', port: 0 });
+  const pbx = new PbxSimulator(pbxStack, {
+    dialect,
+    host: '127.0.0.1',
+    deskPhone: DESK_PHONE,
+    passwords: { lampfield: SIM_PASSWORD },
+    clock,
+  });
+  const partners = Array.from({ length: options.keys }, (_, i) => String(211 + i));
+
+  // The panel: the module firmware, driven through the real host driver over TCP.
+  const firmware = new ModuleFirmware(hardwareOf(board), clock);
+  const module = await serveOverTcp(firmware, 0);
+
+  // The product, as `lampfield run` would run it with this config.
+  const config = parseConfig(
+    JSON.stringify({
+      pbx: { host: '127.0.0.1', port: pbxStack.port, dialect },
+      account: { user: 'lampfield', password: SIM_PASSWORD, register: true },
+      local: { address: '127.0.0.1', port: 0 },
+      board: board.id,
+      panel: { port: `tcp://127.0.0.1:${module.port}` },
+      phone: { uri: DESK_PHONE },
+      log: { level: 'warn' },
+      keys: partners.map((partner, index) => ({ key: index + 1, partner, label: `Ext ${partner}` })),
+    }),
+    'lampfield sim',
+  );
+  // The page: clicks press the module's own switches, so a press takes the whole real path.
+  const page = await startPanelServer({
+    board,
+    port: options.pagePort,
+    press: (key, gesture) => {
+      firmware.pressSwitch(key - 1);
+      clock.after(CLICK_MS[gesture], () => firmware.releaseSwitch(key - 1));
+    },
+  });
+  const watcher = await startWatcher(config, { log: options.log, clock, viewer: page });
+
+  // Generated calls between the partners and two outside callers.
+  const timers = new Set<() => void>();
+  const later = (ms: number, fire: () => void) => {
+    const cancel = clock.after(ms, () => {
+      timers.delete(cancel);
+      fire();
+    });
+    timers.add(cancel);
+  };
+  const plan = (window: number) => {
+    const calls = planCalls(
+      {
+        ...DEFAULT_GENERATOR,
+        callsPerMinute: options.rate,
+        extensions: [...partners, '300', '301'],
+        seed: options.seed + window,
+      },
+      PLAN_WINDOW_MS,
+    );
+    for (const call of calls) {
+      later(call.at, () => {
+        const id = pbx.ring(call.from, call.to);
+        if (call.talkMs == null) {
+          later(call.ringMs, () => pbx.hangUp(id));
+          return;
+        }
+        later(call.ringMs, () => pbx.answer(id));
+        if (call.hold != null) {
+          const { after, forMs } = call.hold;
+          later(call.ringMs + after, () => pbx.hold(id, call.to, true));
+          later(call.ringMs + after + forMs, () => pbx.hold(id, call.to, false));
+        }
+        later(call.ringMs + call.talkMs, () => pbx.hangUp(id));
+      });
+    }
+    later(PLAN_WINDOW_MS, () => plan(window + 1));
+  };
+  plan(0);
+
+  const deskText = () =>
+    pbx.deskPhoneCall == null
+      ? `desk phone ${DESK_PHONE}: idle`
+      : `desk phone ${DESK_PHONE}: in a call with ${pbx.deskPhoneCall}`;
+  const showDesk = () => {
+    page.deskPhone(deskText());
+    later(100, showDesk);
+  };
+  showDesk();
+
+  return {
+    pbxPort: pbxStack.port,
+    partners,
+    deskPhone: DESK_PHONE,
+    firmware,
+    page,
+    deskText,
+    stop: async () => {
+      for (const cancel of timers) cancel();
+      await page.close();
+      await watcher.stop();
+      await module.close();
+      await pbxStack.close();
+    },
+  };
+}

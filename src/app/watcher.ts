@@ -1,0 +1,205 @@
+/**
+ * The application (BRIEF §2), wired from a loaded config: the SIP stack and lampfield's identity on the
+ * PBX, the one NOTIFY intake (DialogWatcher) behind the subscriptions, the PBX keepalive, the lamp feed
+ * to the board and to whoever views the keys (the status page), the desk phone's call control, and the
+ * optional registration. `lampfield run` and `lampfield sim` start it the same way; it knows nothing of
+ * arguments or process signals.
+ *
+ *   NOTIFY ─▶ DialogSubscriptions ─▶ DialogWatcher ─▶ partner update ─▶ LampFeed ─▶ board, viewer
+ *   key ─▶ GestureTracker ─▶ planPress (key-press.ts) ─▶ CallControl ─▶ desk phone
+ */
+import { openBoard, type Terminal } from '../../hw/open-board.ts';
+import { DIALECTS } from '../blf/dialects.ts';
+import { callerOf, DialogWatcher } from '../blf/dialog-watcher.ts';
+import { GestureTracker, type Gesture } from '../blf/key-actions.ts';
+import { resolveLampTable } from '../blf/lamp-policy.ts';
+import type { PickupOptions } from '../blf/pickup.ts';
+import type { Config, KeyConfig } from '../config/config.ts';
+import type { KeyViewer, PanelDevice } from '../panel/panel.ts';
+import { CallControl, DEFAULT_AUTO_ANSWER } from '../sip/call-control.ts';
+import { DialogSubscriptions, type PartnerUpdate } from '../sip/dialog-subscriptions.ts';
+import { PbxKeepalive } from '../sip/pbx-keepalive.ts';
+import { Registration } from '../sip/registration.ts';
+import { SipStack } from '../sip/stack.ts';
+import { systemClock, type Clock } from '../util/clock.ts';
+import type { Logger } from '../util/log.ts';
+import { planPress, type PressPlan, type PressRules } from './key-press.ts';
+import { LampFeed } from './lamp-feed.ts';
+import { pbxUserAgent, resolvePbxAddress } from './pbx.ts';
+
+export interface WatcherSetup {
+  log: Logger;
+  clock?: Clock;
+  /** Where the console board writes and reads (ignored by other boards). */
+  terminal?: Terminal;
+  /** Shown every key change besides the board (the status page). */
+  viewer?: KeyViewer;
+  /** A board already open (tests, on fake hardware); without it, the config's board is opened. */
+  panel?: PanelDevice;
+}
+
+/** What a press came to: the plan, and for a call, how the desk phone's call went. */
+export type PressOutcome = PressPlan | { kind: 'failed'; action: string; reason: string };
+
+export interface RunningWatcher {
+  /** What lampfield knows of a partner now; null for one no key watches. */
+  partner(uri: string): PartnerUpdate | null;
+  /** Presses a key as its panel would; resolves when the desk phone's call has gone as far as it goes. */
+  press(key: number, gesture: Gesture): Promise<PressOutcome>;
+  /** Ends subscriptions and registration, closes the stack and the board. */
+  stop(): Promise<void>;
+}
+
+export async function startWatcher(config: Config, setup: WatcherSetup): Promise<RunningWatcher> {
+  const { log } = setup;
+  const clock = setup.clock ?? systemClock;
+  const pbxAddress = await resolvePbxAddress(config);
+  const stack = await SipStack.open({
+    address: config.local.address,
+    port: config.local.port,
+    transports: [config.pbx.transport],
+    ...(config.local.publicAddress == null ? {} : { publicAddress: config.local.publicAddress }),
+    clock,
+    ...(config.log.sipTrace
+      ? {
+          trace: (direction, text, remote) =>
+            log.debug(`SIP ${direction}`, { remote: `${remote.address}:${remote.port}`, text }),
+        }
+      : {}),
+  });
+  const ua = pbxUserAgent(config, stack, pbxAddress);
+  const board = setup.panel ?? (await openBoard(config, setup.terminal ?? { write: () => {} }, log, clock));
+  const byKey = new Map(config.keys.map((key) => [key.key, key]));
+  const dialect = DIALECTS[config.pbx.dialect];
+  const pickup: PickupOptions = {
+    ...(config.pickup == null ? {} : { order: config.pickup }),
+    ...(config.pbx.pickupCode === undefined ? {} : { code: config.pbx.pickupCode }),
+  };
+
+  const feed = new LampFeed(
+    clock,
+    config.keys.map((key) => ({
+      key: key.key,
+      table: resolveLampTable(config.lamps, key.lamps),
+      capability: config.board.lamp.kind,
+    })),
+    (change) => {
+      const key = byKey.get(change.key)!;
+      const partner = subscriptions.update(key.partner);
+      const caller = change.state === 'ringing' && partner != null ? callerOf(partner.view) : null;
+      const info = { partner: key.partner, state: change.state, label: key.label, caller };
+      board.setLamp(change.key, change.lamp, info);
+      setup.viewer?.keyShown({ key: key.key, lamp: change.lamp, ...info });
+    },
+    config.idleHoldMs,
+  );
+  const subscriptions = new DialogSubscriptions(
+    ua,
+    config.keys.map((key) => key.partner),
+    {
+      intake: new DialogWatcher(dialect, { pickup }),
+      clock,
+      log,
+      expires: config.pbx.expires,
+      subscribeRate: config.pbx.subscribeRate,
+      pbxAddress,
+    },
+    (update) => {
+      log.debug('partner', { partner: update.partner, status: update.status, state: update.situation });
+      for (const key of config.keys)
+        if (key.partner === update.partner) feed.offer(key.key, update.situation);
+    },
+  );
+  const keepalive = new PbxKeepalive(ua, config.pbx.keepaliveSeconds, clock, log, {
+    gone: () => subscriptions.pbxGone(),
+    back: () => subscriptions.pbxBack(),
+  });
+  const calls =
+    config.phone == null
+      ? null
+      : new CallControl(
+          ua,
+          {
+            uri: config.phone.uri,
+            mode: config.phone.mode,
+            autoAnswer: config.phone.autoAnswer ?? DEFAULT_AUTO_ANSWER,
+            answerTimeoutMs: config.phone.answerTimeoutSeconds * 1000,
+          },
+          clock,
+          log,
+        );
+  stack.onRequests((request) => {
+    if (calls?.handleRequest(request) === true) return;
+    if (subscriptions.handleRequest(request)) return;
+    // RFC 3261 §11.2: OPTIONS is answered with what we accept; anything else is not for us.
+    if (request.message.method === 'OPTIONS')
+      request.respond(200, 'OK', { headers: { allow: 'NOTIFY, OPTIONS, BYE' } });
+    else request.respond(405, 'Method Not Allowed', { headers: { allow: 'NOTIFY, OPTIONS, BYE' } });
+  });
+
+  const rules: PressRules = {
+    dialect,
+    domain: config.pbx.domain,
+    actions: config.actions ?? {},
+    pickup,
+    deskPhone: calls != null,
+  };
+  /** A press: the key's plan for its partner's state (key-press.ts), carried out by the desk phone. */
+  const pressKey = async (key: KeyConfig, gesture: Gesture): Promise<PressOutcome> => {
+    const update = subscriptions.update(key.partner);
+    const plan = planPress(
+      key,
+      gesture,
+      { state: update?.situation ?? 'unknown', view: update?.view ?? null },
+      rules,
+    );
+    if (plan.kind === 'none') return plan;
+    const fail = (reason: string) => {
+      log.warn(`key ${key.key}: ${plan.action} ${key.partner} failed: ${reason}`);
+      feed.flashError(key.key, config.errorFlashMs);
+    };
+    if (plan.kind === 'refused') {
+      fail(plan.reason);
+      return plan;
+    }
+    log.info(`key ${key.key}: ${plan.action} ${key.partner}`, { target: plan.target });
+    // planPress refuses every press when no desk phone is configured.
+    const outcome = await calls!.call(plan.target);
+    if (outcome.ok) return plan;
+    fail(outcome.reason);
+    return { kind: 'failed', action: plan.action, reason: outcome.reason };
+  };
+  const gestures = new GestureTracker();
+  board.onKey((event) => {
+    const gesture = gestures.event(event.key, event.event);
+    const key = byKey.get(event.key);
+    if (gesture != null && key != null) void pressKey(key, gesture);
+  });
+
+  const registration = config.account.register
+    ? new Registration(ua, config.account.registerExpires, clock, log)
+    : null;
+  if (registration != null) await registration.start();
+  subscriptions.start();
+  keepalive.start();
+  log.info('watching', {
+    partners: new Set(config.keys.map((key) => key.partner)).size,
+    pbx: `${pbxAddress}:${config.pbx.port}`,
+    local: stack.hostPort,
+    dialect: config.pbx.dialect,
+  });
+  return {
+    partner: (uri) => subscriptions.update(uri),
+    press: (number, gesture) => {
+      const key = byKey.get(number);
+      return key == null ? Promise.resolve({ kind: 'none' }) : pressKey(key, gesture);
+    },
+    stop: async () => {
+      keepalive.stop();
+      await subscriptions.stop();
+      await registration?.stop();
+      await stack.close();
+      await board.close();
+    },
+  };
+}

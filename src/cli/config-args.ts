@@ -1,0 +1,39 @@
+/**
+ * The config a command reads (`run`, `doctor`): `--config FILE`, else the first of DEFAULT_CONFIGS that
+ * exists. A config that cannot be read is said on one line, with the file and the place in it.
+ */
+import { existsSync } from 'node:fs';
+import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import type { CommandIo } from './command-io.ts';
+
+export const DEFAULT_CONFIGS = ['/etc/lampfield/config.yaml', 'lampfield.yaml'];
+
+/** Returns the loaded config, or the exit code after saying on stderr what was wrong. */
+export function configFromArgs(command: string, args: readonly string[], io: CommandIo): Config | number {
+  let path: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--config') path = args[++i];
+    else if (arg.startsWith('--config=')) path = arg.slice('--config='.length);
+    else {
+      io.stderr(`lampfield ${command}: unknown argument ${arg}\nusage: lampfield ${command} [--config FILE]`);
+      return 2;
+    }
+  }
+  path ??= DEFAULT_CONFIGS.find((candidate) => existsSync(candidate));
+  if (path == null) {
+    io.stderr(
+      `lampfield ${command}: no config file; give --config FILE or create ${DEFAULT_CONFIGS.join(' or ')}`,
+    );
+    return 2;
+  }
+  try {
+    return loadConfig(path);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(`lampfield ${command}: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
