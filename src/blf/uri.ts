@@ -64,3 +64,26 @@ export function withScheme(uri: string): string {
   const text = uri.trim();
   return SCHEME.test(text) ? text : `sip:${text}`;
 }
+
+/**
+ * The partner, of `partners`, that a NOTIFY's From names (`from`), for notifiers that send state
+ * unsolicited: the same URI, else the same number on the PBX's address (innovaphone's From names the PBX
+ * by IP where the config may use a domain) or on the partner's own host. Null when none is named.
+ */
+export function partnerNamedBy(
+  from: string | null,
+  partners: Iterable<string>,
+  pbxAddress: string,
+): string | null {
+  const wanted = normalizePartnerUri(from);
+  if (wanted == null) return null;
+  const user = uriUser(wanted);
+  const host = uriHost(wanted);
+  let byNumber: string | null = null;
+  for (const partner of partners) {
+    if (partner === wanted) return partner;
+    if (byNumber == null && uriUser(partner) === user && (host === pbxAddress || host === uriHost(partner)))
+      byNumber = partner;
+  }
+  return byNumber;
+}

@@ -4,8 +4,8 @@
  * the extension's watchers). Terminated calls are told once, then forgotten; Kamailio keeps them a while,
  * and so does the document writer.
  */
+import { localTag } from '../sip/message.ts';
 import { uriUser } from '../blf/uri.ts';
-import { localTag } from '../sip/stack.ts';
 import type { SimCall } from './dialog-info-writer.ts';
 
 export interface CallListener {

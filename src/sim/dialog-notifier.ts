@@ -6,8 +6,8 @@
  */
 import type { DialectName } from '../blf/dialects.ts';
 import { uriUser } from '../blf/uri.ts';
-import { contactUri, headerText, tagOf, type SipMessage } from '../sip/message.ts';
-import { localTag, type IncomingRequest, type SipRemote, type SipStack } from '../sip/stack.ts';
+import { contactUri, headerText, localTag, type SipMessage, tagOf } from '../sip/message.ts';
+import type { IncomingRequest, SipRemote, SipStack } from '../sip/stack.ts';
 import type { Clock } from '../util/clock.ts';
 import type { CallListener } from './call-book.ts';
 import {

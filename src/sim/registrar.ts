@@ -5,8 +5,8 @@
  */
 import { uriUser } from '../blf/uri.ts';
 import { authHeaderText, digestResponse, parseAuthParams, type DigestChallenge } from '../sip/digest.ts';
-import { contactUri, headerText } from '../sip/message.ts';
-import { localTag, type IncomingRequest, type SipRemote } from '../sip/stack.ts';
+import { contactUri, headerText, localTag } from '../sip/message.ts';
+import type { IncomingRequest, SipRemote } from '../sip/stack.ts';
 
 export interface Registered {
   contact: string;

@@ -6,8 +6,8 @@
  * partner goes idle and the desk phone is in the call), or any other extension, which then rings.
  */
 import { uriUser } from '../blf/uri.ts';
-import { contactUri, headerText, referToUri, tagOf, type SipMessage } from '../sip/message.ts';
-import { localTag, type IncomingRequest, type SipRemote, type SipStack } from '../sip/stack.ts';
+import { contactUri, headerText, localTag, referToUri, type SipMessage, tagOf } from '../sip/message.ts';
+import type { IncomingRequest, SipRemote, SipStack } from '../sip/stack.ts';
 import type { CallBook, RingingCall } from './call-book.ts';
 
 /** A dialog lampfield has with the desk phone (its 3pcc INVITE, or an out-of-dialog REFER). */

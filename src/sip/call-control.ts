@@ -15,8 +15,8 @@
  */
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
-import { contactUri, headerText, tagOf, type SipMessage } from './message.ts';
-import { localTag, type IncomingRequest } from './stack.ts';
+import { contactUri, headerText, localTag, type SipMessage, tagOf } from './message.ts';
+import type { IncomingRequest } from './stack.ts';
 import type { DialogState, UserAgent } from './user-agent.ts';
 
 export interface DeskPhone {

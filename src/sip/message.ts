@@ -10,7 +10,7 @@
  *   characters: bodies and header text are decoded from UTF-8 on the way in, and encoded to UTF-8 bytes
  *   (one character per byte) on the way out, so that Content-Length counts bytes (RFC 3261 §20.14).
  */
-import type sip from 'sip';
+import sip from 'sip';
 
 export type SipMessage = sip.Message;
 export type SipHeaders = sip.Headers;
@@ -125,4 +125,62 @@ export function referToUri(message: SipMessage): string | null {
   if (typeof value === 'string') return /<([^>]+)>/.exec(value)?.[1] ?? (value.trim() || null);
   const uri = (value as NameAddr | undefined)?.uri;
   return uri == null || uri === '' ? null : uri;
+}
+
+/** Hides credentials in a message trace (BRIEF §10: SIP passwords never in logs). */
+export function redactCredentials(text: string): string {
+  return text.replace(/^((?:Proxy-)?Authorization)[ \t]*:.*$/gim, '$1: [redacted]');
+}
+
+/**
+ * The CANCEL of an INVITE (RFC 3261 §9.1): its Request-URI, To, From, Call-ID and CSeq number, and its
+ * own top Via, branch included, so that it matches the INVITE's transaction. Null for an INVITE not yet
+ * sent (no branch).
+ */
+export function cancelOf(invite: SipMessage): SipMessage | null {
+  const via = invite.headers.via?.[0];
+  if (via?.params['branch'] == null) return null;
+  return {
+    method: 'CANCEL',
+    uri: invite.uri!,
+    headers: {
+      via: [{ ...via, params: { ...via.params } }],
+      to: invite.headers.to!,
+      from: invite.headers.from!,
+      'call-id': invite.headers['call-id']!,
+      cseq: { seq: invite.headers.cseq!.seq, method: 'CANCEL' },
+      'max-forwards': 70,
+    },
+  };
+}
+
+/** A random token for tags and Call-IDs (RFC 3261 §19.3: at least 32 bits of randomness). */
+export function localTag(): string {
+  return Math.random().toString(36).slice(2, 10) + Date.now().toString(36).slice(-4);
+}
+
+/** Reason phrases of the statuses lampfield answers with (RFC 3261 §21). */
+const REASONS: Readonly<Record<number, string>> = {
+  200: 'OK',
+  400: 'Bad Request',
+  481: 'Call/Transaction Does Not Exist',
+  489: 'Bad Event',
+  500: 'Server Internal Error',
+};
+
+/** RFC 3261 §8.2.6: a response to `request`, with a To tag of ours when the request had none. */
+export function responseTo(
+  request: SipMessage,
+  status: number,
+  reason: string | undefined,
+  extra: { headers?: SipHeaders; content?: string } | undefined,
+): SipMessage {
+  const response = sip.makeResponse(request, status, reason ?? REASONS[status] ?? '');
+  const to = request.headers.to;
+  if (to != null && status > 100 && to.params['tag'] == null) {
+    response.headers.to = { ...to, params: { ...to.params, tag: localTag() } };
+  }
+  if (extra?.headers != null) Object.assign(response.headers, extra.headers);
+  if (extra?.content != null) response.content = extra.content;
+  return response;
 }

@@ -7,9 +7,9 @@
  *   up ──2 misses in a row──▶ gone ──any answer──▶ up
  *   (tells `gone()`)              (tells `back()`)
  */
+import { localTag } from './message.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
-import { localTag } from './stack.ts';
 import type { UserAgent } from './user-agent.ts';
 
 export interface PbxWatch {

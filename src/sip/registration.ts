@@ -5,8 +5,7 @@
  */
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
-import { headerText, type SipMessage } from './message.ts';
-import { localTag } from './stack.ts';
+import { headerText, localTag, type SipMessage } from './message.ts';
 import type { UserAgent } from './user-agent.ts';
 
 export class Registration {

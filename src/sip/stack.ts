@@ -20,15 +20,19 @@ import sip from 'sip';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { NonInviteServerTransactions } from './server-transactions.ts';
 import {
+  cancelOf,
   encodeOutgoing,
   isCompleteMessage,
+  redactCredentials,
   repairIncoming,
+  responseTo,
   type SipHeaders,
   type SipMessage,
 } from './message.ts';
 import {
+  openTransports,
   TcpTransport,
-  UdpTransport,
+  TransportError,
   type SipProtocol,
   type SipRemote,
   type Transport,
@@ -76,19 +80,6 @@ export class SipStackError extends Error {
   }
 }
 
-const REASONS: Readonly<Record<number, string>> = {
-  200: 'OK',
-  400: 'Bad Request',
-  481: 'Call/Transaction Does Not Exist',
-  489: 'Bad Event',
-  500: 'Server Internal Error',
-};
-
-/** Hides credentials in a message trace (BRIEF §10: SIP passwords never in logs). */
-export function redactCredentials(text: string): string {
-  return text.replace(/^((?:Proxy-)?Authorization)[ \t]*:.*$/gim, '$1: [redacted]');
-}
-
 export class SipStack {
   readonly address: string;
   readonly port: number;
@@ -125,31 +116,19 @@ export class SipStack {
         `SIP over IPv6 is not supported (address ${options.address}); use an IPv4 address`,
       );
     }
-    const wanted = options.transports ?? ['udp'];
-    const transports = new Map<SipProtocol, Transport>();
     let stack: SipStack | null = null;
-    const receive = (message: SipMessage, remote: SipRemote) => stack?.receive(message, remote);
     try {
-      let port = options.port;
-      if (wanted.includes('udp')) {
-        const udp = await UdpTransport.bind(options.address, port, receive);
-        transports.set('UDP', udp);
-        port = udp.port;
-      }
-      if (wanted.includes('tcp')) {
-        const tcp = await TcpTransport.listen(options.address, port, receive);
-        transports.set('TCP', tcp);
-        port = tcp.port;
-      }
+      const { transports, port } = await openTransports(
+        options.address,
+        options.port,
+        options.transports ?? ['udp'],
+        (message, remote) => stack?.receive(message, remote),
+      );
       stack = new SipStack(options, transports, port);
       return stack;
     } catch (error) {
-      await Promise.all([...transports.values()].map((transport) => transport.close()));
-      const code = (error as { code?: string }).code;
-      throw new SipStackError(
-        code === 'address-in-use' ? 'address-in-use' : 'bind-failed',
-        error instanceof Error ? error.message : String(error),
-      );
+      const code = error instanceof TransportError ? error.code : 'bind-failed';
+      throw new SipStackError(code, error instanceof Error ? error.message : String(error));
     }
   }
 
@@ -208,19 +187,9 @@ export class SipStack {
     return {
       final,
       cancel: () => {
-        if (settled || invite.headers.via?.[0]?.params['branch'] == null) return;
-        const cancel: SipMessage = {
-          method: 'CANCEL',
-          uri: invite.uri!,
-          headers: {
-            via: [{ ...invite.headers.via[0], params: { ...invite.headers.via[0].params } }],
-            to: invite.headers.to!,
-            from: invite.headers.from!,
-            'call-id': invite.headers['call-id']!,
-            cseq: { seq: invite.headers.cseq!.seq, method: 'CANCEL' },
-            'max-forwards': 70,
-          },
-        };
+        if (settled) return;
+        const cancel = cancelOf(invite);
+        if (cancel == null) return;
         void this.transact(cancel, target, {});
       },
     };
@@ -365,23 +334,6 @@ export class SipStack {
     }
   }
 
-  /** RFC 3261 §8.2.6: a response to `request`, with a To tag of ours when the request had none. */
-  private response(
-    request: SipMessage,
-    status: number,
-    reason: string | undefined,
-    extra: { headers?: SipHeaders; content?: string } | undefined,
-  ): SipMessage {
-    const response = sip.makeResponse(request, status, reason ?? REASONS[status] ?? '');
-    const to = request.headers.to;
-    if (to != null && status > 100 && to.params['tag'] == null) {
-      response.headers.to = { ...to, params: { ...to.params, tag: localTag() } };
-    }
-    if (extra?.headers != null) Object.assign(response.headers, extra.headers);
-    if (extra?.content != null) response.content = extra.content;
-    return response;
-  }
-
   /** Non-INVITE requests: our lean transactions (server-transactions.ts). */
   private dispatchNonInvite(message: SipMessage, remote: SipRemote, transport: Transport): void {
     const via = message.headers.via![0]!;
@@ -390,7 +342,7 @@ export class SipStack {
     const respond = (status: number, reason?: string, extra?: { headers?: SipHeaders; content?: string }) => {
       if (answered || this.closed) return;
       if (status >= 200) answered = true;
-      const text = sip.stringify(encodeOutgoing(this.response(message, status, reason, extra)));
+      const text = sip.stringify(encodeOutgoing(responseTo(message, status, reason, extra)));
       this.options.trace?.('out', text, remote);
       const bytes = Buffer.from(text, 'binary');
       transport.sendBytes(remote, bytes);
@@ -417,7 +369,7 @@ export class SipStack {
         answered = true;
         cancelGuard();
       }
-      transaction.send(encodeOutgoing(this.response(message, status, reason, extra)));
+      transaction.send(encodeOutgoing(responseTo(message, status, reason, extra)));
     };
     const cancelGuard = this.clock.after(this.unansweredMs, () => respond(500, 'Request Not Handled'));
     try {
@@ -426,9 +378,4 @@ export class SipStack {
       respond(500);
     }
   }
-}
-
-/** A random token for tags and Call-IDs (RFC 3261 §19.3: at least 32 bits of randomness). */
-export function localTag(): string {
-  return Math.random().toString(36).slice(2, 10) + Date.now().toString(36).slice(-4);
 }

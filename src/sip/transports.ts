@@ -246,3 +246,33 @@ export class TcpTransport implements Transport {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
+
+/**
+ * The transports a stack asks for, on one port: UDP first (port 0 picks a free one), then TCP on the
+ * same number. What was opened is closed again when the next cannot be.
+ */
+export async function openTransports(
+  address: string,
+  port: number,
+  wanted: readonly ('udp' | 'tcp')[],
+  receive: TransportReceive,
+): Promise<{ transports: Map<SipProtocol, Transport>; port: number }> {
+  const transports = new Map<SipProtocol, Transport>();
+  let bound = port;
+  try {
+    if (wanted.includes('udp')) {
+      const udp = await UdpTransport.bind(address, bound, receive);
+      transports.set('UDP', udp);
+      bound = udp.port;
+    }
+    if (wanted.includes('tcp')) {
+      const tcp = await TcpTransport.listen(address, bound, receive);
+      transports.set('TCP', tcp);
+      bound = tcp.port;
+    }
+    return { transports, port: bound };
+  } catch (error) {
+    await Promise.all([...transports.values()].map((transport) => transport.close()));
+    throw error;
+  }
+}

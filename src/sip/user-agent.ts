@@ -4,8 +4,8 @@
  * CSeq; a `stale=true` challenge is answered once more with the new nonce).
  */
 import { authHeaderText, chooseChallenge, digestAuthorization, type DigestCredentials } from './digest.ts';
-import type { NameAddr, SipHeaders, SipMessage } from './message.ts';
-import { localTag, type RequestOptions, type SipRemote, type SipStack } from './stack.ts';
+import { localTag, type NameAddr, type SipHeaders, type SipMessage } from './message.ts';
+import type { RequestOptions, SipRemote, SipStack } from './stack.ts';
 
 export interface Account {
   user: string;

@@ -7,7 +7,8 @@ import { DIALECTS, DIALECT_NAMES, type DialectName } from '../../src/blf/dialect
 import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
 import { pickupUri } from '../../src/blf/pickup.ts';
 import { CallControl, DEFAULT_AUTO_ANSWER } from '../../src/sip/call-control.ts';
-import { DialogSubscriptions, type PartnerUpdate } from '../../src/sip/dialog-subscriptions.ts';
+import { DialogSubscriptions } from '../../src/sip/dialog-subscriptions.ts';
+import type { PartnerUpdate } from '../../src/sip/subscription.ts';
 import { Registration } from '../../src/sip/registration.ts';
 import { SipStack } from '../../src/sip/stack.ts';
 import { UserAgent } from '../../src/sip/user-agent.ts';

@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DIALECTS, type DialectName } from '../../src/blf/dialects.ts';
 import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
-import { DialogSubscriptions, type PartnerUpdate } from '../../src/sip/dialog-subscriptions.ts';
+import { DialogSubscriptions } from '../../src/sip/dialog-subscriptions.ts';
+import type { PartnerUpdate } from '../../src/sip/subscription.ts';
 import { tagOf, type SipMessage } from '../../src/sip/message.ts';
 import { PbxKeepalive } from '../../src/sip/pbx-keepalive.ts';
 import { SipStack, type IncomingRequest } from '../../src/sip/stack.ts';

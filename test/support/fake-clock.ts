@@ -33,6 +33,12 @@ export class FakeClock implements Clock {
     this.time = end;
   }
 
+  /** How long until the next timer falls due; null when none is set. */
+  nextDueIn(): number | null {
+    const next = Math.min(...this.timers.map((timer) => timer.at));
+    return Number.isFinite(next) ? next - this.time : null;
+  }
+
   get pending(): number {
     return this.timers.length;
   }
