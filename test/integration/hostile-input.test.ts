@@ -11,7 +11,7 @@ import { LampfieldProcess } from '../support/lampfield-process.ts';
 import { freePort } from '../support/ports.ts';
 import { killAll } from '../support/processes.ts';
 import { call, expectCall, hangUpAll, registerPhone } from '../support/sipp.ts';
-import { readVector, VECTORS_DIR } from '../support/vectors.ts';
+import { vectorDatagram, VECTORS_DIR } from '../support/vectors.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -37,18 +37,14 @@ function send(socket: dgram.Socket, data: Buffer | string, port: number): Promis
 }
 
 /**
- * The seed's innovaphone NOTIFY `n`, addressed to lampfield at `port` (CRLF line ends, true length).
- * A stranger's copy gets its own Via branch: an identical Via would make it the same transaction.
+ * The seed's innovaphone NOTIFY `n`, addressed to lampfield at `port`. A stranger's copy gets its own
+ * Via branch: an identical Via would make it the same transaction.
  */
 function seedNotify(n: number, port: number, branch = ''): Buffer {
-  const text = readVector(`innovaphone/seed-${n}.sip`).replace(/\r?\n/g, '\r\n');
-  const [head, body] = text.split('\r\n\r\n') as [string, string];
-  const bodyBytes = Buffer.from(body.replace(/\r\n$/, ''), 'utf8');
-  const fixed = head
-    .replace(/^NOTIFY \S+/, `NOTIFY sip:snom@127.0.0.1:${port}`)
-    .replace(/Content-Length: \d+/, `Content-Length: ${bodyBytes.length}`)
-    .replace(/branch=(\S+?);/, `branch=$1${branch};`);
-  return Buffer.concat([Buffer.from(`${fixed}\r\n\r\n`), bodyBytes]);
+  return vectorDatagram(`innovaphone/seed-${n}.sip`, [
+    [/^NOTIFY \S+/, `NOTIFY sip:snom@127.0.0.1:${port}`],
+    [/branch=(\S+?);/, `branch=$1${branch};`],
+  ]);
 }
 
 describe('hostile input at the watcher', () => {

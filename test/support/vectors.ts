@@ -11,3 +11,18 @@ export function vectorPath(relative: string): string {
 export function readVector(relative: string): string {
   return readFileSync(vectorPath(relative), 'utf8');
 }
+
+/**
+ * A captured SIP message as the bytes to send again: CRLF line ends, the Request-URI and any header
+ * lines given replaced (`edits`, applied to the head only), and a Content-Length that counts the body's
+ * bytes. The body is sent as captured.
+ */
+export function vectorDatagram(relative: string, edits: readonly [RegExp, string][] = []): Buffer {
+  const text = readVector(relative).replace(/\r\n|\r|\n/g, '\r\n');
+  const split = text.indexOf('\r\n\r\n');
+  let head = split < 0 ? text : text.slice(0, split);
+  const body = Buffer.from(split < 0 ? '' : text.slice(split + 4).replace(/\r\n$/, ''), 'utf8');
+  for (const [pattern, replacement] of edits) head = head.replace(pattern, replacement);
+  head = head.replace(/^Content-Length: \d+/im, `Content-Length: ${body.length}`);
+  return Buffer.concat([Buffer.from(`${head}\r\n\r\n`), body]);
+}
