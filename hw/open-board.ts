@@ -79,7 +79,7 @@ async function gpioLines(): Promise<GpioLines> {
   const gpiox = loadGpiox();
   if (typeof gpiox !== 'string') return new GpioxLines(gpiox);
   const refuse = (): never => {
-    throw new GpioError(gpiox);
+    throw new GpioError('no-driver', gpiox);
   };
   return { description: 'no GPIO driver', input: refuse, output: refuse };
 }

@@ -5,7 +5,14 @@
  */
 import net from 'node:net';
 import { SerialPort } from 'serialport';
+import { UserError } from '../../src/util/user-error.ts';
 import type { ModuleFirmware } from './module-firmware.ts';
+
+export type ModuleServerErrorCode = 'cannot-listen' | 'cannot-open';
+
+export class ModuleServerError extends UserError<ModuleServerErrorCode> {
+  override readonly name = 'ModuleServerError';
+}
 
 export interface ModuleEndpoint {
   /** The TCP port, or 0 for a serial device. */
@@ -40,7 +47,9 @@ export function serveOverTcp(
     firmware.connect((bytes) => socket.write(bytes));
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) =>
+      reject(new ModuleServerError('cannot-listen', `cannot listen on tcp port ${port}: ${error.message}`)),
+    );
     server.listen(port, address, () => {
       resolve({
         port: (server.address() as net.AddressInfo).port,
@@ -65,7 +74,7 @@ export function serveOverSerial(firmware: ModuleFirmware, path: string): Promise
   return new Promise((resolve, reject) => {
     port.open((error) => {
       if (error != null) {
-        reject(new Error(`cannot open ${path}: ${error.message}`));
+        reject(new ModuleServerError('cannot-open', `cannot open ${path}: ${error.message}`));
         return;
       }
       firmware.connect((bytes) => port.write(Buffer.from(bytes)));

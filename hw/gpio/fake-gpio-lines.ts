@@ -41,7 +41,7 @@ export class FakeGpioLines implements GpioLines {
     this.settle();
     return {
       set: (next) => {
-        if (!this.outputs.has(line)) throw new GpioError(`GPIO${line} was released`);
+        if (!this.outputs.has(line)) throw new GpioError('released', `GPIO${line} was released`);
         this.outputs.set(line, next);
         this.writes.get(line)!.push(next);
         this.settle();
@@ -69,7 +69,7 @@ export class FakeGpioLines implements GpioLines {
 
   private claim(line: number): void {
     if (this.busy.has(line) || this.inputs.has(line) || this.outputs.has(line))
-      throw new GpioError(`GPIO${line} is in use by another program (Device or resource busy)`);
+      throw new GpioError('busy', `GPIO${line} is in use by another program (Device or resource busy)`);
   }
 
   private wiredLevel(line: number): Level {

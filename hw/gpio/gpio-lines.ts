@@ -4,6 +4,8 @@
  * which name the same header pins on every Pi; on a Pi 5 and on kernels from 6.6 the sysfs numbers
  * changed, the character device's did not (BRIEF §5).
  */
+import { UserError } from '../../src/util/user-error.ts';
+
 export type Level = 0 | 1;
 
 export interface GpioInputLine {
@@ -29,6 +31,16 @@ export interface GpioLines {
   output(line: number, level: Level): GpioOutputLine;
 }
 
-export class GpioError extends Error {
+export type GpioErrorCode =
+  /** Another program holds the line. */
+  | 'busy'
+  /** The line could not be claimed for another reason (no permission, no such line). */
+  | 'claim-failed'
+  /** A line set after it was given back. */
+  | 'released'
+  /** No GPIO driver here (not a Pi, @iiot2k/gpiox not installed). */
+  | 'no-driver';
+
+export class GpioError extends UserError<GpioErrorCode> {
   override readonly name = 'GpioError';
 }

@@ -74,8 +74,10 @@ export class GpioxLines implements GpioLines {
 
   private failure(line: number): GpioError {
     const why = this.gpiox.error_text();
+    const busy = /busy/i.test(why);
     return new GpioError(
-      `GPIO${line}: ${why || 'cannot be claimed'}${/busy/i.test(why) ? ' (another program holds it: `gpioinfo` shows which)' : ''}`,
+      busy ? 'busy' : 'claim-failed',
+      `GPIO${line}: ${why || 'cannot be claimed'}${busy ? ' (another program holds it: `gpioinfo` shows which)' : ''}`,
     );
   }
 }

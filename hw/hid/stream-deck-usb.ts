@@ -3,7 +3,8 @@
  * that a machine without libusb can still run every other board, and says in one line what is missing.
  */
 import type { StreamDeck } from '@elgato-stream-deck/core';
-import { streamDeckModel, type Board } from '../../src/config/boards.ts';
+import type { Board } from '../../src/config/boards.ts';
+import { streamDeckModel } from './stream-deck-models.ts';
 import type { StreamDeckSource } from './stream-deck-panel.ts';
 import { cannotOpen, loadHidLibrary, usbIds } from './usb-devices.ts';
 

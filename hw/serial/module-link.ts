@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import { SerialPort } from 'serialport';
+import { UserError } from '../../src/util/user-error.ts';
 
 export interface ByteLink {
   write(bytes: Uint8Array): void;
@@ -13,6 +14,12 @@ export interface ByteLink {
 export interface LinkHandlers {
   data(bytes: Uint8Array): void;
   closed(reason: string): void;
+}
+
+export type LinkErrorCode = 'cannot-connect' | 'cannot-open';
+
+export class LinkError extends UserError<LinkErrorCode> {
+  override readonly name = 'LinkError';
 }
 
 /** The host and port of a `tcp://host:port` link address; null for a serial device path. */
@@ -38,7 +45,8 @@ function openTcp(host: string, port: number, handlers: LinkHandlers): Promise<By
     });
     socket.on('data', (data: Buffer) => handlers.data(data));
     socket.on('error', (error) => {
-      if (!open) reject(new Error(`cannot connect to tcp://${host}:${port}: ${error.message}`));
+      if (!open)
+        reject(new LinkError('cannot-connect', `cannot connect to tcp://${host}:${port}: ${error.message}`));
     });
     socket.on('close', () => {
       if (open) handlers.closed('the TCP connection closed');
@@ -55,7 +63,7 @@ function openSerial(path: string, handlers: LinkHandlers): Promise<ByteLink> {
     port.on('close', () => handlers.closed(`${path} closed (unplugged?)`));
     port.open((error) => {
       if (error != null) {
-        reject(new Error(`cannot open ${path}: ${error.message}`));
+        reject(new LinkError('cannot-open', `cannot open ${path}: ${error.message}`));
         return;
       }
       resolve({ write: (bytes) => port.write(Buffer.from(bytes)), close: () => port.close(() => undefined) });

@@ -1,9 +1,12 @@
 /**
  * The config a command reads (`run`, `doctor`): `--config FILE`, else the first of DEFAULT_CONFIGS that
- * exists. A config that cannot be read is said on one line, with the file and the place in it.
+ * exists. A config (or boards.json) that cannot be read is said on one line, with the file and the place
+ * in it.
  */
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { readConfigFile } from '../app/config-file.ts';
+import { BoardsError } from '../config/boards.ts';
+import { ConfigError, type Config } from '../config/config.ts';
 import type { CommandIo } from './command-io.ts';
 
 export const DEFAULT_CONFIGS = ['/etc/lampfield/config.yaml', 'lampfield.yaml'];
@@ -28,9 +31,9 @@ export function configFromArgs(command: string, args: readonly string[], io: Com
     return 2;
   }
   try {
-    return loadConfig(path);
+    return readConfigFile(path);
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof BoardsError) {
       io.stderr(`lampfield ${command}: ${error.message}`);
       return 2;
     }

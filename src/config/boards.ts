@@ -3,9 +3,9 @@
  * wrong entry is refused with the file, the JSON path and what was expected; nothing is half-loaded.
  */
 import { readFileSync } from 'node:fs';
-import { DEVICE_MODELS, DeviceModelType } from '@elgato-stream-deck/core';
 import { Ajv } from 'ajv';
 import type { LampCapability } from '../blf/lamp-policy.ts';
+import { UserError } from '../util/user-error.ts';
 import { describeSchemaError } from './schema-errors.ts';
 
 export interface Board {
@@ -67,35 +67,81 @@ export function keyCount(board: Pick<Board, 'grid'>): number {
 export const BOARDS_FILE = new URL('../../boards.json', import.meta.url);
 const SCHEMA_FILE = new URL('../../boards.schema.json', import.meta.url);
 
-export class BoardsError extends Error {
+export type BoardsErrorCode =
+  | 'unreadable'
+  | 'not-json'
+  /** A value the schema (boards.schema.json) refuses; `rule` is the schema keyword broken. */
+  | 'schema'
+  | 'duplicate-id'
+  /** Key wirings, lamps or report keys that do not number the grid's keys. */
+  | 'key-count'
+  /** A lamp whose lines (or bits) are not those of its lamp kind. */
+  | 'lamp-shape'
+  | 'line-used-twice'
+  | 'bit-past-report'
+  /** A USB id the board's driver does not know (a rule of the driver's, `BoardRule`). */
+  | 'unknown-device';
+
+export class BoardsError extends UserError<BoardsErrorCode> {
   override readonly name = 'BoardsError';
+
+  constructor(
+    code: BoardsErrorCode,
+    /** The file. */
+    readonly source: string,
+    /** The JSON pointer of what is wrong (`/boards/3/gpio/lamps/5/red`); null for the whole file. */
+    readonly path: string | null,
+    what: string,
+    /** For `schema`: the schema keyword broken. */
+    readonly rule: string | null = null,
+  ) {
+    super(code, `${source}${path == null ? '' : `: ${path}`}: ${what}`);
+  }
 }
 
-/** Reads and validates a boards table; throws BoardsError with a one-line message. */
-export function parseBoards(text: string, source: string): Board[] {
+/** What is wrong with a board, at a path inside its entry (`gpio/keys/lines`). */
+export interface BoardProblem {
+  code: BoardsErrorCode;
+  path: string;
+  what: string;
+}
+
+/** A check of a driver's own (the Stream Deck's known USB ids, hw/hid/stream-deck-models.ts). */
+export type BoardRule = (board: Board) => BoardProblem | null;
+
+/** Reads and validates a boards table, with the drivers' `rules` too; throws BoardsError in one line. */
+export function parseBoards(text: string, source: string, rules: readonly BoardRule[] = []): Board[] {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new BoardsError(`${source}: not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    const why = error instanceof Error ? error.message : String(error);
+    throw new BoardsError('not-json', source, null, `not JSON: ${why}`);
   }
   const validate = boardsValidator();
-  if (!validate(data)) throw new BoardsError(`${source}: ${describeSchemaError(validate.errors)}`);
+  if (!validate(data)) {
+    const problem = describeSchemaError(validate.errors);
+    throw new BoardsError('schema', source, problem.path, problem.detail, problem.rule);
+  }
   const raw = (
     data as { boards: (Omit<Board, 'usb'> & { usb?: { vendorId: string; productIds: string[] } })[] }
   ).boards;
   const seen = new Set<string>();
   return raw.map((entry, index) => {
-    const where = `${source}: /boards/${index}`;
-    if (seen.has(entry.id)) throw new BoardsError(`${where}/id: "${entry.id}" is used twice`);
+    const where = `/boards/${index}`;
+    if (seen.has(entry.id))
+      throw new BoardsError('duplicate-id', source, `${where}/id`, `"${entry.id}" is used twice`);
     seen.add(entry.id);
     const { usb, ...rest } = entry;
     const board: Board =
       usb == null
         ? rest
         : { ...rest, usb: { vendorId: hex(usb.vendorId), productIds: usb.productIds.map(hex) } };
-    const problem = wiringProblem(board);
-    if (problem != null) throw new BoardsError(`${where}/${problem}`);
+    for (const rule of [wiringProblem, ...rules]) {
+      const problem = rule(board);
+      if (problem != null)
+        throw new BoardsError(problem.code, source, `${where}/${problem.path}`, problem.what);
+    }
     return board;
   });
 }
@@ -112,38 +158,42 @@ const LAMP_SHAPES: Readonly<Record<LampCapability, readonly (keyof LampLines<unk
 
 /**
  * What the schema cannot say: one key wiring per key, lamps shaped as the lamp kind, no GPIO line used
- * twice, Stream Deck ids that @elgato-stream-deck knows. Returns "json/path: what is wrong", or null.
+ * twice, report bits inside their report.
  */
-function wiringProblem(board: Board): string | null {
+function wiringProblem(board: Board): BoardProblem | null {
   const keys = keyCount(board);
   const shape = LAMP_SHAPES[board.lamp.kind];
-  const lampProblem = (lamps: LampLines<unknown>[], path: string): string | null => {
-    if (lamps.length !== keys) return `${path}: has ${lamps.length} entries, the grid has ${keys} keys`;
+  const lampProblem = (lamps: LampLines<unknown>[], path: string): BoardProblem | null => {
+    if (lamps.length !== keys)
+      return { code: 'key-count', path, what: `has ${lamps.length} entries, the grid has ${keys} keys` };
     for (const [index, lamp] of lamps.entries()) {
       const fields = Object.keys(lamp).sort();
-      if (fields.join() !== [...shape].sort().join())
-        return `${path}/${index}: a ${board.lamp.kind} lamp needs ${shape.length === 0 ? 'no lines' : shape.join(', ')}, found ${fields.join(', ') || 'none'}`;
+      if (fields.join() !== [...shape].sort().join()) {
+        const needs = shape.length === 0 ? 'no lines' : shape.join(', ');
+        const what = `a ${board.lamp.kind} lamp needs ${needs}, found ${fields.join(', ') || 'none'}`;
+        return { code: 'lamp-shape', path: `${path}/${index}`, what };
+      }
     }
     return null;
   };
   if (board.gpio != null) {
     const wiring = board.gpio;
-    const used = new Map<number, string>();
-    const claim = (line: number, path: string): string | null => {
-      const before = used.get(line);
-      if (before != null) return `${path}: GPIO${line} is already used at gpio/${before}`;
-      used.set(line, path);
-      return null;
-    };
     const lines: [number, string][] = [];
     if ('lines' in wiring.keys) {
-      if (wiring.keys.lines.length !== keys)
-        return `gpio/keys/lines: has ${wiring.keys.lines.length} lines, the grid has ${keys} keys`;
+      const count = wiring.keys.lines.length;
+      if (count !== keys)
+        return {
+          code: 'key-count',
+          path: 'gpio/keys/lines',
+          what: `has ${count} lines, the grid has ${keys} keys`,
+        };
       wiring.keys.lines.forEach((line, i) => lines.push([line, `keys/lines/${i}`]));
     } else {
       const { rows, columns } = wiring.keys.matrix;
-      if (rows.length * columns.length !== keys)
-        return `gpio/keys/matrix: ${rows.length} rows × ${columns.length} columns is not the grid's ${keys} keys`;
+      if (rows.length * columns.length !== keys) {
+        const what = `${rows.length} rows × ${columns.length} columns is not the grid's ${keys} keys`;
+        return { code: 'key-count', path: 'gpio/keys/matrix', what };
+      }
       rows.forEach((line, i) => lines.push([line, `keys/matrix/rows/${i}`]));
       columns.forEach((line, i) => lines.push([line, `keys/matrix/columns/${i}`]));
     }
@@ -152,46 +202,55 @@ function wiringProblem(board: Board): string | null {
     wiring.lamps.forEach((lamp, i) => {
       for (const [color, line] of lampEntries(lamp)) lines.push([line, `lamps/${i}/${color}`]);
     });
+    const used = new Map<number, string>();
     for (const [line, path] of lines) {
-      const problem = claim(line, path);
-      if (problem != null) return `gpio/${problem}`;
+      const before = used.get(line);
+      if (before != null)
+        return {
+          code: 'line-used-twice',
+          path: `gpio/${path}`,
+          what: `GPIO${line} is already used at gpio/${before}`,
+        };
+      used.set(line, path);
     }
   }
   if (board.hid != null) {
-    if (board.hid.input.keys.length !== keys)
-      return `hid/input/keys: has ${board.hid.input.keys.length} entries, the grid has ${keys} keys`;
+    const count = board.hid.input.keys.length;
+    if (count !== keys)
+      return {
+        code: 'key-count',
+        path: 'hid/input/keys',
+        what: `has ${count} entries, the grid has ${keys} keys`,
+      };
     const lamps = lampProblem(board.hid.output.lamps, 'hid/output/lamps');
     if (lamps != null) return lamps;
+    const { length } = board.hid.output;
     for (const [index, lamp] of board.hid.output.lamps.entries()) {
       for (const [color, bit] of lampEntries(lamp))
-        if (bit.byte >= board.hid.output.length)
-          return `hid/output/lamps/${index}/${color}/byte: ${bit.byte} is past the report's ${board.hid.output.length} bytes`;
-    }
-  }
-  if (board.driver === 'streamdeck' && board.usb != null) {
-    const { vendorId, productIds } = board.usb;
-    for (const [index, productId] of productIds.entries()) {
-      if (streamDeckModel(vendorId, productId) == null)
-        return `usb/productIds/${index}: ${usbId(vendorId)}:${usbId(productId)} is not a Stream Deck that @elgato-stream-deck/core knows (${STREAM_DECKS.map((model) => `${model.id} ${usbId(model.vendorId)}:${model.productIds.map(usbId).join('/')}`).join(', ')})`;
+        if (bit.byte >= length)
+          return {
+            code: 'bit-past-report',
+            path: `hid/output/lamps/${index}/${color}/byte`,
+            what: `${bit.byte} is past the report's ${length} bytes`,
+          };
     }
   }
   return null;
 }
 
-/** The Stream Deck model with these USB ids, if @elgato-stream-deck/core knows it. */
-export function streamDeckModel(vendorId: number, productId: number): (typeof DEVICE_MODELS)[number] | null {
-  return (
-    STREAM_DECKS.find((model) => model.vendorId === vendorId && model.productIds.includes(productId)) ?? null
-  );
-}
-
-const STREAM_DECKS = DEVICE_MODELS.filter((model) => model.type === DeviceModelType.STREAMDECK);
-
 export const usbId = (id: number) => `0x${id.toString(16).padStart(4, '0')}`;
 
-export function loadBoards(file: URL | string = BOARDS_FILE): Board[] {
+/** Reads a boards table (the shipped boards.json unless told), checked with the drivers' `rules`. */
+export function loadBoards(file: URL | string = BOARDS_FILE, rules: readonly BoardRule[] = []): Board[] {
   const path = typeof file === 'string' ? file : file.pathname;
-  return parseBoards(readFileSync(file, 'utf8'), path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new BoardsError('unreadable', path, null, `cannot read: ${why}`);
+  }
+  return parseBoards(text, path, rules);
 }
 
 let compiled: ReturnType<Ajv['compile']> | null = null;

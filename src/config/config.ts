@@ -11,6 +11,7 @@ import type { KeyActionConfig } from '../blf/key-actions.ts';
 import type { LampOverrides } from '../blf/lamp-policy.ts';
 import { normalizePartnerUri } from '../blf/uri.ts';
 import { loadBoards, type Board } from './boards.ts';
+import { UserError } from '../util/user-error.ts';
 import { describeSchemaError } from './schema-errors.ts';
 
 export interface KeyConfig {
@@ -60,8 +61,33 @@ export interface Config {
   log: { level: 'error' | 'warn' | 'info' | 'debug'; sipTrace: boolean };
 }
 
-export class ConfigError extends Error {
+export type ConfigErrorCode =
+  | 'unreadable'
+  | 'not-yaml'
+  /** A value the schema (config.schema.json) refuses; `rule` is the schema keyword broken. */
+  | 'schema'
+  | 'unknown-board'
+  | 'no-panel-port'
+  | 'duplicate-key'
+  | 'bad-partner'
+  | 'bad-phone';
+
+export class ConfigError extends UserError<ConfigErrorCode> {
   override readonly name = 'ConfigError';
+
+  constructor(
+    code: ConfigErrorCode,
+    /** The file. */
+    readonly source: string,
+    /** Where in it: a JSON pointer (`/keys/1/partner`), a line number, or null for the whole file. */
+    readonly where: string | number | null,
+    what: string,
+    /** For `schema`: the schema keyword broken (`required`, `enum`, `type`, …). */
+    readonly rule: string | null = null,
+  ) {
+    const at = where == null ? '' : typeof where === 'number' ? `:${where}` : `: ${where}`;
+    super(code, `${source}${at}: ${what}`);
+  }
 }
 
 const SCHEMA = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')) as object;
@@ -72,14 +98,15 @@ export function parseConfig(text: string, source: string, boards: readonly Board
   const document = parseDocument(text, { prettyErrors: true });
   const yamlError = document.errors[0];
   if (yamlError != null) {
-    const line = yamlError.linePos?.[0].line;
-    throw new ConfigError(
-      `${source}${line == null ? '' : `:${line}`}: not valid YAML: ${(yamlError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
-    );
+    const what = (yamlError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw new ConfigError('not-yaml', source, yamlError.linePos?.[0].line ?? null, `not valid YAML: ${what}`);
   }
   const data: unknown = document.toJS();
   validator ??= new Ajv({ useDefaults: true, allErrors: false, allowUnionTypes: true }).compile(SCHEMA);
-  if (!validator(data)) throw new ConfigError(`${source}: ${describeSchemaError(validator.errors)}`);
+  if (!validator(data)) {
+    const problem = describeSchemaError(validator.errors);
+    throw new ConfigError('schema', source, problem.path, problem.detail, problem.rule);
+  }
   const raw = data as Omit<Config, 'board' | 'keys'> & {
     board: string;
     keys: (Omit<KeyConfig, 'partner' | 'label'> & { partner: string | number; label?: string })[];
@@ -87,42 +114,53 @@ export function parseConfig(text: string, source: string, boards: readonly Board
   const domain = raw.pbx.domain ?? raw.pbx.host;
   const board = boards.find((candidate) => candidate.id === raw.board);
   if (board == null) {
+    const known = boards.map((b) => b.id).join(', ');
     throw new ConfigError(
-      `${source}: /board: "${raw.board}" is not in boards.json (${boards.map((b) => b.id).join(', ')})`,
+      'unknown-board',
+      source,
+      '/board',
+      `"${raw.board}" is not in boards.json (${known})`,
     );
   }
   if (board.driver === 'serial' && raw.panel == null) {
-    throw new ConfigError(
-      `${source}: /panel/port: board "${board.id}" needs the module's port (/dev/ttyACM0 or tcp://host:port)`,
-    );
+    const what = `board "${board.id}" needs the module's port (/dev/ttyACM0 or tcp://host:port)`;
+    throw new ConfigError('no-panel-port', source, '/panel/port', what);
   }
   const seen = new Set<number>();
   const keys = raw.keys.map((key, index) => {
     if (seen.has(key.key))
-      throw new ConfigError(`${source}: /keys/${index}/key: key ${key.key} is given twice`);
+      throw new ConfigError('duplicate-key', source, `/keys/${index}/key`, `key ${key.key} is given twice`);
     seen.add(key.key);
     const written = String(key.partner).trim();
     const partner = normalizePartnerUri(/^[^@:]+$/.test(written) ? `sip:${written}@${domain}` : written);
     if (partner == null)
-      throw new ConfigError(`${source}: /keys/${index}/partner: "${written}" is not a number or SIP URI`);
+      throw new ConfigError(
+        'bad-partner',
+        source,
+        `/keys/${index}/partner`,
+        `"${written}" is not a number or SIP URI`,
+      );
     return { ...key, partner, label: key.label ?? null };
   });
   let phone = raw.phone;
   if (phone != null) {
     const written = String(phone.uri).trim();
     const uri = normalizePartnerUri(/^[^@:]+$/.test(written) ? `sip:${written}@${domain}` : written);
-    if (uri == null) throw new ConfigError(`${source}: /phone/uri: "${written}" is not a number or SIP URI`);
+    if (uri == null)
+      throw new ConfigError('bad-phone', source, '/phone/uri', `"${written}" is not a number or SIP URI`);
     phone = { ...phone, uri };
   }
   return { ...raw, pbx: { ...raw.pbx, domain }, board, keys, ...(phone == null ? {} : { phone }) };
 }
 
-export function loadConfig(path: string): Config {
+/** Reads the config file at `path`, its board one of `boards`. */
+export function loadConfig(path: string, boards: readonly Board[] = loadBoards()): Config {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`${path}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
+    const why = error instanceof Error ? error.message : String(error);
+    throw new ConfigError('unreadable', path, null, `cannot read: ${why}`);
   }
-  return parseConfig(text, path);
+  return parseConfig(text, path, boards);
 }

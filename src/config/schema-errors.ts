@@ -1,10 +1,19 @@
-/** One line that says which JSON path of a file is wrong and what was expected (ajv errors). */
+/** What a JSON Schema refusal (ajv) says: the JSON path that is wrong, the rule it broke, in words. */
 import type { ErrorObject } from 'ajv';
 
-export function describeSchemaError(errors: readonly ErrorObject[] | null | undefined): string {
+export interface SchemaProblem {
+  /** The JSON pointer of the wrong value (`/` for the document itself). */
+  path: string;
+  /** The schema keyword broken: `required`, `enum`, `type`, `maximum`, `additionalProperties`, … */
+  rule: string;
+  /** What was expected, for a person. */
+  detail: string;
+}
+
+export function describeSchemaError(errors: readonly ErrorObject[] | null | undefined): SchemaProblem {
   const error = errors?.[0];
-  if (error == null) return 'invalid';
-  const where = error.instancePath === '' ? '/' : error.instancePath;
+  if (error == null) return { path: '/', rule: 'invalid', detail: 'is invalid' };
+  const path = error.instancePath === '' ? '/' : error.instancePath;
   const params = error.params as Record<string, unknown>;
   let detail: string;
   switch (error.keyword) {
@@ -17,5 +26,5 @@ export function describeSchemaError(errors: readonly ErrorObject[] | null | unde
     default:
       detail = error.message ?? 'is invalid';
   }
-  return `${where}: ${detail}`;
+  return { path, rule: error.keyword, detail };
 }

@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Board } from '../config/boards.ts';
 import type { KeyView, KeyViewer } from '../panel/panel.ts';
+import { UserError } from '../util/user-error.ts';
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
 
@@ -29,7 +30,14 @@ export interface PanelServer extends KeyViewer {
   close(): Promise<void>;
 }
 
-export class PanelServerError extends Error {
+export type PanelServerErrorCode =
+  /** The page on a non-loopback address needs web.token of at least 16 characters. */
+  | 'token-needed'
+  /** Another program holds the page's port. */
+  | 'address-in-use'
+  | 'listen-failed';
+
+export class PanelServerError extends UserError<PanelServerErrorCode> {
   override readonly name = 'PanelServerError';
 }
 
@@ -42,7 +50,10 @@ function isLoopback(address: string): boolean {
 export async function startPanelServer(options: PanelServerOptions): Promise<PanelServer> {
   const address = options.address ?? '127.0.0.1';
   if (!isLoopback(address) && (options.token == null || options.token.length < 16)) {
-    throw new PanelServerError(`the page on ${address} needs a token of at least 16 characters (web.token)`);
+    throw new PanelServerError(
+      'token-needed',
+      `the page on ${address} needs a token of at least 16 characters (web.token)`,
+    );
   }
   const keys = new Map<number, KeyView>();
   let desk: string | null = null;
@@ -116,9 +127,12 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     response.writeHead(404, { 'content-type': 'text/plain' }).end('lampfield: not found\n');
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) =>
+    server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
-        new PanelServerError(`cannot serve the page on ${address}:${options.port ?? 0}: ${error.message}`),
+        new PanelServerError(
+          error.code === 'EADDRINUSE' ? 'address-in-use' : 'listen-failed',
+          `cannot serve the page on ${address}:${options.port ?? 0}: ${error.message}`,
+        ),
       ),
     );
     server.listen(options.port ?? 0, address, resolve);

@@ -1,6 +1,6 @@
 /** The run config: the shape the README shows loads; every mistake is one line naming file and path. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/config/config.ts';
+import { ConfigError, loadConfig, parseConfig } from '../../src/config/config.ts';
 
 const GOOD = `
 pbx: { host: 127.0.0.1, port: 5070, transport: udp, dialect: generic }
@@ -12,12 +12,12 @@ keys:
   - { key: 2, partner: "211" }
 `;
 
-function error(text: string): string {
+function error(text: string): ConfigError {
   try {
     parseConfig(text, 'lampfield.yaml');
   } catch (caught) {
     expect(caught).toBeInstanceOf(ConfigError);
-    return (caught as Error).message;
+    return caught as ConfigError;
   }
   throw new Error('the config was accepted');
 }
@@ -55,32 +55,71 @@ describe('config', () => {
     ]);
   });
 
-  it('names the path of a wrong value and what was expected', () => {
-    expect(error(GOOD.replace('dialect: generic', 'dialect: nortel'))).toBe(
+  it('says in one line the file, the path of the wrong value and what was expected', () => {
+    const wrong = error(GOOD.replace('dialect: generic', 'dialect: nortel'));
+    expect(wrong).toMatchObject({
+      code: 'schema',
+      source: 'lampfield.yaml',
+      where: '/pbx/dialect',
+      rule: 'enum',
+    });
+    expect(wrong.message).toBe(
       'lampfield.yaml: /pbx/dialect: must be one of "generic", "innovaphone", "asterisk", "freeswitch", "kamailio"',
     );
-    expect(error(GOOD.replace('port: 5070', 'port: "fifty"'))).toBe(
-      'lampfield.yaml: /pbx/port: must be integer',
-    );
-    expect(error(GOOD.replace('{ key: 2, partner: "211" }', '{ key: 2 }'))).toBe(
-      "lampfield.yaml: /keys/1: must have required property 'partner'",
-    );
-    expect(error(GOOD.replace('board: console', 'board: console\npassword: x'))).toBe(
-      'lampfield.yaml: /: has an unknown field "password"',
-    );
+  });
+
+  it('names the path of a wrong value and the rule it breaks', () => {
+    expect(error(GOOD.replace('port: 5070', 'port: "fifty"'))).toMatchObject({
+      code: 'schema',
+      where: '/pbx/port',
+      rule: 'type',
+    });
+    expect(error(GOOD.replace('{ key: 2, partner: "211" }', '{ key: 2 }'))).toMatchObject({
+      code: 'schema',
+      where: '/keys/1',
+      rule: 'required',
+    });
+    expect(error(GOOD.replace('board: console', 'board: console\npassword: x'))).toMatchObject({
+      code: 'schema',
+      where: '/',
+      rule: 'additionalProperties',
+    });
   });
 
   it('refuses a key given twice, an unknown board and a partner that is no URI', () => {
-    expect(error(GOOD.replace('key: 2', 'key: 1'))).toBe('lampfield.yaml: /keys/1/key: key 1 is given twice');
-    expect(error(GOOD.replace('board: console', 'board: streamdeck-xxl'))).toMatch(
-      /^lampfield\.yaml: \/board: "streamdeck-xxl" is not in boards\.json/,
-    );
-    expect(error(GOOD.replace('partner: "211"', 'partner: "a b@c"'))).toBe(
-      'lampfield.yaml: /keys/1/partner: "a b@c" is not a number or SIP URI',
-    );
+    expect(error(GOOD.replace('key: 2', 'key: 1'))).toMatchObject({
+      code: 'duplicate-key',
+      where: '/keys/1/key',
+    });
+    expect(error(GOOD.replace('board: console', 'board: streamdeck-xxl'))).toMatchObject({
+      code: 'unknown-board',
+      where: '/board',
+    });
+    expect(error(GOOD.replace('partner: "211"', 'partner: "a b@c"'))).toMatchObject({
+      code: 'bad-partner',
+      where: '/keys/1/partner',
+    });
+    expect(error(GOOD.replace('board: console', 'board: module-20rgb'))).toMatchObject({
+      code: 'no-panel-port',
+      where: '/panel/port',
+    });
+    expect(error(`${GOOD}phone: { uri: "a b" }\n`)).toMatchObject({ code: 'bad-phone', where: '/phone/uri' });
   });
 
-  it('says where YAML itself is broken', () => {
-    expect(error('pbx: { host: 127.0.0.1\naccount: [')).toMatch(/^lampfield\.yaml:\d+: not valid YAML: /);
+  it('says on which line YAML itself is broken', () => {
+    const broken = error('pbx: { host: 127.0.0.1\naccount: [');
+    expect(broken.code).toBe('not-yaml');
+    expect(broken.where).toEqual(expect.any(Number));
+    expect(broken.message).toMatch(new RegExp(`^lampfield\\.yaml:${String(broken.where)}: `));
+  });
+
+  it('says a file that cannot be read, and why', () => {
+    let caught: unknown;
+    try {
+      loadConfig('/nonexistent/lampfield.yaml');
+    } catch (thrown) {
+      caught = thrown;
+    }
+    expect(caught).toMatchObject({ code: 'unreadable', source: '/nonexistent/lampfield.yaml', where: null });
   });
 });

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GpioPanel } from '../../hw/gpio/gpio-panel.ts';
+import { GpioError } from '../../hw/gpio/gpio-lines.ts';
 import { GpioxLines, type Gpiox } from '../../hw/gpio/gpiox-lines.ts';
 import { loadBoards } from '../../src/config/boards.ts';
 import { BlinkClock } from '../../src/panel/blink-clock.ts';
@@ -102,5 +103,15 @@ describe('GPIO character device backend (@iiot2k/gpiox)', () => {
       },
     ]);
     expect(gpiox.watched.size + gpiox.outputs.size).toBe(0);
+  });
+
+  it('refuses a line it cannot claim with a GpioError whose code says why', () => {
+    const gpiox = new StandInGpiox();
+    gpiox.busy.add(22);
+    const lines = new GpioxLines(gpiox);
+    expect(() => lines.input(22, () => {})).toThrow(expect.objectContaining({ code: 'busy' }) as Error);
+    lines.output(23, 0);
+    expect(() => lines.output(23, 0)).toThrow(expect.objectContaining({ code: 'claim-failed' }) as Error);
+    expect(() => lines.input(22, () => {})).toThrow(GpioError);
   });
 });

@@ -71,12 +71,19 @@ describe('panel page server', () => {
   });
 
   it('needs a token when bound beyond the loopback address, and checks it', async () => {
-    await expect(startPanelServer({ board, address: '0.0.0.0', port: 0 })).rejects.toBeInstanceOf(
-      PanelServerError,
-    );
+    const refused = startPanelServer({ board, address: '0.0.0.0', port: 0 });
+    await expect(refused).rejects.toBeInstanceOf(PanelServerError);
+    await expect(refused).rejects.toMatchObject({ code: 'token-needed' });
     const server = await open({ token: 'a-long-enough-token' });
     expect(server.url).toMatch(/\?token=a-long-enough-token$/);
     expect((await fetch(server.url)).status).toBe(200);
     expect((await fetch(server.url.replace(/\?.*$/, ''))).status).toBe(403);
+  });
+
+  it('says the port is taken by another program, with a code of its own', async () => {
+    const first = await open();
+    const port = Number(new URL(first.url).port);
+    const taken = startPanelServer({ board, port });
+    await expect(taken).rejects.toMatchObject({ code: 'address-in-use' });
   });
 });
