@@ -1,6 +1,6 @@
 /**
  * NOTIFY bodies per second through the whole core (reader, reducer, partner state, lamp policy) beside a
- * bare validated fast-xml-parser parse of the same bodies, in the same run (issue 2; BRIEF §9).
+ * bare validated fast-xml-parser parse of the same bodies, in the same run (BRIEF §9).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { XMLParser } from 'fast-xml-parser';

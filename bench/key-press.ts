@@ -1,5 +1,5 @@
 /**
- * Key press to the first SIP request on the wire (issue 5; BRIEF §9): `press 1` typed on a running
+ * Key press to the first SIP request on the wire (BRIEF §9): `press 1` typed on a running
  * `lampfield run`'s console board until its INVITE to the desk phone reaches the PBX's socket. The
  * "PBX" is a plain UDP socket that answers the INVITE 486, so that every press ends at once.
  * Target: p99 under 5 ms.

@@ -1,5 +1,5 @@
 /**
- * The expansion module's link (issue 4; BRIEF §9): a full 160-key lamp refresh and a single lamp change,
+ * The expansion module's link (BRIEF §9): a full 160-key lamp refresh and a single lamp change,
  * from `setLamp` until the module has applied it and its ACK is back, through the real host driver and
  * the firmware simulator over loopback TCP. The bytes both ways are counted on the wire and turned into
  * time at 115,200 baud (10 bits a byte, 8N1). Targets: at most 50 ms and 2 ms.

@@ -1,5 +1,5 @@
 /**
- * `npm start` to page ready (issue 6; BRIEF §9): from starting `lampfield sim` until its page answers
+ * `npm start` to page ready (BRIEF §9): from starting `lampfield sim` until its page answers
  * and its event stream has delivered the panel. Target: under 3 s on this machine.
  */
 import http from 'node:http';

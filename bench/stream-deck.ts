@@ -1,5 +1,5 @@
 /**
- * The Stream Deck panel's drawing cost (issue 7), through @elgato-stream-deck/core on the fake MK.2 HID
+ * The Stream Deck panel's drawing cost (BRIEF §9), through @elgato-stream-deck/core on the fake MK.2 HID
  * device of the tests (the USB transfer itself is not measured): all 15 keys drawn from scratch (render,
  * JPEG, reports), one key's new face, and the CPU that 15 fast-blinking keys take per second of real
  * time, once each key's lit and dark faces are prepared.

@@ -1,6 +1,6 @@
 /**
  * 1,000 partners subscribed at the default pace (20 SUBSCRIBE/s) against Kamailio: time until every key
- * shows the partner's state, and lampfield's resident memory then (issue 3; target under 120 MB).
+ * shows the partner's state, and lampfield's resident memory then (BRIEF §9; target under 120 MB).
  */
 import { Kamailio } from '../test/support/kamailio.ts';
 import { LampfieldProcess } from '../test/support/lampfield-process.ts';

@@ -1,7 +1,7 @@
 /**
  * Sustained NOTIFY/s over UDP into a running `lampfield run` (sipp sending innovaphone-style NOTIFYs,
  * lampfield reading each through the whole core and answering 200), beside sipp answering the same
- * stream itself (issue 3; BRIEF §9). Targets: ≥ 5,000 NOTIFY/s, none retransmitted, ≥ 0.5 of sipp.
+ * stream itself (BRIEF §9). Targets: ≥ 5,000 NOTIFY/s, none retransmitted, ≥ 0.5 of sipp.
  *
  * "Sustained" is the highest offered rate (in steps of 1,000/s) that is answered in full with not one
  * retransmission; the load generator is one sipp on this 2-core machine, so its own ceiling is shown too.

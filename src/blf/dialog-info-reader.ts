@@ -25,7 +25,7 @@ import type {
 } from './dialog-info.ts';
 import { withScheme } from './uri.ts';
 
-/** Bodies larger than this are refused unread (issue 2; a 1,000-dialog document still fits). */
+/** Bodies larger than this are refused unread (BRIEF §10; a 1,000-dialog document still fits). */
 export const MAX_BODY_BYTES = 64 * 1024;
 /** Real dialog-info nests 5 levels (dialog-info/dialog/local/target/param); anything past this is hostile. */
 const MAX_DEPTH = 32;

@@ -1,5 +1,5 @@
 /**
- * Generated calls for the simulator (issue 6): between simulated extensions, at a configurable rate,
+ * Generated calls for the simulator (BRIEF §6): between simulated extensions, at a configurable rate,
  * each ringing, then answered or missed, sometimes held, then hung up. Pure and repeatable: a seed and
  * the time give the same calls every run (`lampfield sim --seed`).
  */

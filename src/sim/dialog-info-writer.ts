@@ -1,6 +1,6 @@
 /**
  * Dialog-info documents as each PBX family writes them (shared/notes/dialects.md), for the PBX
- * simulator (issue 6): the same call, rendered the way generic RFC 4235, innovaphone, Asterisk PJSIP,
+ * simulator (BRIEF §6): the same call, rendered the way generic RFC 4235, innovaphone, Asterisk PJSIP,
  * FreeSWITCH and Kamailio put it on the wire. Pure: strings out.
  */
 import type { DialectName } from '../blf/dialects.ts';

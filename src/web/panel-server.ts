@@ -1,5 +1,5 @@
 /**
- * The panel page (BRIEF §6, issue 6): the board drawn as boards.json defines it, each key's lamp with its
+ * The panel page (BRIEF §6): the board drawn as boards.json defines it, each key's lamp with its
  * color and pattern, its label, the caller of a ringing call, and the desk phone's state, updated live
  * through server-sent events. In the simulator a click is a key press (POST /press); elsewhere the page
  * is read-only. It binds to 127.0.0.1 unless told otherwise, and then needs a token (BRIEF §10).

@@ -1,5 +1,5 @@
 /**
- * Key presses become calls through Kamailio on the user's desk phone (sipp as extension 201), issue 5:
+ * Key presses become calls through Kamailio on the user's desk phone (sipp as extension 201):
  * speed dial and pickup in 3pcc and refer mode, a feature code, and every failure seen as the key's
  * error lamp and one log line, followed by a press that works.
  */

@@ -1,7 +1,7 @@
 /**
  * Kamailio stopped for 20 s and started again as a new process that remembers no subscription: every
  * key shows unknown once its state can no longer be trusted, and is right again within 10 s of Kamailio
- * answering, with no human action and no restart of lampfield (issue 3, BRIEF §10).
+ * answering, with no human action and no restart of lampfield (BRIEF §10).
  */
 import { afterAll, expect, it } from 'vitest';
 import { Kamailio } from '../support/kamailio.ts';

@@ -1,6 +1,6 @@
 /**
  * `lampfield sim` as a user runs it: generated calls light the module's keys, and pressing a ringing
- * key really picks the call up on the simulated desk phone (issue 6, terminal part).
+ * key really picks the call up on the simulated desk phone (BRIEF §6).
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
