@@ -4,9 +4,7 @@
  * the real serial host driver over TCP), the page (src/web, a click presses the module's own switch), and
  * the same application `lampfield run` starts (watcher.ts), all in this process, on one clock.
  */
-import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
-import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
-import { serveOverTcp } from '../../firmware-sim/sim/module-server.ts';
+import type { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
 import type { DialectName } from '../blf/dialects.ts';
 import type { Board } from '../config/boards.ts';
 import { parseConfig } from '../config/config.ts';
@@ -16,6 +14,7 @@ import { PbxSimulator } from '../sim/pbx-simulator.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { startPanelServer, type PanelServer } from '../web/panel-server.ts';
+import { serveModule } from './module-simulator.ts';
 import { startWatcher } from './watcher.ts';
 
 export interface SimulationOptions {
@@ -66,8 +65,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
   const partners = Array.from({ length: options.keys }, (_, i) => String(211 + i));
 
   // The panel: the module firmware, driven through the real host driver over TCP.
-  const firmware = new ModuleFirmware(hardwareOf(board), clock);
-  const module = await serveOverTcp(firmware, 0);
+  const { firmware, endpoint: module } = await serveModule(board, { tcp: 0 }, clock);
 
   // The product, as `lampfield run` would run it with this config.
   const config = parseConfig(

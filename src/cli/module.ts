@@ -4,10 +4,8 @@
  * keys and lamps and takes `press N`, `long N` on standard input; with `--json` it prints one line per
  * change of what the module shows, for scripts and tests.
  */
-import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
-import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
-import { serveOverSerial, serveOverTcp, type ModuleEndpoint } from '../../firmware-sim/sim/module-server.ts';
 import { showModule } from '../../firmware-sim/sim/module-view.ts';
+import { serveModule, type ServedModule } from '../app/module-simulator.ts';
 import { loadBoards } from '../config/boards.ts';
 import { systemClock } from '../util/clock.ts';
 import type { CommandIo } from './command-io.ts';
@@ -42,15 +40,14 @@ export async function moduleCommand(args: readonly string[], io: CommandIo): Pro
     );
     return 2;
   }
-  const firmware = new ModuleFirmware(hardwareOf(board), systemClock);
-  let endpoint: ModuleEndpoint;
+  let served: ServedModule;
   try {
-    endpoint =
-      serial != null ? await serveOverSerial(firmware, serial) : await serveOverTcp(firmware, tcp ?? 7000);
+    served = await serveModule(board, serial != null ? { serial } : { tcp: tcp ?? 7000 }, systemClock);
   } catch (error) {
     io.stderr(`lampfield module: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
+  const { firmware, endpoint } = served;
   io.stderr(`lampfield module: ${board.id} on ${serial ?? `tcp://127.0.0.1:${endpoint.port}`}`);
 
   const view = showModule(firmware, board.grid.columns, io, json);

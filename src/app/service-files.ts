@@ -1,0 +1,47 @@
+/**
+ * The systemd unit and udev rules that ship in deploy/, installed so that lampfield starts at boot and
+ * the panels open without root: the unit runs this Node and this lampfield as `user`, with the config in
+ * /etc/lampfield. Under a `root` other than `/` only the files are written (for packaging, and tests);
+ * on `/` systemd and udev are reloaded and the unit enabled.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const SERVICE_CONFIG = '/etc/lampfield/config.yaml';
+const deployFile = (name: string) => fileURLToPath(new URL(`../../deploy/${name}`, import.meta.url));
+
+/**
+ * Writes the unit and the rules under `root` (and on `/` enables them), telling each file written as it
+ * is; throws the first failure. Returns whether the config file the unit reads is there already.
+ */
+export function installService(user: string, root: string, wrote: (path: string) => void): boolean {
+  const unit = readFileSync(deployFile('lampfield.service'), 'utf8')
+    .replaceAll('__NODE__', process.execPath)
+    .replaceAll('__BIN__', fileURLToPath(new URL('../../bin/lampfield.js', import.meta.url)))
+    .replaceAll('__USER__', user)
+    .replaceAll('__CONFIG__', SERVICE_CONFIG)
+    .replaceAll('__DOCS__', fileURLToPath(new URL('../../README.md', import.meta.url)));
+  const files = [
+    ['etc/systemd/system/lampfield.service', unit],
+    ['etc/udev/rules.d/99-lampfield.rules', readFileSync(deployFile('99-lampfield.rules'), 'utf8')],
+  ] as const;
+  for (const [path, text] of files) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), text);
+    wrote(join(root, path));
+  }
+  mkdirSync(join(root, 'etc/lampfield'), { recursive: true });
+  if (root === '/') {
+    for (const command of [
+      ['systemctl', 'daemon-reload'],
+      ['systemctl', 'enable', 'lampfield'],
+      ['udevadm', 'control', '--reload-rules'],
+      ['udevadm', 'trigger'],
+    ]) {
+      execFileSync(command[0]!, command.slice(1), { stdio: 'inherit' });
+    }
+  }
+  return existsSync(join(root, SERVICE_CONFIG));
+}
