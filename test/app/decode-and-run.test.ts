@@ -15,7 +15,7 @@ import { parseConfig } from '../../src/config/config.ts';
 import { FakePanel } from '../../src/panel/fake-panel.ts';
 import { tagOf } from '../../src/sip/message.ts';
 import { MemoryLogger } from '../../src/util/log.ts';
-import { closeScriptedPbxs, ScriptedPbx } from '../support/scripted-pbx.ts';
+import { closeScriptedPbxs, ScriptedPbx, watcherPort } from '../support/scripted-pbx.ts';
 import { readVector, vectorDatagram } from '../support/vectors.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -68,12 +68,11 @@ async function running(dialect: DialectName, partner: string, domain: string, an
   cleanup.push(() => new Promise<void>((resolve) => socket.close(() => resolve())));
   await vi.waitFor(() => expect(pbx.subscribes()).toHaveLength(1));
   const subscribe = pbx.subscribes()[0]!.message;
-  const contact = subscribe.headers.contact![0]!;
-  const watcherPort = Number(/@[^:;>]+:(\d+)/.exec(typeof contact === 'string' ? contact : contact.uri)![1]);
+  const port = watcherPort(subscribe);
   /** Sends a captured NOTIFY, as edited, and waits for the watcher's answer. */
   const send = async (bytes: Buffer) => {
     const before = answers.length;
-    await new Promise((resolve) => socket.send(bytes, watcherPort, '127.0.0.1', resolve));
+    await new Promise((resolve) => socket.send(bytes, port, '127.0.0.1', resolve));
     await vi.waitFor(() => expect(answers.length).toBe(before + 1));
     expect(answers.at(-1)).toBe('SIP/2.0 200 OK');
   };
@@ -82,7 +81,7 @@ async function running(dialect: DialectName, partner: string, domain: string, an
     const pickup = update.view.pickup?.ok === true ? update.view.pickup.target : null;
     return { state: update.situation, version: update.view.version, pickup };
   };
-  return { subscribe, send, reading, watcherPort };
+  return { subscribe, send, reading, watcherPort: port };
 }
 
 describe('decode and a running watcher read NOTIFYs alike', () => {

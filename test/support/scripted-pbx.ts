@@ -79,3 +79,10 @@ export class ScriptedPbx {
     );
   }
 }
+
+/** The port the watcher that sent `subscribe` listens on: its Contact's (RFC 6665 §4.1.2.1). */
+export function watcherPort(subscribe: SipMessage): number {
+  const contact = subscribe.headers.contact?.[0];
+  const uri = typeof contact === 'string' ? contact : (contact?.uri ?? '');
+  return Number(/@[^:;>]+:(\d+)/.exec(uri)?.[1]);
+}

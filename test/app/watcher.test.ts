@@ -1,0 +1,69 @@
+/**
+ * The application on its own (src/app/watcher.ts), on a scripted PBX over real UDP and an in-memory
+ * panel: what a key shows for a partner, and what a press does when it cannot call (no desk phone
+ * configured): the key flashes its error lamp, and the log says which key, what and why.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startWatcher } from '../../src/app/watcher.ts';
+import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
+import { loadBoards } from '../../src/config/boards.ts';
+import { parseConfig } from '../../src/config/config.ts';
+import { FakePanel } from '../../src/panel/fake-panel.ts';
+import { tagOf } from '../../src/sip/message.ts';
+import { MemoryLogger } from '../../src/util/log.ts';
+import { closeScriptedPbxs, ScriptedPbx, watcherPort } from '../support/scripted-pbx.ts';
+import { readVector } from '../support/vectors.ts';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+  await closeScriptedPbxs();
+});
+
+/** The body of a Kamailio capture. */
+const body = (file: string) => readVector(file).split(/\r?\n\r?\n/)[1] ?? '';
+
+describe('the watcher', () => {
+  it('lights the key as the PBX says, and flashes the error lamp when a press has no desk phone', async () => {
+    const pbx = await ScriptedPbx.open();
+    pbx.answer = (request) =>
+      request.message.method === 'SUBSCRIBE' ? pbx.accept(request) : request.respond(200);
+    const config = parseConfig(
+      JSON.stringify({
+        pbx: { host: '127.0.0.1', port: pbx.stack.port, dialect: 'kamailio', keepaliveSeconds: 0 },
+        account: { user: '900' },
+        local: { address: '127.0.0.1', port: 0 },
+        keys: [{ key: 1, partner: '207', label: 'Anna' }],
+        errorFlashMs: 60_000,
+      }),
+      'test',
+    );
+    const board = loadBoards().find((candidate) => candidate.id === 'console')!;
+    const panel = new FakePanel(board);
+    const log = new MemoryLogger();
+    const watcher = await startWatcher(config, { log, panel });
+    cleanup.push(() => watcher.stop());
+    const lamp = (state: Parameters<typeof lampFor>[0]) => lampFor(state, DEFAULT_LAMPS, board.lamp.kind);
+
+    await vi.waitFor(() => expect(pbx.subscribes()).toHaveLength(1));
+    const subscribe = pbx.subscribes()[0]!.message;
+    expect(tagOf(subscribe.headers.to)).toBeNull();
+    const port = watcherPort(subscribe);
+    await pbx.notify(subscribe, port, body('kamailio/missed-then-answered-207-2-early.sip'));
+    await vi.waitFor(() => expect(panel.lamps.get(1)).toEqual(lamp('ringing')));
+    expect(panel.labels.get(1)).toBe('Anna');
+    expect(watcher.partner('sip:207@127.0.0.1')).toMatchObject({ status: 'active', situation: 'ringing' });
+
+    // A person presses the ringing key.
+    panel.press({ key: 1, event: 'down' });
+    panel.press({ key: 1, event: 'up' });
+    await vi.waitFor(() => expect(panel.lamps.get(1)).toEqual(lamp('error')));
+    expect(log.lines.filter((line) => line.level === 'warn').map((line) => line.message)).toContain(
+      'key 1: pickup sip:207@127.0.0.1 failed: no desk phone configured (phone.uri)',
+    );
+    // The same press, asked of the application directly, says what it came to.
+    expect(await watcher.press(1, 'short')).toMatchObject({ kind: 'refused', code: 'no-desk-phone' });
+    expect(await watcher.press(1, 'long')).toMatchObject({ kind: 'refused', action: 'dial' });
+    expect(await watcher.press(9, 'short')).toEqual({ kind: 'none' });
+  });
+});
