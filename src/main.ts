@@ -8,6 +8,7 @@ import { moduleCommand } from './cli/module.ts';
 import { runCommand } from './cli/run.ts';
 import { simCommand } from './cli/sim.ts';
 import { systemIo, type CommandIo } from './cli/command-io.ts';
+import { UserError } from './util/user-error.ts';
 
 const USAGE = `usage: lampfield <command> [options]
 
@@ -25,6 +26,19 @@ commands:
 See README.md for what each field means and which dialect to choose.`;
 
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [command] = argv;
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    // An error meant for a user (a broken boards.json, say) that a command did not catch: its one line,
+    // never a stack trace.
+    if (!(error instanceof UserError)) throw error;
+    io.stderr(`lampfield${command == null ? '' : ` ${command}`}: ${error.message}`);
+    return 1;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'decode':
