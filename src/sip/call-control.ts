@@ -13,9 +13,11 @@
  * `refer`: one out-of-dialog REFER to the desk phone, followed the same way.
  * A pickup's target carries the partner's dialog as `?Replaces=` (src/blf/pickup.ts `pickupUri`).
  */
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { contactUri, headerText, localTag, type SipMessage, tagOf } from './message.ts';
+import { inactiveAnswer } from './sdp-answer.ts';
 import type { IncomingRequest } from './stack.ts';
 import type { DialogState, UserAgent } from './user-agent.ts';
 
@@ -177,22 +179,14 @@ export class CallControl {
     return { ok: false, reason: `the desk phone's call failed: ${line}` };
   }
 
-  /** ACK for the 2xx, with an answer that holds no media (RFC 3725 §4, RFC 3264 §8.4: inactive). */
+  /** ACK for the 2xx, answering the phone's offer with no media flowing (RFC 3725 §4, sdp-answer.ts). */
   private ack(dialog: DialogState, response: SipMessage): void {
-    const offer = response.content ?? '';
-    const payload = /^m=audio \d+ [^ ]+ (\d+)/m.exec(offer)?.[1] ?? '0';
-    const answer = offer.includes('m=')
-      ? [
-          'v=0',
-          'o=lampfield 1 1 IN IP4 0.0.0.0',
-          's=lampfield',
-          'c=IN IP4 0.0.0.0',
-          't=0 0',
-          `m=audio 9 RTP/AVP ${payload}`,
-          'a=inactive',
-          '',
-        ].join('\r\n')
-      : '';
+    const answer =
+      inactiveAnswer(response.content ?? '', {
+        address: this.ua.stack.host,
+        sessionId: Math.floor(this.clock.now()) + 1,
+        randomBytes,
+      }) ?? '';
     const ack: SipMessage = {
       method: 'ACK',
       uri: dialog.remoteTarget,

@@ -155,6 +155,11 @@ export class SipStack {
     return tcp instanceof TcpTransport ? tcp.openConnections : 0;
   }
 
+  /** The address written in Via and Contact (and in SDP): the public one, or the one listened on. */
+  get host(): string {
+    return this.viaHost;
+  }
+
   /** The Via sent-by and Contact host:port of this stack. */
   get hostPort(): string {
     return `${this.viaHost}:${this.port}`;
