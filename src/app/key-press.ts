@@ -2,7 +2,8 @@
  * A key press, as a unit (BRIEF §4): the partner's state and the gesture pick the key's action
  * (src/blf/key-actions.ts), and the action becomes the call the desk phone is to make: the partner for a
  * dial, the code with the partner's number for a dial-code, the pickup's URI for a pickup. Or it
- * becomes the reason it cannot be made. No I/O: src/app/watcher.ts carries the plan out.
+ * becomes the reason it cannot be made. Every URI the phone is to call names the PBX's port when it is
+ * on the PBX (uri.ts `onPbxPort`). No I/O: src/app/watcher.ts carries the plan out.
  *
  * The pickup is planned once: the partner's view (src/blf/dialog-watcher.ts) carries the plan made with
  * the config's pickup order and code, the same one `lampfield decode` prints. Only a key with a pickup
@@ -13,7 +14,7 @@ import type { PartnerView } from '../blf/dialog-watcher.ts';
 import { keyAction, type Gesture, type KeyActionConfig } from '../blf/key-actions.ts';
 import type { LampSituation } from '../blf/lamp-policy.ts';
 import { pickupUri, planPickup, type PickupOptions, type PickupTarget } from '../blf/pickup.ts';
-import { uriUser } from '../blf/uri.ts';
+import { onPbxPort, uriUser, type PbxPlace } from '../blf/uri.ts';
 import type { KeyConfig } from '../config/config.ts';
 
 /** What every key's press depends on besides the key itself. */
@@ -27,6 +28,8 @@ export interface PressRules {
   pickup: PickupOptions;
   /** Whether a desk phone is configured (`phone.uri`): without one, nothing can be called. */
   deskPhone: boolean;
+  /** Where the PBX is: the URIs the desk phone calls reach it on its port (uri.ts `onPbxPort`). */
+  pbx: PbxPlace;
 }
 
 export type PressAction = 'dial' | 'dial-code' | 'pickup';
@@ -63,10 +66,13 @@ export function planPress(
   if (!rules.deskPhone) return refused('no-desk-phone', 'no desk phone configured (phone.uri)');
   switch (action.kind) {
     case 'dial':
-      return { kind: 'call', action: 'dial', target: key.partner, pickup: null };
+      return { kind: 'call', action: 'dial', target: onPbxPort(key.partner, rules.pbx), pickup: null };
     case 'dial-code': {
       const number = uriUser(key.partner) ?? '';
-      const target = `sip:${action.code.replaceAll('{number}', number)}@${rules.domain}`;
+      const target = onPbxPort(
+        `sip:${action.code.replaceAll('{number}', number)}@${rules.domain}`,
+        rules.pbx,
+      );
       return { kind: 'call', action: 'dial-code', target, pickup: null };
     }
     case 'pickup': {
@@ -79,7 +85,8 @@ export function planPress(
           : planPickup(dialog, key.partner, rules.dialect, { ...rules.pickup, order: key.pickup });
       if (plan == null) return refused('not-ringing', 'the partner is not ringing any more');
       if (!plan.ok) return refused('no-pickup-method', plan.reason);
-      return { kind: 'call', action: 'pickup', target: pickupUri(plan.target), pickup: plan.target };
+      const pickup = { ...plan.target, uri: onPbxPort(plan.target.uri, rules.pbx) };
+      return { kind: 'call', action: 'pickup', target: pickupUri(pickup), pickup };
     }
   }
 }

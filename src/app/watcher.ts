@@ -144,6 +144,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
     actions: config.actions ?? {},
     pickup,
     deskPhone: calls != null,
+    pbx: { hosts: [config.pbx.host, config.pbx.domain, pbxAddress], port: config.pbx.port },
   };
   /** A press: the key's plan for its partner's state (key-press.ts), carried out by the desk phone. */
   const pressKey = async (key: KeyConfig, gesture: Gesture): Promise<PressOutcome> => {

@@ -87,3 +87,25 @@ export function partnerNamedBy(
   }
   return byNumber;
 }
+
+/** The PBX as the URIs a desk phone is sent must name it: the hosts that are its, and its port. */
+export interface PbxPlace {
+  /** The PBX's host, its SIP domain and its address, as they may appear in a URI. */
+  hosts: readonly string[];
+  port: number;
+}
+
+/**
+ * A URI the desk phone is to call, made to reach the PBX: a SIP URI whose host is the PBX's and that
+ * names no port gets the PBX's port, when it is not 5060 (RFC 3263 §4.2: a phone resolving a URI with
+ * no port and no SRV record uses 5060; baresip without an outbound proxy does). Other URIs, and
+ * URIs that name a port, are returned as they are.
+ */
+export function onPbxPort(uri: string, pbx: PbxPlace): string {
+  if (pbx.port === 5060) return uri;
+  const parts = /^(sips?:(?:[^@;?]*@)?)([^:;?@[\]]+)([;?].*)?$/i.exec(uri);
+  if (parts == null) return uri;
+  const host = parts[2]!;
+  if (!pbx.hosts.some((candidate) => candidate.toLowerCase() === host.toLowerCase())) return uri;
+  return `${parts[1]!}${host}:${pbx.port}${parts[3] ?? ''}`;
+}

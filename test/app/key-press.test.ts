@@ -25,6 +25,7 @@ function rules(extra: Partial<PressRules> = {}, dialect: DialectName = 'kamailio
     actions: {},
     pickup: {},
     deskPhone: true,
+    pbx: { hosts: ['127.0.0.1', '172.16.16.180', 'pbx.example.com'], port: 5060 },
     ...extra,
   };
 }
@@ -159,6 +160,45 @@ describe('a key press', () => {
         code: 'no-pickup-method',
         reason:
           'no pickup method possible (target: the remote target is not a pickup URI; code: no pickup feature code configured)',
+      });
+    });
+  });
+
+  describe('on a PBX that is not on port 5060', () => {
+    const pbx = { hosts: ['127.0.0.1', 'pbx.example.com'], port: 5070 };
+
+    it('sends the desk phone to the PBX’s port for the partner and for a code, which name none', () => {
+      expect(planPress(key(), 'short', partnerAfter(IDLE), rules({ pbx }))).toMatchObject({
+        target: 'sip:207@127.0.0.1:5070',
+      });
+      const actions = { idle: { short: { 'dial-code': '*81{number}' } } };
+      expect(planPress(key({ actions }), 'short', partnerAfter(IDLE), rules({ pbx }))).toMatchObject({
+        target: 'sip:*81207@pbx.example.com:5070',
+      });
+    });
+
+    it('keeps a URI that names its port (the caller’s contact) and one on another host', () => {
+      const ringing = partnerAfter(RINGING);
+      expect(planPress(key(), 'short', ringing, rules({ pbx }))).toMatchObject({
+        pickup: { method: 'replaces', uri: 'sip:211@127.0.0.1:5092' },
+      });
+      const elsewhere = key({ partner: 'sip:207@other.example.org' });
+      expect(planPress(elsewhere, 'short', partnerAfter(IDLE), rules({ pbx }))).toMatchObject({
+        target: 'sip:207@other.example.org',
+      });
+    });
+
+    it('sends a pickup by code to the PBX’s port, before the Replaces of none', () => {
+      const ringing = partnerAfter(RINGING);
+      const own = planPress(
+        key({ pickup: ['code'] }),
+        'short',
+        ringing,
+        rules({ pbx, pickup: { code: '**{number}' } }),
+      );
+      expect(own).toMatchObject({
+        target: 'sip:**207@127.0.0.1:5070',
+        pickup: { uri: 'sip:**207@127.0.0.1:5070' },
       });
     });
   });

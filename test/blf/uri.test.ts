@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizePartnerUri, uriHost, uriUser } from '../../src/blf/uri.ts';
+import { normalizePartnerUri, onPbxPort, uriHost, uriUser } from '../../src/blf/uri.ts';
 
 describe('partner URIs', () => {
   it('takes the URI out of a From header, dropping parameters and the tag', () => {
@@ -27,5 +27,24 @@ describe('partner URIs', () => {
   it('gives null for nothing usable', () => {
     for (const value of [null, undefined, '', '   ', '<>', 'sip:', 'sip:a b@c'])
       expect(normalizePartnerUri(value)).toBeNull();
+  });
+});
+
+describe('onPbxPort', () => {
+  const pbx = { hosts: ['10.0.0.5', 'pbx.example.com'], port: 5070 };
+  it.each([
+    ['sip:207@10.0.0.5', 'sip:207@10.0.0.5:5070'],
+    ['sip:207@PBX.example.com;user=phone', 'sip:207@PBX.example.com:5070;user=phone'],
+    ['sip:211@10.0.0.5?Replaces=a%3Bb', 'sip:211@10.0.0.5:5070?Replaces=a%3Bb'],
+    ['sips:207@pbx.example.com', 'sips:207@pbx.example.com:5070'],
+    ['sip:207@10.0.0.5:5092', 'sip:207@10.0.0.5:5092'],
+    ['sip:207@10.0.0.6', 'sip:207@10.0.0.6'],
+    ['tel:+4930123', 'tel:+4930123'],
+  ])('%s → %s', (uri, expected) => {
+    expect(onPbxPort(uri, pbx)).toBe(expected);
+  });
+
+  it('leaves every URI as it is for a PBX on 5060', () => {
+    expect(onPbxPort('sip:207@10.0.0.5', { ...pbx, port: 5060 })).toBe('sip:207@10.0.0.5');
   });
 });

@@ -142,7 +142,7 @@ describe(
         );
         const desk = await deskPhone(kamailio, 'desk-phone', {
           __OUTCOME__: '200 OK',
-          __REFER_TO__: '^ *<sip:207@127\\.0\\.0\\.1>$',
+          __REFER_TO__: `^ *<sip:207@127\\.0\\.0\\.1:${kamailio.port}>$`,
         });
         await rig.press();
         const { code, errors } = await desk.done;

@@ -74,7 +74,7 @@ describe('key presses through Kamailio, on the desk phone', { timeout: 60_000 },
     const { kamailio, lampfield } = await setup();
     const desk = await deskPhone(kamailio, 'desk-phone', {
       ...DESK_OK,
-      __REFER_TO__: '^ *<sip:207@127\\.0\\.0\\.1>$',
+      __REFER_TO__: `^ *<sip:207@127\\.0\\.0\\.1:${kamailio.port}>$`,
     });
     await pressAndExpect(lampfield, desk);
     await lampfield.waitFor(
@@ -98,7 +98,9 @@ describe('key presses through Kamailio, on the desk phone', { timeout: 60_000 },
 
   it('refer mode: one out-of-dialog REFER to the desk phone', async () => {
     const { kamailio, lampfield } = await setup({ phone: { mode: 'refer' } });
-    const desk = await deskPhone(kamailio, 'desk-refer', { __REFER_TO__: '^ *<sip:207@127\\.0\\.0\\.1>$' });
+    const desk = await deskPhone(kamailio, 'desk-refer', {
+      __REFER_TO__: `^ *<sip:207@127\\.0\\.0\\.1:${kamailio.port}>$`,
+    });
     await pressAndExpect(lampfield, desk);
   });
 
@@ -109,7 +111,7 @@ describe('key presses through Kamailio, on the desk phone', { timeout: 60_000 },
     });
     const desk = await deskPhone(kamailio, 'desk-phone', {
       ...DESK_OK,
-      __REFER_TO__: '^ *<sip:\\*\\*207@127\\.0\\.0\\.1>$',
+      __REFER_TO__: `^ *<sip:\\*\\*207@127\\.0\\.0\\.1:${kamailio.port}>$`,
     });
     const caller = await ringing(kamailio, lampfield);
     await pressAndExpect(lampfield, desk);
