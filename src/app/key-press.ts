@@ -39,8 +39,17 @@ export type PressFailureCode = 'no-desk-phone' | 'not-ringing' | 'no-pickup-meth
 export type PressPlan =
   /** The key does nothing in this state with this gesture (config `actions`). */
   | { kind: 'none' }
-  /** The desk phone is to call `target`. */
-  | { kind: 'call'; action: PressAction; target: string; pickup: PickupTarget | null }
+  /**
+   * The desk phone is to call `target` (for a pickup: `pickup`, then each of `fallbacks` in turn when
+   * the call to one fails, RFC 5359 §2.16's methods in the configured order).
+   */
+  | {
+      kind: 'call';
+      action: PressAction;
+      target: string;
+      pickup: PickupTarget | null;
+      fallbacks: PickupTarget[];
+    }
   | { kind: 'refused'; action: PressAction; code: PressFailureCode; reason: string };
 
 /** The partner as the press sees it: its state now and the view it was read from. */
@@ -66,14 +75,20 @@ export function planPress(
   if (!rules.deskPhone) return refused('no-desk-phone', 'no desk phone configured (phone.uri)');
   switch (action.kind) {
     case 'dial':
-      return { kind: 'call', action: 'dial', target: onPbxPort(key.partner, rules.pbx), pickup: null };
+      return {
+        kind: 'call',
+        action: 'dial',
+        target: onPbxPort(key.partner, rules.pbx),
+        pickup: null,
+        fallbacks: [],
+      };
     case 'dial-code': {
       const number = uriUser(key.partner) ?? '';
       const target = onPbxPort(
         `sip:${action.code.replaceAll('{number}', number)}@${rules.domain}`,
         rules.pbx,
       );
-      return { kind: 'call', action: 'dial-code', target, pickup: null };
+      return { kind: 'call', action: 'dial-code', target, pickup: null, fallbacks: [] };
     }
     case 'pickup': {
       const dialog = partner.view?.focus;
@@ -85,8 +100,10 @@ export function planPress(
           : planPickup(dialog, key.partner, rules.dialect, { ...rules.pickup, order: key.pickup });
       if (plan == null) return refused('not-ringing', 'the partner is not ringing any more');
       if (!plan.ok) return refused('no-pickup-method', plan.reason);
-      const pickup = { ...plan.target, uri: onPbxPort(plan.target.uri, rules.pbx) };
-      return { kind: 'call', action: 'pickup', target: pickupUri(pickup), pickup };
+      const onPbx = (target: PickupTarget) => ({ ...target, uri: onPbxPort(target.uri, rules.pbx) });
+      const pickup = onPbx(plan.target);
+      const fallbacks = plan.fallbacks.map(onPbx);
+      return { kind: 'call', action: 'pickup', target: pickupUri(pickup), pickup, fallbacks };
     }
   }
 }

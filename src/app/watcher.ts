@@ -16,7 +16,7 @@ import { resolveLampTable } from '../blf/lamp-policy.ts';
 import type { PickupOptions } from '../blf/pickup.ts';
 import type { Config, KeyConfig } from '../config/config.ts';
 import type { KeyViewer, PanelDevice } from '../panel/panel.ts';
-import { CallControl, DEFAULT_AUTO_ANSWER } from '../sip/call-control.ts';
+import { CallControl, DEFAULT_AUTO_ANSWER, type CallOutcome, type CallTarget } from '../sip/call-control.ts';
 import { DialogSubscriptions } from '../sip/dialog-subscriptions.ts';
 import type { PartnerUpdate } from '../sip/subscription.ts';
 import { PbxKeepalive } from '../sip/pbx-keepalive.ts';
@@ -27,6 +27,12 @@ import type { Logger } from '../util/log.ts';
 import { planPress, type PressPlan, type PressRules } from './key-press.ts';
 import { LampFeed } from './lamp-feed.ts';
 import { pbxUserAgent, resolvePbxAddress } from './pbx.ts';
+
+/**
+ * What a pickup's call may fail with that the next method may not (RFC 5359 §2.16): the caller's URI
+ * unknown (404), its dialog not found (481), the caller declining the Replaces (603).
+ */
+const FALL_THROUGH = new Set([404, 481, 603]);
 
 export interface WatcherSetup {
   log: Logger;
@@ -123,6 +129,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
           {
             uri: config.phone.uri,
             mode: config.phone.mode,
+            replaces: config.phone.replaces,
             autoAnswer: config.phone.autoAnswer ?? DEFAULT_AUTO_ANSWER,
             answerTimeoutMs: config.phone.answerTimeoutSeconds * 1000,
           },
@@ -165,8 +172,19 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
       return plan;
     }
     log.info(`key ${key.key}: ${plan.action} ${key.partner}`, { target: plan.target });
-    // planPress refuses every press when no desk phone is configured.
-    const outcome = await calls!.call(plan.target);
+    // A pickup tries its methods in order while the call to one fails the way a method can (BRIEF §4).
+    const pickups = plan.pickup == null ? [] : [plan.pickup, ...plan.fallbacks];
+    const tries: CallTarget[] = pickups.length > 0 ? pickups : [{ uri: plan.target, replaces: null }];
+    let outcome: CallOutcome;
+    for (let index = 0; ; index++) {
+      // planPress refuses every press when no desk phone is configured.
+      outcome = await calls!.call(tries[index]!);
+      const next = pickups[index + 1];
+      if (outcome.ok || next == null || outcome.stage !== 'target' || !FALL_THROUGH.has(outcome.status ?? 0))
+        break;
+      const method = pickups[index]!.method;
+      log.info(`key ${key.key}: pickup by ${method} failed (${outcome.reason}); trying ${next.method}`);
+    }
     if (outcome.ok) return plan;
     fail(outcome.reason);
     return { kind: 'failed', action: plan.action, reason: outcome.reason };
@@ -198,6 +216,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
     },
     stop: async () => {
       keepalive.stop();
+      await calls?.stop();
       await subscriptions.stop();
       await registration?.stop();
       await stack.close();

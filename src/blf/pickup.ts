@@ -28,7 +28,9 @@ export interface PickupTarget {
   replaces: string | null;
 }
 
-export type PickupPlan = { ok: true; target: PickupTarget } | { ok: false; reason: string };
+export type PickupPlan =
+  /** The first possible method's target, and the other possible ones in order (to try if it fails). */
+  { ok: true; target: PickupTarget; fallbacks: PickupTarget[] } | { ok: false; reason: string };
 
 export interface PickupOptions {
   /** Methods in the order to try; defaults to the dialect's. */
@@ -44,11 +46,14 @@ export function planPickup(
   options: PickupOptions = {},
 ): PickupPlan {
   const reasons: string[] = [];
+  const possible: PickupTarget[] = [];
   for (const method of options.order ?? dialect.pickup) {
     const attempt = tryMethod(method, dialog, partner, dialect, options);
-    if (typeof attempt !== 'string') return { ok: true, target: attempt };
-    reasons.push(`${method}: ${attempt}`);
+    if (typeof attempt !== 'string') possible.push(attempt);
+    else reasons.push(`${method}: ${attempt}`);
   }
+  const [target, ...fallbacks] = possible;
+  if (target != null) return { ok: true, target, fallbacks };
   return { ok: false, reason: `no pickup method possible (${reasons.join('; ') || 'none configured'})` };
 }
 
@@ -96,7 +101,7 @@ function tryMethod(
  * The URI the desk phone calls to pick the call up: the target itself, with the Replaces header added as
  * a URI header for `replaces` (RFC 3891 §6.1; escaped, RFC 3261 §19.1.1), as a REFER's Refer-To takes it.
  */
-export function pickupUri(target: PickupTarget): string {
+export function pickupUri(target: Pick<PickupTarget, 'uri' | 'replaces'>): string {
   return target.replaces == null
     ? target.uri
     : `${target.uri}?Replaces=${encodeURIComponent(target.replaces)}`;

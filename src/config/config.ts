@@ -10,6 +10,7 @@ import type { DialectName, PickupMethod } from '../blf/dialects.ts';
 import type { KeyActionConfig } from '../blf/key-actions.ts';
 import type { LampOverrides } from '../blf/lamp-policy.ts';
 import { normalizePartnerUri } from '../blf/uri.ts';
+import type { PhoneMode } from '../sip/call-control.ts';
 import { loadBoards, type Board } from './boards.ts';
 import { UserError } from '../util/user-error.ts';
 import { describeSchemaError } from './schema-errors.ts';
@@ -53,7 +54,13 @@ export interface Config {
   pickup?: PickupMethod[];
   actions?: KeyActionConfig;
   /** The user's desk phone, which key presses make call (BRIEF §4). */
-  phone?: { uri: string; mode: '3pcc' | 'refer'; autoAnswer?: string[]; answerTimeoutSeconds: number };
+  phone?: {
+    uri: string;
+    mode: PhoneMode;
+    replaces: boolean | 'auto';
+    autoAnswer?: string[];
+    answerTimeoutSeconds: number;
+  };
   errorFlashMs: number;
   /** The read-only status page (src/web); none when absent. */
   web?: { port: number; address: string; token?: string };

@@ -66,6 +66,8 @@ export class VirtualDeskPhone {
       headers: {
         to: { ...message.headers.to!, params: { ...message.headers.to!.params, tag: dialog.tag } },
         contact: [{ uri: `sip:${this.number}@${this.stack.hostPort}`, params: {} }],
+        // It follows a Refer-To with Replaces (RFC 3891 §6.1), and says so.
+        supported: 'replaces',
         'content-type': 'application/sdp',
       },
       content: offer,

@@ -1,29 +1,43 @@
 /**
  * Call control: a key press becomes a call, or a pickup, on the user's own desk phone (BRIEF §4).
  *
- * `3pcc` (RFC 3725 §4 flow I; click-to-dial as in RFC 5359 §2.18):
+ * By REFER (`3pcc`, RFC 3725 §4 flow I then RFC 3515; click-to-dial as in RFC 5359 §2.18):
  *
  *   lampfield ──INVITE (no offer, auto-answer hints)──▶ desk phone      (CANCEL if unanswered in time)
  *   lampfield ◀──────────────────────── 200 (offer) ──  desk phone
- *   lampfield ──ACK (answer: inactive, no media)──────▶ desk phone
- *   lampfield ──REFER Refer-To: target────────────────▶ desk phone      (RFC 3515)
+ *   lampfield ──ACK (answer: inactive, sdp-answer.ts)─▶ desk phone
+ *   lampfield ──REFER Refer-To: target────────────────▶ desk phone      (a pickup: ?Replaces=, RFC 3891)
  *   lampfield ◀── 202; NOTIFY sipfrag 100 … 200 ──────  desk phone      (the phone calls the target)
  *   lampfield ──BYE───────────────────────────────────▶ desk phone      (leaves the call)
  *
- * `refer`: one out-of-dialog REFER to the desk phone, followed the same way.
- * A pickup's target carries the partner's dialog as `?Replaces=` (src/blf/pickup.ts `pickupUri`).
+ * As the controller (`controller`, RFC 3725 §4 flow I, lampfield staying in the call, controlled-call.ts):
+ *
+ *   lampfield ──INVITE (no offer)──▶ desk phone ──200 (offer O)──▶ lampfield
+ *   lampfield ──INVITE (O; Replaces for a pickup)──▶ target ──200 (answer A)──▶ lampfield
+ *   lampfield ──ACK──▶ target;  lampfield ──ACK (A)──▶ desk phone;  then BYE and re-INVITE passed between
+ *
+ * `refer`: one out-of-dialog REFER to the desk phone. `auto` (the default): REFER, and the controller when
+ * the phone answers the REFER 405 or 501. Whatever the mode, a pickup by Replaces goes through the
+ * controller when the phone cannot follow a Refer-To with Replaces (`replaces: false`, or `auto` and the
+ * phone's 2xx has no `Supported: replaces`): baresip, for one, dials such a Refer-To as a plain URI.
  */
 import { randomBytes } from 'node:crypto';
+import { pickupUri } from '../blf/pickup.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
-import { contactUri, headerText, localTag, type SipMessage, tagOf } from './message.ts';
+import { ControlledCall } from './controlled-call.ts';
+import { contactUri, headerText, localTag, tagOf, type SipMessage } from './message.ts';
 import { inactiveAnswer } from './sdp-answer.ts';
 import type { IncomingRequest } from './stack.ts';
-import type { DialogState, UserAgent } from './user-agent.ts';
+import { dialogOf, type DialogState, type UserAgent } from './user-agent.ts';
+
+export type PhoneMode = '3pcc' | 'refer' | 'controller' | 'auto';
 
 export interface DeskPhone {
   uri: string;
-  mode: '3pcc' | 'refer';
+  mode: PhoneMode;
+  /** Whether the phone follows a Refer-To with Replaces; `auto`: its 2xx's Supported says. */
+  replaces: boolean | 'auto';
   /** Header lines added to the INVITE so that the phone answers by itself ("Name: value"). */
   autoAnswer: readonly string[];
   /** CANCEL an INVITE the phone has not answered in this time. */
@@ -36,10 +50,32 @@ export const DEFAULT_AUTO_ANSWER: readonly string[] = [
   'Alert-Info: <http://127.0.0.1>;info=alert-autoanswer;delay=0',
 ];
 
-export type CallOutcome = { ok: true } | { ok: false; reason: string };
+/** What the desk phone is to call: a URI, and for a pickup by Replaces the dialog it replaces. */
+export interface CallTarget {
+  uri: string;
+  /** The Replaces header value (RFC 3891 §6.1), not URI-escaped; null for a plain call. */
+  replaces: string | null;
+}
+
+export type CallOutcome =
+  | { ok: true; via: 'refer' | 'controller' }
+  | {
+      ok: false;
+      reason: string;
+      /** Where it failed: the desk phone's call, the REFER, or the call to the target itself. */
+      stage: 'desk-phone' | 'refer' | 'target';
+      /** The final status of the failing request, when one came. */
+      status: number | null;
+    };
+
+type Failure = Extract<CallOutcome, { ok: false }>;
 
 /** How long a REFER's outcome (its sipfrag NOTIFYs) is waited for before the call is left as started. */
 const REFER_OUTCOME_MS = 15_000;
+/** How long the far side of a controlled call may ring (a partner dialled) before it is cancelled. */
+const FAR_ANSWER_MS = 60_000;
+/** REFER answers that mean the phone does not do REFER at all (RFC 3261 §21.4.6, §21.5.2). */
+const NO_REFER = new Set([405, 501]);
 
 interface Referral {
   /** Resolves with the final status line of the sipfrag (RFC 3515 §2.4.5), or null if none came. */
@@ -47,9 +83,19 @@ interface Referral {
   dialog: DialogState | null;
 }
 
+/** The desk phone in a call with lampfield: its dialog and its 2xx (with its offer). */
+interface PhoneLeg {
+  dialog: DialogState;
+  response: SipMessage;
+}
+
 export class CallControl {
-  /** Calls and referrals under way, by Call-ID: their NOTIFYs and BYEs come here. */
-  private readonly byCallId = new Map<string, Referral>();
+  /** Referrals under way, by Call-ID: their NOTIFYs and BYEs come here. */
+  private readonly referrals = new Map<string, Referral>();
+  /** Calls lampfield keeps as controller, by the Call-ID of either dialog. */
+  private readonly controlled = new Map<string, ControlledCall>();
+  /** Desk phone calls whose far side is being called: a BYE from the phone cancels that. */
+  private readonly hangUps = new Map<string, () => void>();
 
   constructor(
     private readonly ua: UserAgent,
@@ -58,10 +104,24 @@ export class CallControl {
     private readonly log: Logger,
   ) {}
 
-  /** Takes NOTIFY (sipfrag) and BYE of our calls; false for anything else. */
+  /** Controlled calls lampfield is in now. */
+  get activeCalls(): number {
+    return new Set(this.controlled.values()).size;
+  }
+
+  /** Takes the requests of our calls (sipfrag NOTIFY, BYE, re-INVITE); false for anything else. */
   handleRequest(request: IncomingRequest): boolean {
     const { message } = request;
-    const referral = this.byCallId.get(message.headers['call-id'] ?? '');
+    const callId = message.headers['call-id'] ?? '';
+    const call = this.controlled.get(callId);
+    if (call != null) return call.handle(request);
+    const hangUp = this.hangUps.get(callId);
+    if (hangUp != null && message.method === 'BYE') {
+      request.respond(200);
+      hangUp();
+      return true;
+    }
+    const referral = this.referrals.get(callId);
     if (referral == null) return false;
     if (
       message.method === 'NOTIFY' &&
@@ -90,65 +150,117 @@ export class CallControl {
     return false;
   }
 
-  /** Makes the desk phone call `target` (a SIP URI, with `?Replaces=` for a pickup). */
-  async call(target: string): Promise<CallOutcome> {
-    return this.phone.mode === 'refer' ? this.referOutOfDialog(target) : this.thirdPartyCall(target);
+  /** Makes the desk phone call `target`. */
+  async call(target: CallTarget): Promise<CallOutcome> {
+    if (this.phone.mode === 'refer') {
+      if (target.replaces != null && this.phone.replaces === false) return this.viaController(target);
+      return this.referOutOfDialog(pickupUri(target));
+    }
+    const leg = await this.answeredPhone();
+    if ('reason' in leg) return leg;
+    const replaces =
+      this.phone.replaces === 'auto'
+        ? (headerText(leg.response, 'supported') ?? '')
+            .toLowerCase()
+            .split(/\s*,\s*/)
+            .includes('replaces')
+        : this.phone.replaces;
+    if (this.phone.mode === 'controller' || (target.replaces != null && !replaces)) {
+      if (target.replaces != null && !replaces)
+        this.log.info('the desk phone cannot follow a REFER with Replaces; lampfield picks up as controller');
+      return this.control(leg, target);
+    }
+    const outcome = await this.referInCall(leg, pickupUri(target));
+    if (
+      outcome.ok ||
+      this.phone.mode !== 'auto' ||
+      outcome.stage !== 'refer' ||
+      !NO_REFER.has(outcome.status ?? 0)
+    )
+      return outcome;
+    this.log.info(`the desk phone does not take REFER (${outcome.status}); lampfield calls as controller`);
+    return this.viaController(target);
   }
 
-  private async thirdPartyCall(target: string): Promise<CallOutcome> {
-    const callId = this.ua.newCallId();
-    const tag = localTag();
+  /** Ends every call lampfield keeps (it is stopping). */
+  async stop(): Promise<void> {
+    await Promise.all([...new Set(this.controlled.values())].map((call) => call.hangUp()));
+  }
+
+  // --- the desk phone's call -----------------------------------------------------------------------
+
+  /** Calls the desk phone without an offer (RFC 3725 §4 flow I); it answers by itself, offering. */
+  private async answeredPhone(): Promise<PhoneLeg | Failure> {
     const headers: Record<string, string> = {};
     for (const line of this.phone.autoAnswer) {
       const colon = line.indexOf(':');
       if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
     }
-    const invite = this.ua.outOfDialog('INVITE', this.phone.uri, callId, tag, 1, {
+    const invite = this.ua.outOfDialog('INVITE', this.phone.uri, this.ua.newCallId(), localTag(), 1, {
       ...headers,
       subject: 'lampfield',
     });
-    const referral: Referral = { settle: () => undefined, dialog: null };
-    this.byCallId.set(callId, referral);
+    const response = await this.invite(invite, this.phone.answerTimeoutMs);
+    const status = response.status ?? 0;
+    if (status < 200 || status >= 300)
+      return { ok: false, reason: this.inviteFailure(response), stage: 'desk-phone', status };
+    return { dialog: dialogOf(invite, response), response };
+  }
+
+  /** Sends an INVITE through the PBX, answering a digest challenge, cancelled after `timeoutMs`. */
+  private async invite(invite: SipMessage, timeoutMs: number): Promise<SipMessage> {
+    const pending = this.ua.stack.invite(invite, this.ua.pbx);
+    const cancelTimer = this.clock.after(timeoutMs, () => pending.cancel());
+    let response = await pending.final;
+    cancelTimer();
+    // Digest challenge: the same INVITE with credentials (UserAgent answers it for other requests).
+    if (response.status === 401 || response.status === 407) response = await this.ua.send(invite);
+    return response;
+  }
+
+  /** ACK for the phone's 2xx, answering its offer with no media flowing (sdp-answer.ts). */
+  private ackInactive(leg: PhoneLeg): void {
+    const answer =
+      inactiveAnswer(leg.response.content ?? '', {
+        address: this.ua.stack.host,
+        sessionId: Math.floor(this.clock.now()) + 1,
+        randomBytes,
+      }) ?? '';
+    this.ua.sendAck(leg.dialog, leg.response.headers.cseq?.seq ?? 1, answer);
+  }
+
+  private bye(dialog: DialogState): void {
+    void this.ua.send(this.ua.inDialog('BYE', dialog), { timeoutMs: 4000 });
+  }
+
+  // --- by REFER ------------------------------------------------------------------------------------
+
+  private async referInCall(leg: PhoneLeg, target: string): Promise<CallOutcome> {
+    const { dialog } = leg;
+    const referral: Referral = { settle: () => undefined, dialog };
+    this.referrals.set(dialog.callId, referral);
     try {
-      const pending = this.ua.stack.invite(invite, this.ua.pbx);
-      const cancelTimer = this.clock.after(this.phone.answerTimeoutMs, () => pending.cancel());
-      let response = await pending.final;
-      cancelTimer();
-      // Digest challenge: the same INVITE with credentials (UserAgent answers it for other requests).
-      if (response.status === 401 || response.status === 407) response = await this.ua.send(invite);
-      const status = response.status ?? 0;
-      if (status < 200 || status >= 300) return { ok: false, reason: this.inviteFailure(response) };
-      const dialog: DialogState = {
-        callId,
-        localTag: tag,
-        remoteTag: tagOf(response.headers.to),
-        remoteTarget: contactUri(response) ?? this.phone.uri,
-        remoteUri: this.phone.uri,
-        routeSet: (response.headers['record-route'] ?? []).map((route) => route.uri).reverse(),
-        localSeq: response.headers.cseq?.seq ?? 1,
-      };
-      referral.dialog = dialog;
-      this.ack(dialog, response);
+      this.ackInactive(leg);
       const outcome = await this.refer(target, referral, (headers) =>
         this.ua.inDialog('REFER', dialog, headers),
       );
-      if (dialog.remoteTag != null) void this.ua.send(this.ua.inDialog('BYE', dialog), { timeoutMs: 4000 });
+      if (dialog.remoteTag != null) this.bye(dialog);
       return outcome;
     } finally {
-      this.byCallId.delete(callId);
+      this.referrals.delete(dialog.callId);
     }
   }
 
   private async referOutOfDialog(target: string): Promise<CallOutcome> {
     const callId = this.ua.newCallId();
     const referral: Referral = { settle: () => undefined, dialog: null };
-    this.byCallId.set(callId, referral);
+    this.referrals.set(callId, referral);
     try {
       return await this.refer(target, referral, (headers) =>
         this.ua.outOfDialog('REFER', this.phone.uri, callId, localTag(), 1, headers),
       );
     } finally {
-      this.byCallId.delete(callId);
+      this.referrals.delete(callId);
     }
   }
 
@@ -165,42 +277,78 @@ export class CallControl {
     const response = await this.ua.send(request, { timeoutMs: 8000 });
     const status = response.status ?? 0;
     if (status < 200 || status >= 300) {
-      return {
-        ok: false,
-        reason: `the desk phone refused the REFER: ${status} ${response.reason ?? ''}`.trim(),
-      };
+      const reason = `the desk phone refused the REFER: ${status} ${response.reason ?? ''}`.trim();
+      return { ok: false, reason, stage: 'refer', status };
     }
     const cancel = this.clock.after(REFER_OUTCOME_MS, () => referral.settle(null, ''));
     const { status: final, line } = await outcome;
     cancel();
-    if (final == null || (final >= 200 && final < 300)) return { ok: true };
-    if (final === 481)
-      return { ok: false, reason: 'the call was already answered elsewhere (481 to Replaces)' };
-    return { ok: false, reason: `the desk phone's call failed: ${line}` };
+    if (final == null || (final >= 200 && final < 300)) return { ok: true, via: 'refer' };
+    return { ok: false, reason: targetFailure(final, line), stage: 'target', status: final };
   }
 
-  /** ACK for the 2xx, answering the phone's offer with no media flowing (RFC 3725 §4, sdp-answer.ts). */
-  private ack(dialog: DialogState, response: SipMessage): void {
-    const answer =
-      inactiveAnswer(response.content ?? '', {
-        address: this.ua.stack.host,
-        sessionId: Math.floor(this.clock.now()) + 1,
-        randomBytes,
-      }) ?? '';
-    const ack: SipMessage = {
-      method: 'ACK',
-      uri: dialog.remoteTarget,
-      headers: {
-        to: { uri: dialog.remoteUri, params: dialog.remoteTag == null ? {} : { tag: dialog.remoteTag } },
-        from: { uri: this.ua.uri, params: { tag: dialog.localTag } },
-        'call-id': dialog.callId,
-        cseq: { seq: response.headers.cseq?.seq ?? 1, method: 'ACK' },
-        ...(dialog.routeSet.length > 0 ? { route: dialog.routeSet.map((uri) => ({ uri, params: {} })) } : {}),
-        ...(answer === '' ? {} : { 'content-type': 'application/sdp' }),
-      },
-      content: answer,
+  // --- as the controller ---------------------------------------------------------------------------
+
+  private async viaController(target: CallTarget): Promise<CallOutcome> {
+    const leg = await this.answeredPhone();
+    return 'reason' in leg ? leg : this.control(leg, target);
+  }
+
+  /**
+   * The far side gets the desk phone's offer (with Replaces for a pickup, RFC 3891 §6.1; Require so
+   * that a caller that cannot replace refuses rather than rings, §6.1), its answer goes to the phone in
+   * the ACK, and lampfield stays in both dialogs.
+   */
+  private async control(leg: PhoneLeg, target: CallTarget): Promise<CallOutcome> {
+    const offer = leg.response.content ?? '';
+    const invite: SipMessage = {
+      ...this.ua.outOfDialog('INVITE', target.uri, this.ua.newCallId(), localTag(), 1, {
+        ...(target.replaces == null ? {} : { replaces: target.replaces, require: 'replaces' }),
+        'content-type': 'application/sdp',
+      }),
+      content: offer,
     };
-    this.ua.stack.sendAck(ack, this.ua.pbx);
+    // The phone may hang up while the far side rings: its BYE cancels the far INVITE.
+    let cancelled = false;
+    const sent = this.ua.stack.invite(invite, this.ua.pbx);
+    this.hangUps.set(leg.dialog.callId, () => {
+      cancelled = true;
+      sent.cancel();
+    });
+    let response: SipMessage;
+    try {
+      const cancelTimer = this.clock.after(FAR_ANSWER_MS, () => sent.cancel());
+      response = await sent.final;
+      cancelTimer();
+      if (response.status === 401 || response.status === 407) response = await this.ua.send(invite);
+    } finally {
+      this.hangUps.delete(leg.dialog.callId);
+    }
+    const status = response.status ?? 0;
+    if (status < 200 || status >= 300) {
+      if (!cancelled) {
+        this.ackInactive(leg);
+        this.bye(leg.dialog);
+      }
+      const what = `${status} ${response.reason ?? ''}`.trim();
+      const reason = cancelled ? 'the desk phone hung up first' : targetFailure(status, `SIP/2.0 ${what}`);
+      return { ok: false, reason, stage: cancelled ? 'desk-phone' : 'target', status };
+    }
+    const far = dialogOf(invite, response);
+    this.ua.sendAck(far, response.headers.cseq?.seq ?? 1);
+    this.ua.sendAck(leg.dialog, leg.response.headers.cseq?.seq ?? 1, response.content ?? '');
+    const call = new ControlledCall(
+      this.ua,
+      { dialog: leg.dialog, sdp: offer },
+      { dialog: far, sdp: response.content ?? '' },
+      this.log,
+    );
+    for (const callId of call.callIds) this.controlled.set(callId, call);
+    void call.ended.then(() => {
+      for (const callId of call.callIds) this.controlled.delete(callId);
+    });
+    if (cancelled) void call.hangUp();
+    return { ok: true, via: 'controller' };
   }
 
   private inviteFailure(response: SipMessage): string {
@@ -212,4 +360,10 @@ export class CallControl {
       return `the desk phone is not reachable (${what})`;
     return `the desk phone refused the call (${what})`;
   }
+}
+
+/** Why the call to the target failed, from its final status line. */
+function targetFailure(status: number, line: string): string {
+  if (status === 481) return 'the call was already answered elsewhere (481 to Replaces)';
+  return `the desk phone's call failed: ${line}`;
 }

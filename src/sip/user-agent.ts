@@ -4,7 +4,7 @@
  * CSeq; a `stale=true` challenge is answered once more with the new nonce).
  */
 import { authHeaderText, chooseChallenge, digestAuthorization, type DigestCredentials } from './digest.ts';
-import { localTag, type NameAddr, type SipHeaders, type SipMessage } from './message.ts';
+import { contactUri, localTag, tagOf, type NameAddr, type SipHeaders, type SipMessage } from './message.ts';
 import type { RequestOptions, SipRemote, SipStack } from './stack.ts';
 
 export interface Account {
@@ -134,4 +134,38 @@ export class UserAgent {
     }
     return response;
   }
+
+  /**
+   * The ACK of a 2xx to the INVITE of CSeq `seq` in `dialog` (RFC 3261 §13.2.2.4), carrying `answer`
+   * when the 2xx held an offer. It goes to the PBX with the dialog's route set, outside any transaction.
+   */
+  sendAck(dialog: DialogState, seq: number, answer = ''): void {
+    const ack: SipMessage = {
+      method: 'ACK',
+      uri: dialog.remoteTarget,
+      headers: {
+        to: { uri: dialog.remoteUri, params: dialog.remoteTag == null ? {} : { tag: dialog.remoteTag } },
+        from: { uri: this.uri, params: { tag: dialog.localTag } },
+        'call-id': dialog.callId,
+        cseq: { seq, method: 'ACK' },
+        ...(dialog.routeSet.length > 0 ? { route: dialog.routeSet.map((uri) => ({ uri, params: {} })) } : {}),
+        ...(answer === '' ? {} : { 'content-type': 'application/sdp' }),
+      },
+      content: answer,
+    };
+    this.stack.sendAck(ack, this.pbx);
+  }
+}
+
+/** The dialog a 2xx to our INVITE made (RFC 3261 §12.1.2): its tags, remote target and route set. */
+export function dialogOf(invite: SipMessage, response: SipMessage): DialogState {
+  return {
+    callId: invite.headers['call-id']!,
+    localTag: tagOf(invite.headers.from) ?? '',
+    remoteTag: tagOf(response.headers.to),
+    remoteTarget: contactUri(response) ?? invite.uri!,
+    remoteUri: invite.headers.to!.uri,
+    routeSet: (response.headers['record-route'] ?? []).map((route) => route.uri).reverse(),
+    localSeq: response.headers.cseq?.seq ?? invite.headers.cseq!.seq,
+  };
 }

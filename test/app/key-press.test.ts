@@ -58,6 +58,7 @@ describe('a key press', () => {
       action: 'dial',
       target: PARTNER,
       pickup: null,
+      fallbacks: [],
     });
     expect(planPress(key(), 'long', idle, rules())).toEqual({ kind: 'none' });
   });
@@ -77,6 +78,7 @@ describe('a key press', () => {
         uri: 'sip:211@127.0.0.1:5092',
         replaces: '1-9404@127.0.0.1;to-tag=9404a1;from-tag=9391c1;early-only',
       },
+      fallbacks: [],
     });
     // The pickup is the one the partner's view carries: the plan `lampfield decode` prints.
     expect(plan.kind === 'call' && plan.pickup).toEqual(
@@ -103,6 +105,7 @@ describe('a key press', () => {
         uri: 'sip:211@172.16.16.180',
         replaces: 'e1b50917e909d311824d0090330200d6;early-only',
       },
+      fallbacks: [],
     });
   });
 
@@ -113,6 +116,7 @@ describe('a key press', () => {
       action: 'dial-code',
       target: 'sip:*81207@pbx.example.com',
       pickup: null,
+      fallbacks: [],
     });
   });
 

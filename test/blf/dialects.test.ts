@@ -74,6 +74,8 @@ describe('Asterisk chan_sip', () => {
         uri: 'sip:211@pbx.example.com',
         replaces: 'pickup-5a2c;to-tag=as9d8c;from-tag=as1f2e;early-only',
       },
+      // If the Replaces fails at call time, the directed pickup code is tried next.
+      fallbacks: [{ method: 'code', uri: 'sip:**207@pbx.example.com', replaces: null }],
     });
   });
 
@@ -82,6 +84,7 @@ describe('Asterisk chan_sip', () => {
     expect(view.pickup).toEqual({
       ok: true,
       target: { method: 'code', uri: 'sip:**207@pbx.example.com', replaces: null },
+      fallbacks: [],
     });
   });
 
@@ -90,6 +93,7 @@ describe('Asterisk chan_sip', () => {
     expect(view.pickup).toEqual({
       ok: true,
       target: { method: 'target', uri: 'sip:**207@pbx.example.com', replaces: null },
+      fallbacks: [{ method: 'code', uri: 'sip:**207@pbx.example.com', replaces: null }],
     });
   });
 
@@ -130,6 +134,7 @@ describe('Asterisk PJSIP', () => {
     expect(view.pickup).toEqual({
       ok: true,
       target: { method: 'code', uri: 'sip:**103@192.168.1.10:5060', replaces: null },
+      fallbacks: [],
     });
   });
 
@@ -163,6 +168,7 @@ describe('FreeSWITCH', () => {
     expect(view.pickup).toEqual({
       ok: true,
       target: { method: 'target', uri: 'sip:**207@192.168.0.10', replaces: null },
+      fallbacks: [{ method: 'code', uri: 'sip:**207@192.168.0.10', replaces: null }],
     });
   });
 
@@ -228,6 +234,7 @@ ${dialogs}
         uri: 'sip:211@127.0.0.1:5092',
         replaces: 'c-211-207;to-tag=t211;from-tag=t207;early-only',
       },
+      fallbacks: [],
     });
   });
 

@@ -112,6 +112,7 @@ describe('target and code pickup', () => {
     expect(directed).toEqual({
       ok: true,
       target: { method: 'code', uri: 'sip:*97207#@pbx.example.com:5060', replaces: null },
+      fallbacks: [],
     });
     // Group pickup takes no number.
     const group = planPickup(dialog, partner, DIALECTS.generic, { order: ['code'], code: '*8' });

@@ -63,15 +63,18 @@ describe('simulated dialog-info, read back per dialect', () => {
         uri: 'sip:211@127.0.0.1',
         replaces: 'call-1@sim;to-tag=tag211;from-tag=tag207;early-only',
       },
+      fallbacks: [],
     });
     expect(lifecycle('kamailio').pickup).toMatchObject({ ok: true, target: { method: 'replaces' } });
     expect(lifecycle('freeswitch').pickup).toEqual({
       ok: true,
       target: { method: 'target', uri: 'sip:**207@127.0.0.1', replaces: null },
+      fallbacks: [{ method: 'code', uri: 'sip:**207@127.0.0.1', replaces: null }],
     });
     expect(lifecycle('asterisk').pickup).toEqual({
       ok: true,
       target: { method: 'code', uri: 'sip:**207@127.0.0.1', replaces: null },
+      fallbacks: [],
     });
     expect(lifecycle('innovaphone').pickup).toMatchObject({
       ok: true,

@@ -5,7 +5,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DIALECTS, DIALECT_NAMES, type DialectName } from '../../src/blf/dialects.ts';
 import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
-import { pickupUri } from '../../src/blf/pickup.ts';
 import { CallControl, DEFAULT_AUTO_ANSWER } from '../../src/sip/call-control.ts';
 import { DialogSubscriptions } from '../../src/sip/dialog-subscriptions.ts';
 import type { PartnerUpdate } from '../../src/sip/subscription.ts';
@@ -63,7 +62,13 @@ async function watch(dialect: DialectName) {
   await until('idle');
   const calls = new CallControl(
     ua,
-    { uri: 'sip:201@127.0.0.1', mode: '3pcc', autoAnswer: DEFAULT_AUTO_ANSWER, answerTimeoutMs: 5000 },
+    {
+      uri: 'sip:201@127.0.0.1',
+      mode: '3pcc',
+      replaces: true,
+      autoAnswer: DEFAULT_AUTO_ANSWER,
+      answerTimeoutMs: 5000,
+    },
     systemClock,
     log,
   );
@@ -81,7 +86,7 @@ describe('the virtual desk phone', () => {
     const plan = subscriptions.update('sip:207@127.0.0.1')!.view.pickup!;
     if (!plan.ok) throw new Error(plan.reason);
     expect(plan.target.method).toBe('replaces');
-    expect(await calls.call(pickupUri(plan.target))).toEqual({ ok: true });
+    expect(await calls.call(plan.target)).toEqual({ ok: true, via: 'refer' });
     await until('idle');
     expect(pbx.deskPhoneCall).toBe('211');
   });
@@ -90,7 +95,10 @@ describe('the virtual desk phone', () => {
     const { pbx, until, calls } = await watch('asterisk');
     pbx.ring('211', '207');
     await until('ringing');
-    expect(await calls.call('sip:**207@127.0.0.1')).toEqual({ ok: true });
+    expect(await calls.call({ uri: 'sip:**207@127.0.0.1', replaces: null })).toEqual({
+      ok: true,
+      via: 'refer',
+    });
     await until('idle');
     expect(pbx.deskPhoneCall).toBe('211');
   });
@@ -98,16 +106,21 @@ describe('the virtual desk phone', () => {
   it('reports a pickup of a call that is gone as 481 (already answered elsewhere)', async () => {
     const { calls } = await watch('generic');
     expect(
-      await calls.call('sip:211@127.0.0.1?Replaces=nothing%40sim%3Bto-tag%3Da%3Bfrom-tag%3Db%3Bearly-only'),
+      await calls.call({ uri: 'sip:211@127.0.0.1', replaces: 'nothing@sim;to-tag=a;from-tag=b;early-only' }),
     ).toEqual({
       ok: false,
       reason: 'the call was already answered elsewhere (481 to Replaces)',
+      stage: 'target',
+      status: 481,
     });
   });
 
   it('calls an idle partner: the partner rings', async () => {
     const { until, calls } = await watch('generic');
-    expect(await calls.call('sip:207@127.0.0.1')).toEqual({ ok: true });
+    expect(await calls.call({ uri: 'sip:207@127.0.0.1', replaces: null })).toEqual({
+      ok: true,
+      via: 'refer',
+    });
     await until('ringing');
   });
 });
