@@ -51,6 +51,8 @@ export type PressOutcome = PressPlan | { kind: 'failed'; action: string; reason:
 export interface RunningWatcher {
   /** What lampfield knows of a partner now; null for one no key watches. */
   partner(uri: string): PartnerUpdate | null;
+  /** Calls lampfield keeps as their controller now (call-control.ts); 0 once every one has ended. */
+  controlledCalls(): number;
   /** Presses a key as its panel would; resolves when the desk phone's call has gone as far as it goes. */
   press(key: number, gesture: Gesture): Promise<PressOutcome>;
   /** Ends subscriptions and registration, closes the stack and the board. */
@@ -210,6 +212,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   });
   return {
     partner: (uri) => subscriptions.update(uri),
+    controlledCalls: () => calls?.activeCalls ?? 0,
     press: (number, gesture) => {
       const key = byKey.get(number);
       return key == null ? Promise.resolve({ kind: 'none' }) : pressKey(key, gesture);

@@ -167,3 +167,78 @@ function readLog(file: string): string {
     return '';
   }
 }
+
+/** How the picked-up caller's call ends: it waits for the BYE, or it hangs up itself. */
+const PICKED_UP_END = {
+  'waits for the BYE': `  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>`,
+  'hangs up': `  <pause milliseconds="300"/>
+  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[routes]
+From: [$ito];tag=[pid]r[call_number]
+To: [$ifrom]
+Call-ID: [call_id]
+CSeq: 1 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>`,
+} as const;
+
+export interface PickableCall {
+  /** The caller's first half (its call to `to`): done once it has cancelled that call. */
+  caller: Promise<{ code: number; errors: string }>;
+  /** Its second half: done once it took the INVITE with Replaces and the call has ended. */
+  replaced: Promise<{ code: number; errors: string }>;
+}
+
+/**
+ * `from` calls `to` through the PBX as a phone that can be picked up (RFC 3891): two twin sipp
+ * instances (sipp's 3pcc mode), the first placing the call with its Contact on the second's port, the
+ * second (registered as `from`) answering the INVITE with Replaces and telling the first to cancel.
+ */
+export async function pickableCall(
+  pbx: Kamailio,
+  from: string,
+  to: string,
+  end: keyof typeof PICKED_UP_END,
+): Promise<PickableCall> {
+  const contact = await registerPhone(pbx, from);
+  const twin = `127.0.0.1:${await freePort(true)}`;
+  const first = scenario('caller-picked-up', { __CONTACT_PORT__: String(contact.port) });
+  const caller = sipp(pbx, first, from, await freePort(), ['-key', 'callee', to, '-3pcc', twin]);
+  const second = scenario('caller-replaced', { __END__: PICKED_UP_END[end] });
+  // The twin that sends the first command connects to the other, so it starts once that one listens:
+  // once it has sent its INVITE, it has long opened its twin socket (a probe connection would end it).
+  await waitForMessage(`${first}.msg`, /^INVITE sip:/m);
+  const replaced = startProcess('sipp', [
+    ...common(second, from, contact.port),
+    '-bind_local',
+    '-3pcc',
+    twin,
+  ]);
+  const outcome = (process: Started, file: string) =>
+    process.exited.then((code) => ({ code, errors: `${errors(file)}${readLog(`${file}.log`)}` }));
+  return { caller: outcome(caller, first), replaced: outcome(replaced, second) };
+}
+
+/** Resolves once sipp's message trace `file` holds a message matching `pattern`. */
+async function waitForMessage(file: string, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!pattern.test(readLog(file))) {
+    if (Date.now() > deadline) throw new Error(`sipp sent no ${pattern} (${file})`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Real SIP phones as the desk phone (shared/notes/real-phones.md), registered on Kamailio as 201: key
+ * presses end in real calls. baresip follows a REFER but cannot follow one with Replaces, so a pickup
+ * on it is made by lampfield as the controller (RFC 3725): the ringing call's caller (211, two twin
+ * sipp instances that can be picked up, RFC 3891) gets an INVITE whose Replaces names its own dialog,
+ * carrying baresip's offer, and the partner (207) stops ringing. Hanging up on either side ends the other.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { startWatcher, type RunningWatcher } from '../../src/app/watcher.ts';
+import { loadBoards } from '../../src/config/boards.ts';
+import { parseConfig } from '../../src/config/config.ts';
+import { FakePanel } from '../../src/panel/fake-panel.ts';
+import { MemoryLogger } from '../../src/util/log.ts';
+import { Baresip } from '../support/baresip.ts';
+import { Kamailio } from '../support/kamailio.ts';
+import { freePort } from '../support/ports.ts';
+import { killAll } from '../support/processes.ts';
+import { expectCall, hangUpAll, pickableCall, registerPhone } from '../support/sipp.ts';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+afterAll(() => killAll());
+
+const PARTNER = 'sip:207@127.0.0.1';
+
+async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function setup(): Promise<{
+  kamailio: Kamailio;
+  phone: Baresip;
+  watcher: RunningWatcher;
+  log: MemoryLogger;
+}> {
+  const kamailio = await Kamailio.start();
+  cleanup.push(() => kamailio.close());
+  const phone = await Baresip.start(kamailio, '201');
+  cleanup.push(() => phone.stop());
+  const config = parseConfig(
+    JSON.stringify({
+      pbx: { host: '127.0.0.1', port: kamailio.port, dialect: 'kamailio' },
+      account: { user: '900' },
+      local: { address: '127.0.0.1', port: await freePort() },
+      phone: { uri: '201' },
+      keys: [{ key: 1, partner: '207' }],
+    }),
+    'lampfield.json',
+  );
+  const log = new MemoryLogger();
+  const panel = new FakePanel(loadBoards().find((board) => board.id === 'console')!);
+  const watcher = await startWatcher(config, { log, panel });
+  cleanup.push(() => watcher.stop());
+  await until(() => watcher.partner(PARTNER)?.situation === 'idle', 'partner 207 idle');
+  return { kamailio, phone, watcher, log };
+}
+
+const said = (log: MemoryLogger) => log.lines.map((line) => `${line.level} ${line.message}`).join('\n');
+
+describe('baresip as the desk phone', { timeout: 60_000 }, () => {
+  it('a press on an idle partner: baresip calls 207 (REFER), which answers', async () => {
+    const { kamailio, phone, watcher, log } = await setup();
+    const partner = await registerPhone(kamailio, '207');
+    cleanup.push(() => hangUpAll([partner]));
+    const answered = expectCall(kamailio, partner, 100).exited;
+    expect(await watcher.press(1, 'short'), said(log)).toMatchObject({ kind: 'call', action: 'dial' });
+    await until(() => watcher.partner(PARTNER)?.situation === 'busy', 'partner 207 busy');
+    expect(watcher.controlledCalls()).toBe(0);
+    await phone.hangUp();
+    expect(await answered).toBe(0);
+    await until(() => watcher.partner(PARTNER)?.situation === 'idle', 'partner 207 idle again');
+  });
+
+  it('a press on a ringing partner: lampfield picks up as controller; the desk phone hangs up, the caller gets the BYE', async () => {
+    const { kamailio, phone, watcher, log } = await setup();
+    const partner = await registerPhone(kamailio, '207');
+    cleanup.push(() => hangUpAll([partner]));
+    const ringing = expectCall(kamailio, partner, 30_000).exited;
+    const call = await pickableCall(kamailio, '211', '207', 'waits for the BYE');
+    await until(() => watcher.partner(PARTNER)?.situation === 'ringing', 'partner 207 ringing');
+
+    expect(await watcher.press(1, 'short'), said(log)).toMatchObject({ kind: 'call', action: 'pickup' });
+    expect(said(log)).toContain('lampfield picks up as controller');
+    // The caller cancels its own call to 207 (RFC 3891 §3): 207 stops ringing, its key goes idle.
+    const caller = await call.caller;
+    expect(caller.code, caller.errors).toBe(0);
+    expect(await ringing).toBe(0);
+    await until(() => watcher.partner(PARTNER)?.situation === 'idle', 'partner 207 idle');
+    expect(watcher.controlledCalls()).toBe(1);
+
+    await phone.hangUp();
+    const replaced = await call.replaced;
+    expect(replaced.code, replaced.errors).toBe(0);
+    await until(() => watcher.controlledCalls() === 0, 'no call left in lampfield');
+  });
+
+  it('the caller hangs up after the pickup: lampfield ends the desk phone’s side', async () => {
+    const { kamailio, phone, watcher, log } = await setup();
+    const partner = await registerPhone(kamailio, '207');
+    cleanup.push(() => hangUpAll([partner]));
+    void expectCall(kamailio, partner, 30_000);
+    const call = await pickableCall(kamailio, '211', '207', 'hangs up');
+    await until(() => watcher.partner(PARTNER)?.situation === 'ringing', 'partner 207 ringing');
+    const before = phone.output().length;
+    expect(await watcher.press(1, 'short'), said(log)).toMatchObject({ kind: 'call', action: 'pickup' });
+    const replaced = await call.replaced;
+    expect(replaced.code, replaced.errors).toBe(0);
+    await until(() => watcher.controlledCalls() === 0, 'no call left in lampfield');
+    // baresip got lampfield's BYE for its side.
+    await phone.waitFor(/^BYE sip:/m, 'the BYE from lampfield', before);
+  });
+});

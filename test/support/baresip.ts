@@ -1,0 +1,78 @@
+/**
+ * baresip 1.0 (Debian `baresip`) as a real desk phone on 127.0.0.1 (shared/notes/real-phones.md):
+ * registered on Kamailio with Kamailio as its outbound proxy, answering every call by itself
+ * (`answermode=auto`), following REFER, and hanging up when told through its UDP console (`cons.so`).
+ */
+import dgram from 'node:dgram';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PASSWORDS, type Kamailio } from './kamailio.ts';
+import { freePort } from './ports.ts';
+import { startProcess, stopProcess, type Started } from './processes.ts';
+
+export class Baresip {
+  private constructor(
+    private readonly process: Started,
+    private readonly consolePort: number,
+    readonly extension: string,
+  ) {}
+
+  /** baresip as `extension`, registered on `pbx` (resolves once the PBX has answered 200). */
+  static async start(pbx: Kamailio, extension = '201'): Promise<Baresip> {
+    const dir = mkdtempSync(join(tmpdir(), 'lampfield-baresip-'));
+    const sipPort = await freePort(true);
+    const consolePort = await freePort();
+    writeFileSync(
+      join(dir, 'config'),
+      [
+        `sip_listen 127.0.0.1:${sipPort}`,
+        'audio_player aubridge,loop',
+        'audio_source aubridge,loop',
+        'audio_alert aubridge,loop',
+        'module_path /usr/lib/baresip/modules',
+        'module g711.so',
+        'module aubridge.so',
+        'module cons.so',
+        `cons_listen 127.0.0.1:${consolePort}`,
+        'module_tmp account.so',
+        'module_app menu.so',
+        '',
+      ].join('\n'),
+    );
+    const pbxUri = `sip:127.0.0.1:${pbx.port}`;
+    writeFileSync(
+      join(dir, 'accounts'),
+      `<sip:${extension}@127.0.0.1:${pbx.port};transport=udp>;auth_pass=${PASSWORDS[extension] ?? ''};outbound="${pbxUri}";answermode=auto;regint=600\n`,
+    );
+    const process = startProcess('baresip', ['-f', dir, '-n', '127.0.0.1', '-s', '-v']);
+    const phone = new Baresip(process, consolePort, extension);
+    await phone.waitFor(/\{0\/UDP\/v4\} 200 OK .*\[1 binding\]/, 'its registration');
+    return phone;
+  }
+
+  output(): string {
+    return this.process.output();
+  }
+
+  /** Waits until baresip's output matches `pattern` (beyond `from` characters of it). */
+  async waitFor(pattern: RegExp, what: string, from = 0, ms = 15_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!pattern.test(this.output().slice(from))) {
+      if (Date.now() > deadline)
+        throw new Error(`baresip: ${what} did not come:\n${this.output().slice(-3000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** The person at the phone hangs up (baresip's `b` command). */
+  async hangUp(): Promise<void> {
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => socket.send('b', this.consolePort, '127.0.0.1', () => resolve()));
+    socket.close();
+  }
+
+  stop(): Promise<number> {
+    return stopProcess(this.process);
+  }
+}
