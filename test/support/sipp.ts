@@ -82,9 +82,12 @@ export interface Phone {
   process: Started | null;
 }
 
-/** Registers `extension` with a Contact on a fresh port, where `expectCall` will answer. */
-export async function registerPhone(pbx: Kamailio, extension: string): Promise<Phone> {
-  const port = await freePort();
+/**
+ * Registers `extension` with a Contact on a fresh port (or `port`: a phone that does not register
+ * itself, such as lp-auto-answer), where `expectCall` will answer.
+ */
+export async function registerPhone(pbx: Kamailio, extension: string, contactPort?: number): Promise<Phone> {
+  const port = contactPort ?? (await freePort());
   const file = scenario('register', {});
   const run = sipp(pbx, file, extension, await freePort(), [
     '-key',

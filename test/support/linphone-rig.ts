@@ -1,0 +1,95 @@
+/**
+ * liblinphone 5.1's lp-auto-answer (Debian `linphone-cli`) as the desk phone, in a network namespace of
+ * its own with loopback only (shared/notes/real-phones.md: it takes its address from the interface of
+ * the default route, which must be loopback so that every packet stays on 127.0.0.0/8). This script is
+ * started inside that namespace by test/integration/linphone-desk-phone.test.ts; it runs Kamailio,
+ * lp-auto-answer registered as 201, sipp partners and lampfield's watcher, plays one scenario (`dial` or
+ * `pickup`, argv[2]) and prints one JSON line per step for the test to read.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startWatcher } from '../../src/app/watcher.ts';
+import { loadBoards } from '../../src/config/boards.ts';
+import { parseConfig } from '../../src/config/config.ts';
+import { FakePanel } from '../../src/panel/fake-panel.ts';
+import { MemoryLogger } from '../../src/util/log.ts';
+import { Kamailio } from './kamailio.ts';
+import { freePort } from './ports.ts';
+import { killAll, startProcess, stopProcess } from './processes.ts';
+import { expectCall, pickableCall, registerPhone } from './sipp.ts';
+
+const PARTNER = 'sip:207@127.0.0.1';
+const say = (step: string, fields: Record<string, unknown> = {}) =>
+  process.stdout.write(`${JSON.stringify({ step, ...fields })}\n`);
+
+async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function main(scenario: string): Promise<void> {
+  const home = mkdtempSync(join(tmpdir(), 'lampfield-linphone-'));
+  mkdirSync(join(home, '.local/share/linphone'), { recursive: true });
+  mkdirSync(join(home, '.config/linphone'), { recursive: true });
+  const kamailio = await Kamailio.start();
+  const phonePort = await freePort(true);
+  const phone = startProcess(
+    'lp-auto-answer',
+    ['--listening-uri', `sip:127.0.0.1:${phonePort}`, '--max-call-duration', '3', '--verbose'],
+    { env: { ...process.env, HOME: home } },
+  );
+  try {
+    await registerPhone(kamailio, '201', phonePort);
+    const config = parseConfig(
+      JSON.stringify({
+        pbx: { host: '127.0.0.1', port: kamailio.port, dialect: 'kamailio' },
+        account: { user: '900' },
+        local: { address: '127.0.0.1', port: await freePort() },
+        phone: { uri: '201' },
+        keys: [{ key: 1, partner: '207' }],
+      }),
+      'lampfield.json',
+    );
+    const log = new MemoryLogger();
+    const panel = new FakePanel(loadBoards().find((board) => board.id === 'console')!);
+    const watcher = await startWatcher(config, { log, panel });
+    await until(() => watcher.partner(PARTNER)?.situation === 'idle', 'partner 207 idle');
+    const partner = await registerPhone(kamailio, '207');
+    const said = () => log.lines.map((line) => `${line.level} ${line.message}`);
+    if (scenario === 'dial') {
+      const answered = expectCall(kamailio, partner, 100).exited;
+      say('press', { outcome: await watcher.press(1, 'short'), log: said() });
+      await until(() => watcher.partner(PARTNER)?.situation === 'busy', 'partner 207 busy');
+      say('busy');
+      // lp-auto-answer hangs up after its maximum call duration: 207's phone gets the BYE.
+      say('partner', { code: await answered });
+    } else {
+      const ringing = expectCall(kamailio, partner, 30_000).exited;
+      const call = await pickableCall(kamailio, '211', '207', 'waits for the BYE');
+      await until(() => watcher.partner(PARTNER)?.situation === 'ringing', 'partner 207 ringing');
+      say('press', { outcome: await watcher.press(1, 'short'), log: said() });
+      say('caller', await call.caller);
+      say('partner', { code: await ringing });
+      say('replaced', await call.replaced);
+    }
+    say('controlled', { calls: watcher.controlledCalls() });
+    await watcher.stop();
+  } catch (error) {
+    say('error', {
+      message: error instanceof Error ? error.message : String(error),
+      phone: phone.output().slice(-4000),
+    });
+  } finally {
+    await stopProcess(phone);
+    await kamailio.close();
+    killAll();
+  }
+  say('done');
+}
+
+await main(process.argv[2] ?? 'dial');
+process.exit(0);
