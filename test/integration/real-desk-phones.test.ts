@@ -115,4 +115,23 @@ describe('baresip as the desk phone', { timeout: 60_000 }, () => {
     // baresip got lampfield's BYE for its side.
     await phone.waitFor(/^BYE sip:/m, 'the BYE from lampfield', before);
   });
+
+  it('the desk phone holds the picked-up call: lampfield passes the re-INVITE to the caller and its answer back', async () => {
+    const { kamailio, phone, watcher, log } = await setup();
+    const partner = await registerPhone(kamailio, '207');
+    cleanup.push(() => hangUpAll([partner]));
+    void expectCall(kamailio, partner, 30_000);
+    const call = await pickableCall(kamailio, '211', '207', 'takes a hold, then waits for the BYE');
+    await until(() => watcher.partner(PARTNER)?.situation === 'ringing', 'partner 207 ringing');
+    expect(await watcher.press(1, 'short'), said(log)).toMatchObject({ kind: 'call', action: 'pickup' });
+    expect((await call.caller).code).toBe(0);
+    const before = phone.output().length;
+    await phone.hold();
+    // baresip's re-INVITE is answered with the caller's answer (recvonly to its sendonly).
+    await phone.waitFor(/^SIP\/2\.0 200 OK[\s\S]*a=recvonly/m, 'the answer to its hold', before);
+    await phone.hangUp();
+    const replaced = await call.replaced;
+    expect(replaced.code, replaced.errors).toBe(0);
+    await until(() => watcher.controlledCalls() === 0, 'no call left in lampfield');
+  });
 });

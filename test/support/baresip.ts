@@ -66,9 +66,18 @@ export class Baresip {
   }
 
   /** The person at the phone hangs up (baresip's `b` command). */
-  async hangUp(): Promise<void> {
+  hangUp(): Promise<void> {
+    return this.command('b');
+  }
+
+  /** The person puts the call on hold (baresip's `x`: a re-INVITE with `a=sendonly`). */
+  hold(): Promise<void> {
+    return this.command('x');
+  }
+
+  private async command(text: string): Promise<void> {
     const socket = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => socket.send('b', this.consolePort, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => socket.send(text, this.consolePort, '127.0.0.1', () => resolve()));
     socket.close();
   }
 

@@ -184,6 +184,45 @@ SIP/2.0 200 OK
 Content-Length: 0
 
 ]]></send>`,
+  'takes a hold, then waits for the BYE': `  <recv request="INVITE">
+    <action>
+      <ereg regexp="a=(sendonly|inactive)" search_in="body" check_it="true" assign_to="held,direction"/>
+      <log message="held: [$direction] [$held]"/>
+    </action>
+  </recv>
+  <send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[service]@[local_ip]:[local_port]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=- 2 3 IN IP4 [local_ip]
+s=-
+c=IN IP4 [local_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+a=recvonly
+
+]]></send>
+  <recv request="ACK"/>
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>`,
   'hangs up': `  <pause milliseconds="300"/>
   <send retrans="500"><![CDATA[
 BYE [next_url] SIP/2.0
