@@ -120,9 +120,26 @@ describe('key presses through Kamailio, on the desk phone', { timeout: 60_000 },
 });
 
 describe('failed key presses: error lamp, one log line, and the key still works', { timeout: 60_000 }, () => {
+  it('the desk phone will not be called without an offer (488)', async () => {
+    const { kamailio, lampfield } = await setup();
+    const refusing = await deskPhone(kamailio, 'desk-refuses-call', {
+      __REFUSAL__: '488 Not Acceptable Here',
+    });
+    lampfield.type('press 1');
+    await expectFailure(
+      lampfield,
+      /key 1: dial sip:207@127\.0\.0\.1 failed: the desk phone refused the call \(488 Not Acceptable Here\)/,
+    );
+    await refusing.done;
+    await pressAndExpect(
+      lampfield,
+      await deskPhone(kamailio, 'desk-phone', { ...DESK_OK, __REFER_TO__: 'sip:207@' }),
+    );
+  });
+
   it('the desk phone is busy', async () => {
     const { kamailio, lampfield } = await setup();
-    const busy = await deskPhone(kamailio, 'desk-busy', {});
+    const busy = await deskPhone(kamailio, 'desk-refuses-call', { __REFUSAL__: '486 Busy Here' });
     lampfield.type('press 1');
     await expectFailure(
       lampfield,

@@ -134,4 +134,36 @@ describe('baresip as the desk phone', { timeout: 60_000 }, () => {
     expect(replaced.code, replaced.errors).toBe(0);
     await until(() => watcher.controlledCalls() === 0, 'no call left in lampfield');
   });
+
+  it('the call to pick up is gone (481 to the Replaces): one log line, the phone hung up, the key works on', async () => {
+    const { kamailio, phone, watcher, log } = await setup();
+    const partner = await registerPhone(kamailio, '207');
+    cleanup.push(() => hangUpAll([partner]));
+    const ringing = expectCall(kamailio, partner, 30_000).exited;
+    const call = await pickableCall(kamailio, '211', '207', 'is gone (481)');
+    await until(() => watcher.partner(PARTNER)?.situation === 'ringing', 'partner 207 ringing');
+    const before = phone.output().length;
+    expect(await watcher.press(1, 'short')).toEqual({
+      kind: 'failed',
+      action: 'pickup',
+      reason: 'the call was already answered elsewhere (481 to Replaces)',
+    });
+    const warnings = log.lines.filter((line) => line.level === 'warn').map((line) => line.message);
+    expect(warnings).toEqual([
+      'key 1: pickup sip:207@127.0.0.1 failed: the call was already answered elsewhere (481 to Replaces)',
+    ]);
+    // lampfield leaves the desk phone's call it had made for the pickup.
+    await phone.waitFor(/^BYE sip:/m, 'the BYE from lampfield', before);
+    expect((await call.replaced).code).toBe(0);
+    expect((await call.caller).code).toBe(0);
+    expect(await ringing).toBe(0);
+    // The key shows its partner again, and its next press works.
+    await until(() => watcher.partner(PARTNER)?.situation === 'idle', 'partner 207 idle');
+    expect(watcher.controlledCalls()).toBe(0);
+    const answering = expectCall(kamailio, partner, 100).exited;
+    expect(await watcher.press(1, 'short')).toMatchObject({ kind: 'call', action: 'dial' });
+    await until(() => watcher.partner(PARTNER)?.situation === 'busy', 'partner 207 busy');
+    await phone.hangUp();
+    expect(await answering).toBe(0);
+  });
 });

@@ -138,7 +138,7 @@ export async function hangUpAll(phones: readonly Phone[]): Promise<void> {
 }
 
 /**
- * The user's desk phone (extension 201), registered, playing `scenario` (desk-phone, desk-busy,
+ * The user's desk phone (extension 201), registered, playing `scenario` (desk-phone, desk-refuses-call,
  * desk-refer, or callee for one that rings and never answers) with `values` put in. Resolves once
  * it waits for lampfield; `done` resolves with sipp's exit code and what went wrong, if anything.
  */
@@ -255,13 +255,16 @@ export async function pickableCall(
   pbx: Kamailio,
   from: string,
   to: string,
-  end: keyof typeof PICKED_UP_END,
+  end: keyof typeof PICKED_UP_END | 'is gone (481)',
 ): Promise<PickableCall> {
   const contact = await registerPhone(pbx, from);
   const twin = `127.0.0.1:${await freePort(true)}`;
   const first = scenario('caller-picked-up', { __CONTACT_PORT__: String(contact.port) });
   const caller = sipp(pbx, first, from, await freePort(), ['-key', 'callee', to, '-3pcc', twin]);
-  const second = scenario('caller-replaced', { __END__: PICKED_UP_END[end] });
+  const second =
+    end === 'is gone (481)'
+      ? scenario('caller-gone', {})
+      : scenario('caller-replaced', { __END__: PICKED_UP_END[end] });
   // The twin that sends the first command connects to the other, so it starts once that one listens:
   // once it has sent its INVITE, it has long opened its twin socket (a probe connection would end it).
   await waitForMessage(`${first}.msg`, /^INVITE sip:/m);
