@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: every benchmark, printed as one table. Timing targets live here, never in tests.
- * The SIP benchmarks start Kamailio and sipp on 127.0.0.1 (the Debian packages of npm test).
+ * The SIP benchmarks start Kamailio, sipp and baresip on 127.0.0.1 (the Debian packages of npm test).
  */
 import { benchCorePipeline } from './core-pipeline.ts';
+import { benchDeskPhoneCall } from './desk-phone-call.ts';
 import { benchKeyPress } from './key-press.ts';
 import { benchSimStart } from './sim-start.ts';
 import { benchStreamDeck } from './stream-deck.ts';
@@ -17,6 +18,7 @@ for (const bench of [
   benchModuleLink,
   benchStreamDeck,
   benchKeyPress,
+  benchDeskPhoneCall,
   benchSimStart,
   benchWatcherUdp,
   benchSubscribeMany,
