@@ -5,50 +5,25 @@
  * REFER (`mode: 3pcc`, baresip places the call) and as the controller (`mode: controller`, lampfield
  * places it with baresip's offer). p50 and p99 of 20 presses each.
  */
-import { startWatcher } from '../src/app/watcher.ts';
-import { loadBoards } from '../src/config/boards.ts';
-import { parseConfig } from '../src/config/config.ts';
-import { FakePanel } from '../src/panel/fake-panel.ts';
-import { MemoryLogger } from '../src/util/log.ts';
 import { Baresip } from '../test/support/baresip.ts';
 import { Kamailio } from '../test/support/kamailio.ts';
-import { freePort } from '../test/support/ports.ts';
 import { expectCall, registerPhone } from '../test/support/sipp.ts';
+import { PARTNER_207, until, watch207 } from '../test/support/watcher-rig.ts';
 import type { BenchRow } from './table.ts';
 
 const PRESSES = 20;
-const PARTNER = 'sip:207@127.0.0.1';
+const PARTNER = PARTNER_207;
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 async function presses(mode: '3pcc' | 'controller'): Promise<number[]> {
   const kamailio = await Kamailio.start();
   const phone = await Baresip.start(kamailio, '201');
   const partner = await registerPhone(kamailio, '207');
-  const config = parseConfig(
-    JSON.stringify({
-      pbx: { host: '127.0.0.1', port: kamailio.port, dialect: 'kamailio' },
-      account: { user: '900' },
-      local: { address: '127.0.0.1', port: await freePort() },
-      phone: { uri: '201', mode },
-      log: { level: 'error' },
-      keys: [{ key: 1, partner: '207' }],
-    }),
-    'bench',
-  );
-  const panel = new FakePanel(loadBoards().find((board) => board.id === 'console')!);
-  const watcher = await startWatcher(config, { log: new MemoryLogger(), panel });
+  const { watcher } = await watch207(kamailio.port, { phone: { uri: '201', mode }, log: { level: 'error' } });
   const state = () => watcher.partner(PARTNER)?.situation;
   const times: number[] = [];
   try {

@@ -5,15 +5,13 @@
  * lampfield as controller (`mode: auto`). The log names each try.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startWatcher, type RunningWatcher } from '../../src/app/watcher.ts';
-import { loadBoards } from '../../src/config/boards.ts';
-import { parseConfig } from '../../src/config/config.ts';
-import { FakePanel } from '../../src/panel/fake-panel.ts';
+import type { RunningWatcher } from '../../src/app/watcher.ts';
 import { headerText, referToUri, tagOf, type SipMessage } from '../../src/sip/message.ts';
 import type { IncomingRequest } from '../../src/sip/stack.ts';
-import { MemoryLogger } from '../../src/util/log.ts';
+import type { MemoryLogger } from '../../src/util/log.ts';
 import { closeScriptedPbxs, ScriptedPbx, watcherPort } from '../support/scripted-pbx.ts';
 import { readVector } from '../support/vectors.ts';
+import { PARTNER_207, watch207 } from '../support/watcher-rig.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -21,7 +19,7 @@ afterEach(async () => {
   await closeScriptedPbxs();
 });
 
-const PARTNER = 'sip:207@127.0.0.1';
+const PARTNER = PARTNER_207;
 const OFFER = readVector('desk-phones/baresip-1.0-200-offer.sip').split(/\r?\n\r?\n/)[1]!;
 
 interface Rig {
@@ -81,25 +79,13 @@ async function rig(options: {
         request.respond(200);
     }
   };
-  const config = parseConfig(
-    JSON.stringify({
-      pbx: {
-        host: '127.0.0.1',
-        port: pbx.stack.port,
-        dialect: options.dialect,
-        keepaliveSeconds: 0,
-        ...(options.pickupCode == null ? {} : { pickupCode: options.pickupCode }),
-      },
-      account: { user: '900' },
-      local: { address: '127.0.0.1', port: 0 },
-      phone: { uri: '201' },
-      keys: [{ key: 1, partner: '207' }],
-    }),
-    'test',
-  );
-  const log = new MemoryLogger();
-  const panel = new FakePanel(loadBoards().find((board) => board.id === 'console')!);
-  const watcher = await startWatcher(config, { log, panel });
+  const { watcher, log } = await watch207(pbx.stack.port, {
+    pbx: {
+      dialect: options.dialect,
+      keepaliveSeconds: 0,
+      ...(options.pickupCode == null ? {} : { pickupCode: options.pickupCode }),
+    },
+  });
   cleanup.push(() => watcher.stop());
   await vi.waitFor(() => expect(pbx.subscribes()).toHaveLength(1));
   return {

@@ -6,16 +6,13 @@
  * carrying baresip's offer, and the partner (207) stops ringing. Hanging up on either side ends the other.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startWatcher, type RunningWatcher } from '../../src/app/watcher.ts';
-import { loadBoards } from '../../src/config/boards.ts';
-import { parseConfig } from '../../src/config/config.ts';
-import { FakePanel } from '../../src/panel/fake-panel.ts';
-import { MemoryLogger } from '../../src/util/log.ts';
+import type { RunningWatcher } from '../../src/app/watcher.ts';
+import type { MemoryLogger } from '../../src/util/log.ts';
 import { Baresip } from '../support/baresip.ts';
 import { Kamailio } from '../support/kamailio.ts';
-import { freePort } from '../support/ports.ts';
 import { killAll } from '../support/processes.ts';
 import { expectCall, hangUpAll, pickableCall, registerPhone } from '../support/sipp.ts';
+import { PARTNER_207, until, watch207 } from '../support/watcher-rig.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -23,15 +20,7 @@ afterEach(async () => {
 });
 afterAll(() => killAll());
 
-const PARTNER = 'sip:207@127.0.0.1';
-
-async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const PARTNER = PARTNER_207;
 
 async function setup(): Promise<{
   kamailio: Kamailio;
@@ -43,19 +32,7 @@ async function setup(): Promise<{
   cleanup.push(() => kamailio.close());
   const phone = await Baresip.start(kamailio, '201');
   cleanup.push(() => phone.stop());
-  const config = parseConfig(
-    JSON.stringify({
-      pbx: { host: '127.0.0.1', port: kamailio.port, dialect: 'kamailio' },
-      account: { user: '900' },
-      local: { address: '127.0.0.1', port: await freePort() },
-      phone: { uri: '201' },
-      keys: [{ key: 1, partner: '207' }],
-    }),
-    'lampfield.json',
-  );
-  const log = new MemoryLogger();
-  const panel = new FakePanel(loadBoards().find((board) => board.id === 'console')!);
-  const watcher = await startWatcher(config, { log, panel });
+  const { watcher, log } = await watch207(kamailio.port);
   cleanup.push(() => watcher.stop());
   await until(() => watcher.partner(PARTNER)?.situation === 'idle', 'partner 207 idle');
   return { kamailio, phone, watcher, log };

@@ -9,27 +9,15 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startWatcher } from '../../src/app/watcher.ts';
-import { loadBoards } from '../../src/config/boards.ts';
-import { parseConfig } from '../../src/config/config.ts';
-import { FakePanel } from '../../src/panel/fake-panel.ts';
-import { MemoryLogger } from '../../src/util/log.ts';
 import { Kamailio } from './kamailio.ts';
 import { freePort } from './ports.ts';
 import { killAll, startProcess, stopProcess } from './processes.ts';
 import { expectCall, pickableCall, registerPhone } from './sipp.ts';
+import { PARTNER_207, until, watch207 } from './watcher-rig.ts';
 
-const PARTNER = 'sip:207@127.0.0.1';
+const PARTNER = PARTNER_207;
 const say = (step: string, fields: Record<string, unknown> = {}) =>
   process.stdout.write(`${JSON.stringify({ step, ...fields })}\n`);
-
-async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function main(scenario: string): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'lampfield-linphone-'));
@@ -44,19 +32,7 @@ async function main(scenario: string): Promise<void> {
   );
   try {
     await registerPhone(kamailio, '201', phonePort);
-    const config = parseConfig(
-      JSON.stringify({
-        pbx: { host: '127.0.0.1', port: kamailio.port, dialect: 'kamailio' },
-        account: { user: '900' },
-        local: { address: '127.0.0.1', port: await freePort() },
-        phone: { uri: '201' },
-        keys: [{ key: 1, partner: '207' }],
-      }),
-      'lampfield.json',
-    );
-    const log = new MemoryLogger();
-    const panel = new FakePanel(loadBoards().find((board) => board.id === 'console')!);
-    const watcher = await startWatcher(config, { log, panel });
+    const { watcher, log } = await watch207(kamailio.port);
     await until(() => watcher.partner(PARTNER)?.situation === 'idle', 'partner 207 idle');
     const partner = await registerPhone(kamailio, '207');
     const said = () => log.lines.map((line) => `${line.level} ${line.message}`);

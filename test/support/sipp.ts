@@ -171,9 +171,8 @@ function readLog(file: string): string {
   }
 }
 
-/** How the picked-up caller's call ends: it waits for the BYE, or it hangs up itself. */
-const PICKED_UP_END = {
-  'waits for the BYE': `  <recv request="BYE"/>
+/** The picked-up caller answering the BYE that ends its call. */
+const TAKES_BYE = `  <recv request="BYE"/>
   <send><![CDATA[
 SIP/2.0 200 OK
 [last_Via:]
@@ -183,7 +182,11 @@ SIP/2.0 200 OK
 [last_CSeq:]
 Content-Length: 0
 
-]]></send>`,
+]]></send>`;
+
+/** How the picked-up caller's call ends: it waits for the BYE, or it hangs up itself. */
+const PICKED_UP_END = {
+  'waits for the BYE': TAKES_BYE,
   'takes a hold, then waits for the BYE': `  <recv request="INVITE">
     <action>
       <ereg regexp="a=(sendonly|inactive)" search_in="body" check_it="true" assign_to="held,direction"/>
@@ -212,17 +215,7 @@ a=recvonly
 
 ]]></send>
   <recv request="ACK"/>
-  <recv request="BYE"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>`,
+${TAKES_BYE}`,
   'hangs up': `  <pause milliseconds="300"/>
   <send retrans="500"><![CDATA[
 BYE [next_url] SIP/2.0
