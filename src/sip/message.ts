@@ -162,6 +162,7 @@ export function localTag(): string {
 /** Reason phrases of the statuses lampfield answers with (RFC 3261 §21). */
 const REASONS: Readonly<Record<number, string>> = {
   200: 'OK',
+  505: 'Version Not Supported',
   400: 'Bad Request',
   481: 'Call/Transaction Does Not Exist',
   489: 'Bad Event',
@@ -175,7 +176,8 @@ export function responseTo(
   reason: string | undefined,
   extra: { headers?: SipHeaders; content?: string } | undefined,
 ): SipMessage {
-  const response = sip.makeResponse(request, status, reason ?? REASONS[status] ?? '');
+  // We speak SIP/2.0 whatever the request's version (the package copies it).
+  const response = { ...sip.makeResponse(request, status, reason ?? REASONS[status] ?? ''), version: '2.0' };
   const to = request.headers.to;
   if (to != null && status > 100 && to.params['tag'] == null) {
     response.headers.to = { ...to, params: { ...to.params, tag: localTag() } };

@@ -318,6 +318,17 @@ export class SipStack {
         this.transactions.getClient(message)?.message?.(message, remote);
         return; // a response no transaction wants is dropped
       }
+      if (message.version !== '2.0') {
+        // RFC 3261 §8.2.1 (RFC 4475 §3.1.2.16): a version we do not speak is answered 505, statelessly.
+        if (message.method !== 'ACK') {
+          const response = responseTo(message, 505, undefined, undefined);
+          this.transportFor(remote.protocol).sendBytes(
+            remote,
+            Buffer.from(sip.stringify(encodeOutgoing(response)), 'binary'),
+          );
+        }
+        return;
+      }
       if (message.method === 'ACK' && this.transactions.getServer(message) == null) {
         this.onAck(message, remote);
         return;

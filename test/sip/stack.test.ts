@@ -3,6 +3,7 @@
  * BRIEF §7 has a test here showing the workaround.
  */
 import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SipStack, SipStackError, type IncomingRequest } from '../../src/sip/stack.ts';
 import type { SipMessage } from '../../src/sip/message.ts';
@@ -201,5 +202,21 @@ describe('SIP stack', () => {
     await raw.next();
     expect(lines.join('\n')).toContain('Authorization: [redacted]');
     expect(lines.join('\n')).not.toContain('0123456789abcdef');
+  });
+
+  it('answers a request of another SIP version 505, and never passes it on (RFC 4475 §3.1.2.16)', async () => {
+    const b = await stack();
+    const seen: IncomingRequest[] = [];
+    b.onRequests((request) => {
+      seen.push(request);
+      request.respond(200);
+    });
+    const raw = await rawSocket();
+    const badvers = readFileSync(new URL('../vectors/sip-torture/badvers.dat', import.meta.url));
+    raw.socket.send(badvers, b.port, '127.0.0.1');
+    const answer = (await raw.next()).toString('latin1');
+    expect(answer.split('\r\n')[0]).toBe('SIP/2.0 505 Version Not Supported');
+    expect(answer).toMatch(/^Call-ID: badvers\.31417@c\.example\.com$/m);
+    expect(seen).toEqual([]);
   });
 });
