@@ -11,7 +11,7 @@ import type { KeyActionConfig } from '../blf/key-actions.ts';
 import type { LampOverrides } from '../blf/lamp-policy.ts';
 import { normalizePartnerUri } from '../blf/uri.ts';
 import type { PhoneMode } from '../sip/call-control.ts';
-import { loadBoards, type Board } from './boards.ts';
+import { keyCount, loadBoards, type Board } from './boards.ts';
 import { UserError } from '../util/user-error.ts';
 import { describeSchemaError } from './schema-errors.ts';
 
@@ -76,6 +76,8 @@ export type ConfigErrorCode =
   | 'unknown-board'
   | 'no-panel-port'
   | 'duplicate-key'
+  /** A key number the board does not have. */
+  | 'no-such-key'
   | 'bad-partner'
   | 'bad-phone';
 
@@ -138,6 +140,14 @@ export function parseConfig(text: string, source: string, boards: readonly Board
     if (seen.has(key.key))
       throw new ConfigError('duplicate-key', source, `/keys/${index}/key`, `key ${key.key} is given twice`);
     seen.add(key.key);
+    const keys = keyCount(board);
+    if (key.key > keys)
+      throw new ConfigError(
+        'no-such-key',
+        source,
+        `/keys/${index}/key`,
+        `board ${board.id} has keys 1 to ${keys}, not ${key.key}`,
+      );
     const written = String(key.partner).trim();
     const partner = normalizePartnerUri(/^[^@:]+$/.test(written) ? `sip:${written}@${domain}` : written);
     if (partner == null)

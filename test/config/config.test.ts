@@ -106,6 +106,19 @@ describe('config', () => {
     expect(error(`${GOOD}phone: { uri: "a b" }\n`)).toMatchObject({ code: 'bad-phone', where: '/phone/uri' });
   });
 
+  it('refuses a key number the board does not have', () => {
+    const module20 = GOOD.replace('board: console', 'board: module-20rgb\npanel: { port: /dev/ttyACM0 }');
+    expect(error(module20.replace('key: 2,', 'key: 21,'))).toMatchObject({
+      code: 'no-such-key',
+      where: '/keys/1/key',
+    });
+    expect(error(module20.replace('key: 2,', 'key: 21,')).message).toBe(
+      'lampfield.yaml: /keys/1/key: board module-20rgb has keys 1 to 20, not 21',
+    );
+    expect(parseConfig(module20.replace('key: 2,', 'key: 20,'), 'lampfield.yaml').keys[1]!.key).toBe(20);
+    expect(error(GOOD.replace('key: 2,', 'key: 1025,'))).toMatchObject({ code: 'no-such-key' });
+  });
+
   it('says on which line YAML itself is broken', () => {
     const broken = error('pbx: { host: 127.0.0.1\naccount: [');
     expect(broken.code).toBe('not-yaml');
