@@ -11,7 +11,7 @@
 import { openBoard, type Terminal } from '../../hw/open-board.ts';
 import { DIALECTS } from '../blf/dialects.ts';
 import { callerOf, DialogWatcher } from '../blf/dialog-watcher.ts';
-import { GestureTracker, type Gesture } from '../blf/key-actions.ts';
+import { GestureTracker, PressGate, type Gesture } from '../blf/key-actions.ts';
 import { resolveLampTable } from '../blf/lamp-policy.ts';
 import type { PickupOptions } from '../blf/pickup.ts';
 import type { Config, KeyConfig } from '../config/config.ts';
@@ -192,10 +192,20 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
     return { kind: 'failed', action: plan.action, reason: outcome.reason };
   };
   const gestures = new GestureTracker();
+  const gate = new PressGate();
+  let floodSaidAt = Number.NEGATIVE_INFINITY;
   board.onKey((event) => {
     const gesture = gestures.event(event.key, event.event);
     const key = byKey.get(event.key);
-    if (gesture != null && key != null) void pressKey(key, gesture);
+    if (gesture == null || key == null) return;
+    if (!gate.admit(key.key, clock.now())) {
+      if (clock.now() - floodSaidAt > 10_000) {
+        floodSaidAt = clock.now();
+        log.warn(`key ${key.key}: presses come faster than lampfield carries them out; some are ignored`);
+      }
+      return;
+    }
+    void pressKey(key, gesture).finally(() => gate.done(key.key));
   });
 
   const registration = config.account.register

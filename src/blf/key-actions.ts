@@ -44,22 +44,61 @@ export function keyAction(state: LampSituation, gesture: Gesture, config: KeyAct
 
 /**
  * Turns a key's down/up/long events into gestures: `long` fires the long gesture once; an `up` that was
- * not preceded by `long` since its `down` is a short press.
+ * not preceded by `long` since its `down` is a short press. An `up` or a `long` with no `down` before it
+ * (a panel that lost events, or sends garbage) is no gesture.
+ *
+ *   (up) ──down──▶ pressed ──up──▶ short, (up)
+ *                     └──long──▶ held ──up──▶ (up)
  */
 export class GestureTracker {
-  private readonly held = new Set<number>();
+  private readonly keys = new Map<number, 'pressed' | 'held'>();
 
   event(key: number, event: 'down' | 'up' | 'long'): Gesture | null {
+    const before = this.keys.get(key);
     switch (event) {
       case 'down':
-        this.held.delete(key);
+        this.keys.set(key, 'pressed');
         return null;
       case 'long':
-        this.held.add(key);
+        if (before !== 'pressed') return null;
+        this.keys.set(key, 'held');
         return 'long';
       case 'up':
-        if (this.held.delete(key)) return null;
-        return 'short';
+        this.keys.delete(key);
+        return before === 'pressed' ? 'short' : null;
     }
+  }
+}
+
+/**
+ * How often presses are carried out (BRIEF §10: input never floods the PBX): a key's press is ignored
+ * while its last one is still being carried out, or within `minIntervalMs` of it, and no more than
+ * `perSecond` presses of all keys pass in any second. Pure: the time comes in.
+ */
+export class PressGate {
+  private readonly busy = new Set<number>();
+  private readonly last = new Map<number, number>();
+  private readonly passed: number[] = [];
+
+  constructor(
+    private readonly minIntervalMs = 250,
+    private readonly perSecond = 8,
+  ) {}
+
+  /** Whether a press of `key` at `now` is carried out; if so, it is busy until `done(key)`. */
+  admit(key: number, now: number): boolean {
+    if (this.busy.has(key)) return false;
+    const last = this.last.get(key);
+    if (last != null && now - last < this.minIntervalMs) return false;
+    while (this.passed.length > 0 && now - this.passed[0]! >= 1000) this.passed.shift();
+    if (this.passed.length >= this.perSecond) return false;
+    this.passed.push(now);
+    this.last.set(key, now);
+    this.busy.add(key);
+    return true;
+  }
+
+  done(key: number): void {
+    this.busy.delete(key);
   }
 }

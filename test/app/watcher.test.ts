@@ -66,4 +66,33 @@ describe('the watcher', () => {
     expect(await watcher.press(1, 'long')).toMatchObject({ kind: 'refused', action: 'dial' });
     expect(await watcher.press(9, 'short')).toEqual({ kind: 'none' });
   });
+
+  it('carries out a flood of 3,000 key events as one press, and says so once', async () => {
+    const pbx = await ScriptedPbx.open();
+    pbx.answer = (request) =>
+      request.message.method === 'SUBSCRIBE' ? pbx.accept(request) : request.respond(200);
+    const config = parseConfig(
+      JSON.stringify({
+        pbx: { host: '127.0.0.1', port: pbx.stack.port, keepaliveSeconds: 0 },
+        account: { user: '900' },
+        local: { address: '127.0.0.1', port: 0 },
+        keys: [{ key: 1, partner: '207' }],
+      }),
+      'test',
+    );
+    const panel = new FakePanel(loadBoards().find((candidate) => candidate.id === 'console')!);
+    const log = new MemoryLogger();
+    const watcher = await startWatcher(config, { log, panel });
+    cleanup.push(() => watcher.stop());
+    for (let i = 0; i < 1500; i++) {
+      panel.press({ key: 1, event: 'down' });
+      panel.press({ key: 1, event: 'up' });
+    }
+    await vi.waitFor(() => expect(log.lines.some((line) => line.message.includes('failed'))).toBe(true));
+    const warnings = log.lines.filter((line) => line.level === 'warn').map((line) => line.message);
+    expect(warnings.filter((line) => line.includes('failed: no desk phone'))).toHaveLength(1);
+    expect(warnings.filter((line) => line.includes('faster than lampfield carries them out'))).toHaveLength(
+      1,
+    );
+  });
 });

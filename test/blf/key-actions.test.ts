@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GestureTracker, keyAction } from '../../src/blf/key-actions.ts';
+import { GestureTracker, keyAction, PressGate } from '../../src/blf/key-actions.ts';
 
 describe('key actions', () => {
   it('follows BRIEF §4 by default', () => {
@@ -33,5 +33,38 @@ describe('gestures', () => {
     expect(tracker.event(2, 'up')).toBeNull();
     expect(tracker.event(2, 'down')).toBeNull();
     expect(tracker.event(2, 'up')).toBe('short');
+  });
+
+  it('takes an up or a long with no down before it as no gesture', () => {
+    const tracker = new GestureTracker();
+    expect(tracker.event(3, 'up')).toBeNull();
+    expect(tracker.event(3, 'long')).toBeNull();
+    expect(tracker.event(3, 'up')).toBeNull();
+    expect(tracker.event(3, 'down')).toBeNull();
+    expect(tracker.event(3, 'long')).toBe('long');
+    expect(tracker.event(3, 'long')).toBeNull();
+  });
+});
+
+describe('the press gate', () => {
+  it('lets one press of a key through at a time, not again within 250 ms', () => {
+    const gate = new PressGate();
+    expect(gate.admit(1, 0)).toBe(true);
+    expect(gate.admit(1, 300)).toBe(false); // still being carried out
+    gate.done(1);
+    expect(gate.admit(1, 200)).toBe(false); // too soon
+    expect(gate.admit(1, 300)).toBe(true);
+    expect(gate.admit(2, 300)).toBe(true); // another key
+  });
+
+  it('lets no more than 8 presses a second through, of all keys together', () => {
+    const gate = new PressGate();
+    const through = Array.from({ length: 3000 }, (_, i) => i % 40).filter((key, i) => {
+      const admitted = gate.admit(key + 1, i / 3); // 3,000 events in one second
+      gate.done(key + 1);
+      return admitted;
+    });
+    expect(through).toHaveLength(8);
+    expect(gate.admit(99, 1000)).toBe(true); // the next second
   });
 });
