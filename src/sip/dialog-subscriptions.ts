@@ -90,12 +90,15 @@ export class DialogSubscriptions {
   handleRequest(request: IncomingRequest): boolean {
     if (request.message.method !== 'NOTIFY') return false;
     const { message, remote } = request;
+    // BRIEF §10: the PBX is the only notifier. A NOTIFY from anywhere else is no NOTIFY of ours, even
+    // one that names a live subscription's Call-ID and tags (anyone on the network can copy those).
+    const fromPbx = remote.address === this.options.pbxAddress;
     const subscription = this.byCallId.get(message.headers['call-id'] ?? '');
-    if (subscription?.owns(message.headers['call-id'] ?? '', tagOf(message.headers.to)) === true) {
+    if (fromPbx && subscription?.owns(message.headers['call-id'] ?? '', tagOf(message.headers.to)) === true) {
       subscription.notify(request);
       return true;
     }
-    if (this.options.intake.dialect.unsolicitedNotify && remote.address === this.options.pbxAddress) {
+    if (fromPbx && this.options.intake.dialect.unsolicitedNotify) {
       const named = partnerNamedBy(
         message.headers.from?.uri ?? null,
         this.subscriptions.keys(),

@@ -280,6 +280,19 @@ describe('dialog subscriptions', () => {
     expect(s.current()?.situation).toBe('idle');
   });
 
+  it('answers 481 to a NOTIFY with a live subscription’s Call-ID and tags from another address', async () => {
+    const s = await setup();
+    const subscribe = await active(s);
+    const stranger = await ScriptedPbx.open('127.0.0.2');
+    const response = await stranger.notify(
+      { ...subscribe.message, headers: { ...subscribe.message.headers, to: subscribe.message.headers.to } },
+      s.watcher.port,
+      EARLY.replace('VERSION', '1').replace('STATE', 'full'),
+    );
+    expect(response.status).toBe(481);
+    expect(s.current()?.situation).toBe('idle');
+  });
+
   it('paces SUBSCRIBEs at the configured rate at start', async () => {
     const partners = Array.from({ length: 10 }, (_, i) => `sip:${300 + i}@127.0.0.1`);
     const s = await setup({ partners, rate: 5 });
