@@ -61,19 +61,21 @@ export class DialogNotifier implements CallListener {
       request.respond(489, 'Bad Event');
       return;
     }
-    const number = uriUser(message.uri ?? null);
-    if (number == null) {
-      request.respond(404);
-      return;
-    }
+    // A refresh or an unsubscribe comes in the subscription's dialog, to our Contact (no user part):
+    // it is found by its dialog (RFC 6665 §4.1.2.2); only a new subscription names the extension.
     const callId = message.headers['call-id']!;
-    const expires = Number.parseInt(headerText(message, 'expires') ?? '600', 10);
     const existing = this.watches.get(callId);
-    const tag = existing?.tag ?? tagOf(message.headers.to) ?? localTag();
     if (tagOf(message.headers.to) != null && existing == null) {
       request.respond(481); // a refresh of a subscription this PBX does not know (a restart)
       return;
     }
+    const number = existing?.number ?? uriUser(message.uri ?? null);
+    if (number == null) {
+      request.respond(404);
+      return;
+    }
+    const expires = Number.parseInt(headerText(message, 'expires') ?? '600', 10);
+    const tag = existing?.tag ?? tagOf(message.headers.to) ?? localTag();
     request.respond(200, 'OK', {
       headers: {
         to: { ...message.headers.to!, params: { ...message.headers.to!.params, tag } },

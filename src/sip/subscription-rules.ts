@@ -20,11 +20,17 @@ export function subscribeHeaders(expires: number): Record<string, string> {
  * challenge still standing after our credentials were sent (a wrong password).
  */
 const REFUSED = new Set([401, 403, 404, 405, 407, 489, 501, 603, 604]);
+/** Answers to a refresh that end the subscription (RFC 6665 §4.1.2.2). */
+const REFRESH_ENDS = new Set([404, 405, 410, 416, 480, 481, 482, 483, 484, 485, 489, 501, 604]);
 
 export type SubscribeAnswer =
   /** 2xx: the subscription holds for `expires` seconds (0: it does not hold at all). */
   | { kind: 'granted'; expires: number }
-  /** 481 to a refresh: the notifier no longer knows the subscription (RFC 6665 §4.1.2.2). */
+  /**
+   * A refresh answered so that the subscription is over (RFC 6665 §4.1.2.2: 404, 405, 410, 416,
+   * 480–485, 489, 501, 604; a PBX that restarted answers 481): subscribe anew at once, with a new
+   * Call-ID and From tag. Only an initial SUBSCRIBE's refusal is a refusal.
+   */
   | { kind: 'gone'; what: string }
   /** 423 with a longer Min-Expires (RFC 6665 §4.1.2.1, RFC 3261 §10.2.8): ask again for that long. */
   | { kind: 'too-brief'; minimum: number }
@@ -43,7 +49,7 @@ export function readSubscribeAnswer(
     const granted = Number.parseInt(headerText(response, 'expires') ?? '', 10);
     return { kind: 'granted', expires: Number.isFinite(granted) ? granted : requestedExpires };
   }
-  if (status === 481 && refresh) return { kind: 'gone', what };
+  if (refresh && REFRESH_ENDS.has(status)) return { kind: 'gone', what };
   if (status === 423) {
     const minimum = Number.parseInt(headerText(response, 'min-expires') ?? '', 10);
     if (Number.isFinite(minimum) && minimum > requestedExpires) return { kind: 'too-brief', minimum };

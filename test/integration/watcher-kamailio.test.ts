@@ -2,12 +2,14 @@
  * `lampfield run` against a real Kamailio with sipp phones (BRIEF §7): real calls make the partner's key
  * ring, go busy and go idle, through digest authentication too.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { FakeClock } from '../support/fake-clock.ts';
 import { Kamailio, PASSWORDS } from '../support/kamailio.ts';
 import { LampfieldProcess } from '../support/lampfield-process.ts';
 import { freePort } from '../support/ports.ts';
 import { killAll } from '../support/processes.ts';
 import { call, expectCall, hangUpAll, registerPhone, type Phone } from '../support/sipp.ts';
+import { watch207 } from '../support/watcher-rig.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -140,5 +142,50 @@ describe('lampfield run with Kamailio and sipp phones', () => {
     expect(lampfield.output()).toMatch(
       /the PBX refused the subscription: 407 [^"]*check account.user and account.password/,
     );
+  });
+
+  it('keeps its subscription through three refresh periods of a short expiry (60 s), in its dialog', async () => {
+    const kamailio = await pbx();
+    const callee = await phone(kamailio, '207');
+    // lampfield's time is a fake clock: its refreshes come when the test says, Kamailio's time is real.
+    const clock = new FakeClock();
+    const { watcher, log } = await watch207(
+      kamailio.port,
+      {
+        pbx: { expires: 60, keepaliveSeconds: 0 },
+        phone: undefined,
+        log: { level: 'debug', sipTrace: true },
+      },
+      clock,
+    );
+    cleanup.push(() => watcher.stop());
+    const answers = () =>
+      log.lines
+        .filter((line) => line.message === 'SIP in')
+        .map((line) => String(line.fields?.['text']))
+        .filter((text) => /^CSeq: *\d+ SUBSCRIBE/im.test(text))
+        .map((text) => text.split('\r\n')[0]!);
+    await vi.waitFor(() => expect(watcher.partner('sip:207@127.0.0.1')?.situation).toBe('idle'));
+    for (let period = 1; period <= 3; period++) {
+      const before = answers().length;
+      clock.advance(30_000); // refresh at half of the 60 s granted
+      await vi.waitFor(() => expect(answers().length).toBeGreaterThan(before), { timeout: 5000 });
+    }
+    expect(new Set(answers())).toEqual(new Set(['SIP/2.0 200 OK']));
+    expect(watcher.partner('sip:207@127.0.0.1')).toMatchObject({ status: 'active', situation: 'idle' });
+    // Still the first subscription: every SUBSCRIBE after the first in its dialog (a To tag).
+    const subscribes = log.lines
+      .filter((line) => line.message === 'SIP out')
+      .map((line) => String(line.fields?.['text']))
+      .filter((text) => /^SUBSCRIBE /.test(text));
+    expect(subscribes.length).toBeGreaterThanOrEqual(4);
+    expect(subscribes.slice(1).every((text) => /^To: .*;tag=/im.test(text))).toBe(true);
+    // And it still shows a call.
+    expectCall(kamailio, callee, 1000);
+    const over = call(kamailio, '211', '207', { talkMs: 500 });
+    await vi.waitFor(() => expect(watcher.partner('sip:207@127.0.0.1')?.situation).toBe('ringing'), {
+      timeout: 5000,
+    });
+    await over;
   });
 });

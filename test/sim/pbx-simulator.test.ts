@@ -14,6 +14,7 @@ import { UserAgent } from '../../src/sip/user-agent.ts';
 import { PbxSimulator } from '../../src/sim/pbx-simulator.ts';
 import { systemClock } from '../../src/util/clock.ts';
 import { MemoryLogger } from '../../src/util/log.ts';
+import { FakeClock } from '../support/fake-clock.ts';
 
 const closing: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -199,5 +200,72 @@ describe('PBX simulator', () => {
     };
     expect(await register('right-password')).toBe(true);
     expect(await register('wrong-password')).toBe(false);
+  });
+});
+
+describe('subscriptions to the simulator over time', () => {
+  it('stay active through three refresh periods, each refresh answered in its dialog, and end cleanly', async () => {
+    const clock = new FakeClock();
+    const answered: string[] = [];
+    const pbxStack = await SipStack.open({
+      address: '127.0.0.1',
+      port: 0,
+      clock,
+      trace: (direction, text) => {
+        const cseq = /^CSeq: *\d+ (\w+)/im.exec(text)?.[1];
+        if (direction === 'out' && cseq === 'SUBSCRIBE') answered.push(text.split('\r\n')[0]!);
+      },
+    });
+    closing.push(() => pbxStack.close());
+    new PbxSimulator(pbxStack, { dialect: 'generic', host: '127.0.0.1', clock });
+    const stack = await SipStack.open({ address: '127.0.0.1', port: 0, clock });
+    closing.push(() => stack.close());
+    const ua = new UserAgent(
+      stack,
+      { user: '900', password: '', domain: '127.0.0.1' },
+      { protocol: 'UDP', address: '127.0.0.1', port: pbxStack.port },
+    );
+    const log = new MemoryLogger();
+    const updates: PartnerUpdate[] = [];
+    const partners = ['sip:207@127.0.0.1', 'sip:211@127.0.0.1'];
+    const subscriptions = new DialogSubscriptions(
+      ua,
+      partners,
+      {
+        intake: new DialogWatcher(DIALECTS.generic),
+        clock,
+        log,
+        expires: 60,
+        subscribeRate: 20,
+        pbxAddress: '127.0.0.1',
+      },
+      (update) => updates.push(update),
+    );
+    stack.onRequests((request) => {
+      if (!subscriptions.handleRequest(request)) request.respond(405);
+    });
+    subscriptions.start();
+    const settled = async (subscribes: number) => {
+      for (let i = 0; i < 40 && answered.length < subscribes; i++) {
+        clock.advance(50); // the pacer's turn
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(answered).toHaveLength(subscribes);
+    };
+    await settled(2);
+    await vi.waitFor(() =>
+      expect(partners.map((p) => subscriptions.update(p)?.situation)).toEqual(['idle', 'idle']),
+    );
+    for (let period = 1; period <= 3; period++) {
+      clock.advance(30_000); // refresh at half of the 60 s granted
+      await settled(2 + 2 * period);
+    }
+    expect(new Set(answered)).toEqual(new Set(['SIP/2.0 200 OK']));
+    expect(partners.map((p) => subscriptions.update(p)?.status)).toEqual(['active', 'active']);
+    expect(updates.map((update) => update.status)).not.toContain('refused');
+    await subscriptions.stop();
+    expect(answered).toHaveLength(10);
+    expect(new Set(answered)).toEqual(new Set(['SIP/2.0 200 OK']));
+    expect(log.lines.filter((line) => line.level === 'warn')).toEqual([]);
   });
 });

@@ -169,6 +169,23 @@ describe('dialog subscriptions', () => {
     expect(s.current()?.situation).toBe('unknown');
   });
 
+  it.each([404, 410, 489, 604])(
+    'subscribes anew when a refresh is answered %i (RFC 6665 §4.1.2.2), never showing it refused',
+    async (status) => {
+      const s = await setup();
+      const first = await active(s, '', 120);
+      s.pbx.answer = (request) =>
+        tagOf(request.message.headers.to) != null ? request.respond(status) : s.pbx.accept(request);
+      s.clock.advance(60_000);
+      await waitPaced(s, () => expect(s.pbx.subscribes()).toHaveLength(3));
+      const fresh = s.pbx.subscribes()[2]!.message;
+      expect(fresh.headers['call-id']).not.toBe(first.message.headers['call-id']);
+      expect(tagOf(fresh.headers.from)).not.toBe(tagOf(first.message.headers.from));
+      expect(tagOf(fresh.headers.to)).toBeNull();
+      expect(s.updates.map((update) => update.status)).not.toContain('refused');
+    },
+  );
+
   it('shows unknown when the subscription expires without a refresh, never a stale idle', async () => {
     const s = await setup();
     await active(s, '', 120);

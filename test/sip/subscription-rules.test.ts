@@ -17,6 +17,11 @@ describe('SUBSCRIBE answers (RFC 6665 §4.1.2)', () => {
     [answer(200, 'OK', { expires: '300' }), false, { kind: 'granted', expires: 300 }],
     [answer(202, 'Accepted'), false, { kind: 'granted', expires: 600 }],
     [answer(481, 'Call/Transaction Does Not Exist'), true, { kind: 'gone' }],
+    // RFC 6665 §4.1.2.2: these end a refreshed subscription; subscribe anew, not refused.
+    [answer(404, 'Not Found'), true, { kind: 'gone' }],
+    [answer(489, 'Bad Event'), true, { kind: 'gone' }],
+    [answer(604, 'Does Not Exist Anywhere'), true, { kind: 'gone' }],
+    [answer(404, 'Not Found'), false, { kind: 'refused' }],
     [
       answer(423, 'Interval Too Brief', { 'min-expires': '1800' }),
       false,

@@ -7,6 +7,7 @@ import { startWatcher, type RunningWatcher } from '../../src/app/watcher.ts';
 import { loadBoards } from '../../src/config/boards.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { FakePanel } from '../../src/panel/fake-panel.ts';
+import { systemClock, type Clock } from '../../src/util/clock.ts';
 import { MemoryLogger } from '../../src/util/log.ts';
 import { freePort } from './ports.ts';
 
@@ -18,8 +19,15 @@ export interface WatcherRig {
   panel: FakePanel;
 }
 
-/** The watcher of key 1 = 207 on the PBX at 127.0.0.1:`pbxPort`; `config` adds to or replaces parts. */
-export async function watch207(pbxPort: number, config: Record<string, unknown> = {}): Promise<WatcherRig> {
+/**
+ * The watcher of key 1 = 207 on the PBX at 127.0.0.1:`pbxPort`; `config` adds to or replaces parts;
+ * `clock` is its time (a FakeClock moves its timers without waiting).
+ */
+export async function watch207(
+  pbxPort: number,
+  config: Record<string, unknown> = {},
+  clock: Clock = systemClock,
+): Promise<WatcherRig> {
   const { pbx, ...rest } = config as { pbx?: Record<string, unknown> };
   const parsed = parseConfig(
     JSON.stringify({
@@ -34,7 +42,7 @@ export async function watch207(pbxPort: number, config: Record<string, unknown> 
   );
   const log = new MemoryLogger();
   const panel = new FakePanel(loadBoards().find((board) => board.id === 'console')!);
-  const watcher = await startWatcher(parsed, { log, panel });
+  const watcher = await startWatcher(parsed, { log, panel, clock });
   return { watcher, log, panel };
 }
 
