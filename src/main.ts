@@ -33,7 +33,8 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     // An error meant for a user (a broken boards.json, say) that a command did not catch: its one line,
     // never a stack trace.
     if (!(error instanceof UserError)) throw error;
-    io.stderr(`lampfield${command == null ? '' : ` ${command}`}: ${error.message}`);
+    for (const line of error.message.split('\n'))
+      io.stderr(`lampfield${command == null ? '' : ` ${command}`}: ${line}`);
     return 1;
   }
 }

@@ -34,7 +34,8 @@ export function configFromArgs(command: string, args: readonly string[], io: Com
     return readConfigFile(path);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof BoardsError) {
-      io.stderr(`lampfield ${command}: ${error.message}`);
+      // One line per problem, each saying the file and the place.
+      for (const line of error.message.split('\n')) io.stderr(`lampfield ${command}: ${line}`);
       return 2;
     }
     throw error;

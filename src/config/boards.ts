@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import type { LampCapability } from '../blf/lamp-policy.ts';
 import { UserError } from '../util/user-error.ts';
-import { describeSchemaError } from './schema-errors.ts';
+import { describeSchemaErrors, type SchemaProblem } from './schema-errors.ts';
 
 export interface Board {
   id: string;
@@ -94,8 +94,11 @@ export class BoardsError extends UserError<BoardsErrorCode> {
     what: string,
     /** For `schema`: the schema keyword broken. */
     readonly rule: string | null = null,
+    /** The other problems the schema found, each a line of the message. */
+    readonly more: readonly SchemaProblem[] = [],
   ) {
-    super(code, `${source}${path == null ? '' : `: ${path}`}: ${what}`);
+    const line = (at: string | null, detail: string) => `${source}${at == null ? '' : `: ${at}`}: ${detail}`;
+    super(code, [line(path, what), ...more.map((problem) => line(problem.path, problem.detail))].join('\n'));
   }
 }
 
@@ -120,8 +123,8 @@ export function parseBoards(text: string, source: string, rules: readonly BoardR
   }
   const validate = boardsValidator();
   if (!validate(data)) {
-    const problem = describeSchemaError(validate.errors);
-    throw new BoardsError('schema', source, problem.path, problem.detail, problem.rule);
+    const [first, ...more] = describeSchemaErrors(validate.errors);
+    throw new BoardsError('schema', source, first!.path, first!.detail, first!.rule, more);
   }
   const raw = (
     data as { boards: (Omit<Board, 'usb'> & { usb?: { vendorId: string; productIds: string[] } })[] }
@@ -256,7 +259,7 @@ export function loadBoards(file: URL | string = BOARDS_FILE, rules: readonly Boa
 let compiled: ReturnType<Ajv['compile']> | null = null;
 function boardsValidator(): ReturnType<Ajv['compile']> {
   // useDefaults fills `pages`, `hardwarePatterns` from the schema, so the Board type holds.
-  compiled ??= new Ajv({ allErrors: false, useDefaults: true }).compile(
+  compiled ??= new Ajv({ allErrors: true, useDefaults: true }).compile(
     JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object,
   );
   return compiled;

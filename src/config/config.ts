@@ -13,7 +13,7 @@ import { normalizePartnerUri } from '../blf/uri.ts';
 import type { PhoneMode } from '../sip/call-control.ts';
 import { keyCount, loadBoards, type Board } from './boards.ts';
 import { UserError } from '../util/user-error.ts';
-import { describeSchemaError } from './schema-errors.ts';
+import { describeSchemaErrors } from './schema-errors.ts';
 
 export interface KeyConfig {
   key: number;
@@ -81,22 +81,43 @@ export type ConfigErrorCode =
   | 'bad-partner'
   | 'bad-phone';
 
+/** One thing wrong in a config file: where, and what. */
+export interface ConfigProblem {
+  /** A JSON pointer (`/keys/1/partner`), a line number, or null for the whole file. */
+  where: string | number | null;
+  what: string;
+  /** For `schema`: the schema keyword broken (`required`, `enum`, `type`, …). */
+  rule: string | null;
+}
+
 export class ConfigError extends UserError<ConfigErrorCode> {
   override readonly name = 'ConfigError';
+  /** Where the first problem is (the others are in `problems`). */
+  readonly where: string | number | null;
+  readonly rule: string | null;
+  /** Every problem found, each a line of the message. */
+  readonly problems: readonly ConfigProblem[];
 
   constructor(
     code: ConfigErrorCode,
     /** The file. */
     readonly source: string,
-    /** Where in it: a JSON pointer (`/keys/1/partner`), a line number, or null for the whole file. */
-    readonly where: string | number | null,
+    where: string | number | null,
     what: string,
-    /** For `schema`: the schema keyword broken (`required`, `enum`, `type`, …). */
-    readonly rule: string | null = null,
+    rule: string | null = null,
+    more: readonly ConfigProblem[] = [],
   ) {
-    const at = where == null ? '' : typeof where === 'number' ? `:${where}` : `: ${where}`;
-    super(code, `${source}${at}: ${what}`);
+    const problems = [{ where, what, rule }, ...more];
+    super(code, problems.map((problem) => lineOf(source, problem)).join('\n'));
+    this.where = where;
+    this.rule = rule;
+    this.problems = problems;
   }
+}
+
+function lineOf(source: string, { where, what }: ConfigProblem): string {
+  const at = where == null ? '' : typeof where === 'number' ? `:${where}` : `: ${where}`;
+  return `${source}${at}: ${what}`;
 }
 
 const SCHEMA = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')) as object;
@@ -105,16 +126,32 @@ let validator: ReturnType<Ajv['compile']> | null = null;
 /** Reads a config from its text; `source` names the file in errors. */
 export function parseConfig(text: string, source: string, boards: readonly Board[] = loadBoards()): Config {
   const document = parseDocument(text, { prettyErrors: true });
-  const yamlError = document.errors[0];
-  if (yamlError != null) {
-    const what = (yamlError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-    throw new ConfigError('not-yaml', source, yamlError.linePos?.[0].line ?? null, `not valid YAML: ${what}`);
+  const yamlProblems = document.errors.map((error) => ({
+    where: error.linePos?.[0].line ?? null,
+    what: `not valid YAML: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
+    rule: null,
+  }));
+  if (yamlProblems.length > 0) {
+    const [first, ...more] = yamlProblems;
+    throw new ConfigError('not-yaml', source, first!.where, first!.what, null, more);
   }
-  const data: unknown = document.toJS();
-  validator ??= new Ajv({ useDefaults: true, allErrors: false, allowUnionTypes: true }).compile(SCHEMA);
+  let data: unknown;
+  try {
+    // An alias bomb (a billion laughs) stops here, at the yaml package's alias budget.
+    data = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new ConfigError('not-yaml', source, null, `not valid YAML: ${why}`);
+  }
+  validator ??= new Ajv({ useDefaults: true, allErrors: true, allowUnionTypes: true }).compile(SCHEMA);
   if (!validator(data)) {
-    const problem = describeSchemaError(validator.errors);
-    throw new ConfigError('schema', source, problem.path, problem.detail, problem.rule);
+    const [first, ...more] = describeSchemaErrors(validator.errors);
+    const problems = more.map((problem) => ({
+      where: problem.path,
+      what: problem.detail,
+      rule: problem.rule,
+    }));
+    throw new ConfigError('schema', source, first!.path, first!.detail, first!.rule, problems);
   }
   const raw = data as Omit<Config, 'board' | 'keys'> & {
     board: string;

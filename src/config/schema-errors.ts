@@ -10,9 +10,17 @@ export interface SchemaProblem {
   detail: string;
 }
 
-export function describeSchemaError(errors: readonly ErrorObject[] | null | undefined): SchemaProblem {
-  const error = errors?.[0];
-  if (error == null) return { path: '/', rule: 'invalid', detail: 'is invalid' };
+/** Every problem the schema found, one per JSON path (the first said of it), in document order. */
+export function describeSchemaErrors(errors: readonly ErrorObject[] | null | undefined): SchemaProblem[] {
+  const byPath = new Map<string, SchemaProblem>();
+  for (const error of errors ?? []) {
+    const problem = describeSchemaError(error);
+    if (!byPath.has(problem.path)) byPath.set(problem.path, problem);
+  }
+  return byPath.size === 0 ? [{ path: '/', rule: 'invalid', detail: 'is invalid' }] : [...byPath.values()];
+}
+
+function describeSchemaError(error: ErrorObject): SchemaProblem {
   const path = error.instancePath === '' ? '/' : error.instancePath;
   const params = error.params as Record<string, unknown>;
   let detail: string;

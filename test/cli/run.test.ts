@@ -33,6 +33,19 @@ describe('lampfield run refusing to start', () => {
     expect(result.stderr).toMatch(/lampfield\.yaml: \/pbx\/transport: must be one of "udp", "tcp"$/m);
   });
 
+  it('names every wrong path of the config, one line each, and exits 2', async () => {
+    const result = await run(
+      'pbx: { host: 127.0.0.1, transport: sctp, port: x }\naccount: { user: "900" }\nkeys: [{ key: 1, partner: "207" }]\n',
+    );
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^lampfield run: \S*lampfield\.yaml: \/pbx\/port: must be integer$/);
+    expect(lines[1]).toMatch(
+      /^lampfield run: \S*lampfield\.yaml: \/pbx\/transport: must be one of "udp", "tcp"$/,
+    );
+  });
+
   it('says which port is taken and exits 1', async () => {
     const busy = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => busy.bind(0, '127.0.0.1', resolve));

@@ -45,6 +45,15 @@ describe('boards.json', () => {
     expect(missing.message).toBe("boards.json: /boards/1: must have required property 'lamp'");
   });
 
+  it('names every wrong path at once, one line each', () => {
+    const two = refusal([{ ...good, lamp: { kind: 'tricolor' }, labels: { kind: 'text' } }]);
+    expect([two.path, ...two.more.map((problem) => problem.path)]).toEqual([
+      '/boards/0/lamp/kind',
+      '/boards/0/labels',
+    ]);
+    expect(two.message.split('\n')).toHaveLength(2);
+  });
+
   it('refuses a wrong value with what was expected', () => {
     expect(refusal([{ ...good, lamp: { kind: 'tricolor' } }])).toMatchObject({
       code: 'schema',

@@ -135,4 +135,42 @@ describe('config', () => {
     }
     expect(caught).toMatchObject({ code: 'unreadable', source: '/nonexistent/lampfield.yaml', where: null });
   });
+
+  it('refuses a YAML alias bomb in one line, without expanding it', () => {
+    const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (const [name, previous] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+      ['f', 'e'],
+      ['g', 'f'],
+    ])
+      laughs.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(',')}]`);
+    const bomb = error(laughs.join('\n'));
+    expect(bomb).toMatchObject({ code: 'not-yaml', where: null });
+    expect(bomb.message.split('\n')).toHaveLength(1);
+    expect(bomb.message).toMatch(/^lampfield\.yaml: not valid YAML: Excessive alias count/);
+  });
+
+  it('says every mistake the schema finds at once, one line each', () => {
+    const three = error(
+      GOOD.replace('port: 5070', 'port: "fifty"')
+        .replace('transport: udp', 'transport: sctp')
+        .replace('{ key: 2, partner: "211" }', '{ key: 0, partner: "211", colour: red }'),
+    );
+    expect(three.code).toBe('schema');
+    expect(three.problems.map((problem) => [problem.where, problem.rule])).toEqual([
+      ['/pbx/port', 'type'],
+      ['/pbx/transport', 'enum'],
+      ['/keys/1', 'additionalProperties'],
+      ['/keys/1/key', 'minimum'],
+    ]);
+    expect(three.message.split('\n')).toEqual([
+      'lampfield.yaml: /pbx/port: must be integer',
+      'lampfield.yaml: /pbx/transport: must be one of "udp", "tcp"',
+      'lampfield.yaml: /keys/1: has an unknown field "colour"',
+      'lampfield.yaml: /keys/1/key: must be >= 1',
+    ]);
+  });
 });
