@@ -1,5 +1,5 @@
 /**
- * The simulated module on a link: a TCP port (one host at a time, as a USB port has one) or a serial
+ * The simulated module on a link: a TCP port (one host at a time, the newest, as a USB port has one) or a serial
  * device such as one end of a socat pty pair. `unplug()` drops the link as pulling the cable would; the
  * firmware runs on.
  */
@@ -30,20 +30,30 @@ export function serveOverTcp(
   let current: net.Socket | null = null;
   let unpluggedUntil = 0;
   const server = net.createServer((socket) => {
-    if (current != null || Date.now() < unpluggedUntil) {
-      socket.destroy(); // one host at a time; none while "unplugged"
+    if (Date.now() < unpluggedUntil) {
+      socket.destroy(); // none while "unplugged"
       return;
+    }
+    // One host at a time, the newest: a host that closed and came back at once may be seen before its
+    // old connection's close (EOF) is; the old one is let go, as a cable plugged into another host.
+    if (current != null) {
+      const old = current;
+      current = null;
+      firmware.disconnect();
+      old.destroy();
     }
     current = socket;
     socket.setNoDelay(true);
     socket.on('data', (data: Buffer) => firmware.receive(data));
     socket.on('error', () => undefined);
-    socket.on('close', () => {
-      if (current === socket) {
-        current = null;
-        firmware.disconnect();
-      }
-    });
+    // The host's close (EOF) frees the module at once, before this side's socket has closed too.
+    const gone = () => {
+      if (current !== socket) return;
+      current = null;
+      firmware.disconnect();
+    };
+    socket.on('end', gone);
+    socket.on('close', gone);
     firmware.connect((bytes) => socket.write(bytes));
   });
   return new Promise((resolve, reject) => {
