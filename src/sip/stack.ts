@@ -15,6 +15,7 @@
  * | MD5-only digest, SHA-256 signed wrongly                | our own digest (digest.ts)                   |
  * | TCP destroy leaves sockets open                        | our TCP transport closes every connection    |
  */
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import sip from 'sip';
 import { systemClock, type Clock } from '../util/clock.ts';
@@ -353,7 +354,9 @@ export class SipStack {
   /** Non-INVITE requests: our lean transactions (server-transactions.ts). */
   private dispatchNonInvite(message: SipMessage, remote: SipRemote, transport: Transport): void {
     const via = message.headers.via![0]!;
-    const key = `${message.headers.cseq!.method} ${message.headers['call-id']} ${via.params['branch']} ${via.host}:${via.port}`;
+    const key = transactionKey(
+      `${message.headers.cseq!.method} ${message.headers['call-id']} ${via.params['branch']} ${via.host}:${via.port}`,
+    );
     let answered = false;
     const respond = (status: number, reason?: string, extra?: { headers?: SipHeaders; content?: string }) => {
       if (answered || this.closed) return;
@@ -364,12 +367,14 @@ export class SipStack {
       transport.sendBytes(remote, bytes);
       if (status >= 200) this.nonInvite.complete(key, bytes, remote.protocol === 'TCP');
     };
-    const fresh = this.nonInvite.begin(
-      key,
-      (bytes) => transport.sendBytes(remote, bytes),
-      () => respond(500, 'Request Not Handled'),
+    const begun = this.nonInvite.begin(key, resendTo(transport, remote), () =>
+      respond(500, 'Request Not Handled'),
     );
-    if (!fresh) return;
+    if (begun === 'retransmission') return;
+    if (begun === 'full') {
+      respond(503, 'Service Unavailable', { headers: { 'retry-after': '5' } });
+      return;
+    }
     try {
       this.onRequest({ message, remote, respond });
     } catch {
@@ -394,4 +399,21 @@ export class SipStack {
       respond(500);
     }
   }
+}
+
+/**
+ * Sends kept response bytes again to `remote`. Made apart from the request's scope, so that a completed
+ * transaction (kept 32 s) keeps no reference to the request it answered (a 60 KB NOTIFY).
+ */
+function resendTo(transport: Transport, remote: SipRemote): (bytes: Buffer) => void {
+  return (bytes) => transport.sendBytes(remote, bytes);
+}
+
+/**
+ * A transaction's key, as a string of its own: the parts of a parsed request are slices of the whole
+ * datagram's text, and a key built from them would keep that text (a 60 KB NOTIFY) alive as long as
+ * the completed transaction is kept. A digest is small, of fixed size, and refers to nothing.
+ */
+function transactionKey(parts: string): string {
+  return createHash('sha1').update(parts).digest('base64');
 }

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Kamailio, optionsAnswered } from '../support/kamailio.ts';
 import { LampfieldProcess } from '../support/lampfield-process.ts';
+import { floodWithNotifies } from '../support/notify-flood.ts';
 import { freePort } from '../support/ports.ts';
 import { killAll } from '../support/processes.ts';
 import { call, expectCall, hangUpAll, registerPhone } from '../support/sipp.ts';
@@ -126,5 +127,22 @@ describe('hostile input at the watcher', () => {
     await send(pbx.socket, seedNotify(4, port), port);
     await lampfield.waitForState(1, 'idle');
     expect(lampfield.states(1)).toEqual(['unknown', 'refused', 'ringing', 'busy', 'idle']);
+  });
+
+  it('keeps its memory through a flood of 5,000 60 KB NOTIFYs outside any subscription', async () => {
+    const port = await freePort();
+    const lampfield = LampfieldProcess.start({
+      pbx: { host: '127.0.0.1', port: await freePort(), keepaliveSeconds: 0 },
+      account: { user: '900' },
+      local: { address: '127.0.0.1', port },
+      log: { level: 'error' },
+      keys: [{ key: 1, partner: '207' }],
+    });
+    cleanup.push(() => lampfield.stop());
+    await lampfield.waitForState(1, 'unknown');
+    const memory = await floodWithNotifies(lampfield, port);
+    // Each was answered 481 and its 60 KB let go: the answers kept for retransmissions are small.
+    expect(memory.peakMb - memory.beforeMb, JSON.stringify(memory)).toBeLessThan(100);
+    expect(lampfield.current(1)).toBe('unknown');
   });
 });

@@ -1,11 +1,15 @@
 /** Non-INVITE server transactions (RFC 3261 §17.2.2) on a fake clock. */
 import { describe, expect, it } from 'vitest';
-import { NonInviteServerTransactions, TIMER_J_MS } from '../../src/sip/server-transactions.ts';
+import {
+  NonInviteServerTransactions,
+  TIMER_J_MS,
+  type TransactionBudget,
+} from '../../src/sip/server-transactions.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 
-function setup(unansweredMs = 8000) {
+function setup(unansweredMs = 8000, budget?: TransactionBudget) {
   const clock = new FakeClock();
-  const table = new NonInviteServerTransactions(clock, unansweredMs);
+  const table = new NonInviteServerTransactions(clock, unansweredMs, budget);
   const sent: string[] = [];
   const expired: string[] = [];
   const begin = (key: string) =>
@@ -24,16 +28,16 @@ function setup(unansweredMs = 8000) {
 describe('non-INVITE server transactions', () => {
   it('answers a retransmitted request with the same response, without the application seeing it again', () => {
     const { table, sent, begin } = setup();
-    expect(begin('NOTIFY c1 z9hG4bK1')).toBe(true);
+    expect(begin('NOTIFY c1 z9hG4bK1')).toBe('new');
     table.complete('NOTIFY c1 z9hG4bK1', Buffer.from('SIP/2.0 200 OK'), false);
-    expect(begin('NOTIFY c1 z9hG4bK1')).toBe(false);
+    expect(begin('NOTIFY c1 z9hG4bK1')).toBe('retransmission');
     expect(sent).toEqual(['NOTIFY c1 z9hG4bK1:SIP/2.0 200 OK']);
   });
 
   it('absorbs a retransmission while the application has not answered yet', () => {
     const { sent, begin } = setup();
     begin('k');
-    expect(begin('k')).toBe(false);
+    expect(begin('k')).toBe('retransmission');
     expect(sent).toEqual([]);
   });
 
@@ -48,7 +52,7 @@ describe('non-INVITE server transactions', () => {
     expect(table.size).toBe(1);
     clock.advance(1000);
     expect(table.size).toBe(0);
-    expect(begin('udp')).toBe(true); // a new transaction now
+    expect(begin('udp')).toBe('new'); // a new transaction now
   });
 
   it('expires a request left unanswered, oldest first, and only those that are late', () => {
@@ -68,5 +72,30 @@ describe('non-INVITE server transactions', () => {
     table.complete('k', Buffer.from('r'), false);
     clock.advance(TIMER_J_MS + 1000);
     expect(clock.pending).toBe(0);
+  });
+
+  it('keeps no more responses than its byte budget, letting the oldest go first', () => {
+    const { table, sent, begin } = setup(8000, { maxTransactions: 1000, maxBytes: 100 });
+    for (let i = 0; i < 10; i++) {
+      begin(`k${i}`);
+      table.complete(`k${i}`, Buffer.alloc(30, 65), false);
+    }
+    expect(table.bytes).toBeLessThanOrEqual(100);
+    expect(table.size).toBe(3);
+    // The newest still answers its retransmission; the oldest is handled as new.
+    expect(begin('k9')).toBe('retransmission');
+    expect(begin('k0')).toBe('new');
+    expect(sent).toHaveLength(1);
+  });
+
+  it('keeps no more transactions than its count budget; full of unanswered ones, it refuses', () => {
+    const { table, begin } = setup(8000, { maxTransactions: 5, maxBytes: 1_000_000 });
+    for (let i = 0; i < 5; i++) {
+      begin(`done${i}`);
+      table.complete(`done${i}`, Buffer.from('SIP/2.0 200 OK'), false);
+    }
+    for (let i = 0; i < 5; i++) expect(begin(`open${i}`)).toBe('new'); // the completed ones make room
+    expect(table.size).toBe(5);
+    expect(begin('one-more')).toBe('full');
   });
 });
