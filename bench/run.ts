@@ -8,6 +8,8 @@ import { benchKeyPress } from './key-press.ts';
 import { benchSimStart } from './sim-start.ts';
 import { benchStreamDeck } from './stream-deck.ts';
 import { benchModuleLink } from './module-link.ts';
+import { benchNotifyFlood } from './notify-flood.ts';
+import { benchNotifyToLamp } from './notify-to-lamp.ts';
 import { benchSubscribeMany } from './subscribe-many.ts';
 import { formatTable, type BenchRow } from './table.ts';
 import { benchWatcherUdp } from './watcher-udp.ts';
@@ -21,6 +23,8 @@ for (const bench of [
   benchDeskPhoneCall,
   benchSimStart,
   benchWatcherUdp,
+  benchNotifyToLamp,
+  benchNotifyFlood,
   benchSubscribeMany,
 ]) {
   rows.push(...(await bench()));

@@ -10,6 +10,7 @@
  *   characters: bodies and header text are decoded from UTF-8 on the way in, and encoded to UTF-8 bytes
  *   (one character per byte) on the way out, so that Content-Length counts bytes (RFC 3261 §20.14).
  */
+import { randomBytes } from 'node:crypto';
 import sip from 'sip';
 
 export type SipMessage = sip.Message;
@@ -185,4 +186,9 @@ export function responseTo(
   if (extra?.headers != null) Object.assign(response.headers, extra.headers);
   if (extra?.content != null) response.content = extra.content;
   return response;
+}
+
+/** A Via branch (RFC 3261 §8.1.1.7): the magic cookie and 72 random bits. */
+export function strongBranch(): string {
+  return `z9hG4bK${randomBytes(9).toString('base64url')}`;
 }

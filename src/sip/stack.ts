@@ -14,6 +14,7 @@
  * | about 5 KB and a timer per non-INVITE server transaction for 32 s | our lean table (server-transactions.ts) |
  * | MD5-only digest, SHA-256 signed wrongly                | our own digest (digest.ts)                   |
  * | TCP destroy leaves sockets open                        | our TCP transport closes every connection    |
+ * | Via branches of a million values: two requests collide within a minute of a busy start (a PBX takes the second for a retransmission) | our own 72-bit branches (keepStrongBranch) |
  */
 import { createHash } from 'node:crypto';
 import net from 'node:net';
@@ -27,6 +28,7 @@ import {
   redactCredentials,
   repairIncoming,
   responseTo,
+  strongBranch,
   type SipHeaders,
   type SipMessage,
 } from './message.ts';
@@ -233,6 +235,7 @@ export class SipStack {
         ),
         target,
       );
+      keepStrongBranch(outgoing);
       transaction = this.transactions.createClientTransaction(connection, outgoing, (response) => {
         const status = response.status ?? 0;
         if (status < 200) {
@@ -253,7 +256,7 @@ export class SipStack {
       headers: {
         'max-forwards': 70,
         ...message.headers,
-        via: [{ params: { branch: sip.generateBranch() } }],
+        via: [{ params: { branch: strongBranch() } }],
       },
     });
     const connection = this.wrap(this.transportFor(target.protocol).open(target), target);
@@ -354,8 +357,12 @@ export class SipStack {
   /** Non-INVITE requests: our lean transactions (server-transactions.ts). */
   private dispatchNonInvite(message: SipMessage, remote: SipRemote, transport: Transport): void {
     const via = message.headers.via![0]!;
+    // RFC 3261 §17.2.3 matches on branch, sent-by and method; the CSeq number is added because some
+    // peers' branches are weak (the npm `sip` package's own have a million values): a retransmission
+    // repeats its CSeq, a new request with a colliding branch does not.
+    const { method, seq } = message.headers.cseq!;
     const key = transactionKey(
-      `${message.headers.cseq!.method} ${message.headers['call-id']} ${via.params['branch']} ${via.host}:${via.port}`,
+      `${method} ${seq} ${message.headers['call-id']} ${via.params['branch']} ${via.host}:${via.port}`,
     );
     let answered = false;
     const respond = (status: number, reason?: string, extra?: { headers?: SipHeaders; content?: string }) => {
@@ -416,4 +423,21 @@ function resendTo(transport: Transport, remote: SipRemote): (bytes: Buffer) => v
  */
 function transactionKey(parts: string): string {
   return createHash('sha1').update(parts).digest('base64');
+}
+
+/**
+ * RFC 3261 §8.1.1.7: a branch unique in space and time. The package sets its own (a million values)
+ * on every client transaction's request; the request's Via keeps ours instead, so that the transaction
+ * and the wire both carry it. A CANCEL keeps the branch of its INVITE (RFC 3261 §9.1).
+ */
+function keepStrongBranch(request: SipMessage): void {
+  const params = request.headers.via?.[0]?.params;
+  if (params == null || request.method === 'CANCEL') return;
+  const branch = strongBranch();
+  Object.defineProperty(params, 'branch', {
+    get: () => branch,
+    set: () => undefined,
+    enumerable: true,
+    configurable: true,
+  });
 }

@@ -1,0 +1,34 @@
+/**
+ * lampfield run's resident memory under a flood of 5,000 out-of-dialog 60 KB NOTIFYs in about 2.5 s
+ * (BRIEF §10): before, at its peak, and 10 s after. Targets: peak under 200 MB, under 150 MB 10 s on.
+ */
+import { LampfieldProcess } from '../test/support/lampfield-process.ts';
+import { floodWithNotifies } from '../test/support/notify-flood.ts';
+import { freePort } from '../test/support/ports.ts';
+import type { BenchRow } from './table.ts';
+
+export async function benchNotifyFlood(): Promise<BenchRow[]> {
+  const port = await freePort();
+  const lampfield = LampfieldProcess.start({
+    pbx: { host: '127.0.0.1', port: await freePort(), keepaliveSeconds: 0 },
+    account: { user: '900' },
+    local: { address: '127.0.0.1', port },
+    log: { level: 'error' },
+    keys: [{ key: 1, partner: '207' }],
+  });
+  try {
+    await lampfield.waitForState(1, 'unknown');
+    const memory = await floodWithNotifies(lampfield, port, 5000, 10_000);
+    return [
+      {
+        figure: 'resident memory before a flood of 5,000 60 KB NOTIFYs',
+        value: memory.beforeMb.toFixed(1),
+        unit: 'MB',
+      },
+      { figure: '  at its peak (target < 200 MB)', value: memory.peakMb.toFixed(1), unit: 'MB' },
+      { figure: '  10 s after (target < 150 MB)', value: memory.afterMb.toFixed(1), unit: 'MB' },
+    ];
+  } finally {
+    await lampfield.stop();
+  }
+}
