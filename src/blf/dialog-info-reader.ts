@@ -5,7 +5,8 @@
  *
  * Refused: bodies over 64 KiB, any `<!DOCTYPE` (fast-xml-parser expands internal entities, so entity
  * tricks are stopped before parsing), malformed XML (always a validated parse), nesting deeper than
- * any real dialog-info needs, and a root that is not `dialog-info`.
+ * any real dialog-info needs, a root that is not `dialog-info` (or is, in another namespace), and a
+ * `version` that is no non-negative integer (it could not be ordered: RFC 4235 §4.1).
  *
  * Tolerated, because real notifiers send it (BRIEF §3, shared/notes/dialects.md): no `entity`, `entity`
  * without a scheme, no tags, empty tags, whitespace, case and CDATA in `<state>`, `pval` or `pvalue`,
@@ -90,14 +91,29 @@ export function readDialogInfo(body: string): ReadResult {
   if (roots.length !== 1 || localName(names[0]!) !== 'dialog-info') {
     return fail('not-dialog-info', `root element is <${names.join('>, <')}>, expected <dialog-info>`);
   }
-  return { ok: true, document: readDocument(roots[0]!) };
+  const root = roots[0]!;
+  // RFC 4235 §4: the root is in the dialog-info namespace. None declared is tolerated (real notifiers
+  // leave it out); another namespace is another document type, whatever its local name.
+  const prefix = names[0]!.includes(':') ? names[0]!.slice(0, names[0]!.indexOf(':')) : null;
+  const namespace = attribute(root, prefix == null ? 'xmlns' : `xmlns:${prefix}`);
+  if (namespace != null && namespace.trim() !== DIALOG_INFO_NS) {
+    return fail('not-dialog-info', `root element is in namespace "${namespace}", expected ${DIALOG_INFO_NS}`);
+  }
+  const versionText = attribute(root, 'version');
+  const version = readVersion(versionText);
+  if (versionText != null && version == null) {
+    return fail('bad-version', `version "${versionText}" is not a non-negative integer (RFC 4235 §4.1)`);
+  }
+  return { ok: true, document: readDocument(root, version) };
 }
 
-function readDocument(root: XmlNode): DialogInfoDocument {
+const DIALOG_INFO_NS = 'urn:ietf:params:xml:ns:dialog-info';
+
+function readDocument(root: XmlNode, version: number | null): DialogInfoDocument {
   const entity = attribute(root, 'entity');
   return {
     entity: entity == null ? null : withScheme(entity),
-    version: readVersion(attribute(root, 'version')),
+    version,
     // RFC 4235 §4.1 prints `notify-state`; with neither, the document lists every dialog (§3.3).
     state:
       (attribute(root, 'state') ?? attribute(root, 'notify-state'))?.toLowerCase() === 'partial'
@@ -107,7 +123,7 @@ function readDocument(root: XmlNode): DialogInfoDocument {
   };
 }
 
-/** RFC 4235 §4.1: a non-negative integer. Anything else (garbage, `...`, past 2^53) reads as absent. */
+/** RFC 4235 §4.1: a non-negative integer; null for anything else (garbage, `...`, -1, past 2^53). */
 function readVersion(value: string | null): number | null {
   if (value == null || !/^\d{1,16}$/.test(value)) return null;
   const version = Number(value);
@@ -175,10 +191,14 @@ function readParticipant(participant: XmlNode | undefined): DialogParticipant {
   };
 }
 
-/** RFC 4235 §4.1.6.2 and RFC 3840: `+sip.rendering` says whether the participant renders media (no = held). */
+/**
+ * RFC 4235 §4.1.6.2 and RFC 3840: `+sip.rendering` says whether the participant renders media (no =
+ * held). RFC 4235's own example (§6.2) writes it without the `+`: both are read.
+ */
 function readRendering(params: readonly XmlNode[]): 'yes' | 'no' | null {
   for (const param of params) {
-    if (attribute(param, 'pname')?.toLowerCase() !== '+sip.rendering') continue;
+    const name = attribute(param, 'pname')?.toLowerCase();
+    if (name !== '+sip.rendering' && name !== 'sip.rendering') continue;
     const value = (attribute(param, 'pval') ?? attribute(param, 'pvalue'))?.toLowerCase().replace(/"/g, '');
     if (value === 'no' || value === 'yes') return value;
   }

@@ -54,7 +54,15 @@ export interface DialogInfoDocument {
 }
 
 /** Stable codes for a document the reader refuses. Tests assert these, never message text. */
-export type ReadErrorCode = 'too-large' | 'doctype' | 'malformed-xml' | 'too-deep' | 'not-dialog-info';
+export type ReadErrorCode =
+  | 'too-large'
+  | 'doctype'
+  | 'malformed-xml'
+  | 'too-deep'
+  /** A root that is not dialog-info, or dialog-info in another XML namespace. */
+  | 'not-dialog-info'
+  /** A `version` that is there but no non-negative integer (RFC 4235 §4.1). */
+  | 'bad-version';
 
 export interface ReadError {
   code: ReadErrorCode;

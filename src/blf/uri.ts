@@ -16,6 +16,8 @@ const SCHEME = /^(sips?|tel):/i;
  */
 export function normalizePartnerUri(value: string | null | undefined): string | null {
   if (value == null) return null;
+  // Control characters (a NUL, a line break) belong in no URI (RFC 3986 §2; RFC 3261 §25.1).
+  if ([...value.trim()].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f)) return null;
   let text = value.trim();
   const open = text.indexOf('<');
   if (open >= 0) {

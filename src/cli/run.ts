@@ -20,7 +20,8 @@ export async function runCommand(args: readonly string[], io: CommandIo): Promis
   try {
     if (config.web != null) {
       page = await startPanelServer({ board: config.board, ...config.web });
-      io.stderr(`lampfield run: the status page is at ${page.url}`);
+      const token = config.web.token == null ? '' : ' (add ?token= and the web.token of the config)';
+      io.stderr(`lampfield run: the status page is at ${page.url}${token}`);
     }
     running = await startWatcher(config, {
       log,

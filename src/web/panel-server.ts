@@ -5,6 +5,7 @@
  * is read-only. It binds to 127.0.0.1 unless told otherwise, and then needs a token (BRIEF §10).
  * No dependencies: node:http and one static page (page.html).
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +26,7 @@ export interface PanelServerOptions {
 }
 
 export interface PanelServer extends KeyViewer {
+  /** The page's address, without the token it may need (`?token=…`, web.token). */
   readonly url: string;
   deskPhone(text: string | null): void;
   close(): Promise<void>;
@@ -39,6 +41,13 @@ export type PanelServerErrorCode =
 
 export class PanelServerError extends UserError<PanelServerErrorCode> {
   override readonly name = 'PanelServerError';
+}
+
+/** Compares a token given with the configured one in constant time (of their digests' length). */
+function sameToken(given: string | null, token: string): boolean {
+  if (given == null) return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(token));
 }
 
 function isLoopback(address: string): boolean {
@@ -72,7 +81,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
 
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://page');
-    if (options.token != null && url.searchParams.get('token') !== options.token) {
+    if (options.token != null && !sameToken(url.searchParams.get('token'), options.token)) {
       response
         .writeHead(403, { 'content-type': 'text/plain' })
         .end('lampfield: a token is needed (?token=…)\n');
@@ -140,7 +149,8 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
   const port = (server.address() as AddressInfo).port;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
-    url: `http://${host}:${port}/${options.token == null ? '' : `?token=${encodeURIComponent(options.token)}`}`,
+    // The token is not part of the address said in logs: whoever reads the log does not get the page.
+    url: `http://${host}:${port}/`,
     keyShown(view) {
       keys.set(view.key, view);
       broadcast();

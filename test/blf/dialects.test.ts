@@ -350,9 +350,10 @@ describe('phones as notifiers', () => {
     expect(view.pickup).toMatchObject({ ok: false });
   });
 
-  it('Snom: a documentation template with version="..." is read, its version as absent', () => {
+  it('Snom: a documentation template with version="..." is refused: such a version cannot be ordered', () => {
     const body = `<dialog-info ${NS} version="..." state="full" entity="sip:207@pbx"><dialog id="1"><state>confirmed</state></dialog></dialog-info>`;
-    expect(only('generic', body)).toMatchObject({ state: 'busy', version: null });
+    const result = new DialogWatcher(DIALECTS.generic).apply({ body });
+    expect(result).toMatchObject({ accepted: false, error: { code: 'bad-version' } });
   });
 });
 

@@ -81,11 +81,30 @@ describe('tolerated', () => {
     ).toHaveLength(1000);
   });
 
-  it('versions out of range or not numbers read as absent', () => {
-    for (const version of ['99999999999999999999999', '-1', '1e3', '0x10', '...', '']) {
-      expect(document(`<dialog-info ${NS} version="${version}" state="full"/>`).version).toBeNull();
+  it('refuses a version out of range or no number: it could not be ordered (RFC 4235 §4.1)', () => {
+    for (const version of ['99999999999999999999999', '-1', '1e3', '0x10', '...']) {
+      expect(code(readDialogInfo(`<dialog-info ${NS} version="${version}" state="full"/>`)), version).toBe(
+        'bad-version',
+      );
     }
     expect(document(`<dialog-info ${NS} version="007" state="full"/>`).version).toBe(7);
+    expect(document(`<dialog-info ${NS} state="full"/>`).version).toBeNull(); // none: tolerated
+    expect(document(`<dialog-info ${NS} version="" state="full"/>`).version).toBeNull(); // empty, as none
+  });
+
+  it('refuses dialog-info in another namespace, and takes it prefixed or with none declared', () => {
+    expect(code(readDialogInfo('<dialog-info xmlns="urn:evil" state="full"/>'))).toBe('not-dialog-info');
+    expect(code(readDialogInfo('<e:dialog-info xmlns:e="urn:evil" state="full"/>'))).toBe('not-dialog-info');
+    expect(
+      document('<di:dialog-info xmlns:di="urn:ietf:params:xml:ns:dialog-info" version="1"/>').version,
+    ).toBe(1);
+    expect(document('<dialog-info version="2" state="full"/>').version).toBe(2);
+  });
+
+  it('reads sip.rendering without the leading + as RFC 4235 §6.2’s example writes it', () => {
+    const held = document(`<dialog-info ${NS} version="1" state="full"><dialog id="1"><state>confirmed</state>
+      <local><target uri="sip:207@pbx"><param pname="sip.rendering" pval="no"/></target></local></dialog></dialog-info>`);
+    expect(held.dialogs[0]!.local.rendering).toBe('no');
   });
 
   it('whitespace and case in <state>, and numeric character references', () => {

@@ -30,6 +30,14 @@ describe('partner URIs', () => {
   });
 });
 
+describe('URIs that are none', () => {
+  it('refuses a partner with a control character (a NUL, a line break)', () => {
+    expect(normalizePartnerUri('sip:207\u0000@pbx')).toBeNull();
+    expect(normalizePartnerUri('sip:207@pbx\r\nVia: x')).toBeNull();
+    expect(normalizePartnerUri(' sip:207@pbx ')).toBe('sip:207@pbx');
+  });
+});
+
 describe('onPbxPort', () => {
   const pbx = { hosts: ['10.0.0.5', 'pbx.example.com'], port: 5070 };
   it.each([

@@ -110,8 +110,11 @@ describe('lampfield doctor', { timeout: 30_000 }, () => {
     const file = configFile('pbx: { host: 127.0.0.1, port: 70000 }\naccount: { user: "900" }\nkeys: []\n');
     const err: string[] = [];
     const code = await doctorCommand(['--config', file], capture(err));
+    // Every mistake, one line each, then the fix.
     expect(err[0]).toMatch(/lampfield\.yaml: \/pbx\/port: /);
-    expect(err[1]).toMatch(/^fix: /);
+    expect(err[1]).toMatch(/lampfield\.yaml: \/keys: must NOT have fewer than 1 items$/);
+    expect(err[2]).toMatch(/^fix: /);
+    expect(err).toHaveLength(3);
     expect(code).toBe(2);
   });
 });
