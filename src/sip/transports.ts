@@ -106,10 +106,7 @@ export class UdpTransport implements Transport {
   open(target: SipRemote): sip.Connection {
     return {
       protocol: 'UDP',
-      send: (message) => {
-        const bytes = write(message);
-        this.socket.send(bytes, target.port, target.address);
-      },
+      send: (message) => this.sendBytes(target, write(message)),
       release: () => undefined,
     };
   }
@@ -118,13 +115,26 @@ export class UdpTransport implements Transport {
     return this.open(remote);
   }
 
+  /**
+   * Sends a datagram. After close, nothing is sent: a retransmission timer of the package's that fires
+   * later must not throw (ERR_SOCKET_DGRAM_NOT_RUNNING) out of a timer and end the process.
+   */
   sendBytes(remote: SipRemote, bytes: Buffer): void {
-    this.socket.send(bytes, remote.port, remote.address);
+    if (this.closed) return;
+    try {
+      this.socket.send(bytes, remote.port, remote.address);
+    } catch {
+      this.dropped++;
+    }
   }
 
   close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }
+
+  private closed = false;
 }
 
 interface Flow {

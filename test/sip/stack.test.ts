@@ -6,6 +6,7 @@ import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SipStack, SipStackError, type IncomingRequest } from '../../src/sip/stack.ts';
+import { UdpTransport } from '../../src/sip/transports.ts';
 import type { SipMessage } from '../../src/sip/message.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 
@@ -259,5 +260,14 @@ describe('SIP stack', () => {
       await raw.next(); // answered: the retransmission of 8 from the kept response
     }
     expect(seen).toEqual([7, 8]);
+  });
+
+  it('sends nothing, and throws nothing, once its UDP transport is closed (a late retransmission)', async () => {
+    const transport = await UdpTransport.bind('127.0.0.1', 0, () => undefined);
+    await transport.close();
+    const remote = { protocol: 'UDP' as const, address: '127.0.0.1', port: 9 };
+    expect(() => transport.sendBytes(remote, Buffer.from('OPTIONS sip:x SIP/2.0\r\n\r\n'))).not.toThrow();
+    const message = options(await stack());
+    expect(() => transport.open(remote).send(message)).not.toThrow();
   });
 });
