@@ -5,6 +5,7 @@
  */
 import dgram from 'node:dgram';
 import { readdirSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Kamailio, optionsAnswered } from '../support/kamailio.ts';
 import { LampfieldProcess } from '../support/lampfield-process.ts';
@@ -144,5 +145,64 @@ describe('hostile input at the watcher', () => {
     // Each was answered 481 and its 60 KB let go: the answers kept for retransmissions are small.
     expect(memory.peakMb - memory.beforeMb, JSON.stringify(memory)).toBeLessThan(100);
     expect(lampfield.current(1)).toBe('unknown');
+  });
+
+  it('lives through 3,000 fuzzed datagrams from the PBX’s own address, keys unchanged, and still watches', async () => {
+    const kamailio = await Kamailio.start();
+    cleanup.push(() => kamailio.close());
+    const port = await freePort();
+    const lampfield = LampfieldProcess.start({
+      pbx: { host: '127.0.0.1', port: kamailio.port, dialect: 'kamailio' },
+      account: { user: '900' },
+      local: { address: '127.0.0.1', port },
+      keys: [{ key: 1, partner: '207' }],
+    });
+    cleanup.push(() => lampfield.stop());
+    await lampfield.waitForState(1, 'idle');
+    const linesBefore = lampfield.lines.length;
+    // Seeded, so that a failure can be replayed: random bytes, SIP-looking text, and captured NOTIFYs
+    // and torture messages with bytes flipped, cut or repeated.
+    const captured = [
+      ...readdirSync(`${VECTORS_DIR}kamailio`).map((file) => readFileSync(`${VECTORS_DIR}kamailio/${file}`)),
+      ...readdirSync(`${VECTORS_DIR}sip-torture`)
+        .filter((file) => file.endsWith('.dat'))
+        .map((file) => readFileSync(`${VECTORS_DIR}sip-torture/${file}`)),
+    ];
+    const mutated = fc
+      .tuple(
+        fc.constantFrom(...captured),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        fc.nat(),
+      )
+      .map(([bytes, flips, cut]) => {
+        const copy = Buffer.from(bytes);
+        for (const [at, value] of flips) copy[at % copy.length] = value;
+        return copy.subarray(0, cut % 3 === 0 ? copy.length : cut % copy.length);
+      });
+    const datagrams = fc.sample(
+      fc.oneof(
+        fc.uint8Array({ minLength: 1, maxLength: 1500 }).map((bytes) => Buffer.from(bytes)),
+        fc
+          .string({ maxLength: 800 })
+          .map((text) => Buffer.from(`NOTIFY sip:900@127.0.0.1 SIP/2.0\r\n${text}`)),
+        mutated,
+      ),
+      { seed: 3261, numRuns: 3000 },
+    );
+    const attacker = await socketOn('127.0.0.1');
+    for (const [index, datagram] of datagrams.entries()) {
+      await send(attacker.socket, datagram, port);
+      if (index % 100 === 99) expect(lampfield.alive).toBe(true);
+    }
+    expect(await optionsAnswered('127.0.0.1', port, 2000)).toBe(true);
+    expect(lampfield.alive).toBe(true);
+    expect(lampfield.lines.length).toBe(linesBefore);
+
+    const phone = await registerPhone(kamailio, '207');
+    cleanup.push(() => hangUpAll([phone]));
+    expectCall(kamailio, phone, 800);
+    await call(kamailio, '211', '207', { talkMs: 300 });
+    await lampfield.waitForState(1, 'idle');
+    expect(lampfield.states(1)).toEqual(['unknown', 'idle', 'ringing', 'busy', 'idle']);
   });
 });
