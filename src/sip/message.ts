@@ -163,11 +163,19 @@ export function localTag(): string {
 /** Reason phrases of the statuses lampfield answers with (RFC 3261 §21). */
 const REASONS: Readonly<Record<number, string>> = {
   200: 'OK',
-  505: 'Version Not Supported',
+  202: 'Accepted',
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Request Entity Too Large',
   481: 'Call/Transaction Does Not Exist',
   489: 'Bad Event',
   500: 'Server Internal Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+  505: 'Version Not Supported',
 };
 
 /** RFC 3261 §8.2.6: a response to `request`, with a To tag of ours when the request had none. */

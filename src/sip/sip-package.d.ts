@@ -100,12 +100,6 @@ declare module 'sip' {
       options: Record<string, unknown>,
       open: (target: sip.Target, onError?: (error: Error) => void) => sip.Connection,
     ): sip.TransactionLayer;
-    makeStreamParser(
-      onMessage: (message: sip.Message) => void,
-      onFlood?: () => void,
-      maxBytesHeaders?: number,
-      maxContentLength?: number,
-    ): (data: string) => void;
     generateBranch(): string;
   };
   export = sip;

@@ -14,6 +14,7 @@
  * | about 5 KB and a timer per non-INVITE server transaction for 32 s | our lean table (server-transactions.ts) |
  * | MD5-only digest, SHA-256 signed wrongly                | our own digest (digest.ts)                   |
  * | TCP destroy leaves sockets open                        | our TCP transport closes every connection    |
+ * | TCP stream parser quadratic, drops a message without Content-Length, caps bodies at 590 KB | our stream framer (stream-framer.ts): linear, 1 MiB bodies, 413 past that |
  * | Via branches of a million values: two requests collide within a minute of a busy start (a PBX takes the second for a retransmission) | our own 72-bit branches (keepStrongBranch) |
  */
 import { createHash } from 'node:crypto';
@@ -37,6 +38,7 @@ import {
   TcpTransport,
   TransportError,
   type SipProtocol,
+  type ReceiveNotes,
   type SipRemote,
   type Transport,
 } from './transports.ts';
@@ -125,7 +127,7 @@ export class SipStack {
         options.address,
         options.port,
         options.transports ?? ['udp'],
-        (message, remote) => stack?.receive(message, remote),
+        (message, remote, notes) => stack?.receive(message, remote, notes),
       );
       stack = new SipStack(options, transports, port);
       return stack;
@@ -304,7 +306,7 @@ export class SipStack {
     };
   }
 
-  private receive(raw: SipMessage, remote: SipRemote): void {
+  private receive(raw: SipMessage, remote: SipRemote, notes?: ReceiveNotes): void {
     if (this.closed) return;
     try {
       const message = repairIncoming(raw);
@@ -318,19 +320,20 @@ export class SipStack {
         via.params['received'] = remote.address;
         if ('rport' in via.params) via.params['rport'] = String(remote.port);
       }
+      if (notes?.bodyTooLarge != null) {
+        // RFC 3261 §21.4.14: a request whose body is larger than we read is answered 413, statelessly (the
+        // body was skipped, never kept); such a response is dropped.
+        this.dropped++;
+        if (message.method != null) this.refuse(message, remote, 413);
+        return;
+      }
       if (message.method == null) {
         this.transactions.getClient(message)?.message?.(message, remote);
         return; // a response no transaction wants is dropped
       }
       if (message.version !== '2.0') {
         // RFC 3261 §8.2.1 (RFC 4475 §3.1.2.16): a version we do not speak is answered 505, statelessly.
-        if (message.method !== 'ACK') {
-          const response = responseTo(message, 505, undefined, undefined);
-          this.transportFor(remote.protocol).sendBytes(
-            remote,
-            Buffer.from(sip.stringify(encodeOutgoing(response)), 'binary'),
-          );
-        }
+        this.refuse(message, remote, 505);
         return;
       }
       if (message.method === 'ACK' && this.transactions.getServer(message) == null) {
@@ -352,6 +355,16 @@ export class SipStack {
     } catch {
       this.dropped++;
     }
+  }
+
+  /** Answers a request (never an ACK) without a transaction: a retransmission is answered again. */
+  private refuse(message: SipMessage, remote: SipRemote, status: number): void {
+    if (message.method === 'ACK') return;
+    const response = responseTo(message, status, undefined, undefined);
+    this.transportFor(remote.protocol).sendBytes(
+      remote,
+      Buffer.from(sip.stringify(encodeOutgoing(response)), 'binary'),
+    );
   }
 
   /** Non-INVITE requests: our lean transactions (server-transactions.ts). */

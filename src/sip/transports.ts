@@ -8,6 +8,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import sip from 'sip';
 import type { SipMessage } from './message.ts';
+import { SipStreamFramer } from './stream-framer.ts';
 
 export type SipProtocol = 'UDP' | 'TCP';
 
@@ -19,8 +20,17 @@ export interface SipRemote {
   port: number;
 }
 
-/** What a transport hands up: a parsed message (package form, binary strings) and where it came from. */
-export type TransportReceive = (message: SipMessage, remote: SipRemote) => void;
+/** What the transport knows of a message beyond its text. */
+export interface ReceiveNotes {
+  /** The body's declared length, over the stream's limit (stream-framer.ts): the body was skipped unread. */
+  bodyTooLarge?: number;
+}
+
+/**
+ * What a transport hands up: a parsed message (package form, binary strings) and where it came from.
+ * A UDP message is at most one datagram (65,507 bytes over IPv4); a TCP body up to STREAM_BODY_LIMIT.
+ */
+export type TransportReceive = (message: SipMessage, remote: SipRemote, notes?: ReceiveNotes) => void;
 
 export interface Transport {
   readonly protocol: SipProtocol;
@@ -188,20 +198,28 @@ export class TcpTransport implements Transport {
       address: socket.remoteAddress ?? '',
       port: socket.remotePort ?? 0,
     });
-    const parser = sip.makeStreamParser(
-      (message) => this.receive(message, remote()),
-      () => {
-        // Headers or a body past the package's limits: a flood; drop the connection.
-        this.dropped++;
-        socket.destroy();
-      },
-    );
+    const framer = new SipStreamFramer();
     socket.on('data', (data: string) => {
-      try {
-        parser(data);
-      } catch {
-        this.dropped++;
-        socket.destroy();
+      for (const framed of framer.push(data)) {
+        if (framed.kind === 'broken') {
+          // Headers past the limit or a length that cannot frame the stream: a flood; drop the connection.
+          this.dropped++;
+          socket.destroy();
+          return;
+        }
+        const text = framed.kind === 'message' ? framed.text : framed.head;
+        let message: SipMessage | undefined;
+        try {
+          message = sip.parse(text);
+        } catch {
+          message = undefined;
+        }
+        if (message == null) {
+          this.dropped++;
+          continue;
+        }
+        if (framed.kind === 'too-large') this.receive(message, remote(), { bodyTooLarge: framed.declared });
+        else this.receive(message, remote());
       }
     });
     socket.on('error', () => undefined);

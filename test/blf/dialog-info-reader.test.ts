@@ -27,7 +27,7 @@ describe('refused, with a stable code', () => {
     expect(code(readDialogInfo(external))).toBe('doctype');
   });
 
-  it('a body over 64 KiB, counted in bytes', () => {
+  it('a body over 1 MiB, counted in bytes', () => {
     const padding = 'é'.repeat(MAX_BODY_BYTES / 2);
     expect(code(readDialogInfo(`<dialog-info ${NS}><!--${padding}--></dialog-info>`))).toBe('too-large');
   });
