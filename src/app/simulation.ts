@@ -26,6 +26,8 @@ export interface SimulationOptions {
   seed: number;
   /** Generated calls per minute. */
   rate: number;
+  /** Subscription duration lampfield asks for, seconds (config `pbx.expires`); the config's default if absent. */
+  expires?: number;
   /** The page's port; 0 picks a free one. */
   pagePort: number;
   clock: Clock;
@@ -70,7 +72,12 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
   // The product, as `lampfield run` would run it with this config.
   const config = parseConfig(
     JSON.stringify({
-      pbx: { host: '127.0.0.1', port: pbxStack.port, dialect },
+      pbx: {
+        host: '127.0.0.1',
+        port: pbxStack.port,
+        dialect,
+        ...(options.expires == null ? {} : { expires: options.expires }),
+      },
       account: { user: 'lampfield', password: SIM_PASSWORD, register: true },
       local: { address: '127.0.0.1', port: 0 },
       board: board.id,

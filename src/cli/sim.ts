@@ -1,5 +1,5 @@
 /**
- * `lampfield sim [--dialect D] [--keys N] [--board ID] [--port P] [--seed S] [--rate R] [--json]`
+ * `lampfield sim [--dialect D] [--keys N] [--board ID] [--port P] [--seed S] [--rate R] [--expires S] [--json]`
  * (BRIEF §6): the whole product with no hardware and no PBX (src/app/simulation.ts). The panel is drawn
  * on a web page (default http://127.0.0.1:8080/, a click is a press) and in the terminal (`press N`).
  */
@@ -12,7 +12,7 @@ import { systemClock } from '../util/clock.ts';
 import { stderrLogger } from '../util/log.ts';
 import type { CommandIo } from './command-io.ts';
 
-const USAGE = `usage: lampfield sim [--dialect ${DIALECT_NAMES.join('|')}] [--keys N] [--board ID] [--port PAGE_PORT] [--seed S] [--rate CALLS_PER_MINUTE] [--json]`;
+const USAGE = `usage: lampfield sim [--dialect ${DIALECT_NAMES.join('|')}] [--keys N] [--board ID] [--port PAGE_PORT] [--seed S] [--rate CALLS_PER_MINUTE] [--expires SECONDS] [--json]`;
 
 export async function simCommand(args: readonly string[], io: CommandIo): Promise<number> {
   let dialect: DialectName = 'generic';
@@ -22,6 +22,7 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
   let rate = DEFAULT_GENERATOR.callsPerMinute;
   let json = false;
   let pagePort = 8080;
+  let expires: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const value = () => args[++i] ?? '';
@@ -37,6 +38,7 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
     else if (arg === '--port') pagePort = Number(value());
     else if (arg === '--seed') seed = Number(value());
     else if (arg === '--rate') rate = Number(value());
+    else if (arg === '--expires') expires = Number(value());
     else if (arg === '--json') json = true;
     else {
       io.stderr(`lampfield sim: unknown argument ${arg}\n${USAGE}`);
@@ -51,10 +53,12 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
     keys < 1 ||
     keys > boardKeys ||
     !Number.isFinite(seed) ||
-    !(rate >= 0)
+    !(rate >= 0) ||
+    (expires != null && !(Number.isInteger(expires) && expires >= 30 && expires <= 86400))
   ) {
     io.stderr(
-      `lampfield sim: --board must be a module board, --keys 1..its key count, --seed and --rate numbers\n${USAGE}`,
+      `lampfield sim: --board must be a module board, --keys 1..its key count, --seed and --rate numbers, ` +
+        `--expires 30..86400 seconds\n${USAGE}`,
     );
     return 2;
   }
@@ -65,6 +69,7 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
     keys,
     seed,
     rate,
+    ...(expires == null ? {} : { expires }),
     pagePort,
     clock: systemClock,
     log: stderrLogger('warn'),
