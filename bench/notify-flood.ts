@@ -2,22 +2,12 @@
  * lampfield run's resident memory under a flood of 5,000 out-of-dialog 60 KB NOTIFYs in about 2.5 s
  * (BRIEF §10): before, at its peak, and 10 s after. Targets: peak under 200 MB, under 150 MB 10 s on.
  */
-import { LampfieldProcess } from '../test/support/lampfield-process.ts';
-import { floodWithNotifies } from '../test/support/notify-flood.ts';
-import { freePort } from '../test/support/ports.ts';
+import { floodWithNotifies, startFloodTarget } from '../test/support/notify-flood.ts';
 import type { BenchRow } from './table.ts';
 
 export async function benchNotifyFlood(): Promise<BenchRow[]> {
-  const port = await freePort();
-  const lampfield = LampfieldProcess.start({
-    pbx: { host: '127.0.0.1', port: await freePort(), keepaliveSeconds: 0 },
-    account: { user: '900' },
-    local: { address: '127.0.0.1', port },
-    log: { level: 'error' },
-    keys: [{ key: 1, partner: '207' }],
-  });
+  const { lampfield, port } = await startFloodTarget();
   try {
-    await lampfield.waitForState(1, 'unknown');
     const memory = await floodWithNotifies(lampfield, port, 5000, 10_000);
     return [
       {

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Kamailio, optionsAnswered } from '../support/kamailio.ts';
 import { LampfieldProcess } from '../support/lampfield-process.ts';
-import { floodWithNotifies } from '../support/notify-flood.ts';
+import { floodWithNotifies, startFloodTarget } from '../support/notify-flood.ts';
 import { freePort } from '../support/ports.ts';
 import { killAll } from '../support/processes.ts';
 import { call, expectCall, hangUpAll, registerPhone } from '../support/sipp.ts';
@@ -49,19 +49,29 @@ function seedNotify(n: number, port: number, branch = ''): Buffer {
   ]);
 }
 
+/** Kamailio, and lampfield run (listening on `port`) watching 207 on it, key 1 idle. */
+async function watchingOnKamailio(): Promise<{
+  kamailio: Kamailio;
+  lampfield: LampfieldProcess;
+  port: number;
+}> {
+  const kamailio = await Kamailio.start();
+  cleanup.push(() => kamailio.close());
+  const port = await freePort();
+  const lampfield = LampfieldProcess.start({
+    pbx: { host: '127.0.0.1', port: kamailio.port, dialect: 'kamailio' },
+    account: { user: '900' },
+    local: { address: '127.0.0.1', port },
+    keys: [{ key: 1, partner: '207' }],
+  });
+  cleanup.push(() => lampfield.stop());
+  await lampfield.waitForState(1, 'idle');
+  return { kamailio, lampfield, port };
+}
+
 describe('hostile input at the watcher', () => {
   it('survives every RFC 4475 torture message and a NOTIFY from a stranger, keys unchanged', async () => {
-    const kamailio = await Kamailio.start();
-    cleanup.push(() => kamailio.close());
-    const port = await freePort();
-    const lampfield = LampfieldProcess.start({
-      pbx: { host: '127.0.0.1', port: kamailio.port, dialect: 'kamailio' },
-      account: { user: '900' },
-      local: { address: '127.0.0.1', port },
-      keys: [{ key: 1, partner: '207' }],
-    });
-    cleanup.push(() => lampfield.stop());
-    await lampfield.waitForState(1, 'idle');
+    const { kamailio, lampfield, port } = await watchingOnKamailio();
     const linesBefore = lampfield.lines.length;
 
     const attacker = await socketOn('127.0.0.1');
@@ -131,16 +141,8 @@ describe('hostile input at the watcher', () => {
   });
 
   it('keeps its memory through a flood of 5,000 60 KB NOTIFYs outside any subscription', async () => {
-    const port = await freePort();
-    const lampfield = LampfieldProcess.start({
-      pbx: { host: '127.0.0.1', port: await freePort(), keepaliveSeconds: 0 },
-      account: { user: '900' },
-      local: { address: '127.0.0.1', port },
-      log: { level: 'error' },
-      keys: [{ key: 1, partner: '207' }],
-    });
+    const { lampfield, port } = await startFloodTarget();
     cleanup.push(() => lampfield.stop());
-    await lampfield.waitForState(1, 'unknown');
     const memory = await floodWithNotifies(lampfield, port);
     // Each was answered 481 and its 60 KB let go: the answers kept for retransmissions are small.
     expect(memory.peakMb - memory.beforeMb, JSON.stringify(memory)).toBeLessThan(100);
@@ -148,17 +150,7 @@ describe('hostile input at the watcher', () => {
   });
 
   it('lives through 3,000 fuzzed datagrams from the PBX’s own address, keys unchanged, and still watches', async () => {
-    const kamailio = await Kamailio.start();
-    cleanup.push(() => kamailio.close());
-    const port = await freePort();
-    const lampfield = LampfieldProcess.start({
-      pbx: { host: '127.0.0.1', port: kamailio.port, dialect: 'kamailio' },
-      account: { user: '900' },
-      local: { address: '127.0.0.1', port },
-      keys: [{ key: 1, partner: '207' }],
-    });
-    cleanup.push(() => lampfield.stop());
-    await lampfield.waitForState(1, 'idle');
+    const { kamailio, lampfield, port } = await watchingOnKamailio();
     const linesBefore = lampfield.lines.length;
     // Seeded, so that a failure can be replayed: random bytes, SIP-looking text, and captured NOTIFYs
     // and torture messages with bytes flipped, cut or repeated.

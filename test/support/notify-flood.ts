@@ -3,7 +3,8 @@
  * lampfield, with its resident memory watched: before, at its peak while the flood lasts, and after.
  */
 import dgram from 'node:dgram';
-import type { LampfieldProcess } from './lampfield-process.ts';
+import { LampfieldProcess } from './lampfield-process.ts';
+import { freePort } from './ports.ts';
 
 export interface FloodMemory {
   beforeMb: number;
@@ -12,6 +13,28 @@ export interface FloodMemory {
   afterMb: number;
   /** How many of the NOTIFYs were answered (the others were lost in a full socket buffer). */
   answered: number;
+}
+
+/**
+ * lampfield run watching 207 on a PBX that is not there (no keepalive, errors only in the log), ready to
+ * be flooded at `port`: its key shows `unknown`.
+ */
+export async function startFloodTarget(): Promise<{ lampfield: LampfieldProcess; port: number }> {
+  const port = await freePort();
+  const lampfield = LampfieldProcess.start({
+    pbx: { host: '127.0.0.1', port: await freePort(), keepaliveSeconds: 0 },
+    account: { user: '900' },
+    local: { address: '127.0.0.1', port },
+    log: { level: 'error' },
+    keys: [{ key: 1, partner: '207' }],
+  });
+  try {
+    await lampfield.waitForState(1, 'unknown');
+  } catch (error) {
+    await lampfield.stop();
+    throw error;
+  }
+  return { lampfield, port };
 }
 
 export async function floodWithNotifies(
