@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', 'test-artifacts/**', 'scratch/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'test-artifacts/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

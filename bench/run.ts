@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, printed as one table. Timing targets live here, never in tests.
  * The SIP benchmarks start Kamailio, sipp and baresip on 127.0.0.1 (the Debian packages of npm test).
  */
+import { benchBuiltStart } from './built-start.ts';
 import { benchCorePipeline } from './core-pipeline.ts';
 import { benchDeskPhoneCall } from './desk-phone-call.ts';
 import { benchKeyPress } from './key-press.ts';
@@ -22,6 +23,7 @@ for (const bench of [
   benchKeyPress,
   benchDeskPhoneCall,
   benchSimStart,
+  benchBuiltStart,
   benchWatcherUdp,
   benchNotifyToLamp,
   benchNotifyFlood,

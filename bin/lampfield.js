@@ -1,6 +1,41 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so that `npm install` needs no build step.
-import { register } from 'tsx/esm/api';
+// lampfield's command. Runs the built code (dist/, made by `npm run build`; the SD-card image ships only
+// that) when it is there and not older than any source; otherwise the TypeScript sources through tsx, so
+// that a fresh checkout needs no build step.
+/* global URL, console, process */
+import { existsSync, readdirSync, statSync } from 'node:fs';
 
-register();
-await import('../src/main.ts');
+const root = new URL('..', import.meta.url);
+const built = new URL('dist/src/main.js', root);
+const sourceFolders = ['src', 'hw', 'firmware-sim'];
+
+/** Whether dist/ holds the code of today's sources (or there are no sources, as on the image). */
+function builtIsCurrent() {
+  if (!existsSync(built)) return false;
+  if (!existsSync(new URL('src/main.ts', root))) return true;
+  const builtAt = statSync(built).mtimeMs;
+  for (const folder of sourceFolders) {
+    const dir = new URL(`${folder}/`, root);
+    for (const name of readdirSync(dir, { recursive: true })) {
+      if (String(name).endsWith('.ts') && statSync(new URL(String(name), dir)).mtimeMs > builtAt)
+        return false;
+    }
+  }
+  return true;
+}
+
+if (builtIsCurrent()) {
+  await import(built.href);
+} else {
+  let register;
+  try {
+    ({ register } = await import('tsx/esm/api'));
+  } catch {
+    console.error(
+      'lampfield: neither built code (dist/) nor tsx is installed; run `npm install` or `npm run build`',
+    );
+    process.exit(1);
+  }
+  register();
+  await import('../src/main.ts');
+}

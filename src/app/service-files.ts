@@ -7,10 +7,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../util/package-files.ts';
 
 export const SERVICE_CONFIG = '/etc/lampfield/config.yaml';
-const deployFile = (name: string) => fileURLToPath(new URL(`../../deploy/${name}`, import.meta.url));
+const deployFile = (name: string) => packageFile(`deploy/${name}`);
 
 /**
  * Writes the unit and the rules under `root` (and on `/` enables them), telling each file written as it
@@ -19,10 +19,10 @@ const deployFile = (name: string) => fileURLToPath(new URL(`../../deploy/${name}
 export function installService(user: string, root: string, wrote: (path: string) => void): boolean {
   const unit = readFileSync(deployFile('lampfield.service'), 'utf8')
     .replaceAll('__NODE__', process.execPath)
-    .replaceAll('__BIN__', fileURLToPath(new URL('../../bin/lampfield.js', import.meta.url)))
+    .replaceAll('__BIN__', packageFile('bin/lampfield.js'))
     .replaceAll('__USER__', user)
     .replaceAll('__CONFIG__', SERVICE_CONFIG)
-    .replaceAll('__DOCS__', fileURLToPath(new URL('../../README.md', import.meta.url)));
+    .replaceAll('__DOCS__', packageFile('README.md'));
   const files = [
     ['etc/systemd/system/lampfield.service', unit],
     ['etc/udev/rules.d/99-lampfield.rules', readFileSync(deployFile('99-lampfield.rules'), 'utf8')],

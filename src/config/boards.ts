@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import type { LampCapability } from '../blf/lamp-policy.ts';
+import { packageFile } from '../util/package-files.ts';
 import { UserError } from '../util/user-error.ts';
 import { describeSchemaErrors, type SchemaProblem } from './schema-errors.ts';
 
@@ -64,8 +65,8 @@ export function keyCount(board: Pick<Board, 'grid'>): number {
   return board.grid.rows * board.grid.columns * board.grid.pages;
 }
 
-export const BOARDS_FILE = new URL('../../boards.json', import.meta.url);
-const SCHEMA_FILE = new URL('../../boards.schema.json', import.meta.url);
+export const BOARDS_FILE = packageFile('boards.json');
+const SCHEMA_FILE = packageFile('boards.schema.json');
 
 export type BoardsErrorCode =
   | 'unreadable'

@@ -12,6 +12,7 @@ import type { LampOverrides } from '../blf/lamp-policy.ts';
 import { normalizePartnerUri } from '../blf/uri.ts';
 import type { PhoneMode } from '../sip/call-control.ts';
 import { keyCount, loadBoards, type Board } from './boards.ts';
+import { packageFile } from '../util/package-files.ts';
 import { UserError } from '../util/user-error.ts';
 import { describeSchemaErrors } from './schema-errors.ts';
 
@@ -120,7 +121,7 @@ function lineOf(source: string, { where, what }: ConfigProblem): string {
   return `${source}${at}: ${what}`;
 }
 
-const SCHEMA = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')) as object;
+const SCHEMA = JSON.parse(readFileSync(packageFile('src/config/config.schema.json'), 'utf8')) as object;
 let validator: ReturnType<Ajv['compile']> | null = null;
 
 /** Reads a config from its text; `source` names the file in errors. */

@@ -11,9 +11,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Board } from '../config/boards.ts';
 import type { KeyView, KeyViewer } from '../panel/panel.ts';
+import { packageFile } from '../util/package-files.ts';
 import { UserError } from '../util/user-error.ts';
 
-const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
+const PAGE = readFileSync(packageFile('src/web/page.html'), 'utf8');
 
 export interface PanelServerOptions {
   board: Board;
