@@ -23,7 +23,7 @@ export interface Terminal {
 }
 
 export async function openBoard(
-  config: Config,
+  config: Pick<Config, 'board' | 'panel'>,
   terminal: Terminal,
   log: Logger,
   clock: Clock,

@@ -3,9 +3,50 @@
  * (hw/board-rules.ts). Throws ConfigError or BoardsError, each one line that says where.
  */
 import { DRIVER_RULES } from '../../hw/board-rules.ts';
-import { BOARDS_FILE, loadBoards } from '../config/boards.ts';
-import { loadConfig, type Config } from '../config/config.ts';
+import { readFileSync } from 'node:fs';
+import { BOARDS_FILE, BoardsError, loadBoards } from '../config/boards.ts';
+import {
+  configHints,
+  loadConfig,
+  type Config,
+  type ConfigError,
+  type ConfigHints,
+} from '../config/config.ts';
 
 export function readConfigFile(path: string): Config {
   return loadConfig(path, loadBoards(BOARDS_FILE, DRIVER_RULES));
+}
+
+/** A config that did not load: the file (null when there is none), and each mistake for a page to show. */
+export interface ConfigFailure {
+  path: string | null;
+  /** One per mistake, with its line where known: `line 3: /pbx/transport: must be one of "udp", "tcp"`. */
+  problems: string[];
+  /** What the file still tells (the board, the page), for showing the mistake there. */
+  hints: ConfigHints;
+}
+
+/** What went wrong reading the config at `path`: the error thrown, or (no file at all) a sentence. */
+export function configFailure(path: string | null, error: ConfigError | BoardsError | string): ConfigFailure {
+  let text = '';
+  try {
+    if (path != null) text = readFileSync(path, 'utf8');
+  } catch {
+    // Unreadable: the problem says so; nothing more to tell.
+  }
+  return { path, problems: problemsOf(error), hints: configHints(text) };
+}
+
+/** Each mistake as the status page lists it: the line, the place, what was expected. */
+function problemsOf(error: ConfigError | BoardsError | string): string[] {
+  if (typeof error === 'string') return [error];
+  if (error instanceof BoardsError) return error.message.split('\n');
+  return error.problems.map((problem, index) => {
+    const line = error.lines[index];
+    const at = [
+      line == null ? null : `line ${line}`,
+      typeof problem.where === 'string' ? problem.where : null,
+    ];
+    return [...at.filter((part) => part != null), problem.what].join(': ');
+  });
 }

@@ -4,15 +4,23 @@
  * in it.
  */
 import { existsSync } from 'node:fs';
-import { readConfigFile } from '../app/config-file.ts';
+import { configFailure, readConfigFile, type ConfigFailure } from '../app/config-file.ts';
 import { BoardsError } from '../config/boards.ts';
 import { ConfigError, type Config } from '../config/config.ts';
 import type { CommandIo } from './command-io.ts';
 
 export const DEFAULT_CONFIGS = ['/etc/lampfield/config.yaml', 'lampfield.yaml'];
 
-/** Returns the loaded config, or the exit code after saying on stderr what was wrong. */
-export function configFromArgs(command: string, args: readonly string[], io: CommandIo): Config | number {
+/**
+ * Returns the loaded config, or the exit code after saying on stderr what was wrong (and telling
+ * `failed`, when given, what the failure was).
+ */
+export function configFromArgs(
+  command: string,
+  args: readonly string[],
+  io: CommandIo,
+  failed?: (failure: ConfigFailure) => void,
+): Config | number {
   let path: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -25,9 +33,9 @@ export function configFromArgs(command: string, args: readonly string[], io: Com
   }
   path ??= DEFAULT_CONFIGS.find((candidate) => existsSync(candidate));
   if (path == null) {
-    io.stderr(
-      `lampfield ${command}: no config file; give --config FILE or create ${DEFAULT_CONFIGS.join(' or ')}`,
-    );
+    const what = `no config file; give --config FILE or create ${DEFAULT_CONFIGS.join(' or ')}`;
+    io.stderr(`lampfield ${command}: ${what}`);
+    failed?.(configFailure(null, what));
     return 2;
   }
   try {
@@ -36,6 +44,7 @@ export function configFromArgs(command: string, args: readonly string[], io: Com
     if (error instanceof ConfigError || error instanceof BoardsError) {
       // One line per problem, each saying the file and the place.
       for (const line of error.message.split('\n')) io.stderr(`lampfield ${command}: ${line}`);
+      failed?.(configFailure(path, error));
       return 2;
     }
     throw error;

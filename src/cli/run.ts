@@ -1,8 +1,10 @@
 /**
- * `lampfield run [--config FILE]` (BRIEF §8): the product's main loop. Starts the application
+ * `lampfield run [--config FILE] [--service]` (BRIEF §8): the product's main loop. Starts the application
  * (src/app/watcher.ts) and the status page the config asks for, runs until SIGINT or SIGTERM, then ends
  * its subscriptions and registration cleanly.
  */
+import type { ConfigFailure } from '../app/config-file.ts';
+import { showConfigTrouble } from '../app/config-trouble.ts';
 import { startWatcher, type RunningWatcher } from '../app/watcher.ts';
 import { SipStackError } from '../sip/stack.ts';
 import { systemClock } from '../util/clock.ts';
@@ -12,8 +14,28 @@ import type { CommandIo } from './command-io.ts';
 import { configFromArgs } from './config-args.ts';
 
 export async function runCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  const config = configFromArgs('run', args, io);
-  if (typeof config === 'number') return config;
+  // --service: the boot-time service (deploy/lampfield.service). A config mistake is then shown on the
+  // panel and the status page, and lampfield waits for a restart instead of exiting.
+  const service = args.includes('--service');
+  let failure: ConfigFailure | null = null;
+  const config = configFromArgs(
+    'run',
+    args.filter((arg) => arg !== '--service'),
+    io,
+    (failed) => (failure = failed),
+  );
+  if (typeof config === 'number') {
+    if (!service || failure == null) return config;
+    const trouble = await showConfigTrouble(failure, {
+      log: stderrLogger('info'),
+      clock: systemClock,
+      terminal: { write: (line) => io.stdout(line) },
+    });
+    if (trouble.url != null) io.stderr(`lampfield run: the mistakes are listed at ${trouble.url}`);
+    await stopSignal();
+    await trouble.stop();
+    return 0;
+  }
   const log = stderrLogger(config.log.level);
   let running: RunningWatcher;
   let page: PanelServer | null = null;
@@ -38,12 +60,15 @@ export async function runCommand(args: readonly string[], io: CommandIo): Promis
     io.stderr(`lampfield run: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopSignal();
   log.info('stopping');
   await running.stop();
   await page?.close();
   return 0;
 }
+
+const stopSignal = () =>
+  new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });

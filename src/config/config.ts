@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { DialectName, PickupMethod } from '../blf/dialects.ts';
 import type { KeyActionConfig } from '../blf/key-actions.ts';
 import type { LampOverrides } from '../blf/lamp-policy.ts';
@@ -98,6 +98,8 @@ export class ConfigError extends UserError<ConfigErrorCode> {
   readonly rule: string | null;
   /** Every problem found, each a line of the message. */
   readonly problems: readonly ConfigProblem[];
+  /** The line of the file each problem is on (the status page names it), null where none is known. */
+  lines: readonly (number | null)[];
 
   constructor(
     code: ConfigErrorCode,
@@ -113,6 +115,7 @@ export class ConfigError extends UserError<ConfigErrorCode> {
     this.where = where;
     this.rule = rule;
     this.problems = problems;
+    this.lines = problems.map((problem) => (typeof problem.where === 'number' ? problem.where : null));
   }
 }
 
@@ -126,7 +129,39 @@ let validator: ReturnType<Ajv['compile']> | null = null;
 
 /** Reads a config from its text; `source` names the file in errors. */
 export function parseConfig(text: string, source: string, boards: readonly Board[] = loadBoards()): Config {
-  const document = parseDocument(text, { prettyErrors: true });
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: true, lineCounter });
+  try {
+    return readDocument(document, source, boards);
+  } catch (error) {
+    if (error instanceof ConfigError)
+      error.lines = error.problems.map((problem) =>
+        typeof problem.where === 'number' ? problem.where : lineOfPath(document, lineCounter, problem.where),
+      );
+    throw error;
+  }
+}
+
+/**
+ * The line a JSON pointer's value starts on, or its nearest parent's (a missing property is reported
+ * at the object that lacks it).
+ */
+function lineOfPath(document: Document, lines: LineCounter, pointer: string | null): number | null {
+  if (pointer == null) return null;
+  const path = pointer
+    .split('/')
+    .slice(1)
+    .filter((part) => part !== '')
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part.replaceAll('~1', '/').replaceAll('~0', '~')));
+  for (let length = path.length; length >= 0; length--) {
+    const node = length === 0 ? document.contents : document.getIn(path.slice(0, length), true);
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    if (range != null) return lines.linePos(range[0]).line;
+  }
+  return null;
+}
+
+function readDocument(document: Document, source: string, boards: readonly Board[]): Config {
   const yamlProblems = document.errors.map((error) => ({
     where: error.linePos?.[0].line ?? null,
     what: `not valid YAML: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
@@ -218,4 +253,39 @@ export function loadConfig(path: string, boards: readonly Board[] = loadBoards()
     throw new ConfigError('unreadable', path, null, `cannot read: ${why}`);
   }
   return parseConfig(text, path, boards);
+}
+
+/** What a config lampfield cannot use still tells: the board to show the mistake on, the page's place. */
+export interface ConfigHints {
+  /** The `board` id as written, when it is a string. */
+  board: string | null;
+  /** `panel.port` as written, when it is a string. */
+  panelPort: string | null;
+  /** The `web` section, when it is valid on its own. */
+  web: Config['web'] | null;
+}
+
+let webValidator: ReturnType<Ajv['compile']> | null = null;
+
+/** Reads what it can of a config whose whole did not load (a mistake elsewhere in it). */
+export function configHints(text: string): ConfigHints {
+  const hints: ConfigHints = { board: null, panelPort: null, web: null };
+  const document = parseDocument(text);
+  if (document.errors.length > 0) return hints;
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: 100 });
+  } catch {
+    return hints;
+  }
+  if (data == null || typeof data !== 'object') return hints;
+  const { board, panel, web } = data as Record<string, unknown>;
+  if (typeof board === 'string') hints.board = board;
+  const port = (panel as Record<string, unknown> | null | undefined)?.['port'];
+  if (typeof port === 'string') hints.panelPort = port;
+  webValidator ??= new Ajv({ useDefaults: true }).compile(
+    (SCHEMA as { properties: { web: object } }).properties.web,
+  );
+  if (web != null && webValidator(web)) hints.web = web as Config['web'];
+  return hints;
 }

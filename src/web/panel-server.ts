@@ -30,6 +30,8 @@ export interface PanelServer extends KeyViewer {
   /** The page's address, without the token it may need (`?token=…`, web.token). */
   readonly url: string;
   deskPhone(text: string | null): void;
+  /** Shows a config lampfield could not use: its file and each mistake (with its line). */
+  configProblems(file: string | null, lines: readonly string[]): void;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
   }
   const keys = new Map<number, KeyView>();
   let desk: string | null = null;
+  let problems: { file: string | null; lines: readonly string[] } | null = null;
   const clients = new Set<http.ServerResponse>();
   const snapshot = () =>
     JSON.stringify({
@@ -74,6 +77,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
       interactive: options.press != null,
       keys: [...keys.values()],
       deskPhone: desk,
+      problems,
     });
   const broadcast = () => {
     const data = `data: ${snapshot()}\n\n`;
@@ -161,10 +165,17 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
       desk = text;
       broadcast();
     },
+    configProblems(file, lines) {
+      problems = { file, lines };
+      broadcast();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of clients) client.end();
         server.close(() => resolve());
+        // A browser keeps its connections open (keep-alive, an event stream it reconnects): close them,
+        // or closing waits for the browser.
+        server.closeAllConnections();
       }),
   };
 }

@@ -32,7 +32,9 @@ describe('lampfield install-service', () => {
     expect(result.code).toBe(0);
     const unit = readFileSync(join(root, 'etc/systemd/system/lampfield.service'), 'utf8');
     expect(unit).toMatch(/^User=pi$/m);
-    expect(unit).toContain(`ExecStart=${process.execPath} ${BIN} run --config /etc/lampfield/config.yaml\n`);
+    expect(unit).toContain(
+      `ExecStart=${process.execPath} ${BIN} run --service --config /etc/lampfield/config.yaml\n`,
+    );
     expect(unit).toMatch(/^WantedBy=multi-user\.target$/m);
     expect(unit).not.toMatch(/__[A-Z]+__/);
     const rules = readFileSync(join(root, 'etc/udev/rules.d/99-lampfield.rules'), 'utf8');
