@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# `npm run image`: the SD-card image, lampfield-<version>-arm64.img.xz (README "Flash an SD card").
+# Debian bookworm arm64 (mmdebstrap, minbase) with Debian's Raspberry Pi kernel and firmware, Node from
+# the npm registry (image/node-arm64.env), lampfield's built code and production dependencies, its
+# service and udev rules. The file systems are made from folders (mkfs.vfat + mcopy, mkfs.ext4 -d) and
+# written into a partitioned file: no loop devices, no mounts. Run as root on Debian (x86_64 or arm64).
+# LAMPFIELD_IMAGE_WORK: the work folder (default /var/tmp/lampfield-image); the image goes to image/out/.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(dirname "$here")"
+started=$(date +%s)
+step() { echo "== $* ($(( $(date +%s) - started )) s)"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "npm run image: run as root (mmdebstrap and chroot need it): sudo npm run image" >&2
+  exit 1
+fi
+bash "$repo/scripts/ensure-debian-packages.sh" "$here/host-packages.txt" "npm run image needs"
+if [ "$(dpkg --print-architecture)" != arm64 ]; then
+  update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+  arch-test arm64 >/dev/null || {
+    echo "npm run image: this machine cannot run arm64 programs (qemu-user-static, binfmt_misc)" >&2
+    exit 1
+  }
+fi
+
+# shellcheck source=node-arm64.env
+. "$here/node-arm64.env"
+version=$(node -p "require('$repo/package.json').version")
+work="${LAMPFIELD_IMAGE_WORK:-/var/tmp/lampfield-image}"
+out="$here/out"
+image="$out/lampfield-$version-arm64.img"
+rm -rf "$work"
+mkdir -p "$work" "$out"
+export LF_WORK="$work" LF_IMAGE_DIR="$here"
+
+step "lampfield $version: build and pack"
+(cd "$repo" && npm run --silent build && npm pack --silent --pack-destination "$work" >/dev/null)
+mv "$work"/lampfield-*.tgz "$work/lampfield.tgz"
+cp "$repo/package-lock.json" "$work/"
+cp -a "$(npm root -g)/npm" "$work/npm"
+
+step "Node $NODE_VERSION for arm64 ($NODE_PACKAGE), checked against its pinned integrity"
+(cd "$work" && npm pack --silent "$NODE_PACKAGE@$NODE_VERSION" >/dev/null)
+mv "$work/$NODE_PACKAGE-$NODE_VERSION.tgz" "$work/node.tgz"
+got="sha512-$(openssl dgst -sha512 -binary "$work/node.tgz" | base64 -w0)"
+if [ "$got" != "$NODE_INTEGRITY" ]; then
+  echo "npm run image: $NODE_PACKAGE@$NODE_VERSION is not the pinned tarball ($got)" >&2
+  exit 1
+fi
+
+packages=(
+  systemd systemd-sysv udev dbus kmod systemd-timesyncd systemd-resolved
+  iproute2 wpasupplicant wireless-regdb avahi-daemon openssh-server ca-certificates
+  linux-image-arm64 raspi-firmware firmware-brcm80211 initramfs-tools
+  e2fsprogs dosfstools fdisk
+)
+step "Debian bookworm arm64 root (mmdebstrap, under qemu-user): ${packages[*]}"
+mmdebstrap --variant=minbase --architectures=arm64 --components=main,non-free-firmware \
+  --include="$(IFS=,; echo "${packages[*]}")" \
+  --essential-hook="$here/essential-hook.sh \"\$1\"" \
+  --customize-hook="$here/customize.sh \"\$1\"" \
+  bookworm "$work/root" http://deb.debian.org/debian
+
+step "the boot partition (FAT, label LFBOOT)"
+boot="$work/boot"
+# Only the firmware of the supported Pis' default setup (start*.elf, not the camera and debug variants).
+rm -f "$boot"/start*_{x,db,cd}.elf "$boot"/start4{x,db,cd}.elf "$boot"/fixup*_{x,db,cd}.dat "$boot"/fixup4{x,db,cd}.dat
+cp "$repo/lampfield.example.yaml" "$boot/lampfield.yaml"
+cp "$here/card/README.txt" "$here/card/wifi.txt.example" "$boot/"
+boot_mb=64
+rm -f "$work/boot.fat"
+mkfs.vfat -F 32 -n LFBOOT -C "$work/boot.fat" $((boot_mb * 1024)) >/dev/null
+mcopy -s -i "$work/boot.fat" "$boot"/* ::/
+
+step "the root partition (ext4, label LFROOT)"
+root_kb=$(du -sk --apparent-size "$work/root" | cut -f1)
+root_mb=$(( root_kb * 115 / 100 / 1024 + 48 ))
+rm -f "$work/root.ext4"
+mkfs.ext4 -q -L LFROOT -d "$work/root" -O ^metadata_csum_seed "$work/root.ext4" "${root_mb}M"
+e2fsck -fn "$work/root.ext4" >/dev/null
+
+step "the image: MBR (the Pi 3's boot ROM needs it), FAT at 4 MiB, root after it"
+start_mb=4
+total_mb=$(( start_mb + boot_mb + root_mb ))
+rm -f "$image" "$image.xz"
+truncate -s "${total_mb}M" "$image"
+sfdisk --quiet "$image" <<TABLE
+label: dos
+start=$((start_mb * 2048)), size=$((boot_mb * 2048)), type=c, bootable
+start=$(( (start_mb + boot_mb) * 2048 )), size=$((root_mb * 2048)), type=83
+TABLE
+dd if="$work/boot.fat" of="$image" bs=1M seek=$start_mb conv=notrunc,sparse status=none
+dd if="$work/root.ext4" of="$image" bs=1M seek=$((start_mb + boot_mb)) conv=notrunc,sparse status=none
+
+step "compress (xz)"
+xz -T0 -6 --keep "$image"
+step "done: $image.xz ($(du -h --apparent-size "$image.xz" | cut -f1) compressed, $(du -h --apparent-size "$image" | cut -f1) uncompressed)"

@@ -1,0 +1,65 @@
+#!/bin/sh
+# mmdebstrap's customize hook (image/build.sh): lampfield and Node into the arm64 root ($1), its service,
+# users and groups, the card's overlay files (image/rootfs); then what must differ per card is removed
+# (made again on first boot), and the boot partition's files are set apart for the FAT file system.
+# Runs on the build machine; commands inside the root run through qemu-user (binfmt).
+set -eu
+root="$1"
+: "${LF_WORK:?}" "${LF_IMAGE_DIR:?}"
+in_root() { chroot "$root" "$@"; }
+
+echo "customize: Node $(tar -xzOf "$LF_WORK/node.tgz" package/package.json | sed -n 's/.*"version": *"\([^"]*\)".*/\1/p')"
+mkdir -p "$root/usr/local/lib/nodejs"
+tar -xzf "$LF_WORK/node.tgz" -C "$root/usr/local/lib/nodejs" --strip-components=1 package/bin/node package/LICENSE
+ln -sf ../lib/nodejs/bin/node "$root/usr/local/bin/node"
+in_root node --version
+
+echo "customize: lampfield into /opt/lampfield"
+mkdir -p "$root/opt/lampfield"
+tar -xzf "$LF_WORK/lampfield.tgz" -C "$root/opt/lampfield" --strip-components=1
+cp "$LF_WORK/package-lock.json" "$root/opt/lampfield/"
+# npm (plain JavaScript) from the build machine, for this one install; not kept in the image.
+cp -a "$LF_WORK/npm" "$root/tmp/npm"
+cp /etc/ssl/certs/ca-certificates.crt "$root/tmp/ca.crt"
+resolv_link=$(readlink "$root/etc/resolv.conf" || true)
+rm -f "$root/etc/resolv.conf"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+in_root env HOME=/tmp NODE_EXTRA_CA_CERTS=/tmp/ca.crt npm_config_cache=/tmp/npm-cache \
+  sh -c 'cd /opt/lampfield && node /tmp/npm/bin/npm-cli.js ci --omit=dev --no-audit --no-fund --loglevel=error'
+rm -rf "$root/tmp/npm" "$root/tmp/npm-cache" "$root/tmp/ca.crt"
+rm -f "$root/etc/resolv.conf"
+if [ -n "$resolv_link" ]; then ln -s "$resolv_link" "$root/etc/resolv.conf"; fi
+# Prebuilt native modules for other systems than linux-arm64 (node-hid, serialport ship them all).
+find "$root/opt/lampfield/node_modules" -type d -path '*/prebuilds/*' -prune \
+  ! -name 'linux-arm64*' ! -name 'linux-arm64' -exec rm -rf {} + 2>/dev/null || true
+
+echo "customize: the service, its user and groups"
+in_root groupadd --system gpio
+in_root useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+  --groups plugdev,dialout,gpio lampfield
+in_root node /opt/lampfield/bin/lampfield.js install-service --user lampfield --root /tmp/service
+cp -r "$root/tmp/service/etc/." "$root/etc/"
+rm -rf "$root/tmp/service"
+# The config is the boot partition's lampfield.yaml (the service reads /etc/lampfield/config.yaml).
+ln -sf /boot/firmware/lampfield.yaml "$root/etc/lampfield/config.yaml"
+
+echo "customize: the card's files (image/rootfs)"
+cp -r "$LF_IMAGE_DIR/rootfs/." "$root/"
+ln -sf /run/lampfield/wpa_supplicant-wlan0.conf "$root/etc/wpa_supplicant/wpa_supplicant-wlan0.conf"
+# What is enabled is what the preset says (image/rootfs/etc/systemd/system-preset), nothing more.
+in_root systemctl preset-all
+in_root systemctl set-default multi-user.target
+echo lampfield > "$root/etc/hostname"
+
+echo "customize: what each card makes for itself on first boot"
+rm -f "$root"/etc/ssh/ssh_host_*
+: > "$root/etc/machine-id"
+rm -f "$root/var/lib/dbus/machine-id"
+rm -rf "$root/var/lib/apt/lists"/* "$root/var/cache/apt"/*.bin "$root/var/log"/* "$root/tmp"/*
+# The boot partition's files go to the FAT file system (build.sh); the root keeps the mount point. The
+# firmware's sources and the kernel's copies in /boot are only for packages' hooks: updates come as a
+# new image, not by apt (the root is read-only).
+mkdir -p "$LF_WORK/boot"
+cp -r "$root/boot/firmware/." "$LF_WORK/boot/"
+rm -rf "$root/boot/firmware"/* "$root/usr/lib/raspi-firmware"/*
+rm -f "$root"/boot/vmlinuz-* "$root"/boot/initrd.img-* "$root"/boot/*.dpkg-bak

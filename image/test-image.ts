@@ -1,0 +1,231 @@
+/**
+ * `npm run image:test`: the SD-card image of `npm run image`, tested on this machine without a Pi.
+ *
+ * 1. Its root file system, copied out of the image (debugfs), in a qemu-user chroot: Node runs, every
+ *    native module lampfield ships loads for arm64, `lampfield doctor` runs.
+ * 2. The image booted in qemu-system-aarch64 -M virt (TCG emulation), with the image's own kernel and
+ *    initrd from its boot partition and the image as the disk, made 256 MB larger as a bigger card is: a
+ *    `lampfield.yaml` written onto the boot partition names the host's Kamailio (10.0.2.2 from inside
+ *    qemu's user network). Checked on the serial console and over the network: first boot grew the root
+ *    and named the Pi, lampfield.service started, read that lampfield.yaml, subscribed, got the PBX's
+ *    NOTIFY (key 1 idle on the status page, which answers through a forwarded port), no unit failed.
+ *
+ * Prints how long each step took. Needs root only for the chroot (step 1 is skipped otherwise).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { Kamailio } from '../test/support/kamailio.ts';
+import { freePort } from '../test/support/ports.ts';
+import { startProcess, stopProcess, type Started } from '../test/support/processes.ts';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const REPO = join(HERE, '..');
+const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+const IMAGE = join(HERE, 'out', `lampfield-${VERSION}-arm64.img`);
+/** Where the boot partition starts in the image (image/build.sh). */
+const BOOT_OFFSET = '4M';
+const BOOT_TIMEOUT_MS = 15 * 60_000;
+const TOKEN = 'image-test-token-0123456789';
+
+const started = Date.now();
+const seconds = (from = started) => ((Date.now() - from) / 1000).toFixed(0);
+const say = (line: string) => console.log(`image:test: ${line} (${seconds()} s)`);
+const fail = (line: string): never => {
+  console.error(`image:test: FAILED: ${line}`);
+  process.exit(1);
+};
+const run = (command: string, args: string[]) => execFileSync(command, args, { encoding: 'utf8' });
+
+if (!existsSync(IMAGE)) fail(`no image at ${IMAGE}; make it first with npm run image (as root)`);
+execFileSync(
+  'bash',
+  [
+    join(REPO, 'scripts/ensure-debian-packages.sh'),
+    join(HERE, 'host-packages.txt'),
+    'npm run image:test needs',
+  ],
+  { stdio: 'inherit' },
+);
+execFileSync('bash', [join(REPO, 'scripts/ensure-debian-packages.sh')], { stdio: 'inherit' });
+
+const work = mkdtempSync(join(tmpdir(), 'lampfield-image-test-'));
+const disk = join(work, 'card.img');
+let kamailio: Kamailio | null = null;
+let qemu: Started | null = null;
+try {
+  // The boot partition's files, read with mtools straight from the image file.
+  const fat = `${IMAGE}@@${BOOT_OFFSET}`;
+  const bootFiles = run('mdir', ['-b', '-i', fat, '::/']).split('\n');
+  const kernel = bootFiles.find((name) => /vmlinuz-/.test(name))?.replace('::/', '');
+  const initrd = bootFiles.find((name) => /initrd\.img-/.test(name))?.replace('::/', '');
+  if (kernel == null || initrd == null)
+    fail(`no kernel or initrd on the boot partition: ${bootFiles.join(' ')}`);
+  for (const name of [kernel!, initrd!, 'lampfield.yaml', 'config.txt', 'cmdline.txt'])
+    run('mcopy', ['-n', '-i', fat, `::/${name}`, join(work, name)]);
+  say(
+    `boot partition: ${kernel}, ${initrd}, lampfield.yaml, config.txt (${readFileSync(join(work, 'cmdline.txt'), 'utf8').trim()})`,
+  );
+
+  if (process.getuid?.() === 0) checkRootInChroot(work);
+  else say('not root: the qemu-user chroot checks are skipped');
+
+  kamailio = await Kamailio.start();
+  const sipPort = await freePort();
+  const pagePort = await freePort(true);
+  copyFileSync(IMAGE, disk);
+  execFileSync('truncate', ['-s', '+256M', disk]);
+  const config = {
+    pbx: { host: '10.0.2.2', port: kamailio.port, dialect: 'kamailio' },
+    account: { user: '900', password: 'watch900' },
+    // NOTIFYs reach the guest through qemu's forwarded port on the host's loopback.
+    local: { address: '0.0.0.0', port: sipPort, publicAddress: '127.0.0.1' },
+    board: 'console',
+    keys: [{ key: 1, partner: '207', label: 'Image test' }],
+    web: { address: '0.0.0.0', port: 8080, token: TOKEN },
+  };
+  writeFileSync(join(work, 'lampfield.yaml'), `# written by npm run image:test\n${stringify(config)}`);
+  run('mcopy', ['-o', '-i', `${disk}@@${BOOT_OFFSET}`, join(work, 'lampfield.yaml'), '::/lampfield.yaml']);
+
+  const bootStarted = Date.now();
+  qemu = startProcess(
+    'qemu-system-aarch64',
+    [
+      ...['-M', 'virt', '-cpu', 'cortex-a72', '-smp', '2', '-m', '1024', '-nographic', '-no-reboot'],
+      ...['-kernel', join(work, kernel!), '-initrd', join(work, initrd!)],
+      '-append',
+      'root=LABEL=LFROOT rw rootwait console=ttyAMA0 net.ifnames=0 systemd.show_status=1 systemd.journald.forward_to_console=1',
+      ...['-drive', `if=virtio,format=raw,file=${disk}`],
+      ...[
+        '-netdev',
+        `user,id=net0,hostfwd=tcp:127.0.0.1:${pagePort}-:8080,hostfwd=udp:127.0.0.1:${sipPort}-:${sipPort}`,
+      ],
+      ...['-device', 'virtio-net-pci,netdev=net0'],
+    ],
+    { group: true, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const console_ = qemu;
+  const seen = async (what: string, pattern: RegExp): Promise<RegExpExecArray> => {
+    for (;;) {
+      const match = pattern.exec(console_.output());
+      if (match != null) {
+        say(`${what}: ${seconds(bootStarted)} s after power on`);
+        return match;
+      }
+      if (console_.child.exitCode != null)
+        fail(`qemu stopped before ${what}:\n${console_.output().slice(-4000)}`);
+      if (Date.now() - bootStarted > BOOT_TIMEOUT_MS)
+        fail(`no ${what} within ${BOOT_TIMEOUT_MS / 60_000} min:\n${console_.output().slice(-4000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  };
+  await seen('the kernel started', /Booting Linux|Linux version/);
+  await seen('first boot grew the root file system', /lampfield-first-boot: root file system grown to \S+/);
+  const name = (await seen('first boot named the Pi', /this Pi is (lampfield-[0-9a-f]{8})/))[1];
+  await seen('lampfield.service started', /Started lampfield\.service/);
+  await seen(
+    'lampfield read lampfield.yaml from the boot partition and subscribed',
+    new RegExp(
+      `"pbx":"10\\.0\\.2\\.2:${kamailio.port}"[^\\n]*"msg":"watching"|"msg":"watching"[^\\n]*"pbx":"10\\.0\\.2\\.2:${kamailio.port}"`,
+    ),
+  );
+  // The PBX's NOTIFY came back: key 1 shows 207 idle on the status page.
+  const pageUrl = `http://127.0.0.1:${pagePort}/`;
+  for (;;) {
+    const state = await keyState(pageUrl, 1);
+    if (state === 'idle') break;
+    if (Date.now() - bootStarted > BOOT_TIMEOUT_MS) fail(`key 1 is "${state}" on the page, not idle`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  say(
+    `the page answers at ${pageUrl} and shows key 1 (207 on Kamailio) idle: ${seconds(bootStarted)} s after power on`,
+  );
+  await seen('the login prompt', new RegExp(`${name} login:`));
+  const failed = /\[FAILED\][^\n]*/.exec(console_.output());
+  if (failed != null) fail(`a unit failed at boot: ${failed[0]}`);
+  say(`passed: ${name} booted to lampfield.service, subscribed to the host's Kamailio and serves its page`);
+} finally {
+  if (qemu != null) {
+    writeFileSync(join(tmpdir(), 'lampfield-image-test-console.log'), qemu.output());
+    await stopProcess(qemu, 1000);
+  }
+  await kamailio?.close();
+  rmSync(work, { recursive: true, force: true });
+}
+process.exit(0);
+
+/** The state key `key` shows on the status page's first event, or null before the page answers. */
+async function keyState(url: string, key: number): Promise<string | null> {
+  try {
+    const response = await fetch(new URL(`events?token=${TOKEN}`, url), {
+      signal: AbortSignal.timeout(5000),
+    });
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes('\n\n'))
+      text += new TextDecoder().decode(((await reader.read()) as { value?: Uint8Array }).value);
+    await reader.cancel();
+    const snapshot = JSON.parse(text.slice('data: '.length, text.indexOf('\n\n'))) as {
+      keys: { key: number; state: string }[];
+    };
+    return snapshot.keys.find((view) => view.key === key)?.state ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The image's root file system in a qemu-user chroot: Node runs, each native module loads, doctor runs.
+ * Copied out of the image with debugfs (no mount).
+ */
+function checkRootInChroot(dir: string): void {
+  const from = Date.now();
+  const root = join(dir, 'root');
+  const sectors = /start=\s*(\d+)/.exec(
+    run('sfdisk', ['--dump', IMAGE])
+      .split('\n')
+      .find((line) => line.includes('type=83')) ?? '',
+  );
+  if (sectors == null) fail('no root partition in the image');
+  const rootFs = join(dir, 'root.ext4');
+  execFileSync('dd', [
+    `if=${IMAGE}`,
+    `of=${rootFs}`,
+    'bs=512',
+    `skip=${sectors![1]}`,
+    'status=none',
+    'conv=sparse',
+  ]);
+  execFileSync('mkdir', ['-p', root]);
+  execFileSync('debugfs', ['-R', `rdump / ${root}`, rootFs], { stdio: 'ignore' });
+  rmSync(rootFs);
+  const inRoot = (args: string[]) =>
+    execFileSync('chroot', [root, ...args], {
+      encoding: 'utf8',
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin' },
+    });
+  say(
+    `root file system copied out: node ${inRoot(['node', '--version']).trim()} (${inRoot(['node', '-p', 'process.arch']).trim()})`,
+  );
+  const modules = ['node-hid', '@serialport/bindings-cpp', '@napi-rs/canvas', '@iiot2k/gpiox'];
+  const script = `const r = require('module').createRequire('/opt/lampfield/package.json');
+    for (const m of ${JSON.stringify(modules)}) { const x = r(m); if (m === '@serialport/bindings-cpp') x.autoDetect(); console.log(m + ' loads'); }`;
+  for (const line of inRoot(['node', '-e', script]).trim().split('\n')) say(line);
+  // The card's own lampfield.yaml (the commented example): valid; its board and PBX are not here, so
+  // doctor exits 1 after its checks.
+  copyFileSync(join(dir, 'lampfield.yaml'), join(root, 'tmp/lampfield.yaml'));
+  const doctor = spawnSync(
+    'chroot',
+    [root, 'node', '/opt/lampfield/bin/lampfield.js', 'doctor', '--config', '/tmp/lampfield.yaml'],
+    { encoding: 'utf8', env: { PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin' } },
+  );
+  const report = `${doctor.stdout}${doctor.stderr}`;
+  if (!/^ok +config: valid$/m.test(report) || /\n\s+at /.test(report))
+    fail(`lampfield doctor in the chroot:\n${report}`);
+  say(`lampfield doctor runs in the chroot: ${report.trim().split('\n')[0]}`);
+  rmSync(root, { recursive: true, force: true });
+  say(`qemu-user chroot checks: ${seconds(from)} s`);
+}
