@@ -55,6 +55,9 @@ echo "customize: what each card makes for itself on first boot"
 rm -f "$root"/etc/ssh/ssh_host_*
 : > "$root/etc/machine-id"
 rm -f "$root/var/lib/dbus/machine-id"
+# Documentation and translations of the packages installed before dpkg's excludes (essential-hook.sh).
+find "$root/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
+rm -rf "$root/usr/share/man"/* "$root/usr/share/info"/* "$root/usr/share/locale"/*/
 rm -rf "$root/var/lib/apt/lists"/* "$root/var/cache/apt"/*.bin "$root/var/log"/* "$root/tmp"/*
 # The boot partition's files go to the FAT file system (build.sh); the root keeps the mount point. The
 # firmware's sources and the kernel's copies in /boot are only for packages' hooks: updates come as a

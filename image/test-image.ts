@@ -13,7 +13,15 @@
  * Prints how long each step took. Needs root only for the chroot (step 1 is skipped otherwise).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +38,7 @@ const IMAGE = join(HERE, 'out', `lampfield-${VERSION}-arm64.img`);
 const BOOT_OFFSET = '4M';
 const BOOT_TIMEOUT_MS = 15 * 60_000;
 const TOKEN = 'image-test-token-0123456789';
+const CONSOLE_LOG = join(tmpdir(), 'lampfield-image-test-console.log');
 
 const started = Date.now();
 const seconds = (from = started) => ((Date.now() - from) / 1000).toFixed(0);
@@ -104,10 +113,16 @@ try {
         `user,id=net0,hostfwd=tcp:127.0.0.1:${pagePort}-:8080,hostfwd=udp:127.0.0.1:${sipPort}-:${sipPort}`,
       ],
       ...['-device', 'virtio-net-pci,netdev=net0'],
+      // Entropy for the guest, as the Pi's own hardware RNG gives it.
+      ...['-device', 'virtio-rng-pci'],
     ],
     { group: true, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   const console_ = qemu;
+  // The serial console as it comes, for reading while the test runs and after it.
+  const consoleLog = createWriteStream(CONSOLE_LOG);
+  qemu.child.stdout?.on('data', (data: Buffer) => consoleLog.write(data));
+  say(`booting in qemu; its serial console goes to ${CONSOLE_LOG}`);
   const seen = async (what: string, pattern: RegExp): Promise<RegExpExecArray> => {
     for (;;) {
       const match = pattern.exec(console_.output());
@@ -148,10 +163,7 @@ try {
   if (failed != null) fail(`a unit failed at boot: ${failed[0]}`);
   say(`passed: ${name} booted to lampfield.service, subscribed to the host's Kamailio and serves its page`);
 } finally {
-  if (qemu != null) {
-    writeFileSync(join(tmpdir(), 'lampfield-image-test-console.log'), qemu.output());
-    await stopProcess(qemu, 1000);
-  }
+  if (qemu != null) await stopProcess(qemu, 1000);
   await kamailio?.close();
   rmSync(work, { recursive: true, force: true });
 }
