@@ -98,6 +98,11 @@ try {
   };
   writeFileSync(join(work, 'lampfield.yaml'), `# written by npm run image:test\n${stringify(config)}`);
   run('mcopy', ['-o', '-i', `${disk}@@${BOOT_OFFSET}`, join(work, 'lampfield.yaml'), '::/lampfield.yaml']);
+  // SSH on, for a key made here: the file `ssh` on the boot partition.
+  const key = join(work, 'id_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  run('mcopy', ['-o', '-i', `${disk}@@${BOOT_OFFSET}`, `${key}.pub`, '::/ssh']);
+  const sshPort = await freePort(true);
 
   const bootStarted = Date.now();
   qemu = startProcess(
@@ -110,7 +115,7 @@ try {
       ...['-drive', `if=virtio,format=raw,file=${disk}`],
       ...[
         '-netdev',
-        `user,id=net0,hostfwd=tcp:127.0.0.1:${pagePort}-:8080,hostfwd=udp:127.0.0.1:${sipPort}-:${sipPort}`,
+        `user,id=net0,hostfwd=tcp:127.0.0.1:${pagePort}-:8080,hostfwd=udp:127.0.0.1:${sipPort}-:${sipPort},hostfwd=tcp:127.0.0.1:${sshPort}-:22`,
       ],
       ...['-device', 'virtio-net-pci,netdev=net0'],
       // Entropy for the guest, as the Pi's own hardware RNG gives it.
@@ -161,6 +166,43 @@ try {
   await seen('the login prompt', new RegExp(`${name} login:`));
   const failed = /\[FAILED\][^\n]*/.exec(console_.output());
   if (failed != null) fail(`a unit failed at boot: ${failed[0]}`);
+  // Inside, over SSH (the key of the file `ssh`): the service, the read-only mounts, no failed unit,
+  // and nothing written to the root file system while lampfield runs.
+  const inside = (command: string) =>
+    execFileSync(
+      'ssh',
+      [
+        ...[
+          '-i',
+          key,
+          '-p',
+          String(sshPort),
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          'UserKnownHostsFile=/dev/null',
+        ],
+        ...['-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=60', 'root@127.0.0.1', command],
+      ],
+      { encoding: 'utf8' },
+    ).trim();
+  const written = 'cat /sys/fs/ext4/$(basename $(findmnt -no SOURCE /))/session_write_kbytes';
+  const before = Number(inside(written));
+  const facts = inside(
+    'systemctl is-active lampfield; findmnt -no OPTIONS /; findmnt -no OPTIONS /boot/firmware; ' +
+      'systemctl --failed --no-legend --plain | wc -l; journalctl -u lampfield --no-pager | grep -c \'"msg":"watching"\'',
+  ).split('\n');
+  say(
+    `over SSH: lampfield ${facts[0]}; / ${facts[1]}; /boot/firmware ${facts[2]}; failed units ${facts[3]}; "watching" in the journal ${facts[4]}`,
+  );
+  if (facts[0] !== 'active') fail('lampfield.service is not active');
+  if (!facts[1]?.startsWith('ro') || !facts[2]?.startsWith('ro'))
+    fail('a file system of the card is writable');
+  if (facts[3] !== '0') fail(`units failed: ${inside('systemctl --failed --no-legend --plain')}`);
+  await new Promise((resolve) => setTimeout(resolve, 30_000));
+  const after = Number(inside(written));
+  say(`written to the root file system in 30 s of running: ${after - before} KB`);
+  if (after !== before) fail('lampfield running wrote to the root file system');
   say(`passed: ${name} booted to lampfield.service, subscribed to the host's Kamailio and serves its page`);
 } finally {
   if (qemu != null) await stopProcess(qemu, 1000);
