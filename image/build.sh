@@ -40,6 +40,9 @@ if [ $assemble_only = yes ]; then
   step "the card's files (image/rootfs) into the root of the last build"
   cp -r "$here/rootfs/." "$work/root/"
 else
+# A build stopped half way leaves mmdebstrap's mounts (proc, sys, dev/pts) in the root: never delete
+# through them.
+findmnt -rn -o TARGET | grep "^$work/" | sort -r | xargs -r -n1 umount -l
 rm -rf "$work"
 mkdir -p "$work" "$out"
 
@@ -62,7 +65,7 @@ packages=(
   systemd systemd-sysv udev dbus kmod systemd-timesyncd systemd-resolved
   iproute2 wpasupplicant wireless-regdb avahi-daemon openssh-server ca-certificates
   linux-image-arm64 raspi-firmware firmware-brcm80211 initramfs-tools
-  e2fsprogs dosfstools fdisk
+  e2fsprogs dosfstools fdisk libusb-1.0-0 fonts-dejavu-core
 )
 step "Debian bookworm arm64 root (mmdebstrap, under qemu-user): ${packages[*]}"
 mmdebstrap --variant=minbase --architectures=arm64 --components=main,non-free-firmware \
