@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killAll, startProcess, stopProcess, type Started } from '../support/processes.ts';
 
@@ -34,25 +35,31 @@ async function firstSnapshot(url: string): Promise<{ problems: { file: string; l
   };
 }
 
+/** A config with two mistakes, on lines 3 and 7, and a page on a free port. */
+function brokenConfig(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'lampfield-service-')), 'lampfield.yaml');
+  writeFileSync(
+    file,
+    [
+      'pbx:',
+      '  host: 127.0.0.1',
+      '  transport: sctp',
+      'account: { user: "900" }',
+      'keys:',
+      '  - { key: 1, partner: "207" }',
+      '  - { key: 2 }',
+      'web: { port: 0 }',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
 afterAll(killAll);
 
 describe('lampfield run --service with config mistakes', () => {
   it('flashes every key, lists each mistake with its line on the page, and waits', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'lampfield-service-')), 'lampfield.yaml');
-    writeFileSync(
-      file,
-      [
-        'pbx:',
-        '  host: 127.0.0.1',
-        '  transport: sctp',
-        'account: { user: "900" }',
-        'keys:',
-        '  - { key: 1, partner: "207" }',
-        '  - { key: 2 }',
-        'web: { port: 0 }',
-        '',
-      ].join('\n'),
-    );
+    const file = brokenConfig();
     const lampfield = startProcess(process.execPath, [BIN, 'run', '--service', '--config', file]);
     try {
       const url = await until('the page', lampfield, () => /listed at (\S+)/.exec(lampfield.output())?.[1]);
@@ -86,6 +93,35 @@ describe('lampfield run --service with config mistakes', () => {
       expect(lampfield.child.exitCode).toBeNull();
     } finally {
       expect(await stopProcess(lampfield)).toBe(0);
+    }
+  }, 30_000);
+
+  it('shows the mistakes on the status page in Chromium, above keys flashing red', async () => {
+    const file = brokenConfig();
+    const lampfield = startProcess(process.execPath, [BIN, 'run', '--service', '--config', file]);
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        ...['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+        ...['--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      ],
+    });
+    try {
+      const url = await until('the page', lampfield, () => /listed at (\S+)/.exec(lampfield.output())?.[1]);
+      const page = await browser.newPage();
+      await page.goto(url);
+      const problems = page.locator('#problems');
+      await problems.waitFor({ state: 'visible' });
+      expect(await problems.locator('li').allTextContents()).toEqual([
+        'line 3: /pbx/transport: must be one of "udp", "tcp"',
+        "line 7: /keys/1: must have required property 'partner'",
+      ]);
+      expect(await problems.locator('strong').textContent()).toContain(file);
+      await expect.poll(() => page.locator('.key[data-key="1"]').getAttribute('data-state')).toBe('error');
+      expect(await page.locator('.key[data-key="1"] .label').textContent()).toBe('config error');
+    } finally {
+      await browser.close();
+      await stopProcess(lampfield);
     }
   }, 30_000);
 });
