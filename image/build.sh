@@ -42,7 +42,7 @@ if [ $assemble_only = yes ]; then
 else
 # A build stopped half way leaves mmdebstrap's mounts (proc, sys, dev/pts) in the root: never delete
 # through them.
-findmnt -rn -o TARGET | grep "^$work/" | sort -r | xargs -r -n1 umount -l
+findmnt -rn -o TARGET | awk -v work="$work/" 'index($0, work) == 1' | sort -r | xargs -r -n1 umount -l
 rm -rf "$work"
 mkdir -p "$work" "$out"
 
