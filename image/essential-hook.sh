@@ -67,5 +67,7 @@ echo MODULES=list > "$root/etc/initramfs-tools/conf.d/lampfield.conf"
 printf '%s\n' ext4 mmc_block sdhci_iproc bcm2835 virtio_pci virtio_blk > "$root/etc/initramfs-tools/modules"
 # raspi-firmware's hooks write cmdline.txt when the kernel is installed: the root by its label (the SD
 # card is mmcblk0 on a Pi 3 and may be mmcblk1 on a Pi 4), consoles on the serial port and the screen.
+# The file is the package's conffile: dpkg keeps ours instead of asking.
+printf '%s\n' force-confdef force-confold > "$root/etc/dpkg/dpkg.cfg.d/lampfield-conffiles"
 mkdir -p "$root/etc/default"
 cp "${LF_IMAGE_DIR:?}/rootfs/etc/default/raspi-firmware" "$root/etc/default/raspi-firmware"
