@@ -65,7 +65,7 @@ packages=(
   systemd systemd-sysv udev dbus kmod systemd-timesyncd systemd-resolved
   iproute2 wpasupplicant wireless-regdb avahi-daemon openssh-server ca-certificates
   linux-image-arm64 raspi-firmware firmware-brcm80211 initramfs-tools
-  e2fsprogs dosfstools fdisk libusb-1.0-0 fonts-dejavu-core
+  e2fsprogs dosfstools fdisk libusb-1.0-0 fonts-dejavu-core usr-is-merged
 )
 step "Debian bookworm arm64 root (mmdebstrap, under qemu-user): ${packages[*]}"
 mmdebstrap --variant=minbase --architectures=arm64 --components=main,non-free-firmware \
@@ -88,10 +88,12 @@ mkfs.vfat -F 32 -n LFBOOT -C "$work/boot.fat" $((boot_mb * 1024)) >/dev/null
 mcopy -s -i "$work/boot.fat" "$boot"/* ::/
 
 step "the root partition (ext4, label LFROOT)"
+rm -f "$work/root"/var/cache/apt/archives/*.deb
+# The content and a little room (the first boot grows it to the card): no reserved blocks, a small journal.
 root_kb=$(du -sk --apparent-size "$work/root" | cut -f1)
-root_mb=$(( root_kb * 115 / 100 / 1024 + 48 ))
+root_mb=$(( root_kb * 104 / 100 / 1024 + 32 ))
 rm -f "$work/root.ext4"
-mkfs.ext4 -q -L LFROOT -d "$work/root" -O ^metadata_csum_seed "$work/root.ext4" "${root_mb}M"
+mkfs.ext4 -q -L LFROOT -d "$work/root" -m 0 -J size=8 -O ^metadata_csum_seed "$work/root.ext4" "${root_mb}M"
 e2fsck -fn "$work/root.ext4" >/dev/null
 
 step "the image: MBR (the Pi 3's boot ROM needs it), FAT at 4 MiB, root after it"

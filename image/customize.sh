@@ -55,6 +55,13 @@ echo "customize: what each card makes for itself on first boot"
 rm -f "$root"/etc/ssh/ssh_host_*
 : > "$root/etc/machine-id"
 rm -f "$root/var/lib/dbus/machine-id"
+# usrmerge did its work when the root was made; it and the Perl it pulled in (50 MB) are not needed on
+# the card (debconf needs only perl-base; usr-is-merged stands in for it). glibc's character-set
+# converters (20 MB) are not used.
+in_root env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq --auto-remove usrmerge >/dev/null ||
+  echo "customize: usrmerge and Perl stay (apt-get purge failed)"
+find "$root/usr/lib/aarch64-linux-gnu/gconv" -name '*.so' -delete
+rm -f "$root/var/cache/apt/archives"/*.deb
 # Documentation and translations of the packages installed before dpkg's excludes (essential-hook.sh).
 find "$root/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
 rm -rf "$root/usr/share/man"/* "$root/usr/share/info"/* "$root/usr/share/locale"/*/
