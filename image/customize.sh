@@ -58,8 +58,17 @@ rm -f "$root/var/lib/dbus/machine-id"
 # usrmerge did its work when the root was made; it and the Perl it pulled in (50 MB) are not needed on
 # the card (debconf needs only perl-base; usr-is-merged stands in for it). glibc's character-set
 # converters (20 MB) are not used.
-in_root env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq --auto-remove usrmerge >/dev/null ||
+# mmdebstrap marks every package it was asked for as installed by hand, Perl's too: marked automatic,
+# apt removes them with usrmerge when nothing else needs them (and keeps any that something does).
+in_root apt-mark auto -qq perl perl-modules-5.36 libperl5.36 libfile-find-rule-perl libnumber-compare-perl \
+  libtext-glob-perl libgdbm-compat4 libgdbm6 >/dev/null
+# (Suggests count for nothing here: debconf and adduser only suggest perl.)
+in_root env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq --auto-remove \
+  -o APT::AutoRemove::SuggestsImportant=false -o APT::AutoRemove::RecommendsImportant=false usrmerge >/dev/null ||
   echo "customize: usrmerge and Perl stay (apt-get purge failed)"
+if in_root dpkg-query -W -f '${Status}' perl 2>/dev/null | grep -q ' installed'; then
+  echo "customize: Perl stays (something needs it)"
+fi
 find "$root/usr/lib/aarch64-linux-gnu/gconv" -name '*.so' -delete
 rm -f "$root/var/cache/apt/archives"/*.deb
 # Documentation and translations of the packages installed before dpkg's excludes (essential-hook.sh).
