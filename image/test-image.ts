@@ -12,7 +12,7 @@
  *
  * Prints how long each step took. Needs root only for the chroot (step 1 is skipped otherwise).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   createWriteStream,
@@ -25,6 +25,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { Kamailio } from '../test/support/kamailio.ts';
 import { freePort } from '../test/support/ports.ts';
@@ -38,18 +39,23 @@ const IMAGE = join(HERE, 'out', `lampfield-${VERSION}-arm64.img`);
 const BOOT_OFFSET = '4M';
 const BOOT_TIMEOUT_MS = 15 * 60_000;
 const TOKEN = 'image-test-token-0123456789';
+const execFileAsync = promisify(execFile);
 const CONSOLE_LOG = join(tmpdir(), 'lampfield-image-test-console.log');
 
 const started = Date.now();
 const seconds = (from = started) => ((Date.now() - from) / 1000).toFixed(0);
 const say = (line: string) => console.log(`image:test: ${line} (${seconds()} s)`);
+/** A failed check: thrown, so that the `finally` below stops qemu and Kamailio before the exit. */
+class ImageTestFailure extends Error {}
 const fail = (line: string): never => {
-  console.error(`image:test: FAILED: ${line}`);
-  process.exit(1);
+  throw new ImageTestFailure(line);
 };
 const run = (command: string, args: string[]) => execFileSync(command, args, { encoding: 'utf8' });
 
-if (!existsSync(IMAGE)) fail(`no image at ${IMAGE}; make it first with npm run image (as root)`);
+if (!existsSync(IMAGE)) {
+  console.error(`image:test: FAILED: no image at ${IMAGE}; make it first with npm run image (as root)`);
+  process.exit(1);
+}
 execFileSync(
   'bash',
   [
@@ -168,29 +174,29 @@ try {
   if (failed != null) fail(`a unit failed at boot: ${failed[0]}`);
   // Inside, over SSH (the key of the file `ssh`): the service, the read-only mounts, no failed unit,
   // and nothing written to the root file system while lampfield runs.
-  const inside = (command: string) =>
-    execFileSync(
-      'ssh',
-      [
-        ...[
-          '-i',
-          key,
-          '-p',
-          String(sshPort),
-          '-o',
-          'StrictHostKeyChecking=no',
-          '-o',
-          'UserKnownHostsFile=/dev/null',
+  // Asynchronous, not execFileSync: while the test waited on ssh, nothing read qemu's serial console, the
+  // guest's journald (forwarding to that console) blocked, and sshd and lampfield blocked behind it.
+  const inside = async (command: string): Promise<string> =>
+    (
+      await execFileAsync(
+        'ssh',
+        [
+          ...['-i', key, '-p', String(sshPort), '-o', 'StrictHostKeyChecking=no'],
+          ...['-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=60'],
+          ...['root@127.0.0.1', command],
         ],
-        ...['-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=60', 'root@127.0.0.1', command],
-      ],
-      { encoding: 'utf8' },
-    ).trim();
+        { encoding: 'utf8', timeout: 120_000 },
+      ).catch((error: Error & { stderr?: string }) =>
+        fail(`ssh into the guest (${command}): ${error.stderr?.trim() || error.message}`),
+      )
+    ).stdout.trim();
   const written = 'cat /sys/fs/ext4/$(basename $(findmnt -no SOURCE /))/session_write_kbytes';
-  const before = Number(inside(written));
-  const facts = inside(
-    'systemctl is-active lampfield; findmnt -no OPTIONS /; findmnt -no OPTIONS /boot/firmware; ' +
-      'systemctl --failed --no-legend --plain | wc -l; journalctl -u lampfield --no-pager | grep -c \'"msg":"watching"\'',
+  const before = Number(await inside(written));
+  const facts = (
+    await inside(
+      'systemctl is-active lampfield; findmnt -no OPTIONS /; findmnt -no OPTIONS /boot/firmware; ' +
+        'systemctl --failed --no-legend --plain | wc -l; journalctl -u lampfield --no-pager | grep -c \'"msg":"watching"\'',
+    )
   ).split('\n');
   say(
     `over SSH: lampfield ${facts[0]}; / ${facts[1]}; /boot/firmware ${facts[2]}; failed units ${facts[3]}; "watching" in the journal ${facts[4]}`,
@@ -198,18 +204,22 @@ try {
   if (facts[0] !== 'active') fail('lampfield.service is not active');
   if (!facts[1]?.startsWith('ro') || !facts[2]?.startsWith('ro'))
     fail('a file system of the card is writable');
-  if (facts[3] !== '0') fail(`units failed: ${inside('systemctl --failed --no-legend --plain')}`);
+  if (facts[3] !== '0') fail(`units failed: ${await inside('systemctl --failed --no-legend --plain')}`);
   await new Promise((resolve) => setTimeout(resolve, 30_000));
-  const after = Number(inside(written));
+  const after = Number(await inside(written));
   say(`written to the root file system in 30 s of running: ${after - before} KB`);
   if (after !== before) fail('lampfield running wrote to the root file system');
   say(`passed: ${name} booted to lampfield.service, subscribed to the host's Kamailio and serves its page`);
+} catch (error) {
+  if (!(error instanceof ImageTestFailure)) throw error;
+  console.error(`image:test: FAILED: ${error.message}`);
+  process.exitCode = 1;
 } finally {
   if (qemu != null) await stopProcess(qemu, 1000);
   await kamailio?.close();
   rmSync(work, { recursive: true, force: true });
 }
-process.exit(0);
+process.exit();
 
 /** The state key `key` shows on the status page's first event, or null before the page answers. */
 async function keyState(url: string, key: number): Promise<string | null> {
