@@ -224,12 +224,24 @@ describe('SIP stack', () => {
   it('gives every request a branch of its own: 2,000 OPTIONS, 2,000 branches of 72 random bits', async () => {
     const a = await stack();
     const raw = await rawSocket();
-    const branches = new Set<string>();
+    // Request (Call-ID and CSeq) -> its branch. A slow loop lets an earlier request's transaction
+    // retransmit (Timer A, RFC 3261 §17.1.2.2): the copy must carry the same branch, and is not counted.
+    const requests = new Map<string, string>();
     for (let i = 0; i < 2000; i++) {
       void a.request(options(a), { protocol: 'UDP', address: '127.0.0.1', port: raw.port }, { timeoutMs: 1 });
-      const text = (await raw.next()).toString('latin1');
-      branches.add(/^Via: .*;branch=([^;\r]+)/m.exec(text)![1]!);
+      for (;;) {
+        const text = (await raw.next()).toString('latin1');
+        const request = `${/^Call-ID: (.*)$/m.exec(text)![1]} ${/^CSeq: (.*)$/m.exec(text)![1]}`;
+        const branch = /^Via: .*;branch=([^;\r]+)/m.exec(text)![1]!;
+        if (!requests.has(request)) {
+          requests.set(request, branch);
+          break;
+        }
+        expect(branch).toBe(requests.get(request));
+      }
     }
+    const branches = new Set(requests.values());
+    expect(requests.size).toBe(2000);
     expect(branches.size).toBe(2000);
     expect([...branches].every((branch) => /^z9hG4bK[A-Za-z0-9_-]{12}$/.test(branch))).toBe(true);
   });
