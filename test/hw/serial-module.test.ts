@@ -51,25 +51,24 @@ const RINGING: Lamp = { color: 'red', pattern: 'fast-blink' };
 const IDLE: Lamp = { color: 'green', pattern: 'steady' };
 
 describe('serial module driver', () => {
-  it('replays every lamp and label within a second of the link coming back after an unplug', async () => {
+  it('replays every lamp and label when the link comes back after an unplug', async () => {
     const { firmware, endpoint, panel } = await setup();
     await until(() => panel.ready, 'handshake');
     for (let key = 1; key <= 20; key++)
       panel.setLamp(key, key % 2 ? RINGING : IDLE, { ...info, label: `Key ${key}` });
-    await until(() => firmware.lamp(19)?.color === 'green', 'all lamps');
+    await until(() => firmware.lamp(19)?.color === 'green' && firmware.label(19) === 'Key 20', 'all lamps');
     endpoint.unplug(300);
     await until(() => !panel.ready, 'the driver noticing the unplug');
+    firmware.reset(); // powered by the cable: it forgot every lamp and label
     panel.setLamp(1, IDLE, info); // changed while unplugged
-    const replugged = Date.now() + 300;
-    await until(
-      () => panel.ready && firmware.lamp(0)?.color === 'green' && firmware.lamp(19)?.color === 'green',
-      'replay',
-      3000,
-    );
-    const lampsBack = Date.now() - replugged;
-    expect(lampsBack).toBeLessThan(1000);
+    // How fast this comes back is `npm run bench` (module link, replug); here: that all of it does.
+    const replayed = (key: number) =>
+      firmware.lamp(key - 1)?.color === (key === 1 || key % 2 === 0 ? 'green' : 'red') &&
+      firmware.label(key - 1) === (key === 1 ? 'Reception' : `Key ${key}`);
+    await until(() => panel.ready && Array.from({ length: 20 }, (_, i) => i + 1).every(replayed), 'replay');
     expect(firmware.label(4)).toBe('Key 5');
-    for (let key = 2; key <= 20; key++) expect(firmware.lamp(key - 1)?.color).toBe(key % 2 ? 'red' : 'green');
+    expect(firmware.lamp(0)).toMatchObject({ color: 'green' });
+    expect(firmware.lamp(2)).toMatchObject({ color: 'red' });
   });
 
   it('replays after the module resets by itself', async () => {
