@@ -13,7 +13,7 @@ import { DEFAULT_GENERATOR, planCalls } from '../sim/call-generator.ts';
 import { PbxSimulator } from '../sim/pbx-simulator.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
-import { startPanelServer, type PanelServer } from '../web/panel-server.ts';
+import { PanelServerError, startPanelServer, type PanelServer } from '../web/panel-server.ts';
 import { serveModule } from './module-simulator.ts';
 import { startWatcher } from './watcher.ts';
 
@@ -30,6 +30,11 @@ export interface SimulationOptions {
   expires?: number;
   /** The page's port; 0 picks a free one. */
   pagePort: number;
+  /**
+   * When another program holds `pagePort`: serve on a free port instead (`npm start` on a machine where
+   * 8080 is taken must still give a working page), or fail. Default: fail.
+   */
+  pagePortTaken?: 'use-a-free-port' | 'fail';
   clock: Clock;
   log: Logger;
 }
@@ -40,6 +45,8 @@ export interface Simulation {
   readonly deskPhone: string;
   readonly firmware: ModuleFirmware;
   readonly page: PanelServer;
+  /** The port asked for that another program held, when the page moved to a free one; else null. */
+  readonly pagePortWasTaken: number | null;
   /** What the desk phone is doing, in words. */
   deskText(): string;
   stop(): Promise<void>;
@@ -89,13 +96,21 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
     'lampfield sim',
   );
   // The page: clicks press the module's own switches, so a press takes the whole real path.
-  const page = await startPanelServer({
-    board,
-    port: options.pagePort,
-    press: (key, gesture) => {
-      firmware.pressSwitch(key - 1);
-      clock.after(CLICK_MS[gesture], () => firmware.releaseSwitch(key - 1));
-    },
+  const pageOn = (port: number) =>
+    startPanelServer({
+      board,
+      port,
+      press: (key, gesture) => {
+        firmware.pressSwitch(key - 1);
+        clock.after(CLICK_MS[gesture], () => firmware.releaseSwitch(key - 1));
+      },
+    });
+  let pagePortWasTaken: number | null = null;
+  const page = await pageOn(options.pagePort).catch((error: unknown) => {
+    const taken = error instanceof PanelServerError && error.code === 'address-in-use';
+    if (!taken || options.pagePortTaken !== 'use-a-free-port') throw error;
+    pagePortWasTaken = options.pagePort;
+    return pageOn(0);
   });
   const watcher = await startWatcher(config, { log: options.log, clock, viewer: page });
 
@@ -154,6 +169,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
     deskPhone: DESK_PHONE,
     firmware,
     page,
+    pagePortWasTaken,
     deskText,
     stop: async () => {
       for (const cancel of timers) cancel();

@@ -10,6 +10,7 @@ import { keyCount, loadBoards } from '../config/boards.ts';
 import { DEFAULT_GENERATOR } from '../sim/call-generator.ts';
 import { systemClock } from '../util/clock.ts';
 import { stderrLogger } from '../util/log.ts';
+import { PanelServerError } from '../web/panel-server.ts';
 import type { CommandIo } from './command-io.ts';
 
 const USAGE = `usage: lampfield sim [--dialect ${DIALECT_NAMES.join('|')}] [--keys N] [--board ID] [--port PAGE_PORT] [--seed S] [--rate CALLS_PER_MINUTE] [--expires SECONDS] [--json]`;
@@ -22,6 +23,7 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
   let rate = DEFAULT_GENERATOR.callsPerMinute;
   let json = false;
   let pagePort = 8080;
+  let portGiven = false;
   let expires: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -35,8 +37,10 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
       dialect = name;
     } else if (arg === '--keys') keys = Number(value());
     else if (arg === '--board') boardId = value();
-    else if (arg === '--port') pagePort = Number(value());
-    else if (arg === '--seed') seed = Number(value());
+    else if (arg === '--port') {
+      pagePort = Number(value());
+      portGiven = true;
+    } else if (arg === '--seed') seed = Number(value());
     else if (arg === '--rate') rate = Number(value());
     else if (arg === '--expires') expires = Number(value());
     else if (arg === '--json') json = true;
@@ -63,17 +67,32 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
     return 2;
   }
 
-  const sim = await startSimulation({
-    dialect,
-    board,
-    keys,
-    seed,
-    rate,
-    ...(expires == null ? {} : { expires }),
-    pagePort,
-    clock: systemClock,
-    log: stderrLogger('warn'),
-  });
+  let sim;
+  try {
+    sim = await startSimulation({
+      dialect,
+      board,
+      keys,
+      seed,
+      rate,
+      ...(expires == null ? {} : { expires }),
+      pagePort,
+      // The default port is a wish; a port given with --port is what the user asked for.
+      pagePortTaken: portGiven ? 'fail' : 'use-a-free-port',
+      clock: systemClock,
+      log: stderrLogger('warn'),
+    });
+  } catch (error) {
+    if (!(error instanceof PanelServerError && error.code === 'address-in-use')) throw error;
+    io.stderr(
+      `lampfield sim: --port ${pagePort}: another program serves on that port; give another, or --port 0 for any free one`,
+    );
+    return 1;
+  }
+  if (sim.pagePortWasTaken != null)
+    io.stderr(
+      `lampfield sim: port ${sim.pagePortWasTaken} is taken by another program; the page is on a free port instead`,
+    );
   io.stderr(
     `lampfield sim: ${dialect} PBX on sip:127.0.0.1:${sim.pbxPort}, ${board.id} with ${keys} partner keys ` +
       `(extensions ${sim.partners[0]}…${sim.partners.at(-1)}), desk phone ${sim.deskPhone}; type "press N" to press key N`,

@@ -2,6 +2,7 @@
  * `lampfield sim` as a user runs it: generated calls light the module's keys, and pressing a ringing
  * key really picks the call up on the simulated desk phone (BRIEF §6).
  */
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { killAll, startProcess, stopProcess } from '../support/processes.ts';
@@ -125,4 +126,57 @@ it('refuses a subscription duration outside 30..86400 s in one line, and starts 
   expect(await sim.exited).toBe(2);
   expect(sim.output()).toMatch(/^lampfield sim: .*--expires 30\.\.86400 seconds\nusage: lampfield sim /);
   expect(sim.output()).not.toContain('the panel is at');
+});
+
+/** Holds `port` on 127.0.0.1 as another program would (if one already does, it stays taken). */
+async function holdPort(port: number): Promise<net.Server> {
+  const server = net.createServer((socket) => socket.end('HTTP/1.0 200 OK\r\n\r\nsomeone else\n'));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EADDRINUSE' ? resolve() : reject(error),
+    );
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return server;
+}
+
+it(
+  'serves the page on a free port when 8080 is taken, and says so in one line',
+  { timeout: 30_000 },
+  async () => {
+    const other = await holdPort(8080);
+    const sim = startProcess(process.execPath, [BIN, 'sim', '--keys', '2']);
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!/the panel is at (\S+)/.test(sim.output())) {
+        if (Date.now() > deadline || sim.child.exitCode != null) throw new Error(`no page:\n${sim.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const url = /the panel is at (\S+)/.exec(sim.output())![1]!;
+      expect(sim.output()).toMatch(
+        /^lampfield sim: port 8080 is taken by another program; the page is on a free port instead$/m,
+      );
+      expect(new URL(url).port).not.toBe('8080');
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>');
+    } finally {
+      await stopProcess(sim);
+      other.close();
+    }
+  },
+);
+
+it('says in one line that a port given with --port is taken, and exits 1', async () => {
+  const other = await holdPort(0);
+  const port = (other.address() as net.AddressInfo).port;
+  try {
+    const sim = startProcess(process.execPath, [BIN, 'sim', '--port', String(port)]);
+    expect(await sim.exited).toBe(1);
+    expect(sim.output().trim()).toBe(
+      `lampfield sim: --port ${port}: another program serves on that port; give another, or --port 0 for any free one`,
+    );
+  } finally {
+    other.close();
+  }
 });
