@@ -9,21 +9,8 @@ import { runCommand } from './cli/run.ts';
 import { simCommand } from './cli/sim.ts';
 import { systemIo, type CommandIo } from './cli/command-io.ts';
 import { UserError } from './util/user-error.ts';
-
-const USAGE = `usage: lampfield <command> [options]
-
-commands:
-  run [--config FILE]            watch the PBX and drive the configured board
-  sim [--dialect D] [--keys N] [--seed S] [--rate R]
-                                 everything simulated: PBX, calls, module; the panel in the terminal
-  doctor [--config FILE]         check the config, the board and the PBX; say how to fix what fails
-  install-service [--user NAME] [--root DIR]
-                                 install the systemd unit and udev rules (as root), start at boot
-  decode [--dialect D] FILE...   read NOTIFY messages or dialog-info bodies, print one JSON line each
-  module [--tcp PORT | --serial PATH] [--board ID] [--json]
-                                 the expansion module's firmware simulator, for a host to drive
-
-See README.md for what each field means and which dialect to choose.`;
+import { PACKAGE_VERSION } from './util/package-files.ts';
+import { COMMAND_HELP, commandHelp, isCommandName, overallHelp } from './cli/command-help.ts';
 
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
   const [command] = argv;
@@ -41,6 +28,30 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
 
 async function dispatch(argv: readonly string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
+  if (command == null) {
+    io.stderr(overallHelp());
+    return 2;
+  }
+  if (command === '--version' || command === '-V' || command === 'version') {
+    io.stdout(`lampfield ${PACKAGE_VERSION}`);
+    return 0;
+  }
+  if (command === 'help' || command === '--help' || command === '-h') {
+    const [about] = rest;
+    if (about == null) {
+      io.stdout(overallHelp());
+      return 0;
+    }
+    if (!isCommandName(about)) return unknownCommand(about, io);
+    io.stdout(commandHelp(about));
+    return 0;
+  }
+  if (!isCommandName(command)) return unknownCommand(command, io);
+  // `--help` anywhere among a command's arguments: its help, and nothing else done.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(commandHelp(command));
+    return 0;
+  }
   switch (command) {
     case 'decode':
       return decodeCommand(rest, io);
@@ -54,16 +65,14 @@ async function dispatch(argv: readonly string[], io: CommandIo): Promise<number>
       return moduleCommand(rest, io);
     case 'sim':
       return simCommand(rest, io);
-    case undefined:
-    case '--help':
-    case '-h':
-    case 'help':
-      io.stdout(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      io.stderr(`lampfield: unknown command "${command}"\n${USAGE}`);
-      return 2;
   }
+}
+
+function unknownCommand(name: string, io: CommandIo): number {
+  io.stderr(
+    `lampfield: unknown command "${name}"; one of ${Object.keys(COMMAND_HELP).join(', ')} (lampfield help)`,
+  );
+  return 2;
 }
 
 process.exitCode = await main(process.argv.slice(2), systemIo);

@@ -8,6 +8,7 @@ import { configFailure, readConfigFile, type ConfigFailure } from '../app/config
 import { BoardsError } from '../config/boards.ts';
 import { ConfigError, type Config } from '../config/config.ts';
 import type { CommandIo } from './command-io.ts';
+import { usageLine } from './command-help.ts';
 
 export const DEFAULT_CONFIGS = ['/etc/lampfield/config.yaml', 'lampfield.yaml'];
 
@@ -16,7 +17,7 @@ export const DEFAULT_CONFIGS = ['/etc/lampfield/config.yaml', 'lampfield.yaml'];
  * `failed`, when given, what the failure was).
  */
 export function configFromArgs(
-  command: string,
+  command: 'run' | 'doctor',
   args: readonly string[],
   io: CommandIo,
   failed?: (failure: ConfigFailure) => void,
@@ -27,7 +28,7 @@ export function configFromArgs(
     if (arg === '--config') path = args[++i];
     else if (arg.startsWith('--config=')) path = arg.slice('--config='.length);
     else {
-      io.stderr(`lampfield ${command}: unknown argument ${arg}\nusage: lampfield ${command} [--config FILE]`);
+      io.stderr(`lampfield ${command}: unknown argument ${arg}\n${usageLine(command)}`);
       return 2;
     }
   }

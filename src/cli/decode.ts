@@ -8,6 +8,7 @@ import type { Lamp } from '../blf/lamp.ts';
 import { DEFAULT_LAMPS, lampFor } from '../blf/lamp-policy.ts';
 import { looksLikeSipMessage, notifyParts, readFirstRequest } from '../sip/message-text.ts';
 import type { CommandIo } from './command-io.ts';
+import { usageLine } from './command-help.ts';
 
 export interface DecodedDialog {
   id: string | null;
@@ -96,7 +97,7 @@ function acceptedLine(file: string, view: PartnerView): DecodeLine {
   return line;
 }
 
-const USAGE = `usage: lampfield decode [--dialect ${DIALECT_NAMES.join('|')}] FILE... ('-' reads standard input)`;
+const USAGE = usageLine('decode');
 
 export async function decodeCommand(args: readonly string[], io: CommandIo): Promise<number> {
   let dialect: DialectName = 'generic';
@@ -110,9 +111,6 @@ export async function decodeCommand(args: readonly string[], io: CommandIo): Pro
         return 2;
       }
       dialect = value;
-    } else if (arg === '--help' || arg === '-h') {
-      io.stdout(USAGE);
-      return 0;
     } else if (arg.startsWith('-') && arg !== '-') {
       io.stderr(`lampfield decode: unknown option ${arg}\n${USAGE}`);
       return 2;

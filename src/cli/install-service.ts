@@ -5,8 +5,9 @@
  */
 import { installService, SERVICE_CONFIG } from '../app/service-files.ts';
 import type { CommandIo } from './command-io.ts';
+import { usageLine } from './command-help.ts';
 
-const USAGE = 'usage: lampfield install-service [--user NAME] [--root DIR]';
+const USAGE = usageLine('install-service');
 
 export function installServiceCommand(args: readonly string[], io: CommandIo): number {
   let user = process.env['SUDO_USER'];

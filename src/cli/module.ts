@@ -9,8 +9,9 @@ import { serveModule, type ServedModule } from '../app/module-simulator.ts';
 import { loadBoards } from '../config/boards.ts';
 import { systemClock } from '../util/clock.ts';
 import type { CommandIo } from './command-io.ts';
+import { usageLine } from './command-help.ts';
 
-const USAGE = 'usage: lampfield module [--tcp PORT | --serial PATH] [--board ID] [--json]';
+const USAGE = usageLine('module');
 
 export async function moduleCommand(args: readonly string[], io: CommandIo): Promise<number> {
   let tcp: number | null = null;

@@ -12,8 +12,9 @@ import { systemClock } from '../util/clock.ts';
 import { stderrLogger } from '../util/log.ts';
 import { PanelServerError } from '../web/panel-server.ts';
 import type { CommandIo } from './command-io.ts';
+import { usageLine } from './command-help.ts';
 
-const USAGE = `usage: lampfield sim [--dialect ${DIALECT_NAMES.join('|')}] [--keys N] [--board ID] [--port PAGE_PORT] [--seed S] [--rate CALLS_PER_MINUTE] [--expires SECONDS] [--json]`;
+const USAGE = usageLine('sim');
 
 export async function simCommand(args: readonly string[], io: CommandIo): Promise<number> {
   let dialect: DialectName = 'generic';
@@ -24,14 +25,19 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
   let json = false;
   let pagePort = 8080;
   let portGiven = false;
+  /** Each option's value as typed, for saying what was wrong with it. */
+  const given: Record<string, string> = {};
   let expires: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    const value = () => args[++i] ?? '';
+    const value = () => {
+      given[arg] = args[++i] ?? '';
+      return given[arg];
+    };
     if (arg === '--dialect') {
       const name = value();
       if (!isDialectName(name)) {
-        io.stderr(`lampfield sim: unknown dialect "${name}"\n${USAGE}`);
+        io.stderr(`lampfield sim: --dialect "${name}": one of ${DIALECT_NAMES.join(', ')}\n${USAGE}`);
         return 2;
       }
       dialect = name;
@@ -49,21 +55,25 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
       return 2;
     }
   }
-  const board = loadBoards().find((candidate) => candidate.id === boardId && candidate.driver === 'serial');
+  const modules = loadBoards().filter((candidate) => candidate.driver === 'serial');
+  const board = modules.find((candidate) => candidate.id === boardId);
+  // Each wrong option said on its own line, with what it accepts.
+  const wrong: string[] = [];
+  if (board == null)
+    wrong.push(`--board "${boardId}": not a module board; one of ${modules.map((m) => m.id).join(', ')}`);
   const boardKeys = board == null ? 0 : keyCount(board);
-  if (
-    board == null ||
-    !Number.isInteger(keys) ||
-    keys < 1 ||
-    keys > boardKeys ||
-    !Number.isFinite(seed) ||
-    !(rate >= 0) ||
-    (expires != null && !(Number.isInteger(expires) && expires >= 30 && expires <= 86400))
-  ) {
-    io.stderr(
-      `lampfield sim: --board must be a module board, --keys 1..its key count, --seed and --rate numbers, ` +
-        `--expires 30..86400 seconds\n${USAGE}`,
-    );
+  if (board != null && !(Number.isInteger(keys) && keys >= 1 && keys <= boardKeys))
+    wrong.push(`--keys "${given['--keys']}": a whole number 1..${boardKeys} (${board.id})`);
+  if (!Number.isInteger(pagePort) || pagePort < 0 || pagePort > 65535)
+    wrong.push(`--port "${given['--port']}": a port 0..65535 (0: any free one)`);
+  if (!Number.isFinite(seed)) wrong.push(`--seed "${given['--seed']}": a number`);
+  if (!(rate >= 0) || !Number.isFinite(rate))
+    wrong.push(`--rate "${given['--rate']}": calls per minute, 0 or more`);
+  if (expires != null && !(Number.isInteger(expires) && expires >= 30 && expires <= 86400))
+    wrong.push(`--expires "${given['--expires']}": seconds, 30..86400`);
+  if (wrong.length > 0 || board == null) {
+    for (const line of wrong) io.stderr(`lampfield sim: ${line}`);
+    io.stderr(USAGE);
     return 2;
   }
 

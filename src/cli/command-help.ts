@@ -1,0 +1,128 @@
+/**
+ * What each command takes, said once: `lampfield help COMMAND`, `lampfield COMMAND --help`, the top-level
+ * help and each command's usage line after an argument error all come from this table.
+ */
+import { DIALECT_NAMES } from '../blf/dialects.ts';
+import { DEFAULT_GENERATOR } from '../sim/call-generator.ts';
+
+interface CommandHelp {
+  /** What the command does, one line. */
+  summary: string;
+  /** The arguments after the command name, as the usage line shows them. */
+  synopsis: string;
+  /** Every option and operand: [as typed, what it means]. */
+  options: readonly (readonly [string, string])[];
+}
+
+const DIALECTS = DIALECT_NAMES.join('|');
+const CONFIG = [
+  '--config FILE',
+  'the config (YAML); default: the first of /etc/lampfield/config.yaml, ./lampfield.yaml',
+] as const;
+
+export const COMMAND_HELP = {
+  run: {
+    summary: 'watch the PBX and drive the configured board',
+    synopsis: '[--config FILE] [--service]',
+    options: [
+      CONFIG,
+      [
+        '--service',
+        'as the systemd unit runs it: a config mistake shows on the panel and the page instead of ending the run',
+      ],
+    ],
+  },
+  sim: {
+    summary: 'everything simulated: PBX, calls, module; the panel on a web page and in the terminal',
+    synopsis: `[--dialect ${DIALECTS}] [--keys N] [--board ID] [--port PAGE_PORT] [--seed S] [--rate CALLS_PER_MINUTE] [--expires SECONDS] [--json]`,
+    options: [
+      [
+        '--dialect D',
+        `how the simulated PBX writes its NOTIFYs: ${DIALECT_NAMES.join(', ')} (default generic)`,
+      ],
+      ['--keys N', 'partner keys, 1 to the board’s key count (default 8)'],
+      [
+        '--board ID',
+        'a module board of boards.json: module-20rgb (default), module-40bicolor, module-160rgb',
+      ],
+      ['--port PAGE_PORT', 'the page’s port (default 8080, or a free one if 8080 is taken; 0: any free one)'],
+      ['--seed S', 'the generated calls’ random seed, a number (default 1)'],
+      [
+        '--rate CALLS_PER_MINUTE',
+        `generated calls per minute, 0 or more (default ${DEFAULT_GENERATOR.callsPerMinute})`,
+      ],
+      ['--expires SECONDS', 'the subscription duration lampfield asks for, 30..86400 (default 600)'],
+      ['--json', 'the terminal panel as one JSON line per change instead of a drawing'],
+    ],
+  },
+  doctor: {
+    summary: 'check the config, the board and the PBX; say how to fix what fails',
+    synopsis: '[--config FILE]',
+    options: [CONFIG],
+  },
+  'install-service': {
+    summary: 'install the systemd unit and udev rules (as root), start at boot',
+    synopsis: '--user NAME [--root DIR]',
+    options: [
+      ['--user NAME', 'the system user lampfield runs as (needed)'],
+      ['--root DIR', 'write under DIR instead of / (for building an image)'],
+    ],
+  },
+  decode: {
+    summary: 'read NOTIFY messages or dialog-info bodies, print one JSON line each',
+    synopsis: `[--dialect ${DIALECTS}] FILE...`,
+    options: [
+      ['--dialect D', `the PBX family that wrote them: ${DIALECT_NAMES.join(', ')} (default generic)`],
+      ['FILE...', 'files holding a NOTIFY or a dialog-info body; - reads standard input'],
+    ],
+  },
+  module: {
+    summary: 'the expansion module’s firmware simulator, for a host to drive',
+    synopsis: '[--tcp PORT | --serial PATH] [--board ID] [--json]',
+    options: [
+      ['--tcp PORT', 'serve the module’s serial line on 127.0.0.1:PORT'],
+      ['--serial PATH', 'speak on a serial device, such as one end of a socat pty pair'],
+      ['--board ID', 'a module board of boards.json (default module-20rgb)'],
+      ['--json', 'the module’s lamps as JSON lines instead of a drawing'],
+    ],
+  },
+} as const satisfies Record<string, CommandHelp>;
+
+export type CommandName = keyof typeof COMMAND_HELP;
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(COMMAND_HELP, name);
+}
+
+/** `usage: lampfield COMMAND ...`, the line shown after an argument error. */
+export function usageLine(command: CommandName): string {
+  return `usage: lampfield ${command} ${COMMAND_HELP[command].synopsis}`;
+}
+
+/** `lampfield help COMMAND`: the usage line, what it does and every option. */
+export function commandHelp(command: CommandName): string {
+  const help: CommandHelp = COMMAND_HELP[command];
+  const width = Math.max(...help.options.map(([option]) => option.length));
+  return [
+    usageLine(command),
+    '',
+    help.summary,
+    '',
+    ...help.options.map(([option, meaning]) => `  ${option.padEnd(width)}  ${meaning}`),
+  ].join('\n');
+}
+
+/** `lampfield help`: every command. */
+export function overallHelp(): string {
+  const names = Object.keys(COMMAND_HELP) as CommandName[];
+  const width = Math.max(...names.map((name) => name.length));
+  return [
+    'usage: lampfield <command> [options]',
+    '',
+    'commands:',
+    ...names.map((name) => `  ${name.padEnd(width)}  ${COMMAND_HELP[name].summary}`),
+    '',
+    'lampfield help COMMAND (or lampfield COMMAND --help) lists its options; lampfield --version its version.',
+    'See README.md for what each config field means and which dialect to choose.',
+  ].join('\n');
+}
