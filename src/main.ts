@@ -3,6 +3,7 @@
  */
 import { decodeCommand } from './cli/decode.ts';
 import { doctorCommand } from './cli/doctor.ts';
+import { initCommand } from './cli/init.ts';
 import { installServiceCommand } from './cli/install-service.ts';
 import { moduleCommand } from './cli/module.ts';
 import { runCommand } from './cli/run.ts';
@@ -61,6 +62,8 @@ async function dispatch(argv: readonly string[], io: CommandIo): Promise<number>
       return installServiceCommand(rest, io);
     case 'doctor':
       return doctorCommand(rest, io);
+    case 'init':
+      return initCommand(rest, io);
     case 'module':
       return moduleCommand(rest, io);
     case 'sim':

@@ -3,7 +3,10 @@
  * (hw/board-rules.ts). Throws ConfigError or BoardsError, each one line that says where.
  */
 import { DRIVER_RULES } from '../../hw/board-rules.ts';
+import { copyFileSync, constants, mkdirSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { packageFile } from '../util/package-files.ts';
 import { BOARDS_FILE, BoardsError, loadBoards } from '../config/boards.ts';
 import {
   configHints,
@@ -49,4 +52,16 @@ function problemsOf(error: ConfigError | BoardsError | string): string[] {
     ];
     return [...at.filter((part) => part != null), problem.what].join(': ');
   });
+}
+
+/** The commented example config that ships with lampfield (every section; `lampfield init` writes it). */
+export const EXAMPLE_CONFIG = packageFile('lampfield.example.yaml');
+
+/**
+ * `lampfield init`: the example config at `path`, its folder made if missing. Never over an existing
+ * file (a config someone wrote is not lost): Node's EEXIST error then, which the command words.
+ */
+export function writeExampleConfig(path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  copyFileSync(EXAMPLE_CONFIG, path, constants.COPYFILE_EXCL);
 }

@@ -55,6 +55,16 @@ export const COMMAND_HELP = {
       ['--json', 'the terminal panel as one JSON line per change instead of a drawing'],
     ],
   },
+  init: {
+    summary: 'write a commented example config where run and doctor look for it',
+    synopsis: '[--config FILE]',
+    options: [
+      [
+        '--config FILE',
+        'where to write it; default /etc/lampfield/config.yaml as root, else ./lampfield.yaml (never over an existing file)',
+      ],
+    ],
+  },
   doctor: {
     summary: 'check the config, the board and the PBX; say how to fix what fails',
     synopsis: '[--config FILE]',

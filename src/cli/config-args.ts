@@ -10,7 +10,7 @@ import { ConfigError, type Config } from '../config/config.ts';
 import type { CommandIo } from './command-io.ts';
 import { usageLine } from './command-help.ts';
 
-export const DEFAULT_CONFIGS = ['/etc/lampfield/config.yaml', 'lampfield.yaml'];
+export const DEFAULT_CONFIGS = ['/etc/lampfield/config.yaml', 'lampfield.yaml'] as const;
 
 /**
  * Returns the loaded config, or the exit code after saying on stderr what was wrong (and telling

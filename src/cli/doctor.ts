@@ -3,6 +3,7 @@
  * line per check, and for each failure the command or edit that fixes it. Exits 0 when all pass, 1 when
  * any fails, 2 when the config cannot be read (its error says where).
  */
+import { existsSync } from 'node:fs';
 import { systemProbe, type BoardProbe } from '../app/board-checks.ts';
 import { doctorChecks } from '../app/doctor-checks.ts';
 import type { CommandIo } from './command-io.ts';
@@ -14,10 +15,16 @@ export async function doctorCommand(
   optionsTimeoutMs = 4000,
   probe: BoardProbe = systemProbe,
 ): Promise<number> {
-  const config = configFromArgs('doctor', args, io);
+  let missing: { path: string | null } | null = null;
+  const config = configFromArgs('doctor', args, io, (failure) => {
+    if (failure.path == null || !existsSync(failure.path)) missing = { path: failure.path };
+  });
   if (typeof config === 'number') {
+    const absent = missing as { path: string | null } | null;
     io.stderr(
-      'fix: correct the config as the line above says (README: "Watching the PBX"), then run doctor again',
+      absent == null
+        ? 'fix: correct the config as the lines above say (README: "Watching the PBX"), then run doctor again'
+        : `fix: ${absent.path == null ? 'lampfield init' : `lampfield init --config ${absent.path}`} writes a commented example config; fill in your PBX and keys, then run doctor again`,
     );
     return config;
   }

@@ -12,7 +12,7 @@ const BIN = fileURLToPath(new URL('../../bin/lampfield.js', import.meta.url));
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
-const COMMANDS = ['run', 'sim', 'doctor', 'install-service', 'decode', 'module'];
+const COMMANDS = ['run', 'sim', 'init', 'doctor', 'install-service', 'decode', 'module'];
 
 interface Run {
   code: number;
@@ -79,7 +79,7 @@ describe('lampfield --version and help', () => {
       const run = await lampfield(args);
       expect(run.code).toBe(2);
       expect(run.stderr).toBe(
-        'lampfield: unknown command "frobnicate"; one of run, sim, doctor, install-service, decode, module (lampfield help)\n',
+        'lampfield: unknown command "frobnicate"; one of run, sim, init, doctor, install-service, decode, module (lampfield help)\n',
       );
     }
   });
