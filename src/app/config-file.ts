@@ -3,8 +3,7 @@
  * (hw/board-rules.ts). Throws ConfigError or BoardsError, each one line that says where.
  */
 import { DRIVER_RULES } from '../../hw/board-rules.ts';
-import { copyFileSync, constants, mkdirSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { constants, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { packageFile } from '../util/package-files.ts';
 import { BOARDS_FILE, BoardsError, loadBoards } from '../config/boards.ts';

@@ -17,6 +17,15 @@ import { PanelServerError, startPanelServer, type PanelServer } from '../web/pan
 import { serveModule } from './module-simulator.ts';
 import { startWatcher } from './watcher.ts';
 
+/** What `lampfield sim` uses for an option not given (its help says these). */
+export const SIM_DEFAULTS = {
+  dialect: 'generic',
+  keys: 8,
+  board: 'module-20rgb',
+  seed: 1,
+  pagePort: 8080,
+} as const satisfies { dialect: DialectName; [name: string]: unknown };
+
 export interface SimulationOptions {
   dialect: DialectName;
   /** A module board (driver `serial`) of boards.json. */

@@ -3,6 +3,8 @@
  * help and each command's usage line after an argument error all come from this table.
  */
 import { DIALECT_NAMES } from '../blf/dialects.ts';
+import { SIM_DEFAULTS } from '../app/simulation.ts';
+import { loadBoards } from '../config/boards.ts';
 import { DEFAULT_GENERATOR } from '../sim/call-generator.ts';
 
 interface CommandHelp {
@@ -10,8 +12,8 @@ interface CommandHelp {
   summary: string;
   /** The arguments after the command name, as the usage line shows them. */
   synopsis: string;
-  /** Every option and operand: [as typed, what it means]. */
-  options: readonly (readonly [string, string])[];
+  /** Every option and operand: [as typed, what it means]; a function when it reads boards.json. */
+  options: readonly (readonly [string, string])[] | (() => readonly (readonly [string, string])[]);
 }
 
 const DIALECTS = DIALECT_NAMES.join('|');
@@ -35,18 +37,18 @@ export const COMMAND_HELP = {
   sim: {
     summary: 'everything simulated: PBX, calls, module; the panel on a web page and in the terminal',
     synopsis: `[--dialect ${DIALECTS}] [--keys N] [--board ID] [--port PAGE_PORT] [--seed S] [--rate CALLS_PER_MINUTE] [--expires SECONDS] [--json]`,
-    options: [
+    options: () => [
       [
         '--dialect D',
-        `how the simulated PBX writes its NOTIFYs: ${DIALECT_NAMES.join(', ')} (default generic)`,
+        `how the simulated PBX writes its NOTIFYs: ${DIALECT_NAMES.join(', ')} (default ${SIM_DEFAULTS.dialect})`,
       ],
-      ['--keys N', 'partner keys, 1 to the board’s key count (default 8)'],
+      ['--keys N', `partner keys, 1 to the board’s key count (default ${SIM_DEFAULTS.keys})`],
+      ['--board ID', `a module board of boards.json: ${moduleBoards(SIM_DEFAULTS.board)}`],
       [
-        '--board ID',
-        'a module board of boards.json: module-20rgb (default), module-40bicolor, module-160rgb',
+        '--port PAGE_PORT',
+        `the page’s port (default ${SIM_DEFAULTS.pagePort}, or a free one if it is taken; 0: any free one)`,
       ],
-      ['--port PAGE_PORT', 'the page’s port (default 8080, or a free one if 8080 is taken; 0: any free one)'],
-      ['--seed S', 'the generated calls’ random seed, a number (default 1)'],
+      ['--seed S', `the generated calls’ random seed, a number (default ${SIM_DEFAULTS.seed})`],
       [
         '--rate CALLS_PER_MINUTE',
         `generated calls per minute, 0 or more (default ${DEFAULT_GENERATOR.callsPerMinute})`,
@@ -89,14 +91,22 @@ export const COMMAND_HELP = {
   module: {
     summary: 'the expansion module’s firmware simulator, for a host to drive',
     synopsis: '[--tcp PORT | --serial PATH] [--board ID] [--json]',
-    options: [
+    options: () => [
       ['--tcp PORT', 'serve the module’s serial line on 127.0.0.1:PORT'],
       ['--serial PATH', 'speak on a serial device, such as one end of a socat pty pair'],
-      ['--board ID', 'a module board of boards.json (default module-20rgb)'],
+      ['--board ID', `a module board of boards.json: ${moduleBoards('module-20rgb')}`],
       ['--json', 'the module’s lamps as JSON lines instead of a drawing'],
     ],
   },
 } as const satisfies Record<string, CommandHelp>;
+
+/** The module boards of boards.json, the default marked: read when a help is shown, not at start-up. */
+function moduleBoards(fallback: string): string {
+  return loadBoards()
+    .filter((board) => board.driver === 'serial')
+    .map((board) => (board.id === fallback ? `${board.id} (default)` : board.id))
+    .join(', ');
+}
 
 export type CommandName = keyof typeof COMMAND_HELP;
 
@@ -112,13 +122,14 @@ export function usageLine(command: CommandName): string {
 /** `lampfield help COMMAND`: the usage line, what it does and every option. */
 export function commandHelp(command: CommandName): string {
   const help: CommandHelp = COMMAND_HELP[command];
-  const width = Math.max(...help.options.map(([option]) => option.length));
+  const options = typeof help.options === 'function' ? help.options() : help.options;
+  const width = Math.max(...options.map(([option]) => option.length));
   return [
     usageLine(command),
     '',
     help.summary,
     '',
-    ...help.options.map(([option, meaning]) => `  ${option.padEnd(width)}  ${meaning}`),
+    ...options.map(([option, meaning]) => `  ${option.padEnd(width)}  ${meaning}`),
   ].join('\n');
 }
 

@@ -15,16 +15,17 @@ export async function doctorCommand(
   optionsTimeoutMs = 4000,
   probe: BoardProbe = systemProbe,
 ): Promise<number> {
-  let missing: { path: string | null } | null = null;
+  // The config file that is not there (null: none named, none in the default places), if that was it.
+  const absent: { path?: string | null } = {};
   const config = configFromArgs('doctor', args, io, (failure) => {
-    if (failure.path == null || !existsSync(failure.path)) missing = { path: failure.path };
+    if (failure.path == null || !existsSync(failure.path)) absent.path = failure.path;
   });
   if (typeof config === 'number') {
-    const absent = missing as { path: string | null } | null;
+    const init = absent.path == null ? 'lampfield init' : `lampfield init --config ${absent.path}`;
     io.stderr(
-      absent == null
+      absent.path === undefined
         ? 'fix: correct the config as the lines above say (README: "Watching the PBX"), then run doctor again'
-        : `fix: ${absent.path == null ? 'lampfield init' : `lampfield init --config ${absent.path}`} writes a commented example config; fill in your PBX and keys, then run doctor again`,
+        : `fix: ${init} writes a commented example config; fill in your PBX and keys, then run doctor again`,
     );
     return config;
   }

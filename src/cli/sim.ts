@@ -4,7 +4,7 @@
  * on a web page (default http://127.0.0.1:8080/, a click is a press) and in the terminal (`press N`).
  */
 import { showModule } from '../../firmware-sim/sim/module-view.ts';
-import { startSimulation } from '../app/simulation.ts';
+import { SIM_DEFAULTS, startSimulation } from '../app/simulation.ts';
 import { DIALECT_NAMES, isDialectName, type DialectName } from '../blf/dialects.ts';
 import { keyCount, loadBoards } from '../config/boards.ts';
 import { DEFAULT_GENERATOR } from '../sim/call-generator.ts';
@@ -17,13 +17,13 @@ import { usageLine } from './command-help.ts';
 const USAGE = usageLine('sim');
 
 export async function simCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  let dialect: DialectName = 'generic';
-  let keys = 8;
-  let boardId = 'module-20rgb';
-  let seed = 1;
+  let dialect: DialectName = SIM_DEFAULTS.dialect;
+  let keys: number = SIM_DEFAULTS.keys;
+  let boardId: string = SIM_DEFAULTS.board;
+  let seed: number = SIM_DEFAULTS.seed;
   let rate = DEFAULT_GENERATOR.callsPerMinute;
   let json = false;
-  let pagePort = 8080;
+  let pagePort: number = SIM_DEFAULTS.pagePort;
   let portGiven = false;
   /** Each option's value as typed, for saying what was wrong with it. */
   const given: Record<string, string> = {};
