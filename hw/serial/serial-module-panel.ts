@@ -103,8 +103,10 @@ export class SerialModulePanel implements PanelDevice {
       this.desired[index] = wanted;
       this.dirty.add(index);
     }
-    if (this.board.labels.kind === 'text' && (this.labels[index] ?? null) !== info.label) {
-      this.labels[index] = info.label;
+    // A ringing key says who calls (in the one form callerOf gives), then its own label again.
+    const label = info.state === 'ringing' && info.caller != null ? info.caller : info.label;
+    if (this.board.labels.kind === 'text' && (this.labels[index] ?? null) !== label) {
+      this.labels[index] = label;
       this.dirtyLabels.add(index);
     }
     // Changes made together (a PBX restart turns every key at once) leave in one frame.

@@ -15,7 +15,7 @@ import type { Dialect } from './dialects.ts';
 import { applyDocument, FRESH_RECORD, type PartnerRecord } from './partner-record.ts';
 import { DEFAULT_PRIORITY, readPartnerState, type LiveState, type PartnerState } from './partner-state.ts';
 import { planPickup, type PickupOptions, type PickupPlan } from './pickup.ts';
-import { normalizePartnerUri } from './uri.ts';
+import { normalizePartnerUri, uriUser } from './uri.ts';
 
 export interface NotifyInput {
   /** The NOTIFY body; empty for a NOTIFY without one (Kamailio's first: no dialogs). */
@@ -138,9 +138,18 @@ export function partnerView(
   return { entity, version: record.version, state: reading.state, dialogs, pickup, focus: reading.dialog };
 }
 
-/** Who is calling a ringing partner, as the dialog-info names them: display name, else identity, else target. */
+/**
+ * Who is calling a ringing partner, in the one form every board, the page and the console show: the
+ * caller's display name (RFC 4235 §4.1.6 `display` of `identity`), else their number (the user part of
+ * the identity or target URI), else the URI as given. Dialects differ in which of these they send; the
+ * caller must read the same whichever sent it.
+ */
 export function callerOf(view: PartnerView): string | null {
   if (view.state !== 'ringing' || view.focus == null) return null;
   const { remote } = view.focus;
-  return remote.display ?? remote.identity ?? remote.target ?? null;
+  const display = remote.display?.trim();
+  if (display != null && display !== '') return display;
+  const uri = remote.identity ?? remote.target;
+  if (uri == null) return null;
+  return uriUser(uri) ?? uri;
 }

@@ -26,7 +26,14 @@ export class ConsoleBoard implements PanelDevice {
 
   setLamp(key: number, lamp: Lamp, info: KeyInfo): void {
     this.writeLine(
-      JSON.stringify({ key, partner: info.partner, state: info.state, lamp, label: info.label }),
+      JSON.stringify({
+        key,
+        partner: info.partner,
+        state: info.state,
+        lamp,
+        label: info.label,
+        caller: info.caller,
+      }),
     );
   }
 

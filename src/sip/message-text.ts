@@ -41,37 +41,65 @@ export function looksLikeSipMessage(text: string): boolean {
   return text.split(/\r?\n/).some((line) => REQUEST_LINE.test(line) || STATUS_LINE.test(line));
 }
 
+/** A request read from the text, with the line its request line is on (from 1). */
+export interface SipRequestText extends SipMessageText {
+  line: number;
+}
+
 /**
- * The first request in the text. Its body runs from the blank line after the headers to the next start
- * line (a copied trace often holds the 200 OK after it) or the end, without trailing blank lines.
- * Returns null when the text holds no request.
+ * Every request in the text, in order: a copied trace, sngrep's saved text or Wireshark's "Follow UDP
+ * stream" holds several, with responses and the capture tool's own lines between them. A request's body
+ * runs from the blank line after its headers to the next start line or the end; what follows the line
+ * where an XML body's root element closes (the prose of a wiki page, sngrep's next timestamp line) is
+ * not part of it. Content-Length is not trusted: copying changes line ends and so the length.
  */
-export function readFirstRequest(text: string): SipMessageText | null {
+export function readRequests(text: string): SipRequestText[] {
   const lines = text.split(/\r?\n/);
-  const start = lines.findIndex((line) => REQUEST_LINE.test(line));
-  if (start < 0) return null;
-  const method = REQUEST_LINE.exec(lines[start]!)![1]!.toUpperCase();
-  const headers: [string, string][] = [];
-  let index = start + 1;
-  for (; index < lines.length; index++) {
-    const line = lines[index]!;
-    if (line.trim() === '') break;
-    const last = headers[headers.length - 1];
-    if (/^[ \t]/.test(line) && last != null) {
-      last[1] = `${last[1]} ${line.trim()}`;
-      continue;
+  const requests: SipRequestText[] = [];
+  let index = lines.findIndex((line) => REQUEST_LINE.test(line));
+  while (index >= 0 && index < lines.length) {
+    const start = index;
+    const method = REQUEST_LINE.exec(lines[start]!)![1]!.toUpperCase();
+    const headers: [string, string][] = [];
+    for (index = start + 1; index < lines.length; index++) {
+      const line = lines[index]!;
+      if (line.trim() === '') break;
+      const last = headers[headers.length - 1];
+      if (/^[ \t]/.test(line) && last != null) {
+        last[1] = `${last[1]} ${line.trim()}`;
+        continue;
+      }
+      const colon = line.indexOf(':');
+      if (colon <= 0) continue;
+      headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
     }
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
+    const bodyLines: string[] = [];
+    for (index += 1; index < lines.length; index++) {
+      const line = lines[index]!;
+      if (REQUEST_LINE.test(line) || STATUS_LINE.test(line)) break;
+      bodyLines.push(line);
+    }
+    requests.push({ method, headers, body: withoutTrailer(bodyLines), line: start + 1 });
+    // The next request: a response between is skipped.
+    while (index < lines.length && !REQUEST_LINE.test(lines[index]!)) index++;
   }
-  const bodyLines: string[] = [];
-  for (index += 1; index < lines.length; index++) {
-    const line = lines[index]!;
-    if (REQUEST_LINE.test(line) || STATUS_LINE.test(line)) break;
-    bodyLines.push(line);
-  }
-  return { method, headers, body: bodyLines.join('\n').trim() };
+  return requests;
+}
+
+/** The first request in the text, or null when it holds none. */
+export function readFirstRequest(text: string): SipMessageText | null {
+  return readRequests(text)[0] ?? null;
+}
+
+/** An XML body's lines up to the one where its root element closes; any other body, whole. */
+function withoutTrailer(bodyLines: readonly string[]): string {
+  const body = bodyLines.join('\n').trim();
+  // The root element: the first tag that is not a declaration, processing instruction or comment.
+  const root = /^(?:\s*(?:<\?[^]*?\?>|<!--[^]*?-->))*\s*<([A-Za-z_][\w.:-]*)/.exec(body)?.[1];
+  if (root == null) return body;
+  const close = body.lastIndexOf(`</${root}`);
+  const end = close < 0 ? -1 : body.indexOf('\n', close);
+  return end < 0 ? body : body.slice(0, end).trim();
 }
 
 /** A header's value (the first, for a header given more than once), by full or compact name. */

@@ -33,8 +33,8 @@ interface Reading {
 /** What `lampfield decode` makes of each file in turn, as one watcher. */
 function decoded(dialect: DialectName, files: readonly string[]): Reading[] {
   const watcher = new DialogWatcher(DIALECTS[dialect]);
-  return files.map((file) => {
-    const line = decodeText(watcher, file, readVector(file));
+  return files.flatMap((file) => decodeText(watcher, file, readVector(file))).map((line) => {
+    const file = line.file;
     if (!line.accepted) throw new Error(`${file}: ${line.error.message}`);
     return { state: line.state, version: line.version, pickup: line.pickup };
   });

@@ -14,7 +14,7 @@ function sequence(prefix: string, dialect: DialectName = 'kamailio'): DecodeLine
     .filter((file) => file.startsWith(prefix))
     .sort();
   const watcher = new DialogWatcher(DIALECTS[dialect]);
-  return files.map((file) => decodeText(watcher, file, readVector(`kamailio/${file}`)));
+  return files.flatMap((file) => decodeText(watcher, file, readVector(`kamailio/${file}`)));
 }
 
 const states = (lines: DecodeLine[]) => lines.map((line) => line.state);

@@ -35,7 +35,9 @@ function asTheirs(state: string): string {
 }
 
 function decode(watcher: DialogWatcher, sample: Sample) {
-  return decodeText(watcher, sample.file, readVector(`dialog-info/${sample.file}`));
+  const lines = decodeText(watcher, sample.file, readVector(`dialog-info/${sample.file}`));
+  if (lines.length !== 1) throw new Error(`${sample.file}: ${lines.length} NOTIFYs, expected one`);
+  return lines[0]!;
 }
 
 describe('public dialog-info vectors, each alone', () => {

@@ -70,6 +70,78 @@ describe('lampfield decode', () => {
     ]);
   });
 
+  it('reads every NOTIFY of a file that holds several, in order: the seed page itself', async () => {
+    const page = vectorPath('innovaphone/innovaphone-blf-partner-keys.txt');
+    const run = await lampfield(['decode', '--dialect', 'innovaphone', page]);
+    expect(run.code).toBe(0);
+    // The page's prose and the 200 Oks between the NOTIFYs are not read as part of any body.
+    expect(run.lines.map((line) => [line['line'], line['version'], line['state']])).toEqual([
+      [51, 9, 'ringing'],
+      [89, 10, 'idle'],
+      [116, 11, 'busy'],
+      [162, 12, 'idle'],
+    ]);
+    expect(run.lines[0]).toMatchObject({ file: page, accepted: true, caller: '211' });
+  });
+
+  it("reads sngrep's saved text, with its timestamp lines between the messages", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lampfield-decode-'));
+    const trace = join(dir, 'sngrep.txt');
+    const notify = (cseq: number, version: number, state: string) =>
+      [
+        `2026/12/02 10:15:4${cseq}.123456 127.0.0.1:5060 -> 127.0.0.1:5070`,
+        'NOTIFY sip:lampfield@127.0.0.1:5070 SIP/2.0',
+        'Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-' + cseq,
+        'From: <sip:216@127.0.0.1>;tag=a1',
+        'To: <sip:lampfield@127.0.0.1>;tag=b2',
+        'Call-ID: blf-216@127.0.0.1',
+        `CSeq: ${cseq} NOTIFY`,
+        'Event: dialog',
+        'Subscription-State: active;expires=600',
+        'Content-Type: application/dialog-info+xml',
+        'Content-Length: 999',
+        '',
+        `<?xml version="1.0"?>`,
+        `<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="${version}" state="full" entity="sip:216@127.0.0.1">`,
+        state === 'idle'
+          ? ''
+          : `<dialog id="d1" direction="recipient"><state>${state}</state><remote><identity display="Anna Berg">sip:217@127.0.0.1</identity></remote></dialog>`,
+        '</dialog-info>',
+        '',
+        `2026/12/02 10:15:4${cseq}.125000 127.0.0.1:5070 -> 127.0.0.1:5060`,
+        'SIP/2.0 200 OK',
+        `CSeq: ${cseq} NOTIFY`,
+        'Content-Length: 0',
+        '',
+      ].join('\r\n');
+    writeFileSync(trace, [notify(1, 1, 'early'), notify(2, 2, 'confirmed'), notify(3, 3, 'idle')].join(''));
+    const run = await lampfield(['decode', trace]);
+    expect(run.code).toBe(0);
+    expect(run.lines.map((line) => [line['state'], line['caller']])).toEqual([
+      ['ringing', 'Anna Berg'],
+      ['busy', null],
+      ['idle', null],
+    ]);
+    expect(run.lines.map((line) => line['line'])).toEqual([2, 23, 44]);
+  });
+
+  it("names Wireshark's packet tree and a trace without a NOTIFY in one line each", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lampfield-decode-'));
+    const tree = join(dir, 'dissections.txt');
+    writeFileSync(
+      tree,
+      'Frame 1: 812 bytes on wire\nSession Initiation Protocol (NOTIFY)\n    Request-Line: NOTIFY sip:w@h SIP/2.0\n',
+    );
+    const subscribe = join(dir, 'subscribe.sip');
+    writeFileSync(subscribe, 'SUBSCRIBE sip:216@pbx SIP/2.0\nEvent: dialog\n\nSIP/2.0 200 OK\n');
+    const run = await lampfield(['decode', tree, subscribe]);
+    expect(run.lines).toMatchObject([
+      { file: tree, accepted: false, error: { code: 'packet-tree' } },
+      { file: subscribe, accepted: false, error: { code: 'no-notify' } },
+    ]);
+    expect(JSON.stringify(run.lines[0])).toContain('Follow → UDP Stream');
+  });
+
   it('refuses a malformed document, keeps the state before it, and goes on with the next file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lampfield-decode-'));
     const broken = join(dir, 'broken.xml');

@@ -71,6 +71,15 @@ describe('serial module driver', () => {
     expect(firmware.lamp(2)).toMatchObject({ color: 'red' });
   });
 
+  it("shows the caller on a ringing key's label, then the key's own label again", async () => {
+    const { firmware, panel } = await setup();
+    await until(() => panel.ready, 'handshake');
+    panel.setLamp(3, RINGING, { ...info, caller: 'Anna Berg' });
+    await until(() => firmware.label(2) === 'Anna Berg', 'the caller on the label');
+    panel.setLamp(3, IDLE, { ...info, state: 'idle', caller: null });
+    await until(() => firmware.label(2) === 'Reception', "the key's own label back");
+  });
+
   it('replays after the module resets by itself', async () => {
     const { firmware, panel } = await setup();
     await until(() => panel.ready, 'handshake');

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, DIALECT_NAMES, type DialectName } from '../../src/blf/dialects.ts';
-import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
+import { callerOf, DialogWatcher } from '../../src/blf/dialog-watcher.ts';
 import { innovaphoneAnswer, renderDialogInfo, type SimCall } from '../../src/sim/dialog-info-writer.ts';
 
 const CONTEXT = { entity: 'sip:207@127.0.0.1', number: '207', host: '127.0.0.1' };
@@ -81,6 +81,30 @@ describe('simulated dialog-info, read back per dialect', () => {
       target: { replaces: 'call-1@sim;early-only' },
     });
   });
+
+  it.each(DIALECT_NAMES.map((name) => [name]))(
+    '%s: the caller reads as their display name, else their number, never a URI',
+    (dialect) => {
+      const body = (display: string | null) =>
+        renderDialogInfo(dialect, [{ ...CALL, remote: { uri: 'sip:223@127.0.0.1', display } }], {
+          ...CONTEXT,
+          version: 1,
+        });
+      const caller = (display: string | null) => {
+        const result = new DialogWatcher(DIALECTS[dialect]).apply({
+          body: body(display),
+          from: CONTEXT.entity,
+        });
+        return result.accepted ? callerOf(result.view) : result.error.code;
+      };
+      // Asterisk names no remote party at all; innovaphone no display name: the number is all there is.
+      const number = body(null).includes('sip:223@') ? '223' : null;
+      const sendsDisplay = body('Anna Berg').includes('display="Anna Berg"');
+      expect(caller(null)).toBe(number);
+      expect(caller('  ')).toBe(number);
+      expect(caller('Anna Berg')).toBe(sendsDisplay ? 'Anna Berg' : number);
+    },
+  );
 
   it('innovaphone answers with terminated, then proceeding (the pair the idle hold rides over)', () => {
     const watcher = new DialogWatcher(DIALECTS.innovaphone);
