@@ -33,11 +33,13 @@ interface Reading {
 /** What `lampfield decode` makes of each file in turn, as one watcher. */
 function decoded(dialect: DialectName, files: readonly string[]): Reading[] {
   const watcher = new DialogWatcher(DIALECTS[dialect]);
-  return files.flatMap((file) => decodeText(watcher, file, readVector(file))).map((line) => {
-    const file = line.file;
-    if (!line.accepted) throw new Error(`${file}: ${line.error.message}`);
-    return { state: line.state, version: line.version, pickup: line.pickup };
-  });
+  return files
+    .flatMap((file) => decodeText(watcher, file, readVector(file)))
+    .map((line) => {
+      const file = line.file;
+      if (!line.accepted) throw new Error(`${file}: ${line.error.message}`);
+      return { state: line.state, version: line.version, pickup: line.pickup };
+    });
 }
 
 /** A running watcher of `partner` on a scripted PBX, and a UDP socket on the PBX's address. */
