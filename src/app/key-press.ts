@@ -16,6 +16,7 @@ import type { LampSituation } from '../blf/lamp-policy.ts';
 import { pickupUri, planPickup, type PickupOptions, type PickupTarget } from '../blf/pickup.ts';
 import { onPbxPort, uriUser, type PbxPlace } from '../blf/uri.ts';
 import type { KeyConfig } from '../config/config.ts';
+import type { PressReport } from '../panel/panel.ts';
 
 /** What every key's press depends on besides the key itself. */
 export interface PressRules {
@@ -104,6 +105,59 @@ export function planPress(
       const pickup = onPbx(plan.target);
       const fallbacks = plan.fallbacks.map(onPbx);
       return { kind: 'call', action: 'pickup', target: pickupUri(pickup), pickup, fallbacks };
+    }
+  }
+}
+
+/** What a press came to: the plan, and for a call, how the desk phone's call went. */
+export type PressOutcome = PressPlan | { kind: 'failed'; action: PressAction; reason: string };
+
+/** The partner as the page and its list of presses name them: the key's label, else their number. */
+export function partnerName(key: KeyConfig): string {
+  return key.label ?? uriUser(key.partner) ?? key.partner;
+}
+
+/** What the partner's state is called in "nothing to do while … is …". */
+const STATE_WORDS: Readonly<Record<LampSituation, string>> = {
+  idle: 'idle',
+  ringing: 'ringing',
+  calling: 'calling out',
+  busy: 'busy',
+  held: 'holding a call',
+  unknown: 'not known yet',
+  refused: 'not watched (the PBX refused)',
+  error: 'in error',
+};
+
+/**
+ * A press in words, as the page shows it on the key and in its list of recent presses: while the desk
+ * phone's call is under way (`outcome` null) and once it has gone as far as it goes. `caller` is who
+ * called the partner when the key was pressed (dialog-watcher.ts `callerOf`).
+ */
+export function pressWords(
+  key: KeyConfig,
+  state: LampSituation,
+  caller: string | null,
+  outcome: PressOutcome,
+  finished: boolean,
+): Pick<PressReport, 'stage' | 'text'> {
+  const name = partnerName(key);
+  const from = caller == null ? '' : ` from ${caller}`;
+  switch (outcome.kind) {
+    case 'none':
+      return { stage: 'nothing', text: `nothing to do while ${name} is ${STATE_WORDS[state]}` };
+    case 'refused':
+    case 'failed':
+      return { stage: 'failed', text: `failed: ${outcome.reason}` };
+    case 'call': {
+      const words = {
+        dial: finished ? `called ${name}` : `calling ${name}`,
+        'dial-code': finished
+          ? `called ${name} by ${uriUser(outcome.target) ?? outcome.target}`
+          : `calling ${name} by ${uriUser(outcome.target) ?? outcome.target}`,
+        pickup: finished ? `picked up ${name}'s call${from}` : `picking up ${name}'s call${from}`,
+      } satisfies Record<PressAction, string>;
+      return { stage: finished ? 'done' : 'started', text: words[outcome.action] };
     }
   }
 }

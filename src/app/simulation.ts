@@ -15,6 +15,7 @@ import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { PanelServerError, startPanelServer, type PanelServer } from '../web/panel-server.ts';
 import { serveModule } from './module-simulator.ts';
+import { statusPageOptions } from './status-page.ts';
 import { startWatcher } from './watcher.ts';
 
 /** What `lampfield sim` uses for an option not given (its help says these). */
@@ -107,7 +108,8 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
   // The page: clicks press the module's own switches, so a press takes the whole real path.
   const pageOn = (port: number) =>
     startPanelServer({
-      board,
+      ...statusPageOptions(config),
+      clock,
       port,
       press: (key, gesture) => {
         firmware.pressSwitch(key - 1);

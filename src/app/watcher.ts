@@ -12,7 +12,7 @@ import { openBoard, type Terminal } from '../../hw/open-board.ts';
 import { DIALECTS } from '../blf/dialects.ts';
 import { callerOf, DialogWatcher } from '../blf/dialog-watcher.ts';
 import { GestureTracker, PressGate, type Gesture } from '../blf/key-actions.ts';
-import { resolveLampTable } from '../blf/lamp-policy.ts';
+import { resolveLampTable, type LampSituation } from '../blf/lamp-policy.ts';
 import type { PickupOptions } from '../blf/pickup.ts';
 import type { Config, KeyConfig } from '../config/config.ts';
 import type { KeyViewer, PanelDevice } from '../panel/panel.ts';
@@ -24,7 +24,7 @@ import { Registration } from '../sip/registration.ts';
 import { SipStack } from '../sip/stack.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
-import { planPress, type PressPlan, type PressRules } from './key-press.ts';
+import { planPress, pressWords, type PressOutcome, type PressRules } from './key-press.ts';
 import { LampFeed } from './lamp-feed.ts';
 import { pbxUserAgent, resolvePbxAddress } from './pbx.ts';
 
@@ -45,8 +45,7 @@ export interface WatcherSetup {
   panel?: PanelDevice;
 }
 
-/** What a press came to: the plan, and for a call, how the desk phone's call went. */
-export type PressOutcome = PressPlan | { kind: 'failed'; action: string; reason: string };
+export type { PressOutcome } from './key-press.ts';
 
 export interface RunningWatcher {
   /** What lampfield knows of a partner now; null for one no key watches. */
@@ -119,9 +118,16 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
         if (key.partner === update.partner) feed.offer(key.key, update.situation);
     },
   );
+  const pbxPlace = `${pbxAddress}:${config.pbx.port}`;
   const keepalive = new PbxKeepalive(ua, config.pbx.keepaliveSeconds, clock, log, {
-    gone: () => subscriptions.pbxGone(),
-    back: () => subscriptions.pbxBack(),
+    gone: () => {
+      subscriptions.pbxGone();
+      setup.viewer?.pbxShown?.({ up: false, detail: `the PBX at ${pbxPlace} does not answer` });
+    },
+    back: () => {
+      subscriptions.pbxBack();
+      setup.viewer?.pbxShown?.({ up: true, detail: `the PBX at ${pbxPlace} answers again` });
+    },
   });
   const calls =
     config.phone == null
@@ -158,12 +164,25 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   /** A press: the key's plan for its partner's state (key-press.ts), carried out by the desk phone. */
   const pressKey = async (key: KeyConfig, gesture: Gesture): Promise<PressOutcome> => {
     const update = subscriptions.update(key.partner);
-    const plan = planPress(
-      key,
-      gesture,
-      { state: update?.situation ?? 'unknown', view: update?.view ?? null },
-      rules,
-    );
+    const state = update?.situation ?? 'unknown';
+    const caller = update == null ? null : callerOf(update.view);
+    // The page lists each press and what became of it (src/web); the same id when it ends.
+    const id = ++pressCount;
+    const report = (outcome: PressOutcome, finished: boolean) =>
+      setup.viewer?.pressShown?.({ id, key: key.key, ...pressWords(key, state, caller, outcome, finished) });
+    const outcome = await carryOut(key, gesture, state, update, report);
+    report(outcome, true);
+    return outcome;
+  };
+  let pressCount = 0;
+  const carryOut = async (
+    key: KeyConfig,
+    gesture: Gesture,
+    state: LampSituation,
+    update: PartnerUpdate | null,
+    report: (outcome: PressOutcome, finished: boolean) => void,
+  ): Promise<PressOutcome> => {
+    const plan = planPress(key, gesture, { state, view: update?.view ?? null }, rules);
     if (plan.kind === 'none') return plan;
     const fail = (reason: string) => {
       log.warn(`key ${key.key}: ${plan.action} ${key.partner} failed: ${reason}`);
@@ -174,6 +193,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
       return plan;
     }
     log.info(`key ${key.key}: ${plan.action} ${key.partner}`, { target: plan.target });
+    report(plan, false);
     // A pickup tries its methods in order while the call to one fails the way a method can (BRIEF §4).
     const pickups = plan.pickup == null ? [] : [plan.pickup, ...plan.fallbacks];
     const tries: CallTarget[] = pickups.length > 0 ? pickups : [{ uri: plan.target, replaces: null }];
@@ -214,9 +234,11 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   if (registration != null) await registration.start();
   subscriptions.start();
   keepalive.start();
+  const partners = new Set(config.keys.map((key) => key.partner)).size;
+  setup.viewer?.pbxShown?.({ up: true, detail: `watching ${partners} partners on ${pbxPlace}` });
   log.info('watching', {
-    partners: new Set(config.keys.map((key) => key.partner)).size,
-    pbx: `${pbxAddress}:${config.pbx.port}`,
+    partners,
+    pbx: pbxPlace,
     local: stack.hostPort,
     dialect: config.pbx.dialect,
   });

@@ -5,11 +5,12 @@
  */
 import type { ConfigFailure } from '../app/config-file.ts';
 import { showConfigTrouble } from '../app/config-trouble.ts';
+import { startStatusPage } from '../app/status-page.ts';
 import { startWatcher, type RunningWatcher } from '../app/watcher.ts';
 import { SipStackError } from '../sip/stack.ts';
 import { systemClock } from '../util/clock.ts';
 import { stderrLogger } from '../util/log.ts';
-import { startPanelServer, type PanelServer } from '../web/panel-server.ts';
+import type { PanelServer } from '../web/panel-server.ts';
 import type { CommandIo } from './command-io.ts';
 import { configFromArgs } from './config-args.ts';
 
@@ -37,13 +38,15 @@ export async function runCommand(args: readonly string[], io: CommandIo): Promis
     return 0;
   }
   const log = stderrLogger(config.log.level);
-  let running: RunningWatcher;
+  let running: RunningWatcher | null = null;
   let page: PanelServer | null = null;
   try {
-    if (config.web != null) {
-      page = await startPanelServer({ board: config.board, ...config.web });
+    // With web.control, a press on the page is a press of the panel's key.
+    page = await startStatusPage(config, systemClock, (key, gesture) => void running?.press(key, gesture));
+    if (page != null && config.web != null) {
       const token = config.web.token == null ? '' : ' (add ?token= and the web.token of the config)';
-      io.stderr(`lampfield run: the status page is at ${page.url}${token}`);
+      const control = config.web.control ? '; presses on it press keys (web.control)' : '';
+      io.stderr(`lampfield run: the status page is at ${page.url}${token}${control}`);
     }
     running = await startWatcher(config, {
       log,

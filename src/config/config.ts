@@ -63,8 +63,11 @@ export interface Config {
     answerTimeoutSeconds: number;
   };
   errorFlashMs: number;
-  /** The read-only status page (src/web); none when absent. */
-  web?: { port: number; address: string; token?: string };
+  /**
+   * The status page (src/web); none when absent. Read-only unless `control`: then presses on the page
+   * press keys, and the page needs `token` even on 127.0.0.1 (the schema says so).
+   */
+  web?: { port: number; address: string; token?: string; control: boolean };
   idleHoldMs: number;
   log: { level: 'error' | 'warn' | 'info' | 'debug'; sipTrace: boolean };
 }

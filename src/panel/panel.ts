@@ -23,9 +23,30 @@ export interface KeyView extends KeyInfo {
   lamp: Lamp;
 }
 
-/** Something that shows every key as it changes (the status page, src/web). */
+/**
+ * What became of a key press, as the status page lists it: reported when the press starts (`started`,
+ * or at once `nothing`/`failed` when there is nothing to call), and again with the same `id` when the
+ * desk phone's call has gone as far as it goes (`done` or `failed`).
+ */
+export interface PressReport {
+  id: number;
+  key: number;
+  stage: 'started' | 'done' | 'failed' | 'nothing';
+  /** In words, e.g. "picked up 216's call from 217", "failed: the desk phone is busy (486 Busy Here)". */
+  text: string;
+}
+
+/** Whether the PBX answers lampfield (its keepalive, src/sip/pbx-keepalive.ts). */
+export interface PbxReach {
+  up: boolean;
+  detail: string;
+}
+
+/** Something that shows every key as it changes (the status page, src/web), and what presses did. */
 export interface KeyViewer {
   keyShown(view: KeyView): void;
+  pressShown?(report: PressReport): void;
+  pbxShown?(reach: PbxReach): void;
 }
 
 export type KeyGesture = 'down' | 'up' | 'long';

@@ -1,16 +1,21 @@
 /**
- * The panel page (BRIEF §6): the board drawn as boards.json defines it, each key's lamp with its
- * color and pattern, its label, the caller of a ringing call, and the desk phone's state, updated live
- * through server-sent events. In the simulator a click is a key press (POST /press); elsewhere the page
- * is read-only. It binds to 127.0.0.1 unless told otherwise, and then needs a token (BRIEF §10).
+ * The panel page (BRIEF §6), an attendant console: the board drawn as boards.json defines it, page by
+ * page, each key its lamp (color and pattern), its label, the caller of a ringing call, how long a call
+ * has lasted, the desk phone's state, whether the PBX answers, and the last presses with what came of
+ * them, updated live through server-sent events. Where it was given a way to press (the simulator, or
+ * `run` with `web.control`), a click is a key press (POST /press); elsewhere the page is read-only. It
+ * binds to 127.0.0.1 unless told otherwise, and then needs a token (BRIEF §10).
  * No dependencies: node:http and one static page (page.html).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Lamp } from '../blf/lamp.ts';
+import type { LampSituation } from '../blf/lamp-policy.ts';
 import type { Board } from '../config/boards.ts';
-import type { KeyView, KeyViewer } from '../panel/panel.ts';
+import type { KeyView, KeyViewer, PbxReach, PressReport } from '../panel/panel.ts';
+import { systemClock, type Clock } from '../util/clock.ts';
 import { packageFile } from '../util/package-files.ts';
 import { UserError } from '../util/user-error.ts';
 
@@ -24,11 +29,28 @@ export interface PanelServerOptions {
   token?: string;
   /** Key presses from the page; without it the page is read-only. */
   press?: (key: number, gesture: 'short' | 'long') => void;
+  /** The keys the config uses (the others are drawn dimmed, as unused). */
+  keys?: readonly number[];
+  /** Each state's lamp on this board, for the page's legend. */
+  legend?: readonly { state: LampSituation; lamp: Lamp }[];
+  /** Times how long each key has been in its state (a call's duration). */
+  clock?: Clock;
+}
+
+/** How many presses the page lists: the last ones, newest first. */
+const RECENT_PRESSES = 12;
+
+/** A press as the page lists it: the report, when it was made, and its time of day. */
+interface ListedPress extends PressReport {
+  at: number;
+  time: string;
 }
 
 export interface PanelServer extends KeyViewer {
   /** The page's address, without the token it may need (`?token=…`, web.token). */
   readonly url: string;
+  pressShown(report: PressReport): void;
+  pbxShown(reach: PbxReach): void;
   deskPhone(text: string | null): void;
   /** Shows a config lampfield could not use: its file and each mistake (with its line). */
   configProblems(file: string | null, lines: readonly string[]): void;
@@ -67,16 +89,26 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
       `the page on ${address} needs a token of at least 16 characters (web.token)`,
     );
   }
-  const keys = new Map<number, KeyView>();
+  const clock = options.clock ?? systemClock;
+  /** Each key as last shown, with the moment its state began (on `clock`). */
+  const keys = new Map<number, KeyView & { since: number }>();
   let desk: string | null = null;
+  let pbx: PbxReach | null = null;
   let problems: { file: string | null; lines: readonly string[] } | null = null;
+  const presses = new Map<number, ListedPress>();
   const clients = new Set<http.ServerResponse>();
+  const { board } = options;
   const snapshot = () =>
     JSON.stringify({
-      board: options.board.grid,
+      board: { id: board.id, name: board.name, ...board.grid, lamps: board.lamp.kind },
       interactive: options.press != null,
+      used: options.keys ?? null,
+      legend: options.legend ?? [],
+      now: clock.now(),
       keys: [...keys.values()],
       deskPhone: desk,
+      pbx,
+      presses: [...presses.values()].reverse(),
       problems,
     });
   const broadcast = () => {
@@ -157,7 +189,22 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     // The token is not part of the address said in logs: whoever reads the log does not get the page.
     url: `http://${host}:${port}/`,
     keyShown(view) {
-      keys.set(view.key, view);
+      const before = keys.get(view.key);
+      const since = before != null && before.state === view.state ? before.since : clock.now();
+      keys.set(view.key, { ...view, since });
+      broadcast();
+    },
+    pressShown(report) {
+      const first = presses.get(report.id);
+      const at = first?.at ?? clock.now();
+      const time = first?.time ?? new Date().toTimeString().slice(0, 8);
+      // A press that ends keeps its place in the list (Map order: when it started).
+      presses.set(report.id, { ...report, at, time });
+      while (presses.size > RECENT_PRESSES) presses.delete(presses.keys().next().value!);
+      broadcast();
+    },
+    pbxShown(reach) {
+      pbx = reach;
       broadcast();
     },
     deskPhone(text) {

@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.ts';
 import { killAll, startProcess, stopProcess, type Started } from '../support/processes.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/lampfield.js', import.meta.url));
@@ -99,13 +99,7 @@ describe('lampfield run --service with config mistakes', () => {
   it('shows the mistakes on the status page in Chromium, above keys flashing red', async () => {
     const file = brokenConfig();
     const lampfield = startProcess(process.execPath, [BIN, 'run', '--service', '--config', file]);
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        ...['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-        ...['--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const url = await until('the page', lampfield, () => /listed at (\S+)/.exec(lampfield.output())?.[1]);
       const page = await browser.newPage();
