@@ -53,7 +53,9 @@ export async function showConfigTrouble(
       setup.clock,
     );
     try {
-      page = await startPanelServer({ board, ...(failure.hints.web ?? {}) });
+      // The page only lists the mistakes: no presses from it, whatever web.control says.
+      const { control: _control, ...web } = failure.hints.web ?? { control: false };
+      page = await startPanelServer({ board, ...web });
       page.configProblems(failure.path, failure.problems);
     } catch (error) {
       log.warn(`no status page: ${error instanceof Error ? error.message : String(error)}`);

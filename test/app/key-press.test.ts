@@ -4,9 +4,9 @@
  * is to make, or the reason none can be made.
  */
 import { describe, expect, it } from 'vitest';
-import { planPress, type PressedPartner, type PressRules } from '../../src/app/key-press.ts';
+import { planPress, pressWords, type PressedPartner, type PressRules } from '../../src/app/key-press.ts';
 import { DIALECTS, type DialectName } from '../../src/blf/dialects.ts';
-import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
+import { callerOf, DialogWatcher } from '../../src/blf/dialog-watcher.ts';
 import type { PickupOptions } from '../../src/blf/pickup.ts';
 import type { KeyConfig } from '../../src/config/config.ts';
 import { notifyParts, readFirstRequest } from '../../src/sip/message-text.ts';
@@ -204,6 +204,45 @@ describe('a key press', () => {
         target: 'sip:**207@127.0.0.1:5070',
         pickup: { uri: 'sip:**207@127.0.0.1:5070' },
       });
+    });
+  });
+});
+
+describe('a press in words, as the page lists it', () => {
+  it('says what the press does, then what it did, with the caller the captured NOTIFY names', () => {
+    const ringing = partnerAfter(RINGING);
+    const caller = ringing.view == null ? null : callerOf(ringing.view);
+    expect(caller).toBe('211');
+    const plan = planPress(key({ label: 'Reception' }), 'short', ringing, rules());
+    expect(pressWords(key({ label: 'Reception' }), 'ringing', caller, plan, false)).toEqual({
+      stage: 'started',
+      text: "picking up Reception's call from 211",
+    });
+    expect(pressWords(key(), 'ringing', caller, plan, true)).toEqual({
+      stage: 'done',
+      text: "picked up 207's call from 211",
+    });
+    const dial = planPress(key(), 'short', partnerAfter(IDLE), rules());
+    expect(pressWords(key(), 'idle', null, dial, true).text).toBe('called 207');
+  });
+
+  it('says why a press failed, or that there was nothing to do', () => {
+    const failed = {
+      kind: 'failed',
+      action: 'dial',
+      reason: 'the desk phone is busy (486 Busy Here)',
+    } as const;
+    expect(pressWords(key(), 'idle', null, failed, true)).toEqual({
+      stage: 'failed',
+      text: 'failed: the desk phone is busy (486 Busy Here)',
+    });
+    const refused = planPress(key(), 'short', partnerAfter(IDLE), rules({ deskPhone: false }));
+    expect(pressWords(key(), 'idle', null, refused, true).text).toBe(
+      'failed: no desk phone configured (phone.uri)',
+    );
+    expect(pressWords(key(), 'busy', null, { kind: 'none' }, true)).toEqual({
+      stage: 'nothing',
+      text: 'nothing to do while 207 is busy',
     });
   });
 });

@@ -86,6 +86,18 @@ describe('config', () => {
     });
   });
 
+  it('takes presses from the page only with web.control, which needs web.token', () => {
+    expect(parseConfig(`${GOOD}web: { port: 8080 }\n`, 'lampfield.yaml').web).toEqual({
+      port: 8080,
+      address: '127.0.0.1',
+      control: false,
+    });
+    const noToken = error(`${GOOD}web: { port: 8080, control: true }\n`);
+    expect(noToken.message).toBe("lampfield.yaml: /web: must have required property 'token'");
+    const allowed = parseConfig(`${GOOD}web: { control: true, token: a-long-enough-token }\n`, 'x');
+    expect(allowed.web).toMatchObject({ control: true, token: 'a-long-enough-token' });
+  });
+
   it('refuses a key given twice, an unknown board and a partner that is no URI', () => {
     expect(error(GOOD.replace('key: 2', 'key: 1'))).toMatchObject({
       code: 'duplicate-key',

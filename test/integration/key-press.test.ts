@@ -18,7 +18,7 @@ afterAll(() => killAll());
 
 const DESK_OK = { __OUTCOME__: '200 OK' };
 
-async function setup(extra: { phone?: object; keys?: object[]; pbx?: object } = {}) {
+async function setup(extra: { phone?: object; keys?: object[]; pbx?: object; web?: object } = {}) {
   const kamailio = await Kamailio.start();
   cleanup.push(() => kamailio.close());
   const lampfield = LampfieldProcess.start({
@@ -29,6 +29,7 @@ async function setup(extra: { phone?: object; keys?: object[]; pbx?: object } = 
     errorFlashMs: 1500,
     log: { level: 'debug', sipTrace: true },
     keys: extra.keys ?? [{ key: 1, partner: '207' }],
+    ...(extra.web == null ? {} : { web: extra.web }),
   });
   cleanup.push(() => lampfield.stop());
   await lampfield.waitForState(1, 'idle');
@@ -202,6 +203,28 @@ describe('failed key presses: error lamp, one log line, and the key still works'
     );
   });
 
+  it('a press on the status page (web.control): the same call, and the page lists what it did', async () => {
+    const token = 'reception-page-token';
+    const port = await freePort();
+    const { kamailio, lampfield } = await setup({ web: { port, token, control: true } });
+    const desk = await deskPhone(kamailio, 'desk-phone', {
+      ...DESK_OK,
+      __REFER_TO__: `^ *<sip:207@127\\.0\\.0\\.1:${kamailio.port}>$`,
+    });
+    const page = `http://127.0.0.1:${port}`;
+    const press = (query: string) =>
+      fetch(`${page}/press${query}`, { method: 'POST', body: JSON.stringify({ key: 1, gesture: 'short' }) });
+    expect((await press('')).status).toBe(403); // no token, no press
+    expect((await press(`?token=${token}`)).status).toBe(204);
+    const { code, errors } = await desk.done;
+    if (code !== 0) throw new Error(`the desk phone's scenario failed (exit ${code}):\n${errors}`);
+    // The page's stream starts with everything it shows: the press and how it ended.
+    await expect
+      .poll(async () => (await firstSnapshot(`${page}/events?token=${token}`)).presses, { timeout: 10_000 })
+      .toEqual([expect.objectContaining({ key: 1, stage: 'done', text: 'called 207' })]);
+    expect(lampfield.output()).toMatch(/presses on it press keys \(web\.control\)/);
+  });
+
   it('no pickup method is possible', async () => {
     const { kamailio, lampfield } = await setup({ keys: [{ key: 1, partner: '207', pickup: ['target'] }] });
     const caller = await ringing(kamailio, lampfield);
@@ -220,3 +243,14 @@ describe('failed key presses: error lamp, one log line, and the key still works'
 });
 
 void stopProcess;
+
+/** The first snapshot the status page streams (server-sent events, src/web/panel-server.ts). */
+async function firstSnapshot(url: string): Promise<{ presses: unknown[] }> {
+  const controller = new AbortController();
+  const response = await fetch(url, { signal: controller.signal });
+  const reader = response.body!.getReader();
+  let text = '';
+  while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+  controller.abort();
+  return JSON.parse(text.slice('data: '.length, text.indexOf('\n\n'))) as { presses: unknown[] };
+}

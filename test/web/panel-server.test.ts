@@ -3,6 +3,7 @@ import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadBoards } from '../../src/config/boards.ts';
 import { PanelServerError, startPanelServer, type PanelServer } from '../../src/web/panel-server.ts';
+import { FakeClock } from '../support/fake-clock.ts';
 
 const board = loadBoards().find((candidate) => candidate.id === 'module-20rgb')!;
 const servers: PanelServer[] = [];
@@ -86,5 +87,22 @@ describe('panel page server', () => {
     const port = Number(new URL(first.url).port);
     const taken = startPanelServer({ board, port });
     await expect(taken).rejects.toMatchObject({ code: 'address-in-use' });
+  });
+
+  it("times each key's state on its clock, and lists the last 12 presses, newest first, each once", async () => {
+    const clock = new FakeClock();
+    const server = await open({ clock });
+    server.keyShown({ ...view, state: 'busy' });
+    clock.advance(5000);
+    server.keyShown({ ...view, state: 'busy', lamp: { color: 'red', pattern: 'steady' } }); // same state
+    for (let id = 1; id <= 14; id++) server.pressShown({ id, key: 1, stage: 'started', text: `press ${id}` });
+    server.pressShown({ id: 14, key: 1, stage: 'done', text: 'press 14 done' });
+    clock.advance(2000);
+    const [snapshot] = (await events(server.url, 1)) as [
+      { now: number; keys: { since: number }[]; presses: { id: number; text: string }[] },
+    ];
+    expect(snapshot.now - snapshot.keys[0]!.since).toBe(7000); // busy since the first busy view
+    expect(snapshot.presses.map((press) => press.id)).toEqual([14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3]);
+    expect(snapshot.presses[0]!.text).toBe('press 14 done');
   });
 });
