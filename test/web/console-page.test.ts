@@ -6,8 +6,12 @@
  * rings says so on its tab, nothing is wider than the screen, a click or a typed number presses a key,
  * and what the press came to shows on the key and in the list of recent presses.
  *
- * With LAMPFIELD_SCREENSHOT=FILE (npm run screenshot) the laptop view is saved there: the README's picture.
+ * The laptop view of a busy reception is saved in test-artifacts/, or with LAMPFIELD_SCREENSHOT=FILE
+ * (npm run screenshot) there: the README's picture.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { LAMP_SITUATIONS, DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
@@ -17,6 +21,7 @@ import { startPanelServer, type PanelServer } from '../../src/web/panel-server.t
 import { launchChromium, VIEWPORTS } from '../support/chromium.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const board = loadBoards().find((candidate) => candidate.id === 'module-160rgb')!;
 /** Keys 1..24 and 45 are configured: three pages of 20 in use, 25..40 unused. */
 const USED = [...Array.from({ length: 24 }, (_, i) => i + 1), 45];
@@ -253,40 +258,39 @@ describe.each(VIEWPORTS.map((viewport) => [viewport.name, viewport] as const))(
 );
 
 describe('the README picture', () => {
-  it.runIf(process.env['LAMPFIELD_SCREENSHOT'] != null)(
-    'is the laptop view of a busy reception',
-    async () => {
-      const rig = await open(
-        process.env['LAMPFIELD_SCREENSHOT_WIDTH'] === '390'
-          ? { width: 390, height: 900 }
-          : { width: 1280, height: 720 },
-      );
-      try {
-        rig.server.pressShown({ id: 1, key: 2, stage: 'done', text: 'called Ext 202' });
-        rig.server.pressShown({
-          id: 2,
-          key: 4,
-          stage: 'failed',
-          text: 'failed: the desk phone is busy (486 Busy Here)',
-        });
-        rig.server.keyShown(view(45, 'ringing', { caller: '217' }));
-        await expect.poll(() => rig.page.locator('#presses li').count()).toBe(2);
-        // Still, for a picture that does not change each time it is made: the ringing keys lit, every
-        // other blink in its dark phase (which the page draws in the lamp's color).
-        await rig.page.evaluate(() => {
-          for (const animation of document.getAnimations()) {
-            const timing = animation.effect!.getTiming();
-            const target = (animation.effect as KeyframeEffect).target;
-            const lit = target?.getAttribute('data-state') === 'ringing';
-            animation.pause();
-            animation.currentTime =
-              Number(timing.delay ?? 0) + (10 + (lit ? 0.1 : 0.6)) * Number(timing.duration);
-          }
-        });
-        await rig.page.screenshot({ path: process.env['LAMPFIELD_SCREENSHOT']! });
-      } finally {
-        await rig.close();
-      }
-    },
-  );
+  it('is the laptop view of a busy reception (in test-artifacts/, or where LAMPFIELD_SCREENSHOT says)', async () => {
+    const rig = await open(
+      process.env['LAMPFIELD_SCREENSHOT_WIDTH'] === '390'
+        ? { width: 390, height: 900 }
+        : { width: 1280, height: 720 },
+    );
+    try {
+      rig.server.pressShown({ id: 1, key: 2, stage: 'done', text: 'called Ext 202' });
+      rig.server.pressShown({
+        id: 2,
+        key: 4,
+        stage: 'failed',
+        text: 'failed: the desk phone is busy (486 Busy Here)',
+      });
+      rig.server.keyShown(view(45, 'ringing', { caller: '217' }));
+      await expect.poll(() => rig.page.locator('#presses li').count()).toBe(2);
+      // Still, for a picture that does not change each time it is made: the ringing keys lit, every
+      // other blink in its dark phase (which the page draws in the lamp's color).
+      await rig.page.evaluate(() => {
+        for (const animation of document.getAnimations()) {
+          const timing = animation.effect!.getTiming();
+          const target = (animation.effect as KeyframeEffect).target;
+          const lit = target?.getAttribute('data-state') === 'ringing';
+          animation.pause();
+          animation.currentTime =
+            Number(timing.delay ?? 0) + (10 + (lit ? 0.1 : 0.6)) * Number(timing.duration);
+        }
+      });
+      const path = process.env['LAMPFIELD_SCREENSHOT'] ?? join(ARTIFACTS, 'lampfield-page.png');
+      mkdirSync(dirname(path), { recursive: true });
+      await rig.page.screenshot({ path });
+    } finally {
+      await rig.close();
+    }
+  });
 });
