@@ -102,6 +102,14 @@ export async function registerPhone(pbx: Kamailio, extension: string, contactPor
   return { extension, port, process: null };
 }
 
+/** Removes the phone's binding (REGISTER with Expires: 0 for its Contact): the phone is unplugged. */
+export async function unregisterPhone(pbx: Kamailio, phone: Phone): Promise<void> {
+  const file = scenario('register', {});
+  const args = ['-key', 'contact_port', String(phone.port), '-key', 'expires', '0'];
+  const code = await sipp(pbx, file, phone.extension, await freePort(), args).exited;
+  if (code !== 0) throw new Error(`sipp could not unregister ${phone.extension} (exit ${code}):\n${errors(file)}`);
+}
+
 /** The phone waits for one call, rings for `ringMs`, then answers (unless the caller cancels). */
 export function expectCall(pbx: Kamailio, phone: Phone, ringMs: number): Started {
   const file = scenario('callee', { __RING__: String(ringMs) });
