@@ -5,7 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { XMLParser } from 'fast-xml-parser';
 import { DIALECTS } from '../src/blf/dialects.ts';
-import { MAX_BODY_BYTES, readDialogInfo } from '../src/blf/dialog-info-reader.ts';
+import { readDialogInfo } from '../src/blf/dialog-info-reader.ts';
+import { MAX_BODY_BYTES } from '../src/blf/xml-body.ts';
 import { DEFAULT_LAMPS, lampFor } from '../src/blf/lamp-policy.ts';
 import { applyDocument, FRESH_RECORD } from '../src/blf/partner-record.ts';
 import { readPartnerState } from '../src/blf/partner-state.ts';

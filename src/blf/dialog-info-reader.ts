@@ -14,7 +14,6 @@
  * written as text, a `<param>` beside its `<target>`, several identities, an empty `<dialog-info/>`,
  * an empty body (Kamailio's first NOTIFY: no dialogs), unknown extension elements (RFC 7463 `sa:`).
  */
-import { XMLParser } from 'fast-xml-parser';
 import type {
   DialogDirection,
   DialogInfoDialog,
@@ -25,44 +24,17 @@ import type {
   ReadResult,
 } from './dialog-info.ts';
 import { withScheme } from './uri.ts';
-
-/**
- * Bodies larger than this are refused unread (BRIEF §10). A 1,000-dialog document is 75 KB; over UDP a
- * body cannot pass 64 KiB anyway (one datagram), over TCP the stream framer holds bodies to the same cap
- * (src/sip/stream-framer.ts). Parsing is linear in the size: about 140 ms for 1 MiB on a desktop core.
- */
-export const MAX_BODY_BYTES = 1024 * 1024;
-/** Real dialog-info nests 5 levels (dialog-info/dialog/local/target/param); anything past this is hostile. */
-const MAX_DEPTH = 32;
-
-/**
- * The parser keeps document order (`preserveOrder`): every element is `{ name: children, ':@': attributes }`
- * and text is `{ '#text': … }`. Reading that shape directly skips the parser's conversion to plain
- * objects, a fifth of its work. Names keep their namespace prefix (`di:dialog`); the reader compares local
- * names itself, which costs less than the parser's removeNSPrefix on every element.
- */
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // Numeric character references (`&#32;`) are decoded only with htmlEntities set (DEVELOPERS.md). An
-  // object (no extra names) rather than `true`, whose HTML name table halves the parse rate. The typings
-  // say boolean; the parser reads an object as the table of named entities.
-  htmlEntities: {} as unknown as boolean,
-  maxNestedTags: MAX_DEPTH,
-  // Callbacks would get the parser's path matcher instead of a path string built for every element.
-  jPath: false,
-});
-
-/** One node of the parser's ordered output: an element or a text node. */
-interface XmlNode {
-  [nameOrText: string]: XmlNode[] | Readonly<Record<string, string>> | string | undefined;
-}
+import {
+  attribute,
+  children,
+  localName,
+  nameOf,
+  nonEmpty,
+  parseXmlBody,
+  rootNamespace,
+  textOf,
+  type XmlNode,
+} from './xml-body.ts';
 
 function fail(code: ReadErrorCode, message: string): { ok: false; error: ReadError } {
   return { ok: false, error: { code, message } };
@@ -71,26 +43,10 @@ function fail(code: ReadErrorCode, message: string): { ok: false; error: ReadErr
 const EMPTY_DOCUMENT: DialogInfoDocument = { entity: null, version: null, state: 'full', dialogs: [] };
 
 export function readDialogInfo(body: string): ReadResult {
-  // UTF-8 takes at most 3 bytes per UTF-16 code unit: count bytes only when that could pass the cap.
-  const bytes = body.length * 3 > MAX_BODY_BYTES ? Buffer.byteLength(body, 'utf8') : body.length;
-  if (bytes > MAX_BODY_BYTES) {
-    return fail('too-large', `body is ${bytes} bytes, over the ${MAX_BODY_BYTES}-byte limit`);
-  }
   if (body.trim() === '') return { ok: true, document: { ...EMPTY_DOCUMENT, dialogs: [] } };
-  if (body.includes('<!') && /<!DOCTYPE/i.test(body)) {
-    return fail('doctype', 'body has a <!DOCTYPE> declaration, refused (entity expansion)');
-  }
-
-  let parsed: unknown;
-  try {
-    parsed = parser.parse(body, true);
-  } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    if (/nested tags/i.test(text)) return fail('too-deep', `XML nests deeper than ${MAX_DEPTH} elements`);
-    return fail('malformed-xml', `malformed XML: ${text}`);
-  }
-  const roots = Array.isArray(parsed) ? (parsed as XmlNode[]).filter((node) => nameOf(node) != null) : [];
-  if (roots.length === 0) return fail('malformed-xml', 'malformed XML: no element found');
+  const parsed = parseXmlBody(body);
+  if (!parsed.ok) return fail(parsed.code, parsed.message);
+  const { roots } = parsed;
   const names = roots.map((node) => nameOf(node)!);
   if (roots.length !== 1 || localName(names[0]!) !== 'dialog-info') {
     return fail('not-dialog-info', `root element is <${names.join('>, <')}>, expected <dialog-info>`);
@@ -98,9 +54,8 @@ export function readDialogInfo(body: string): ReadResult {
   const root = roots[0]!;
   // RFC 4235 §4: the root is in the dialog-info namespace. None declared is tolerated (real notifiers
   // leave it out); another namespace is another document type, whatever its local name.
-  const prefix = names[0]!.includes(':') ? names[0]!.slice(0, names[0]!.indexOf(':')) : null;
-  const namespace = attribute(root, prefix == null ? 'xmlns' : `xmlns:${prefix}`);
-  if (namespace != null && namespace.trim() !== DIALOG_INFO_NS) {
+  const namespace = rootNamespace(root);
+  if (namespace != null && namespace !== DIALOG_INFO_NS) {
     return fail('not-dialog-info', `root element is in namespace "${namespace}", expected ${DIALOG_INFO_NS}`);
   }
   const versionText = attribute(root, 'version');
@@ -207,52 +162,4 @@ function readRendering(params: readonly XmlNode[]): 'yes' | 'no' | null {
     if (value === 'no' || value === 'yes') return value;
   }
   return null;
-}
-
-/** The element name of a node; null for a text node. */
-function nameOf(node: XmlNode): string | null {
-  for (const key in node) if (key !== ':@' && key !== '#text') return key;
-  return null;
-}
-
-function localName(name: string): string {
-  return name.slice(name.indexOf(':') + 1);
-}
-
-function contentOf(element: XmlNode): readonly XmlNode[] {
-  const name = nameOf(element);
-  const content = name == null ? undefined : element[name];
-  return Array.isArray(content) ? content : [];
-}
-
-/** The child elements with a local name: `dialog` finds `dialog` and, prefixed, `di:dialog`. */
-function children(element: XmlNode, name: string): XmlNode[] {
-  const found: XmlNode[] = [];
-  for (const node of contentOf(element)) {
-    const nodeName = nameOf(node);
-    if (nodeName != null && (nodeName === name || localName(nodeName) === name)) found.push(node);
-  }
-  return found;
-}
-
-function attribute(element: XmlNode, name: string): string | null {
-  const attributes = element[':@'];
-  if (attributes == null || typeof attributes !== 'object' || Array.isArray(attributes)) return null;
-  const value = attributes[name];
-  return typeof value === 'string' ? nonEmpty(value) : null;
-}
-
-/** The element's own text (CDATA included), trimmed. */
-function textOf(element: XmlNode): string {
-  let text = '';
-  for (const node of contentOf(element)) {
-    const value = node['#text'];
-    if (typeof value === 'string') text += value;
-  }
-  return text.trim();
-}
-
-function nonEmpty(value: string): string | null {
-  const trimmed = value.trim();
-  return trimmed === '' ? null : trimmed;
 }

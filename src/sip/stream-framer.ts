@@ -14,7 +14,7 @@
  * the stream stays framed and the connection usable.
  */
 
-import { MAX_BODY_BYTES } from '../blf/dialog-info-reader.ts';
+import { MAX_BODY_BYTES } from '../blf/xml-body.ts';
 
 export interface StreamFramerLimits {
   maxHeaderBytes: number;

@@ -3,7 +3,8 @@
  * throws or takes long on hostile input.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_BODY_BYTES, readDialogInfo } from '../../src/blf/dialog-info-reader.ts';
+import { readDialogInfo } from '../../src/blf/dialog-info-reader.ts';
+import { MAX_BODY_BYTES } from '../../src/blf/xml-body.ts';
 import type { ReadResult } from '../../src/blf/dialog-info.ts';
 import { readVector } from '../support/vectors.ts';
 
