@@ -124,6 +124,7 @@ const STATE_WORDS: Readonly<Record<LampSituation, string>> = {
   calling: 'calling out',
   busy: 'busy',
   held: 'holding a call',
+  offline: 'offline (no phone registered)',
   unknown: 'not known yet',
   refused: 'not watched (the PBX refused)',
   error: 'in error',

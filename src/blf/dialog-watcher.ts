@@ -39,7 +39,9 @@ export interface PartnerView {
   focus: DialogInfoDialog | null;
 }
 
-export type NotifyErrorCode = DialogNotifyErrorCode | ReadErrorCode | 'stale-version' | 'version-gap';
+/** `not-reg-event` and `not-reginfo` are the registration watcher's (src/blf/reginfo.ts). */
+export type NotifyErrorCode =
+  DialogNotifyErrorCode | ReadErrorCode | 'stale-version' | 'version-gap' | 'not-reg-event' | 'not-reginfo';
 
 export type NotifyResult =
   | { accepted: true; view: PartnerView }
@@ -58,6 +60,8 @@ export interface WatcherOptions {
 }
 
 export class DialogWatcher {
+  /** The event package its NOTIFYs are of (RFC 4235 §3), for the SUBSCRIBE. */
+  readonly event = { name: 'dialog', accept: 'application/dialog-info+xml' } as const;
   private readonly records = new Map<string, PartnerRecord>();
   private lastEntity: string | null = null;
 
@@ -65,6 +69,11 @@ export class DialogWatcher {
     readonly dialect: Dialect,
     private readonly options: WatcherOptions = {},
   ) {}
+
+  /** Whether the PBX sends NOTIFYs without a subscription (innovaphone). */
+  get unsolicited(): boolean {
+    return this.dialect.unsolicitedNotify;
+  }
 
   /**
    * A whole NOTIFY (RFC 6665 §8.2, RFC 4235 §3): its Event and Content-Type are checked, then its body

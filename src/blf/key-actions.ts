@@ -4,7 +4,7 @@
  *
  * | partner state        | short press | long press |
  * |----------------------|-------------|------------|
- * | idle, unknown, refused | dial      | none       |
+ * | idle, offline, unknown, refused | dial | none     |
  * | ringing              | pickup      | dial       |
  * | busy, calling, held  | dial        | none       |
  */
@@ -27,6 +27,8 @@ export type KeyActionSetting = 'dial' | 'pickup' | 'none' | { 'dial-code': strin
 
 const DEFAULTS: Readonly<Record<LampSituation, Record<Gesture, 'dial' | 'pickup' | 'none'>>> = {
   idle: { short: 'dial', long: 'none' },
+  // The PBX may still route a call to an unregistered partner (voicemail, forwarding).
+  offline: { short: 'dial', long: 'none' },
   unknown: { short: 'dial', long: 'none' },
   refused: { short: 'dial', long: 'none' },
   error: { short: 'dial', long: 'none' },

@@ -28,6 +28,8 @@ export const DEFAULT_LAMPS: LampTable = {
   calling: { color: 'red', pattern: 'slow-blink', mono: 'steady' },
   held: { color: 'amber', pattern: 'slow-blink', mono: 'slow-blink' },
   idle: { color: 'green', pattern: 'steady', mono: 'off' },
+  // No phone registered: calm and unlike idle on every board (amber steady on red/green LEDs, off on one).
+  offline: { color: 'white', pattern: 'steady', mono: 'off' },
   unknown: { color: 'off', pattern: 'off', mono: 'off' },
   refused: { color: 'amber', pattern: 'flash', mono: 'flash' },
   error: { color: 'red', pattern: 'flash', mono: 'flash' },

@@ -8,18 +8,23 @@
 import type { DialogInfoDialog } from './dialog-info.ts';
 import type { Dialect } from './dialects.ts';
 
-export type PartnerState = 'idle' | 'ringing' | 'calling' | 'busy' | 'held' | 'unknown';
+/**
+ * `offline`: the partner's phone has no registered contact (the registration event package, RFC 3680,
+ * src/blf/reginfo.ts); no dialog makes it.
+ */
+export type PartnerState = 'idle' | 'ringing' | 'calling' | 'busy' | 'held' | 'offline' | 'unknown';
 export const PARTNER_STATES: readonly PartnerState[] = [
   'idle',
   'ringing',
   'calling',
   'busy',
   'held',
+  'offline',
   'unknown',
 ];
 
 /** What a live dialog can make the partner; idle is the absence of any. */
-export type LiveState = Exclude<PartnerState, 'idle'>;
+export type LiveState = Exclude<PartnerState, 'idle' | 'offline'>;
 
 /**
  * Highest first (BRIEF §3 table). `unknown` (a live dialog whose state is missing or not an RFC 4235

@@ -9,21 +9,25 @@
  * for dialects that send them unsolicited), SUBSCRIBEs paced, the PBX's silence (told by
  * pbx-keepalive.ts through `pbxGone` and `pbxBack`) passed to every one, and each change reported once.
  */
-import type { DialogWatcher } from '../blf/dialog-watcher.ts';
 import { partnerNamedBy } from '../blf/uri.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { tagOf } from './message.ts';
 import type { IncomingRequest } from './stack.ts';
 import { Pacer } from './subscribe-pacer.ts';
-import { Subscription, type PartnerUpdate, type SubscriptionContext } from './subscription.ts';
+import {
+  Subscription,
+  type NotifyIntake,
+  type PartnerUpdate,
+  type SubscriptionContext,
+} from './subscription.ts';
 import type { UserAgent } from './user-agent.ts';
 
 export type { PartnerUpdate, SubscriptionStatus } from './subscription.ts';
 
 export interface SubscriptionOptions {
   /** Where every NOTIFY is read (one per watcher, shared with nothing that keeps other partners). */
-  intake: DialogWatcher;
+  intake: NotifyIntake;
   clock: Clock;
   log: Logger;
   /** Requested subscription duration, seconds (RFC 6665 §4.1.2.1). */
@@ -98,7 +102,7 @@ export class DialogSubscriptions {
       subscription.notify(request);
       return true;
     }
-    if (fromPbx && this.options.intake.dialect.unsolicitedNotify) {
+    if (fromPbx && this.options.intake.unsolicited) {
       const named = partnerNamedBy(
         message.headers.from?.uri ?? null,
         this.subscriptions.keys(),

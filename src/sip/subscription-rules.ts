@@ -5,11 +5,20 @@
  */
 import { headerText, parameterOf, type SipMessage } from './message.ts';
 
-/** The headers of a dialog-event SUBSCRIBE (RFC 4235 §3, RFC 6665 §4.1.2); Expires 0 ends it. */
-export function subscribeHeaders(expires: number): Record<string, string> {
+/** The event package a subscription is for (RFC 6665 §7.2): its name and the body it takes. */
+export interface EventPackage {
+  name: string;
+  accept: string;
+}
+
+/**
+ * The headers of a SUBSCRIBE (RFC 6665 §4.1.2) for `event` (dialog, RFC 4235 §3; reg, RFC 3680 §4);
+ * Expires 0 ends it.
+ */
+export function subscribeHeaders(expires: number, event: EventPackage): Record<string, string> {
   return {
-    event: 'dialog',
-    accept: 'application/dialog-info+xml',
+    event: event.name,
+    accept: event.accept,
     expires: String(expires),
     'allow-events': 'dialog',
   };

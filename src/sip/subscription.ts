@@ -1,7 +1,8 @@
 /**
- * One partner's dialog-event subscription (RFC 6665 §4.1, RFC 4235 §3): its state machine, its dialog
- * and its timers. Every NOTIFY it gets goes to the DialogWatcher (src/blf/dialog-watcher.ts), the one
- * code that turns a NOTIFY into partner state; what RFC 6665 asks of each answer and each termination is
+ * One partner's subscription (RFC 6665 §4.1) to the dialog event package (RFC 4235 §3) or the
+ * registration one (RFC 3680): its state machine, its dialog and its timers. Every NOTIFY it gets goes to
+ * its intake (`NotifyIntake`: src/blf/dialog-watcher.ts, src/blf/reginfo.ts), the code that turns a
+ * NOTIFY into partner state; what RFC 6665 asks of each answer and each termination is
  * in subscription-rules.ts. The set of them, and the routing of NOTIFYs to them, is
  * dialog-subscriptions.ts.
  *
@@ -20,7 +21,8 @@
  * turn at the pacer), `sending`, or `sending, again` (a refresh was asked for while one was on the
  * wire: it follows the answer).
  */
-import type { DialogWatcher, NotifyResult, PartnerView } from '../blf/dialog-watcher.ts';
+import type { NotifyParts } from '../blf/dialog-notify.ts';
+import type { NotifyResult, PartnerView } from '../blf/dialog-watcher.ts';
 import type { LampSituation } from '../blf/lamp-policy.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
@@ -33,6 +35,7 @@ import {
   readTermination,
   refreshAfterMs,
   subscribeHeaders,
+  type EventPackage,
 } from './subscription-rules.ts';
 import type { DialogState, UserAgent } from './user-agent.ts';
 
@@ -56,10 +59,25 @@ export interface PartnerUpdate {
   reason: string | null;
 }
 
+/**
+ * What reads a subscription's NOTIFYs into partner state: the DialogWatcher (src/blf/dialog-watcher.ts)
+ * for the dialog package, the RegWatcher (src/blf/reginfo.ts) for reg.
+ */
+export interface NotifyIntake {
+  readonly event: EventPackage;
+  /** Whether the PBX sends this package's NOTIFYs without a subscription (innovaphone's dialog ones). */
+  readonly unsolicited: boolean;
+  notify(parts: NotifyParts, partner: string | null): NotifyResult;
+  view(partner: string | null): PartnerView;
+}
+
+/** A NOTIFY of another event package than the subscription's: answered 489 (RFC 6665 §4.1.3). */
+const WRONG_EVENT = new Set(['not-dialog-event', 'not-reg-event']);
+
 /** What every subscription of one watcher shares. */
 export interface SubscriptionContext {
   ua: UserAgent;
-  intake: DialogWatcher;
+  intake: NotifyIntake;
   clock: Clock;
   log: Logger;
   pacer: Pacer;
@@ -125,7 +143,7 @@ export class Subscription {
     const dialog = this.dialog!;
     const { message } = request;
     const result = this.read(request);
-    if (!result.accepted && result.error.code === 'not-dialog-event') {
+    if (!result.accepted && WRONG_EVENT.has(result.error.code)) {
       request.respond(489);
       return;
     }
@@ -154,8 +172,9 @@ export class Subscription {
   notifyUnsolicited(request: IncomingRequest): void {
     const result = this.read(request);
     const code = result.accepted ? null : result.error.code;
-    request.respond(code === 'not-dialog-event' ? 489 : 200);
-    if (code === 'not-dialog-event' || code === 'unsupported-content-type') return;
+    const wrongEvent = code != null && WRONG_EVENT.has(code);
+    request.respond(wrongEvent ? 489 : 200);
+    if (wrongEvent || code === 'unsupported-content-type') return;
     // Unsolicited NOTIFYs need no subscription: they are the state as long as they come and the PBX
     // answers its keepalive.
     this.unsolicited = true;
@@ -177,7 +196,11 @@ export class Subscription {
     this.cancelTimer();
     this.cancelDeadline();
     if (this.dialog?.remoteTag == null || this.state.status !== 'active') return;
-    const request = this.context.ua.inDialog('SUBSCRIBE', this.dialog, subscribeHeaders(0));
+    const request = this.context.ua.inDialog(
+      'SUBSCRIBE',
+      this.dialog,
+      subscribeHeaders(0, this.context.intake.event),
+    );
     await this.context.ua.send(request, { timeoutMs: 2000 });
   }
 
@@ -203,7 +226,11 @@ export class Subscription {
     let dialog = this.dialog;
     let request: SipMessage;
     if (refresh && dialog != null) {
-      request = ua.inDialog('SUBSCRIBE', dialog, subscribeHeaders(this.context.expires));
+      request = ua.inDialog(
+        'SUBSCRIBE',
+        dialog,
+        subscribeHeaders(this.context.expires, this.context.intake.event),
+      );
     } else {
       this.forgetDialog();
       dialog = {
@@ -223,7 +250,7 @@ export class Subscription {
         dialog.callId,
         dialog.localTag,
         1,
-        subscribeHeaders(this.context.expires),
+        subscribeHeaders(this.context.expires, this.context.intake.event),
       );
     }
     this.outbox = 'sending';

@@ -22,6 +22,7 @@ const SEEN: Record<LampSituation, { bicolor: string; mono: string }> = {
   calling: { bicolor: 'red slow-blink', mono: 'on steady' },
   held: { bicolor: 'amber slow-blink', mono: 'on slow-blink' },
   idle: { bicolor: 'green steady', mono: 'off off' },
+  offline: { bicolor: 'amber steady', mono: 'off off' },
   unknown: { bicolor: 'off off', mono: 'off off' },
   refused: { bicolor: 'amber flash', mono: 'on flash' },
   error: { bicolor: 'red flash', mono: 'on flash' },

@@ -25,6 +25,7 @@ const SEEN: Record<LampSituation, string> = {
   calling: 'on steady',
   held: 'on slow-blink',
   idle: 'off off',
+  offline: 'off off',
   unknown: 'off off',
   refused: 'on flash',
   error: 'on flash',

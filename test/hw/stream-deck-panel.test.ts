@@ -27,6 +27,7 @@ const SEEN: Record<LampSituation, string> = {
   calling: 'red slow-blink',
   held: 'amber slow-blink',
   idle: 'green steady',
+  offline: 'white steady',
   unknown: 'off off',
   refused: 'amber flash',
   error: 'red flash',
