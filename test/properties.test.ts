@@ -9,6 +9,7 @@ import { encodeFrame, FrameDecoder, MAX_BODY, type Frame } from '../firmware-sim
 import { decodeMessage } from '../firmware-sim/protocol/messages.ts';
 import { DIALECTS } from '../src/blf/dialects.ts';
 import { readDialogInfo } from '../src/blf/dialog-info-reader.ts';
+import { RegWatcher } from '../src/blf/reginfo.ts';
 import { DialogWatcher } from '../src/blf/dialog-watcher.ts';
 import { headerValue, readFirstRequest } from '../src/sip/message-text.ts';
 import { renderDialogInfo, type SimCall } from '../src/sim/dialog-info-writer.ts';
@@ -70,6 +71,32 @@ const simCall: fc.Arbitrary<SimCall> = fc.record({
   phase: fc.constantFrom('early', 'confirmed'),
   remote: fc.record({ uri: token.map((user) => `sip:${user}@127.0.0.1`), display: fc.option(token) }),
   held: fc.boolean(),
+});
+
+describe('reginfo (RFC 3680)', () => {
+  it('never throws, and a refused body changes nothing, whatever the body', () => {
+    const reginfoish = fc.string({
+      unit: fc.constantFrom(
+        ...'<>/="reginfo registration contact state active terminated version full partial 0123 '.split(''),
+      ),
+      maxLength: 400,
+    });
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.string({ maxLength: 500 }), reginfoish), { maxLength: 6 }),
+        (bodies) => {
+          const watcher = new RegWatcher();
+          for (const body of bodies) {
+            const before = watcher.view('sip:207@pbx').state;
+            const result = watcher.notify({ header: () => 'reg', body }, 'sip:207@pbx');
+            if (!result.accepted) expect(result.view.state).toBe(before);
+            expect(['idle', 'offline', 'unknown']).toContain(result.view.state);
+          }
+        },
+      ),
+      RUNS,
+    );
+  });
 });
 
 describe('dialog-info', () => {
