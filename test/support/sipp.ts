@@ -107,7 +107,8 @@ export async function unregisterPhone(pbx: Kamailio, phone: Phone): Promise<void
   const file = scenario('register', {});
   const args = ['-key', 'contact_port', String(phone.port), '-key', 'expires', '0'];
   const code = await sipp(pbx, file, phone.extension, await freePort(), args).exited;
-  if (code !== 0) throw new Error(`sipp could not unregister ${phone.extension} (exit ${code}):\n${errors(file)}`);
+  if (code !== 0)
+    throw new Error(`sipp could not unregister ${phone.extension} (exit ${code}):\n${errors(file)}`);
 }
 
 /** The phone waits for one call, rings for `ringMs`, then answers (unless the caller cancels). */
