@@ -5,21 +5,23 @@
  * optional registration. `lampfield run` and `lampfield sim` start it the same way; it knows nothing of
  * arguments or process signals.
  *
- *   NOTIFY ─▶ DialogSubscriptions ─▶ DialogWatcher ─▶ partner update ─▶ LampFeed ─▶ board, viewer
+ *   NOTIFY ─▶ PartnerSubscriptions ─▶ DialogWatcher ─▶ partner update ─▶ LampFeed ─▶ board, viewer
  *   key ─▶ GestureTracker ─▶ planPress (key-press.ts) ─▶ CallControl ─▶ desk phone
  */
 import { openBoard, type Terminal } from '../../hw/open-board.ts';
 import { DIALECTS } from '../blf/dialects.ts';
 import { callerOf, DialogWatcher } from '../blf/dialog-watcher.ts';
+import { RegWatcher, withRegistration } from '../blf/reginfo.ts';
 import { GestureTracker, PressGate, type Gesture } from '../blf/key-actions.ts';
 import { resolveLampTable, type LampSituation } from '../blf/lamp-policy.ts';
 import type { PickupOptions } from '../blf/pickup.ts';
 import type { Config, KeyConfig } from '../config/config.ts';
 import type { KeyViewer, PanelDevice } from '../panel/panel.ts';
 import { CallControl, DEFAULT_AUTO_ANSWER, type CallOutcome, type CallTarget } from '../sip/call-control.ts';
-import { DialogSubscriptions } from '../sip/dialog-subscriptions.ts';
+import { PartnerSubscriptions } from '../sip/partner-subscriptions.ts';
 import type { PartnerUpdate } from '../sip/subscription.ts';
 import { PbxKeepalive } from '../sip/pbx-keepalive.ts';
+import { Pacer } from '../sip/subscribe-pacer.ts';
 import { Registration } from '../sip/registration.ts';
 import { SipStack } from '../sip/stack.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
@@ -101,31 +103,62 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
     },
     config.idleHoldMs,
   );
-  const subscriptions = new DialogSubscriptions(
+  const partners = config.keys.map((key) => key.partner);
+  const pacer = new Pacer(config.pbx.subscribeRate, clock);
+  const shared = {
+    clock,
+    log,
+    expires: config.pbx.expires,
+    subscribeRate: config.pbx.subscribeRate,
+    pbxAddress,
+    pacer,
+  };
+  /** What a partner's keys show: its dialogs' state, with its registrations' where they are watched. */
+  const situationOf = (partner: string): LampSituation =>
+    withRegistration(
+      subscriptions.update(partner)?.situation ?? 'unknown',
+      registrations?.update(partner)?.situation ?? null,
+    );
+  const offer = (update: PartnerUpdate) => {
+    log.debug('partner', { partner: update.partner, status: update.status, state: update.situation });
+    for (const key of config.keys)
+      if (key.partner === update.partner) feed.offer(key.key, situationOf(key.partner));
+  };
+  const subscriptions = new PartnerSubscriptions(
     ua,
-    config.keys.map((key) => key.partner),
-    {
-      intake: new DialogWatcher(dialect, { pickup }),
-      clock,
-      log,
-      expires: config.pbx.expires,
-      subscribeRate: config.pbx.subscribeRate,
-      pbxAddress,
-    },
-    (update) => {
-      log.debug('partner', { partner: update.partner, status: update.status, state: update.situation });
-      for (const key of config.keys)
-        if (key.partner === update.partner) feed.offer(key.key, update.situation);
-    },
+    partners,
+    { ...shared, intake: new DialogWatcher(dialect, { pickup }) },
+    offer,
   );
+  // The registration event package (RFC 3680) beside the dialog one, where the config asks for it.
+  const registrations = config.pbx.registrations
+    ? new PartnerSubscriptions(
+        ua,
+        partners,
+        { ...shared, intake: new RegWatcher(), quietRefusals: true },
+        (update) => {
+          if (update.status === 'refused' && !regRefusedSaid) {
+            regRefusedSaid = true;
+            log.warn('the PBX refuses the registration event package (reg): keys cannot show offline', {
+              partner: update.partner,
+              reason: update.reason,
+            });
+          }
+          offer(update);
+        },
+      )
+    : null;
+  let regRefusedSaid = false;
   const pbxPlace = `${pbxAddress}:${config.pbx.port}`;
   const keepalive = new PbxKeepalive(ua, config.pbx.keepaliveSeconds, clock, log, {
     gone: () => {
       subscriptions.pbxGone();
+      registrations?.pbxGone();
       setup.viewer?.pbxShown?.({ up: false, detail: `the PBX at ${pbxPlace} does not answer` });
     },
     back: () => {
       subscriptions.pbxBack();
+      registrations?.pbxBack();
       setup.viewer?.pbxShown?.({ up: true, detail: `the PBX at ${pbxPlace} answers again` });
     },
   });
@@ -146,6 +179,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
         );
   stack.onRequests((request) => {
     if (calls?.handleRequest(request) === true) return;
+    if (registrations?.claim(request) === true) return;
     if (subscriptions.handleRequest(request)) return;
     // RFC 3261 §11.2: OPTIONS is answered with what we accept; anything else is not for us.
     if (request.message.method === 'OPTIONS')
@@ -233,11 +267,12 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
     : null;
   if (registration != null) await registration.start();
   subscriptions.start();
+  registrations?.start();
   keepalive.start();
-  const partners = new Set(config.keys.map((key) => key.partner)).size;
-  setup.viewer?.pbxShown?.({ up: true, detail: `watching ${partners} partners on ${pbxPlace}` });
+  const watched = new Set(partners).size;
+  setup.viewer?.pbxShown?.({ up: true, detail: `watching ${watched} partners on ${pbxPlace}` });
   log.info('watching', {
-    partners,
+    partners: watched,
     pbx: pbxPlace,
     local: stack.hostPort,
     dialect: config.pbx.dialect,
@@ -253,6 +288,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
       keepalive.stop();
       await calls?.stop();
       await subscriptions.stop();
+      await registrations?.stop();
       await registration?.stop();
       await stack.close();
       await board.close();

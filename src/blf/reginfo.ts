@@ -13,6 +13,7 @@
  */
 import type { NotifyParts } from './dialog-notify.ts';
 import type { NotifyResult, PartnerView } from './dialog-watcher.ts';
+import type { LampSituation } from './lamp-policy.ts';
 import { normalizePartnerUri } from './uri.ts';
 import {
   attribute,
@@ -191,4 +192,18 @@ export class RegWatcher {
       focus: null,
     };
   }
+}
+
+/**
+ * A partner's situation with what its registrations say (`registration`: the reg subscription's
+ * situation, null without one): `offline` where dialogs show no call (idle, or nothing known yet) and
+ * the registrar knows no contact. A call in progress, a refused dialog subscription, or a reg
+ * subscription that is not active (refused by the PBX, lost) leave the dialogs' word standing.
+ */
+export function withRegistration(
+  situation: LampSituation,
+  registration: LampSituation | null,
+): LampSituation {
+  if (registration !== 'offline') return situation;
+  return situation === 'idle' || situation === 'unknown' ? 'offline' : situation;
 }

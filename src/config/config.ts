@@ -35,6 +35,11 @@ export interface Config {
     domain: string;
     expires: number;
     subscribeRate: number;
+    /**
+     * Also subscribe to each partner's registrations (RFC 3680 `Event: reg`): a partner with no phone
+     * registered shows `offline`. Where the PBX refuses reg, keys show what dialogs say, as without it.
+     */
+    registrations: boolean;
     keepaliveSeconds: number;
     pickupCode?: string | null;
   };

@@ -4,7 +4,7 @@
  * its intake (`NotifyIntake`: src/blf/dialog-watcher.ts, src/blf/reginfo.ts), the code that turns a
  * NOTIFY into partner state; what RFC 6665 asks of each answer and each termination is
  * in subscription-rules.ts. The set of them, and the routing of NOTIFYs to them, is
- * dialog-subscriptions.ts.
+ * partner-subscriptions.ts.
  *
  * The state (`SubscriptionState`), moved by SUBSCRIBE answers, NOTIFYs, timers and the PBX keepalive:
  *
@@ -86,6 +86,8 @@ export interface SubscriptionContext {
   requestTimeoutMs: number;
   refusedRetryMs: number;
   random: () => number;
+  /** Refusals are logged at debug level: whoever set these subscriptions up says it once (reg, watcher.ts). */
+  quietRefusals: boolean;
   /** NOTIFYs with this Call-ID are this subscription's from now on (null: no longer). */
   route(callId: string, subscription: Subscription | null): void;
   /** The subscription's state or its partner's may have changed. */
@@ -385,7 +387,8 @@ export class Subscription {
       return;
     }
     this.state = state;
-    this.context.log.warn(message, fields);
+    if (state.status === 'refused' && this.context.quietRefusals) this.context.log.debug(message, fields);
+    else this.context.log.warn(message, fields);
     this.context.changed(this);
   }
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DIALECTS, DIALECT_NAMES, type DialectName } from '../../src/blf/dialects.ts';
 import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
 import { CallControl, DEFAULT_AUTO_ANSWER } from '../../src/sip/call-control.ts';
-import { DialogSubscriptions } from '../../src/sip/dialog-subscriptions.ts';
+import { PartnerSubscriptions } from '../../src/sip/partner-subscriptions.ts';
 import type { PartnerUpdate } from '../../src/sip/subscription.ts';
 import { Registration } from '../../src/sip/registration.ts';
 import { SipStack } from '../../src/sip/stack.ts';
@@ -38,7 +38,7 @@ async function watch(dialect: DialectName) {
   );
   const updates: PartnerUpdate[] = [];
   const log = new MemoryLogger();
-  const subscriptions = new DialogSubscriptions(
+  const subscriptions = new PartnerSubscriptions(
     ua,
     ['sip:207@127.0.0.1'],
     {
@@ -228,7 +228,7 @@ describe('subscriptions to the simulator over time', () => {
     const log = new MemoryLogger();
     const updates: PartnerUpdate[] = [];
     const partners = ['sip:207@127.0.0.1', 'sip:211@127.0.0.1'];
-    const subscriptions = new DialogSubscriptions(
+    const subscriptions = new PartnerSubscriptions(
       ua,
       partners,
       {

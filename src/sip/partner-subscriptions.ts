@@ -1,5 +1,6 @@
 /**
- * The dialog-event subscriptions to every partner (RFC 6665, RFC 4235), kept alive for months: paced at
+ * The subscriptions to every partner (RFC 6665) for one event package — dialog (RFC 4235), or reg
+ * (RFC 3680) beside it where `pbx.registrations` asks — kept alive for months: paced at
  * start, refreshed before expiry, re-made after 481, timeouts and PBX restarts, and never trusted
  * beyond what the PBX has confirmed: a partner whose subscription is pending, lost, expired or refused
  * reads `unknown` (or `refused`), never a stale `idle` (BRIEF §10).
@@ -42,9 +43,13 @@ export interface SubscriptionOptions {
   refusedRetryMs?: number;
   /** 0..1, for backoff jitter; injectable for tests. */
   random?: () => number;
+  /** A pacer shared with another set of subscriptions to the same PBX (one rate for all SUBSCRIBEs). */
+  pacer?: Pacer;
+  /** Log each refused subscription at debug level only (the caller says it once). */
+  quietRefusals?: boolean;
 }
 
-export class DialogSubscriptions {
+export class PartnerSubscriptions {
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly byCallId = new Map<string, Subscription>();
   private readonly reported = new Map<Subscription, string>();
@@ -57,7 +62,7 @@ export class DialogSubscriptions {
     private readonly options: SubscriptionOptions,
     private readonly onUpdate: (update: PartnerUpdate) => void,
   ) {
-    this.pacer = new Pacer(options.subscribeRate, options.clock);
+    this.pacer = options.pacer ?? new Pacer(options.subscribeRate, options.clock);
     const context: SubscriptionContext = {
       ua,
       intake: options.intake,
@@ -68,6 +73,7 @@ export class DialogSubscriptions {
       requestTimeoutMs: options.requestTimeoutMs ?? 8000,
       refusedRetryMs: options.refusedRetryMs ?? 600_000,
       random: options.random ?? Math.random,
+      quietRefusals: options.quietRefusals ?? false,
       route: (callId, subscription) => {
         if (subscription == null) this.byCallId.delete(callId);
         else this.byCallId.set(callId, subscription);
@@ -90,8 +96,21 @@ export class DialogSubscriptions {
     return this.subscriptions.get(partner)?.describe() ?? null;
   }
 
-  /** Takes NOTIFY requests; returns false for any other request. */
+  /** Takes NOTIFY requests (one outside every subscription is answered 481); false for any other request. */
   handleRequest(request: IncomingRequest): boolean {
+    if (request.message.method !== 'NOTIFY') return false;
+    if (this.claim(request)) return true;
+    const { message, remote } = request;
+    this.options.log.debug('NOTIFY outside any subscription, answered 481', {
+      from: message.headers.from?.uri,
+      source: `${remote.address}:${remote.port}`,
+    });
+    request.respond(481);
+    return true;
+  }
+
+  /** Takes a NOTIFY of one of these subscriptions (or unsolicited, naming a partner); false for any other. */
+  claim(request: IncomingRequest): boolean {
     if (request.message.method !== 'NOTIFY') return false;
     const { message, remote } = request;
     // BRIEF §10: the PBX is the only notifier. A NOTIFY from anywhere else is no NOTIFY of ours, even
@@ -113,12 +132,7 @@ export class DialogSubscriptions {
         return true;
       }
     }
-    this.options.log.debug('NOTIFY outside any subscription, answered 481', {
-      from: message.headers.from?.uri,
-      source: `${remote.address}:${remote.port}`,
-    });
-    request.respond(481);
-    return true;
+    return false;
   }
 
   /** The PBX stopped answering (pbx-keepalive.ts): no partner's state can be trusted until it is back. */

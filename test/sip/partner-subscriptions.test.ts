@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DIALECTS, type DialectName } from '../../src/blf/dialects.ts';
 import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
-import { DialogSubscriptions } from '../../src/sip/dialog-subscriptions.ts';
+import { PartnerSubscriptions } from '../../src/sip/partner-subscriptions.ts';
 import type { PartnerUpdate } from '../../src/sip/subscription.ts';
 import { tagOf, type SipMessage } from '../../src/sip/message.ts';
 import { PbxKeepalive } from '../../src/sip/pbx-keepalive.ts';
@@ -32,7 +32,7 @@ interface Setup {
   pbx: ScriptedPbx;
   clock: FakeClock;
   watcher: SipStack;
-  subscriptions: DialogSubscriptions;
+  subscriptions: PartnerSubscriptions;
   updates: PartnerUpdate[];
   log: MemoryLogger;
   current(partner?: string): PartnerUpdate | undefined;
@@ -62,7 +62,7 @@ async function setup(
   );
   const updates: PartnerUpdate[] = [];
   const log = new MemoryLogger();
-  const subscriptions = new DialogSubscriptions(
+  const subscriptions = new PartnerSubscriptions(
     ua,
     options.partners ?? [PARTNER],
     {
