@@ -117,7 +117,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   const situationOf = (partner: string): LampSituation =>
     withRegistration(
       subscriptions.update(partner)?.situation ?? 'unknown',
-      registrations?.update(partner)?.situation ?? null,
+      registrations?.update(partner) ?? null,
     );
   const offer = (update: PartnerUpdate) => {
     log.debug('partner', { partner: update.partner, status: update.status, state: update.situation });

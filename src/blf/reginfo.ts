@@ -195,15 +195,17 @@ export class RegWatcher {
 }
 
 /**
- * A partner's situation with what its registrations say (`registration`: the reg subscription's
- * situation, null without one): `offline` where dialogs show no call (idle, or nothing known yet) and
- * the registrar knows no contact. A call in progress, a refused dialog subscription, or a reg
- * subscription that is not active (refused by the PBX, lost) leave the dialogs' word standing.
+ * A partner's situation with what its registrations say (`registration`: the reg subscription's status
+ * and situation, null without one): `offline` where dialogs show no call (idle, or nothing known yet)
+ * and the registrar knows no contact. Until the reg subscription first answers, an idle partner stays
+ * `unknown`, so that a key does not show idle for a moment before offline. A call in progress, a refused
+ * dialog subscription, or a reg subscription refused by the PBX or lost leave the dialogs' word standing.
  */
 export function withRegistration(
   situation: LampSituation,
-  registration: LampSituation | null,
+  registration: { status: 'pending' | 'active' | 'lost' | 'refused'; situation: LampSituation } | null,
 ): LampSituation {
-  if (registration !== 'offline') return situation;
-  return situation === 'idle' || situation === 'unknown' ? 'offline' : situation;
+  if (registration == null || (situation !== 'idle' && situation !== 'unknown')) return situation;
+  if (registration.status === 'pending' && registration.situation === 'unknown') return 'unknown';
+  return registration.situation === 'offline' ? 'offline' : situation;
 }

@@ -9,7 +9,7 @@ import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
 import { loadBoards } from '../../src/config/boards.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { FakePanel } from '../../src/panel/fake-panel.ts';
-import { tagOf } from '../../src/sip/message.ts';
+import { headerText, tagOf } from '../../src/sip/message.ts';
 import { MemoryLogger } from '../../src/util/log.ts';
 import { closeScriptedPbxs, ScriptedPbx, watcherPort } from '../support/scripted-pbx.ts';
 import { readVector } from '../support/vectors.ts';
@@ -94,5 +94,50 @@ describe('the watcher', () => {
     expect(warnings.filter((line) => line.includes('faster than lampfield carries them out'))).toHaveLength(
       1,
     );
+  });
+});
+
+describe('the watcher with pbx.registrations', () => {
+  it('on a PBX that refuses reg (489): the keys show what dialogs say, and the log says it once', async () => {
+    const pbx = await ScriptedPbx.open();
+    pbx.answer = (request) => {
+      if (request.message.method !== 'SUBSCRIBE') return request.respond(200);
+      if (headerText(request.message, 'event') === 'reg') return request.respond(489, 'Bad Event');
+      return pbx.accept(request);
+    };
+    const config = parseConfig(
+      JSON.stringify({
+        pbx: {
+          host: '127.0.0.1',
+          port: pbx.stack.port,
+          dialect: 'kamailio',
+          keepaliveSeconds: 0,
+          registrations: true,
+        },
+        account: { user: '900' },
+        local: { address: '127.0.0.1', port: 0 },
+        keys: [
+          { key: 1, partner: '207' },
+          { key: 2, partner: '211' },
+        ],
+      }),
+      'test',
+    );
+    const board = loadBoards().find((candidate) => candidate.id === 'console')!;
+    const panel = new FakePanel(board);
+    const log = new MemoryLogger();
+    const watcher = await startWatcher(config, { log, panel });
+    cleanup.push(() => watcher.stop());
+    await vi.waitFor(() => expect(pbx.subscribes()).toHaveLength(4)); // dialog and reg, for each partner
+    const dialog = pbx
+      .subscribes()
+      .find((s) => s.message.uri?.includes('207') && headerText(s.message, 'event') === 'dialog')!;
+    await pbx.notify(dialog.message, watcherPort(dialog.message), body('kamailio/call-answered-1-empty.sip'));
+    await vi.waitFor(() =>
+      expect(panel.lamps.get(1)).toEqual(lampFor('idle', DEFAULT_LAMPS, board.lamp.kind)),
+    );
+    expect(
+      log.lines.filter((line) => /refuses the registration event package/.test(line.message)),
+    ).toHaveLength(1);
   });
 });

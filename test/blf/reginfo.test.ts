@@ -4,7 +4,7 @@
  * documents written as RFC 3680 §5.3 describes partial state.
  */
 import { describe, expect, it } from 'vitest';
-import { readReginfo, RegWatcher } from '../../src/blf/reginfo.ts';
+import { readReginfo, RegWatcher, withRegistration } from '../../src/blf/reginfo.ts';
 import { notifyParts, readFirstRequest } from '../../src/sip/message-text.ts';
 import { readVector } from '../support/vectors.ts';
 
@@ -85,5 +85,26 @@ describe('reg NOTIFYs', () => {
     expect(refused('<reginfo version="x"/>')).toBe('bad-version');
     expect(refused('<reginfo><registration')).toBe('malformed-xml');
     expect(watcher.view(PARTNER).state).toBe('unknown');
+  });
+});
+
+describe('a partner with its registrations', () => {
+  const reg = (
+    status: 'pending' | 'active' | 'lost' | 'refused',
+    situation: 'idle' | 'offline' | 'unknown',
+  ) => ({
+    status,
+    situation,
+  });
+  it('is offline only where dialogs show no call, and waits for the first reg answer before idle', () => {
+    expect(withRegistration('idle', reg('active', 'offline'))).toBe('offline');
+    expect(withRegistration('unknown', reg('active', 'offline'))).toBe('offline');
+    expect(withRegistration('busy', reg('active', 'offline'))).toBe('busy'); // a call shows, whatever reg says
+    expect(withRegistration('refused', reg('active', 'offline'))).toBe('refused');
+    expect(withRegistration('idle', reg('active', 'idle'))).toBe('idle');
+    expect(withRegistration('idle', reg('pending', 'unknown'))).toBe('unknown'); // not idle, then offline
+    expect(withRegistration('idle', reg('refused', 'unknown'))).toBe('idle'); // the PBX has no reg
+    expect(withRegistration('idle', reg('lost', 'unknown'))).toBe('idle');
+    expect(withRegistration('ringing', null)).toBe('ringing');
   });
 });

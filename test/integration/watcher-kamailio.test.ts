@@ -8,7 +8,7 @@ import { Kamailio, PASSWORDS } from '../support/kamailio.ts';
 import { LampfieldProcess } from '../support/lampfield-process.ts';
 import { freePort } from '../support/ports.ts';
 import { killAll } from '../support/processes.ts';
-import { call, expectCall, hangUpAll, registerPhone, type Phone } from '../support/sipp.ts';
+import { call, expectCall, hangUpAll, registerPhone, unregisterPhone, type Phone } from '../support/sipp.ts';
 import { watch207 } from '../support/watcher-rig.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -126,6 +126,39 @@ describe('lampfield run with Kamailio and sipp phones', () => {
     );
     expect(lampfield.output()).not.toContain(PASSWORDS['900']!);
     await answeredCall(kamailio, callee, lampfield);
+  });
+
+  it('with pbx.registrations: offline while 207 has no phone registered, idle once it has, a call still rings', async () => {
+    const kamailio = await pbx();
+    const lampfield = LampfieldProcess.start({
+      pbx: { host: '127.0.0.1', port: kamailio.port, dialect: 'kamailio', registrations: true },
+      account: { user: '900' },
+      local: { address: '127.0.0.1', port: await freePort() },
+      board: 'console',
+      keys: [{ key: 1, partner: '207' }],
+    });
+    cleanup.push(() => lampfield.stop());
+    // Kamailio's first reg NOTIFY for 207, never registered, has no body: no contact, offline.
+    await lampfield.waitForState(1, 'offline');
+    const callee = await phone(kamailio, '207');
+    await lampfield.waitForState(1, 'idle');
+    await unregisterPhone(kamailio, callee);
+    await lampfield.waitForState(1, 'offline');
+    await registerPhone(kamailio, '207', callee.port);
+    await lampfield.waitForState(1, 'idle');
+    expectCall(kamailio, callee, 1000);
+    await call(kamailio, '211', '207', { talkMs: 1000 });
+    await lampfield.waitForState(1, 'idle');
+    expect(lampfield.states(1)).toEqual([
+      'unknown',
+      'offline',
+      'idle',
+      'offline',
+      'idle',
+      'ringing',
+      'busy',
+      'idle',
+    ]);
   });
 
   it('refuses to watch with a wrong password: the key shows refused, and the log says why', async () => {
