@@ -23,26 +23,39 @@ afterEach(async () => {
 /** The body of a Kamailio capture. */
 const body = (file: string) => readVector(file).split(/\r?\n\r?\n/)[1] ?? '';
 
+/** The application on `pbx` with `config`'s pbx, keys and the rest, on an in-memory console board. */
+async function watcherOn(
+  pbx: ScriptedPbx,
+  config: { pbx?: object; keys: object[]; [name: string]: unknown },
+) {
+  const { pbx: pbxConfig, ...rest } = config;
+  const parsed = parseConfig(
+    JSON.stringify({
+      pbx: { host: '127.0.0.1', port: pbx.stack.port, keepaliveSeconds: 0, ...pbxConfig },
+      account: { user: '900' },
+      local: { address: '127.0.0.1', port: 0 },
+      ...rest,
+    }),
+    'test',
+  );
+  const board = loadBoards().find((candidate) => candidate.id === 'console')!;
+  const panel = new FakePanel(board);
+  const log = new MemoryLogger();
+  const watcher = await startWatcher(parsed, { log, panel });
+  cleanup.push(() => watcher.stop());
+  return { board, panel, log, watcher };
+}
+
 describe('the watcher', () => {
   it('lights the key as the PBX says, and flashes the error lamp when a press has no desk phone', async () => {
     const pbx = await ScriptedPbx.open();
     pbx.answer = (request) =>
       request.message.method === 'SUBSCRIBE' ? pbx.accept(request) : request.respond(200);
-    const config = parseConfig(
-      JSON.stringify({
-        pbx: { host: '127.0.0.1', port: pbx.stack.port, dialect: 'kamailio', keepaliveSeconds: 0 },
-        account: { user: '900' },
-        local: { address: '127.0.0.1', port: 0 },
-        keys: [{ key: 1, partner: '207', label: 'Anna' }],
-        errorFlashMs: 60_000,
-      }),
-      'test',
-    );
-    const board = loadBoards().find((candidate) => candidate.id === 'console')!;
-    const panel = new FakePanel(board);
-    const log = new MemoryLogger();
-    const watcher = await startWatcher(config, { log, panel });
-    cleanup.push(() => watcher.stop());
+    const { board, panel, log, watcher } = await watcherOn(pbx, {
+      pbx: { dialect: 'kamailio' },
+      keys: [{ key: 1, partner: '207', label: 'Anna' }],
+      errorFlashMs: 60_000,
+    });
     const lamp = (state: Parameters<typeof lampFor>[0]) => lampFor(state, DEFAULT_LAMPS, board.lamp.kind);
 
     await vi.waitFor(() => expect(pbx.subscribes()).toHaveLength(1));
@@ -71,19 +84,7 @@ describe('the watcher', () => {
     const pbx = await ScriptedPbx.open();
     pbx.answer = (request) =>
       request.message.method === 'SUBSCRIBE' ? pbx.accept(request) : request.respond(200);
-    const config = parseConfig(
-      JSON.stringify({
-        pbx: { host: '127.0.0.1', port: pbx.stack.port, keepaliveSeconds: 0 },
-        account: { user: '900' },
-        local: { address: '127.0.0.1', port: 0 },
-        keys: [{ key: 1, partner: '207' }],
-      }),
-      'test',
-    );
-    const panel = new FakePanel(loadBoards().find((candidate) => candidate.id === 'console')!);
-    const log = new MemoryLogger();
-    const watcher = await startWatcher(config, { log, panel });
-    cleanup.push(() => watcher.stop());
+    const { panel, log } = await watcherOn(pbx, { keys: [{ key: 1, partner: '207' }] });
     for (let i = 0; i < 1500; i++) {
       panel.press({ key: 1, event: 'down' });
       panel.press({ key: 1, event: 'up' });
@@ -105,29 +106,13 @@ describe('the watcher with pbx.registrations', () => {
       if (headerText(request.message, 'event') === 'reg') return request.respond(489, 'Bad Event');
       return pbx.accept(request);
     };
-    const config = parseConfig(
-      JSON.stringify({
-        pbx: {
-          host: '127.0.0.1',
-          port: pbx.stack.port,
-          dialect: 'kamailio',
-          keepaliveSeconds: 0,
-          registrations: true,
-        },
-        account: { user: '900' },
-        local: { address: '127.0.0.1', port: 0 },
-        keys: [
-          { key: 1, partner: '207' },
-          { key: 2, partner: '211' },
-        ],
-      }),
-      'test',
-    );
-    const board = loadBoards().find((candidate) => candidate.id === 'console')!;
-    const panel = new FakePanel(board);
-    const log = new MemoryLogger();
-    const watcher = await startWatcher(config, { log, panel });
-    cleanup.push(() => watcher.stop());
+    const { board, panel, log } = await watcherOn(pbx, {
+      pbx: { dialect: 'kamailio', registrations: true },
+      keys: [
+        { key: 1, partner: '207' },
+        { key: 2, partner: '211' },
+      ],
+    });
     await vi.waitFor(() => expect(pbx.subscribes()).toHaveLength(4)); // dialog and reg, for each partner
     const dialog = pbx
       .subscribes()
