@@ -7,6 +7,7 @@
  * and the module do not need.
  */
 import type { Readable } from 'node:stream';
+import { PagedPanel } from '../src/panel/paged-panel.ts';
 import type { Config } from '../src/config/config.ts';
 import { BlinkClock } from '../src/panel/blink-clock.ts';
 import { ConsoleBoard } from '../src/panel/console-board.ts';
@@ -23,7 +24,7 @@ export interface Terminal {
 }
 
 export async function openBoard(
-  config: Pick<Config, 'board' | 'panel'>,
+  config: Pick<Config, 'board' | 'panel' | 'pages'>,
   terminal: Terminal,
   log: Logger,
   clock: Clock,
@@ -69,7 +70,8 @@ export async function openBoard(
   });
   panel.onKey((event) => log.debug('key', { key: event.key, event: event.event }));
   panel.start?.();
-  return panel;
+  // Keys on pages of the board's own keys, the last one turning the page (config `pages`).
+  return config.pages > 1 ? new PagedPanel(panel, config.pages) : panel;
 }
 
 /** The GPIO character device, or lines that say why there is none (not a Pi, driver not installed). */

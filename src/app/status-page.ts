@@ -4,6 +4,7 @@
  * panel's own (watcher.ts `press`). `lampfield run` and `lampfield sim` start it from here.
  */
 import { LAMP_SITUATIONS, lampFor, resolveLampTable } from '../blf/lamp-policy.ts';
+import { pagedBoard } from '../config/boards.ts';
 import type { Config } from '../config/config.ts';
 import type { Clock } from '../util/clock.ts';
 import { startPanelServer, type PanelServer, type PanelServerOptions } from '../web/panel-server.ts';
@@ -12,7 +13,8 @@ import { startPanelServer, type PanelServer, type PanelServerOptions } from '../
 export function statusPageOptions(config: Config): Pick<PanelServerOptions, 'board' | 'keys' | 'legend'> {
   const table = resolveLampTable(config.lamps);
   return {
-    board: config.board,
+    // With config `pages`, the board's keys page by page, as the keys are numbered.
+    board: pagedBoard(config.board, config.pages),
     keys: config.keys.map((key) => key.key),
     legend: LAMP_SITUATIONS.map((state) => ({ state, lamp: lampFor(state, table, config.board.lamp.kind) })),
   };

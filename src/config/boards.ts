@@ -60,6 +60,19 @@ export interface HidReportLayout {
   output: { reportId: number; length: number; lamps: LampLines<ReportBit>[] };
 }
 
+/**
+ * The board as keys are numbered on it with `pages` pages in software (config `pages`): its grid on
+ * that many pages, the last key of each the page key (src/panel/paged-panel.ts). The board itself for 1.
+ */
+export function pagedBoard(board: Board, pages: number): Board {
+  return pages <= 1 ? board : { ...board, grid: { ...board.grid, pages } };
+}
+
+/** The page key of a board paged in software: the grid's last key (1-based, on every page). */
+export function pageKeySlot(board: Pick<Board, 'grid'>): number {
+  return board.grid.rows * board.grid.columns;
+}
+
 /** The number of keys a board has: its grid times its pages. */
 export function keyCount(board: Pick<Board, 'grid'>): number {
   return board.grid.rows * board.grid.columns * board.grid.pages;

@@ -11,7 +11,7 @@ import type { KeyActionConfig } from '../blf/key-actions.ts';
 import type { LampOverrides } from '../blf/lamp-policy.ts';
 import { normalizePartnerUri } from '../blf/uri.ts';
 import type { PhoneMode } from '../sip/call-control.ts';
-import { keyCount, loadBoards, type Board } from './boards.ts';
+import { keyCount, loadBoards, pagedBoard, pageKeySlot, type Board } from './boards.ts';
 import { packageFile } from '../util/package-files.ts';
 import { UserError } from '../util/user-error.ts';
 import { describeSchemaErrors } from './schema-errors.ts';
@@ -74,6 +74,12 @@ export interface Config {
    */
   web?: { port: number; address: string; token?: string; control: boolean };
   idleHoldMs: number;
+  /**
+   * Pages of keys on a board without pages of its own (a Stream Deck, a keypad, GPIO keys): the grid's
+   * last key switches pages, and keys are numbered page by page as on a board with pages (the last
+   * key of each page is the page key). 1: no pages.
+   */
+  pages: number;
   log: { level: 'error' | 'warn' | 'info' | 'debug'; sipTrace: boolean };
 }
 
@@ -216,18 +222,30 @@ function readDocument(document: Document, source: string, boards: readonly Board
     const what = `board "${board.id}" needs the module's port (/dev/ttyACM0 or tcp://host:port)`;
     throw new ConfigError('no-panel-port', source, '/panel/port', what);
   }
+  if (raw.pages > 1 && (board.grid.pages > 1 || board.driver === 'serial')) {
+    const what = `board ${board.id} has pages of its own; pages is for boards without (Stream Deck, keypad, GPIO)`;
+    throw new ConfigError('schema', source, '/pages', what);
+  }
+  const paged = pagedBoard(board, raw.pages);
   const seen = new Set<number>();
   const keys = raw.keys.map((key, index) => {
     if (seen.has(key.key))
       throw new ConfigError('duplicate-key', source, `/keys/${index}/key`, `key ${key.key} is given twice`);
     seen.add(key.key);
-    const keys = keyCount(board);
+    const keys = keyCount(paged);
     if (key.key > keys)
       throw new ConfigError(
         'no-such-key',
         source,
         `/keys/${index}/key`,
-        `board ${board.id} has keys 1 to ${keys}, not ${key.key}`,
+        `board ${board.id} has keys 1 to ${keys}${raw.pages > 1 ? ` on ${raw.pages} pages` : ''}, not ${key.key}`,
+      );
+    if (raw.pages > 1 && key.key % pageKeySlot(board) === 0)
+      throw new ConfigError(
+        'no-such-key',
+        source,
+        `/keys/${index}/key`,
+        `key ${key.key} is the page key (the last of every page of ${pageKeySlot(board)})`,
       );
     const written = String(key.partner).trim();
     const partner = normalizePartnerUri(/^[^@:]+$/.test(written) ? `sip:${written}@${domain}` : written);
