@@ -7,7 +7,6 @@
  * and the module do not need.
  */
 import type { Readable } from 'node:stream';
-import { PagedPanel } from '../src/panel/paged-panel.ts';
 import type { Config } from '../src/config/config.ts';
 import { BlinkClock } from '../src/panel/blink-clock.ts';
 import { ConsoleBoard } from '../src/panel/console-board.ts';
@@ -24,7 +23,7 @@ export interface Terminal {
 }
 
 export async function openBoard(
-  config: Pick<Config, 'board' | 'panel' | 'pages'>,
+  config: Pick<Config, 'board' | 'panel'>,
   terminal: Terminal,
   log: Logger,
   clock: Clock,
@@ -70,8 +69,7 @@ export async function openBoard(
   });
   panel.onKey((event) => log.debug('key', { key: event.key, event: event.event }));
   panel.start?.();
-  // Keys on pages of the board's own keys, the last one turning the page (config `pages`).
-  return config.pages > 1 ? new PagedPanel(panel, config.pages) : panel;
+  return panel;
 }
 
 /** The GPIO character device, or lines that say why there is none (not a Pi, driver not installed). */

@@ -46,8 +46,6 @@ export async function showConfigTrouble(
     panel = await openBoard(
       {
         board,
-        // Every key of the board flashes the error: no pages while the config is in trouble.
-        pages: 1,
         ...(failure.hints.panelPort == null ? {} : { panel: { port: failure.hints.panelPort } }),
       },
       setup.terminal,

@@ -16,6 +16,7 @@ import { GestureTracker, PressGate, type Gesture } from '../blf/key-actions.ts';
 import { resolveLampTable, type LampSituation } from '../blf/lamp-policy.ts';
 import type { PickupOptions } from '../blf/pickup.ts';
 import type { Config, KeyConfig } from '../config/config.ts';
+import { PagedPanel } from '../panel/paged-panel.ts';
 import type { KeyViewer, PanelDevice } from '../panel/panel.ts';
 import { CallControl, DEFAULT_AUTO_ANSWER, type CallOutcome, type CallTarget } from '../sip/call-control.ts';
 import { PartnerSubscriptions } from '../sip/partner-subscriptions.ts';
@@ -78,7 +79,9 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
       : {}),
   });
   const ua = pbxUserAgent(config, stack, pbxAddress);
-  const board = setup.panel ?? (await openBoard(config, setup.terminal ?? { write: () => {} }, log, clock));
+  const device = setup.panel ?? (await openBoard(config, setup.terminal ?? { write: () => {} }, log, clock));
+  // Keys on pages of the board's own keys, its last key turning the page (config `pages`).
+  const board = config.pages > 1 ? new PagedPanel(device, config.pages) : device;
   const byKey = new Map(config.keys.map((key) => [key.key, key]));
   const dialect = DIALECTS[config.pbx.dialect];
   const pickup: PickupOptions = {

@@ -19,7 +19,7 @@ import { GpioBench } from '../support/gpio-bench.ts';
 import { Kamailio } from '../support/kamailio.ts';
 import { freePort } from '../support/ports.ts';
 import { killAll } from '../support/processes.ts';
-import { deskPhone } from '../support/sipp.ts';
+import { call, deskPhone, expectCall, hangUpAll, registerPhone } from '../support/sipp.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -152,3 +152,49 @@ describe(
     }
   },
 );
+
+describe('pages on a Stream Deck (config pages)', { timeout: 60_000 }, () => {
+  it('a call to a partner on page 2 blinks the page key; the page key shows page 2, the partner ringing', async () => {
+    const kamailio = await Kamailio.start();
+    cleanup.push(() => kamailio.close());
+    const port = new FakeStreamDeckPort();
+    const panel = new StreamDeckPanel(boardOf('streamdeck-15'), port, {
+      clock: systemClock,
+      blink: new BlinkClock(systemClock),
+    });
+    const config = parseConfig(
+      JSON.stringify({
+        pbx: { host: '127.0.0.1', port: kamailio.port, dialect: 'kamailio' },
+        account: { user: '900' },
+        local: { address: '127.0.0.1', port: await freePort() },
+        board: 'streamdeck-15',
+        pages: 2,
+        keys: [
+          { key: 1, partner: '211', label: 'Ben' },
+          { key: 16, partner: '207', label: 'Anna' }, // page 2's first key; 15 is the page key
+        ],
+      }),
+      'lampfield.json',
+    );
+    panel.start();
+    const log = new MemoryLogger();
+    const running = await startWatcher(config, { log, clock: systemClock, panel });
+    cleanup.push(() => running.stop());
+    const deck = () => port.device!;
+    await until(
+      () => deck().color(0) === 'green' && deck().color(14) === 'white',
+      'page 1: Ben idle, page key',
+    );
+    const callee = await registerPhone(kamailio, '207');
+    cleanup.push(() => hangUpAll([callee]));
+    expectCall(kamailio, callee, 6000);
+    const caller = call(kamailio, '211', '207', { cancelAfterMs: 5000 }).catch(() => 1);
+    // Anna rings on page 2, out of view: the page key blinks red (seen in its lit phase).
+    await until(() => deck().color(14) === 'red', 'the page key blinking red');
+    deck().key(14, true);
+    deck().key(14, false);
+    await until(() => deck().color(0) === 'red', "page 2: Anna's key ringing");
+    await until(() => deck().color(14) === 'white', 'the page key quiet: nothing rings out of view');
+    await caller;
+  });
+});
