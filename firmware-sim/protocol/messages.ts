@@ -13,7 +13,11 @@ import {
 } from '../../src/blf/lamp.ts';
 import type { Frame } from './framing.ts';
 
-export const PROTOCOL_VERSION = { major: 1, minor: 0 } as const;
+/**
+ * 2.0: pages (§5.10, §7.4). The module keeps every page's lamps and labels and turns pages itself, so a
+ * host of 1.x, which knows nothing of pages, is refused (§5.1) rather than half working.
+ */
+export const PROTOCOL_VERSION = { major: 2, minor: 0 } as const;
 
 /** Message types (§4.2). Host → module below 0x80, module → host from 0x80; ACK and NAK both ways. */
 export const MessageType = {
@@ -21,8 +25,10 @@ export const MessageType = {
   SET_LAMPS: 0x02,
   SET_LABEL: 0x03,
   HEARTBEAT: 0x04,
+  SET_PAGE_LAMPS: 0x05,
   INFO: 0x81,
   KEY_EVENT: 0x82,
+  PAGE_SHOWN: 0x83,
   ACK: 0x7e,
   NAK: 0x7f,
 } as const;
@@ -63,6 +69,7 @@ export const NakCode = {
   'bad-key': 3,
   'not-ready': 4,
   'bad-value': 5,
+  'bad-version': 6,
 } as const;
 export type NakReason = keyof typeof NakCode;
 
@@ -92,7 +99,17 @@ export interface ModuleInfo {
   serial: string;
   /** Characters per label; 0 when the module has no labels. */
   labelChars: number;
-  keys: { lamp: LampKindName; hardwarePatterns: boolean }[];
+  /** Every key a host can address: `pages` pages of keys.length / pages keys each (§7.4). */
+  keys: KeyLamp[];
+  /** 1 for a module without pages. */
+  pages: number;
+  /** The module's own page keys (§7.4): none, one that turns to the next page, or one per page. */
+  pageKeys: KeyLamp[];
+}
+
+export interface KeyLamp {
+  lamp: LampKindName;
+  hardwarePatterns: boolean;
 }
 
 export type Message =
@@ -102,7 +119,11 @@ export type Message =
   | { type: 'set-lamps'; first: number; lamps: LampSetting[] }
   | { type: 'set-label'; key: number; text: string }
   | { type: 'heartbeat' }
+  /** The lamp of the page key of the page in view, and of each page's key while its page is out of view. */
+  | { type: 'set-page-lamps'; shown: LampSetting; hidden: LampSetting[] }
   | { type: 'key-event'; key: number; event: KeyEventName; uptimeMs: number }
+  /** The module turned to `page` (0-based) by its own page key, or tells a new session which it shows. */
+  | { type: 'page-shown'; page: number }
   | { type: 'ack'; seq: number }
   | { type: 'nak'; seq: number; reason: NakReason | 'unknown' };
 
@@ -149,7 +170,9 @@ export function encodeMessage(message: Message): { type: number; payload: Uint8A
         withText(info.boardId, 32),
         withText(info.serial, 32),
         Uint8Array.of(info.labelChars, info.keys.length),
-        Uint8Array.from(info.keys, (key) => LampKind[key.lamp] | (key.hardwarePatterns ? 0x80 : 0)),
+        Uint8Array.from(info.keys, lampKindByte),
+        Uint8Array.of(info.pages, info.pageKeys.length),
+        Uint8Array.from(info.pageKeys, lampKindByte),
       ];
       return { type: MessageType.INFO, payload: concat(parts) };
     }
@@ -157,11 +180,16 @@ export function encodeMessage(message: Message): { type: number; payload: Uint8A
       const payload = new Uint8Array(2 + message.lamps.length);
       payload[0] = message.first;
       payload[1] = message.lamps.length;
-      message.lamps.forEach((lamp, index) => {
-        payload[2 + index] = (Pattern[lamp.pattern] << 4) | Color[lamp.color];
-      });
+      message.lamps.forEach((lamp, index) => (payload[2 + index] = lampByte(lamp)));
       return { type: MessageType.SET_LAMPS, payload };
     }
+    case 'set-page-lamps':
+      return {
+        type: MessageType.SET_PAGE_LAMPS,
+        payload: Uint8Array.of(lampByte(message.shown), message.hidden.length, ...message.hidden.map(lampByte)),
+      };
+    case 'page-shown':
+      return { type: MessageType.PAGE_SHOWN, payload: Uint8Array.of(message.page) };
     case 'set-label':
       return {
         type: MessageType.SET_LABEL,
@@ -211,14 +239,30 @@ export function decodeMessage(frame: Frame): DecodeResult {
       const serial = readText();
       if (boardId == null || serial == null || at + 2 > p.length) return bad();
       const labelChars = p[at]!;
-      const count = p[at + 1]!;
-      at += 2;
-      if (at + count !== p.length) return bad();
-      const keys: ModuleInfo['keys'] = [];
-      for (let i = 0; i < count; i++) {
-        const lamp = LAMP_NAMES.get(p[at + i]! & 0x7f);
-        if (lamp == null) return bad('bad-value');
-        keys.push({ lamp, hardwarePatterns: (p[at + i]! & 0x80) !== 0 });
+      const readKinds = (count: number): KeyLamp[] | 'bad-length' | 'bad-value' => {
+        if (at + count > p.length) return 'bad-length';
+        const kinds: KeyLamp[] = [];
+        for (let i = 0; i < count; i++) {
+          const lamp = LAMP_NAMES.get(p[at + i]! & 0x7f);
+          if (lamp == null) return 'bad-value';
+          kinds.push({ lamp, hardwarePatterns: (p[at + i]! & 0x80) !== 0 });
+        }
+        at += count;
+        return kinds;
+      };
+      at += 1;
+      const keys = readKinds(p[at++]!);
+      if (typeof keys === 'string') return bad(keys);
+      // Protocol 1.x ends here (§4.4: fields are appended): one page, no page keys.
+      let pages = 1;
+      let pageKeys: KeyLamp[] = [];
+      if (at < p.length) {
+        if (at + 2 > p.length) return bad();
+        pages = p[at]!;
+        at += 1;
+        const read = readKinds(p[at++]!);
+        if (typeof read === 'string') return bad(read);
+        pageKeys = read;
       }
       return {
         ok: true,
@@ -231,6 +275,8 @@ export function decodeMessage(frame: Frame): DecodeResult {
             serial,
             labelChars,
             keys,
+            pages,
+            pageKeys,
           },
         },
       };
@@ -239,16 +285,18 @@ export function decodeMessage(frame: Frame): DecodeResult {
       const first = p[0];
       const count = p[1];
       if (first == null || count == null || p.length !== 2 + count) return bad();
-      const lamps: LampSetting[] = [];
-      for (let i = 0; i < count; i++) {
-        const byte = p[2 + i]!;
-        const pattern = PATTERN_NAMES.get(byte >> 4);
-        const color = COLOR_NAMES.get(byte & 0x0f);
-        if (pattern == null || color == null) return bad('bad-value');
-        lamps.push({ color, pattern });
-      }
-      return { ok: true, message: { type: 'set-lamps', first, lamps } };
+      const lamps = readLamps(p.subarray(2));
+      return lamps == null ? bad('bad-value') : { ok: true, message: { type: 'set-lamps', first, lamps } };
     }
+    case MessageType.SET_PAGE_LAMPS: {
+      if (p.length < 2 || p.length !== 2 + p[1]!) return bad();
+      const shown = readLamps(p.subarray(0, 1))?.[0];
+      const hidden = readLamps(p.subarray(2));
+      if (shown == null || hidden == null) return bad('bad-value');
+      return { ok: true, message: { type: 'set-page-lamps', shown, hidden } };
+    }
+    case MessageType.PAGE_SHOWN:
+      return p.length === 1 ? { ok: true, message: { type: 'page-shown', page: p[0]! } } : bad();
     case MessageType.SET_LABEL: {
       if (p.length < 2 || p.length !== 2 + p[1]!) return bad();
       return { ok: true, message: { type: 'set-label', key: p[0]!, text: utf8.decode(p.subarray(2)) } };
@@ -271,6 +319,26 @@ export function decodeMessage(frame: Frame): DecodeResult {
     default:
       return bad('unknown-type');
   }
+}
+
+function lampByte(lamp: LampSetting): number {
+  return (Pattern[lamp.pattern] << 4) | Color[lamp.color];
+}
+
+function lampKindByte(key: KeyLamp): number {
+  return LampKind[key.lamp] | (key.hardwarePatterns ? 0x80 : 0);
+}
+
+/** Lamp bytes (§5.4) as lamps; null when one names no pattern or color. */
+function readLamps(bytes: Uint8Array): LampSetting[] | null {
+  const lamps: LampSetting[] = [];
+  for (const byte of bytes) {
+    const pattern = PATTERN_NAMES.get(byte >> 4);
+    const color = COLOR_NAMES.get(byte & 0x0f);
+    if (pattern == null || color == null) return null;
+    lamps.push({ color, pattern });
+  }
+  return lamps;
 }
 
 /** Whether a message is acknowledged by its receiver (§4.1): everything but ACK and NAK. */

@@ -11,6 +11,10 @@
  *
  * While not ready, the module shows its POST or "host lost" pattern and NAKs lamp and label commands
  * with `not-ready`, so that a host never believes it set a lamp it did not set.
+ *
+ * Pages (§7.4): the module keeps the lamp and label of every key of every page, shows one page on its
+ * keys, and turns pages by its own page keys without asking the host; it tells the host which page it
+ * shows (PAGE_SHOWN), and a key's events carry the key as the host numbers it, whatever page is in view.
  */
 import { LAMP_RGB, type LampColor } from '../../src/blf/lamp.ts';
 import { encodeFrame, FrameDecoder, type Frame } from '../protocol/framing.ts';
@@ -19,6 +23,7 @@ import {
   encodeMessage,
   PROTOCOL_VERSION,
   type KeyEventName,
+  type KeyLamp,
   type LampKindName,
   type LampSetting,
   type Message,
@@ -34,8 +39,13 @@ export interface FirmwareClock {
 export interface ModuleHardware {
   boardId: string;
   serial: string;
+  /** The lamp of every key a host addresses: `pages` pages of keys.length / pages keys (§7.4). */
   keys: readonly LampKindName[];
   labelChars: number;
+  /** 1 for a module without pages. */
+  pages: number;
+  /** The lamps of the module's own page keys (§7.4): none, one (the next page) or one per page. */
+  pageKeys: readonly LampKindName[];
 }
 
 /** Faults injected as data (§8 of the simulator): what a bad cable, a busy MCU or a reset does. */
@@ -81,9 +91,18 @@ type Session = 'post' | 'announced' | 'ready' | 'host-lost';
 interface Switch {
   raw: boolean;
   stable: boolean;
+  /** The key (as the host numbers it) this switch went down as: its release is reported for that key. */
+  key: number;
   cancelDebounce: () => void;
   cancelLong: () => void;
 }
+
+/** The page keys' lamps until the host sets them (§5.10): the page in view lit, the others dark. */
+const DEFAULT_PAGE_LAMPS = {
+  shown: { color: 'white', pattern: 'steady' },
+  hidden: [] as LampSetting[],
+} as const satisfies { shown: LampSetting; hidden: LampSetting[] };
+const DARK: LampSetting = { color: 'off', pattern: 'off' };
 
 export class ModuleFirmware {
   readonly decoder = new FrameDecoder();
@@ -93,6 +112,9 @@ export class ModuleFirmware {
   private bootedAt = 0;
   private lamps: (LampSetting | undefined)[] = [];
   private labels: string[] = [];
+  private page = 0;
+  private pageLamps: { shown: LampSetting; hidden: readonly LampSetting[] } = DEFAULT_PAGE_LAMPS;
+  /** The keys of one page, then the page keys: the switches a person can press. */
   private switches: Switch[] = [];
   private seq = 0;
   private lastHostSeq = -1;
@@ -144,40 +166,69 @@ export class ModuleFirmware {
     for (const frame of this.decoder.push(kept)) this.handle(frame);
   }
 
-  /** The physical switch of `key` closes; it bounces for `bounceMs` first (contacts chatter). */
-  pressSwitch(key: number, bounceMs = 5): void {
-    this.chatter(key, true, bounceMs);
+  /** Keys on one page (all of them on a module without pages). */
+  get perPage(): number {
+    return this.hardware.keys.length / this.hardware.pages;
   }
 
-  releaseSwitch(key: number, bounceMs = 5): void {
-    this.chatter(key, false, bounceMs);
+  /** The page the keys show now, from 0. */
+  get shownPage(): number {
+    return this.page;
   }
 
-  /** What the LED of `key` shows at this moment (blink phases from the module's one clock, §5.3). */
-  led(key: number): LedOutput {
+  /** The switch of the key at `slot` (0-based) of the page in view closes; it bounces for `bounceMs` first. */
+  pressSwitch(slot: number, bounceMs = 5): void {
+    if (slot < this.perPage) this.chatter(slot, true, bounceMs);
+  }
+
+  releaseSwitch(slot: number, bounceMs = 5): void {
+    if (slot < this.perPage) this.chatter(slot, false, bounceMs);
+  }
+
+  /** The switch of page key `index` (0-based, §7.4) closes. */
+  pressPageKey(index: number, bounceMs = 5): void {
+    if (index < this.hardware.pageKeys.length) this.chatter(this.perPage + index, true, bounceMs);
+  }
+
+  releasePageKey(index: number, bounceMs = 5): void {
+    if (index < this.hardware.pageKeys.length) this.chatter(this.perPage + index, false, bounceMs);
+  }
+
+  /** What the LED at `slot` of the page in view shows at this moment (blink phases from one clock, §5.3). */
+  led(slot: number): LedOutput {
+    const key = this.page * this.perPage + slot;
+    return this.ledOf(this.lamps[key], this.hardware.keys[key]);
+  }
+
+  /** What the LED of page key `index` shows at this moment (§5.10). */
+  pageKeyLed(index: number): LedOutput {
+    return this.ledOf(this.pageKeyLamp(index), this.hardware.pageKeys[index]);
+  }
+
+  /** The lamp of page key `index` (§5.10): the page in view's, or its page's while out of view. */
+  pageKeyLamp(index: number): LampSetting {
+    const { shown, hidden } = this.pageLamps;
+    if (this.hardware.pageKeys.length === this.hardware.pages)
+      return index === this.page ? shown : (hidden[index] ?? DARK);
+    // One page key for every page: it shows what a page out of view asks for, else the page in view's.
+    const asked = hidden.find((lamp, page) => page !== this.page && lamp.color !== 'off' && lamp.pattern !== 'off');
+    return asked ?? shown;
+  }
+
+  private ledOf(lamp: LampSetting | undefined, kind: LampKindName | undefined): LedOutput {
     const uptime = this.clock.now() - this.bootedAt;
     if (this.session === 'post') return { red: 255, green: 255, blue: 255, lit: true };
     if (this.session !== 'ready') {
       return { red: 255, green: 160, blue: 0, lit: modulePatternLit('host-lost', uptime) };
     }
-    const lamp = this.lamps[key];
     if (lamp == null) return { red: 0, green: 0, blue: 0, lit: false };
     return {
-      ...this.ledColor(key, lamp.color),
+      ...ledColor(kind, lamp.color),
       lit: lamp.color !== 'off' && modulePatternLit(lamp.pattern, uptime),
     };
   }
 
-  /** The palette color on this key's LEDs (§5.2): a bicolor key makes amber from red and green. */
-  private ledColor(key: number, color: LampColor): { red: number; green: number; blue: number } {
-    const [red, green, blue] = LAMP_RGB[color];
-    const kind = this.hardware.keys[key];
-    if (kind === 'bicolor') return { red: red > 0 ? 255 : 0, green: green > 0 ? 255 : 0, blue: 0 };
-    if (kind === 'mono') return { red: 255, green: 255, blue: 255 };
-    return { red, green, blue };
-  }
-
-  /** The lamp the host set for `key` (null when none, or when not ready). */
+  /** The lamp the host set for `key`, on whatever page (null when none, or when not ready). */
   lamp(key: number): LampSetting | null {
     return this.session === 'ready' ? (this.lamps[key] ?? null) : null;
   }
@@ -189,11 +240,13 @@ export class ModuleFirmware {
   get info(): ModuleInfo {
     return {
       protocol: { ...PROTOCOL_VERSION },
-      firmware: { major: 0, minor: 4, patch: 0 },
+      firmware: { major: 0, minor: 5, patch: 0 },
       boardId: this.hardware.boardId,
       serial: this.hardware.serial,
       labelChars: this.hardware.labelChars,
-      keys: this.hardware.keys.map((lamp) => ({ lamp, hardwarePatterns: true })),
+      keys: this.hardware.keys.map(patternsOnModule),
+      pages: this.hardware.pages,
+      pageKeys: this.hardware.pageKeys.map(patternsOnModule),
     };
   }
 
@@ -211,13 +264,16 @@ export class ModuleFirmware {
     this.bootedAt = this.clock.now();
     this.lamps = [];
     this.labels = [];
+    this.page = 0;
+    this.pageLamps = DEFAULT_PAGE_LAMPS;
     this.outbox = [];
     this.seq = 0;
     this.lastHostSeq = -1;
     this.decoder.reset();
-    this.switches = this.hardware.keys.map(() => ({
+    this.switches = Array.from({ length: this.perPage + this.hardware.pageKeys.length }, () => ({
       raw: false,
       stable: false,
+      key: 0,
       cancelDebounce: () => undefined,
       cancelLong: () => undefined,
     }));
@@ -227,6 +283,7 @@ export class ModuleFirmware {
       this.session = this.helloPending ? 'ready' : 'announced';
       if (this.session === 'ready') this.feedWatchdog();
       this.announce();
+      if (this.session === 'ready') this.tellPage();
     });
   }
 
@@ -239,7 +296,7 @@ export class ModuleFirmware {
     this.cancelWatchdog = this.clock.after(this.timings.watchdogMs, () => {
       // The host went silent: its lamps can no longer be trusted (§6.3).
       this.session = 'host-lost';
-      this.lamps = [];
+      this.forgetLamps();
     });
   }
 
@@ -266,7 +323,8 @@ export class ModuleFirmware {
       return;
     }
     if (message.type === 'hello') {
-      this.hello(frame.seq);
+      if (message.protocol.major !== PROTOCOL_VERSION.major) this.refuseHost(frame.seq);
+      else this.hello(frame.seq);
       return;
     }
     if (this.session !== 'ready') {
@@ -286,6 +344,16 @@ export class ModuleFirmware {
         return;
       }
       this.labels[message.key] = [...message.text].slice(0, this.hardware.labelChars).join('');
+    } else if (message.type === 'set-page-lamps') {
+      if (this.hardware.pageKeys.length === 0) {
+        this.nak(frame.seq, 'bad-key');
+        return;
+      }
+      if (message.hidden.length !== this.hardware.pages) {
+        this.nak(frame.seq, 'bad-value');
+        return;
+      }
+      this.pageLamps = { shown: message.shown, hidden: message.hidden };
     } else if (message.type !== 'heartbeat') {
       this.nak(frame.seq, 'unknown-type'); // a module→host message sent to the module
       return;
@@ -305,9 +373,44 @@ export class ModuleFirmware {
       return;
     }
     this.session = 'ready';
-    this.lamps = [];
+    this.forgetLamps();
     this.feedWatchdog();
     this.announce();
+    this.tellPage();
+  }
+
+  /**
+   * A host of another major version (§5.1): refused, and told which version this module speaks (INFO),
+   * so that it can say so; whatever session there was ends, as its lamps were another host's.
+   */
+  private refuseHost(seq: number): void {
+    this.outbox = [];
+    this.cancelRetry();
+    this.nak(seq, 'bad-version');
+    if (this.session === 'post') return; // INFO follows the self test anyway
+    this.cancelWatchdog();
+    this.session = 'announced';
+    this.forgetLamps();
+    this.announce();
+  }
+
+  private forgetLamps(): void {
+    this.lamps = [];
+    this.pageLamps = DEFAULT_PAGE_LAMPS;
+  }
+
+  /** Which page the keys show, for the host (§5.11); a module without pages has nothing to tell. */
+  private tellPage(): void {
+    if (this.hardware.pages > 1) this.queue({ type: 'page-shown', page: this.page });
+  }
+
+  /** A page key went down (§7.4): one key per page shows its page, a single one the next page. */
+  private turnPage(index: number): void {
+    const { pages, pageKeys } = this.hardware;
+    const page = pageKeys.length === pages ? index : (this.page + 1) % pages;
+    if (page === this.page) return;
+    this.page = page;
+    if (this.session === 'ready') this.tellPage();
   }
 
   private nak(seq: number, reason: Extract<Message, { type: 'nak' }>['reason']): void {
@@ -377,20 +480,29 @@ export class ModuleFirmware {
     this.clock.after(bounceMs, () => this.rawInput(key, closed));
   }
 
-  /** Debounce (§7.1): a change counts once the raw input has been stable for `debounceMs`. */
-  private rawInput(key: number, closed: boolean): void {
-    const item = this.switches[key]!;
+  /**
+   * Debounce (§7.1): a change counts once the raw input has been stable for `debounceMs`. A page key
+   * turns the page on its way down (§7.4); a key's events carry the key of the page in view when it went
+   * down.
+   */
+  private rawInput(index: number, closed: boolean): void {
+    const item = this.switches[index]!;
     item.raw = closed;
     item.cancelDebounce();
     item.cancelDebounce = this.clock.after(this.timings.debounceMs, () => {
       if (item.raw === item.stable) return;
       item.stable = item.raw;
+      if (index >= this.perPage) {
+        if (item.stable) this.turnPage(index - this.perPage);
+        return;
+      }
       if (item.stable) {
-        this.keyEvent(key, 'down');
-        item.cancelLong = this.clock.after(this.timings.longPressMs, () => this.keyEvent(key, 'long'));
+        item.key = this.page * this.perPage + index;
+        this.keyEvent(item.key, 'down');
+        item.cancelLong = this.clock.after(this.timings.longPressMs, () => this.keyEvent(item.key, 'long'));
       } else {
         item.cancelLong();
-        this.keyEvent(key, 'up');
+        this.keyEvent(item.key, 'up');
       }
     });
   }
@@ -399,4 +511,16 @@ export class ModuleFirmware {
     if (this.session !== 'ready') return; // no host to tell: a press while unplugged is not kept
     this.queue({ type: 'key-event', key, event, uptimeMs: Math.round(this.clock.now() - this.bootedAt) });
   }
+}
+
+function patternsOnModule(lamp: LampKindName): KeyLamp {
+  return { lamp, hardwarePatterns: true };
+}
+
+/** The palette color on a key's LEDs (§5.2): a bicolor key makes amber from red and green. */
+function ledColor(kind: LampKindName | undefined, color: LampColor): { red: number; green: number; blue: number } {
+  const [red, green, blue] = LAMP_RGB[color];
+  if (kind === 'bicolor') return { red: red > 0 ? 255 : 0, green: green > 0 ? 255 : 0, blue: 0 };
+  if (kind === 'mono') return { red: 255, green: 255, blue: 255 };
+  return { red, green, blue };
 }

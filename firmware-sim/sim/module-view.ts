@@ -1,10 +1,14 @@
 /**
  * The simulated module for a person or a script: in a terminal it draws the keys and their lamps and
- * takes `press N` and `long N` on standard input (pressing the module's own switches); with `json` it
- * prints one line per change of what the module shows.
+ * takes `press N` and `long N` on standard input (pressing the module's own switches; a key on a page
+ * out of view after its page key) and `page P` (page key P); with `json` it prints one line per change
+ * of what the module keeps for each key, and of the page it shows and its page keys' lamps.
  */
 import { createInterface } from 'node:readline';
 import type { ModuleFirmware, LedOutput } from './module-firmware.ts';
+import { pressAsPerson } from './module-person.ts';
+
+const timers = { after: (ms: number, fire: () => void) => clearTimeout.bind(null, setTimeout(fire, ms)) };
 
 export interface ViewIo {
   stdout(line: string): void;
@@ -19,19 +23,25 @@ export function showModule(
   status: () => string = () => '',
 ): { stop(): void } {
   const keys = firmware.hardware.keys.length;
+  const pageKeys = firmware.hardware.pageKeys.length;
   const input = createInterface({ input: process.stdin });
   input.on('line', (line) => {
-    const match = /^\s*(press|long)\s+(\d+)\s*$/.exec(line);
-    const key = Number(match?.[2]) - 1;
-    if (match == null || key < 0 || key >= keys) {
-      if (line.trim() !== '') io.stderr(`"${line.trim()}" is not "press N" or "long N" (1..${keys})`);
+    const match = /^\s*(press|long|page)\s+(\d+)\s*$/.exec(line);
+    const number = Number(match?.[2]);
+    if (match?.[1] === 'page' && number >= 1 && number <= pageKeys) {
+      firmware.pressPageKey(number - 1);
+      setTimeout(() => firmware.releasePageKey(number - 1), 60);
       return;
     }
-    firmware.pressSwitch(key);
-    setTimeout(() => firmware.releaseSwitch(key), match[1] === 'long' ? 800 : 120);
+    if (match?.[1] !== 'page' && pressAsPerson(firmware, number, match?.[1] === 'long' ? 800 : 120, timers))
+      return;
+    if (line.trim() === '') return;
+    const pages = pageKeys > 0 ? ` or "page P" (1..${pageKeys})` : '';
+    io.stderr(`"${line.trim()}" is not "press N" or "long N" (1..${keys})${pages}`);
   });
   let lastState = '';
   let lastStatus = '';
+  let lastPage = '';
   const lastKeys: string[] = [];
   const timer = setInterval(
     () => {
@@ -52,6 +62,12 @@ export function showModule(
           if (text !== lastKeys[key]) io.stdout(text);
           lastKeys[key] = text;
         }
+        if (firmware.hardware.pages > 1) {
+          const lamps = Array.from({ length: pageKeys }, (_, index) => firmware.pageKeyLamp(index));
+          const page = JSON.stringify({ page: firmware.shownPage + 1, pageKeys: lamps });
+          if (page !== lastPage) io.stdout(page);
+          lastPage = page;
+        }
       } else if (process.stdout.isTTY) {
         process.stdout.write(`\x1b[H\x1b[2J${draw(firmware, columns)}\n${status()}\n`);
       }
@@ -66,17 +82,20 @@ export function showModule(
   };
 }
 
-/** The panel in the terminal: one cell per key, its lamp as a colored dot while lit. */
+/** The panel in the terminal: one cell per key of the page in view, its lamp as a colored dot while lit. */
 function draw(firmware: ModuleFirmware, columns: number): string {
   const cells: string[] = [];
-  for (let key = 0; key < firmware.hardware.keys.length; key++) {
-    const led = firmware.led(key);
-    cells.push(
-      `${String(key + 1).padStart(3)} ${dot(led)} ${firmware.label(key).padEnd(firmware.hardware.labelChars)}`,
-    );
+  const first = firmware.shownPage * firmware.perPage;
+  for (let slot = 0; slot < firmware.perPage; slot++) {
+    const label = firmware.label(first + slot).padEnd(firmware.hardware.labelChars);
+    cells.push(`${String(first + slot + 1).padStart(3)} ${dot(firmware.led(slot))} ${label}`);
   }
-  const rows: string[] = [`module ${firmware.hardware.boardId}: ${firmware.state}`];
+  const { pages, pageKeys } = firmware.hardware;
+  const page = pages > 1 ? `, page ${firmware.shownPage + 1} of ${pages}` : '';
+  const rows: string[] = [`module ${firmware.hardware.boardId}: ${firmware.state}${page}`];
   for (let i = 0; i < cells.length; i += columns) rows.push(cells.slice(i, i + columns).join(' │'));
+  if (pageKeys.length > 0)
+    rows.push(`pages ${pageKeys.map((_, index) => `${index + 1} ${dot(firmware.pageKeyLed(index))}`).join('  ')}`);
   return rows.join('\n');
 }
 

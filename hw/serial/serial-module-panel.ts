@@ -9,6 +9,10 @@
  * new changes collect, and the next SET_LAMPS carries them all. When the module comes back (replug,
  * reset), every lamp and label is sent again. Key events are acknowledged, applied once, and only while
  * ready: presses from before a handshake are the module's to drop (it empties its queue on HELLO).
+ *
+ * A module with pages (§7.4) keeps every page's lamps and labels and turns pages by its own page keys:
+ * the host addresses every key as the config numbers it, whatever page is in view, and only tells the
+ * page keys which pages have a ringing partner (SET_PAGE_LAMPS, page-keys.ts).
  */
 import { encodeFrame, FrameDecoder, type Frame } from '../../firmware-sim/protocol/framing.ts';
 import {
@@ -22,6 +26,7 @@ import {
 } from '../../firmware-sim/protocol/messages.ts';
 import type { Lamp } from '../../src/blf/lamp.ts';
 import { keyCount, type Board } from '../../src/config/boards.ts';
+import { PAGE_KEY_LAMPS, RingingPages } from '../../src/panel/page-keys.ts';
 import {
   type KeyInfo,
   type PanelDevice,
@@ -62,6 +67,10 @@ export class SerialModulePanel implements PanelDevice {
   private readonly labels: (string | null)[] = [];
   private dirty = new Set<number>();
   private dirtyLabels = new Set<number>();
+  private readonly ringing: RingingPages;
+  /** The page keys' lamps are to be sent (a ringing partner on a page came or went, or a replay). */
+  private pageLampsDirty = false;
+  private readonly pageHandlers: ((page: number) => void)[] = [];
   private outbox: Pending[] = [];
   private seq = 0;
   private lastModuleSeq = -1;
@@ -83,6 +92,12 @@ export class SerialModulePanel implements PanelDevice {
   ) {
     this.clock = options.clock ?? systemClock;
     this.keys = keyCount(board);
+    this.ringing = new RingingPages(board.grid.rows * board.grid.columns);
+  }
+
+  /** Page keys of the module's own (boards.json `pageKeys`), or 0. */
+  private get pageKeys(): number {
+    return this.board.pageKeys?.kind === 'module' ? this.board.pageKeys.count : 0;
   }
 
   /** Connects, and keeps reconnecting until closed. */
@@ -109,6 +124,7 @@ export class SerialModulePanel implements PanelDevice {
       this.labels[index] = label;
       this.dirtyLabels.add(index);
     }
+    if (this.ringing.set(key, info.state === 'ringing') && this.pageKeys > 0) this.pageLampsDirty = true;
     // Changes made together (a PBX restart turns every key at once) leave in one frame.
     if (!this.flushQueued) {
       this.flushQueued = true;
@@ -121,7 +137,9 @@ export class SerialModulePanel implements PanelDevice {
 
   /** Nothing waits to be sent or acknowledged. */
   get idle(): boolean {
-    return this.outbox.length === 0 && this.dirty.size === 0 && this.dirtyLabels.size === 0;
+    return (
+      this.outbox.length === 0 && this.dirty.size === 0 && this.dirtyLabels.size === 0 && !this.pageLampsDirty
+    );
   }
 
   onKey(handler: (event: PanelKeyEvent) => void): void {
@@ -130,6 +148,10 @@ export class SerialModulePanel implements PanelDevice {
 
   onStatus(handler: (status: PanelStatus) => void): void {
     this.statusHandlers.push(handler);
+  }
+
+  onPage(handler: (page: number) => void): void {
+    this.pageHandlers.push(handler);
   }
 
   async close(): Promise<void> {
@@ -228,6 +250,8 @@ export class SerialModulePanel implements PanelDevice {
     if (message.type === 'info') this.info(message.info);
     else if (message.type === 'key-event' && this.state === 'ready') {
       for (const handler of this.keyHandlers) handler({ key: message.key + 1, event: message.event });
+    } else if (message.type === 'page-shown' && this.state === 'ready') {
+      for (const handler of this.pageHandlers) handler(message.page);
     }
   }
 
@@ -257,6 +281,7 @@ export class SerialModulePanel implements PanelDevice {
     // Replay: every lamp and label the module should show.
     this.dirty = new Set(this.desired.flatMap((lamp, index) => (lamp == null ? [] : [index])));
     this.dirtyLabels = new Set(this.labels.flatMap((label, index) => (label == null ? [] : [index])));
+    this.pageLampsDirty = this.pageKeys > 0;
     this.scheduleHeartbeat();
     this.flush();
   }
@@ -264,7 +289,8 @@ export class SerialModulePanel implements PanelDevice {
   /** The module must be the board the config names (boards.json), or lamps would land on wrong keys. */
   private mismatch(info: ModuleInfo): string | null {
     if (info.protocol.major !== PROTOCOL_VERSION.major) {
-      return `module speaks protocol ${info.protocol.major}.${info.protocol.minor}, lampfield ${PROTOCOL_VERSION.major}.${PROTOCOL_VERSION.minor}`;
+      const update = info.protocol.major < PROTOCOL_VERSION.major ? "the module's firmware" : 'lampfield';
+      return `module speaks protocol ${info.protocol.major}.${info.protocol.minor}, lampfield ${PROTOCOL_VERSION.major}.${PROTOCOL_VERSION.minor}: update ${update}`;
     }
     if (info.boardId !== this.board.id)
       return `module is a "${info.boardId}", the config says board "${this.board.id}"`;
@@ -272,6 +298,8 @@ export class SerialModulePanel implements PanelDevice {
       return `module has ${info.keys.length} keys, boards.json says ${this.keys}`;
     const lamp = info.keys.find((key) => key.lamp !== this.board.lamp.kind);
     if (lamp != null) return `module keys have ${lamp.lamp} lamps, boards.json says ${this.board.lamp.kind}`;
+    if (info.pages !== this.board.grid.pages || info.pageKeys.length !== this.pageKeys)
+      return `module has ${info.pages} pages and ${info.pageKeys.length} page keys, boards.json says ${this.board.grid.pages} and ${this.pageKeys}`;
     return null;
   }
 
@@ -296,6 +324,13 @@ export class SerialModulePanel implements PanelDevice {
     for (const index of this.dirtyLabels)
       this.queue({ type: 'set-label', key: index, text: this.labels[index] ?? '' });
     this.dirtyLabels.clear();
+    if (this.pageLampsDirty) {
+      this.pageLampsDirty = false;
+      const hidden = Array.from({ length: this.board.grid.pages }, (_, page) =>
+        this.ringing.rings(page) ? PAGE_KEY_LAMPS.ringing : PAGE_KEY_LAMPS.quiet,
+      );
+      this.queue({ type: 'set-page-lamps', shown: PAGE_KEY_LAMPS.shown, hidden });
+    }
   }
 
   private queue(message: Message): void {

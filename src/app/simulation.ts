@@ -5,6 +5,7 @@
  * the same application `lampfield run` starts (watcher.ts), all in this process, on one clock.
  */
 import type { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
+import { pressAsPerson } from '../../firmware-sim/sim/module-person.ts';
 import type { DialectName } from '../blf/dialects.ts';
 import type { Board } from '../config/boards.ts';
 import { parseConfig } from '../config/config.ts';
@@ -111,10 +112,8 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
       ...statusPageOptions(config),
       clock,
       port,
-      press: (key, gesture) => {
-        firmware.pressSwitch(key - 1);
-        clock.after(CLICK_MS[gesture], () => firmware.releaseSwitch(key - 1));
-      },
+      // A key on a page out of the module's view: the page key first, as a person would.
+      press: (key, gesture) => void pressAsPerson(firmware, key, CLICK_MS[gesture], clock),
     });
   let pagePortWasTaken: number | null = null;
   const page = await pageOn(options.pagePort).catch((error: unknown) => {

@@ -82,6 +82,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   const device = setup.panel ?? (await openBoard(config, setup.terminal ?? { write: () => {} }, log, clock));
   // Keys on pages of the board's own keys, its last key turning the page (config `pages`).
   const board = config.pages > 1 ? new PagedPanel(device, config.pages) : device;
+  board.onPage?.((page) => setup.viewer?.pageShown?.(page));
   const byKey = new Map(config.keys.map((key) => [key.key, key]));
   const dialect = DIALECTS[config.pbx.dialect];
   const pickup: PickupOptions = {

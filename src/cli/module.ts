@@ -1,8 +1,8 @@
 /**
  * `lampfield module [--tcp PORT | --serial PATH] [--board ID] [--json]` (BRIEF §8): the expansion
  * module's firmware simulator alone, as a module another host can drive. In a terminal it draws the
- * keys and lamps and takes `press N`, `long N` on standard input; with `--json` it prints one line per
- * change of what the module shows, for scripts and tests.
+ * keys and lamps and takes `press N`, `long N` (and `page P` on a module with pages) on standard input;
+ * with `--json` it prints one line per change of what the module shows, for scripts and tests.
  */
 import { showModule } from '../../firmware-sim/sim/module-view.ts';
 import { serveModule, type ServedModule } from '../app/module-simulator.ts';

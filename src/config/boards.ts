@@ -14,6 +14,12 @@ export interface Board {
   name: string;
   driver: 'console' | 'serial' | 'gpio' | 'streamdeck' | 'hid';
   grid: { rows: number; columns: number; pages: number };
+  /**
+   * How pages are turned: the module's own page keys (the module keeps every page, PROTOCOL.md §7.4), or
+   * the grid's last key turning pages that lampfield keeps (config `pages`, src/panel/paged-panel.ts).
+   * Without it, the board has no page key.
+   */
+  pageKeys?: { kind: 'module'; count: number } | { kind: 'last-key' };
   lamp: { kind: LampCapability; hardwarePatterns: boolean };
   labels: { kind: 'none' } | { kind: 'text'; chars: number };
   /** Serial modules: the UART rate (USB CDC-ACM ignores it). */
@@ -94,7 +100,9 @@ export type BoardsErrorCode =
   | 'line-used-twice'
   | 'bit-past-report'
   /** A USB id the board's driver does not know (a rule of the driver's, `BoardRule`). */
-  | 'unknown-device';
+  | 'unknown-device'
+  /** Page keys that do not fit the board's pages or driver. */
+  | 'page-keys';
 
 export class BoardsError extends UserError<BoardsErrorCode> {
   override readonly name = 'BoardsError';
@@ -154,7 +162,7 @@ export function parseBoards(text: string, source: string, rules: readonly BoardR
       usb == null
         ? rest
         : { ...rest, usb: { vendorId: hex(usb.vendorId), productIds: usb.productIds.map(hex) } };
-    for (const rule of [wiringProblem, ...rules]) {
+    for (const rule of [wiringProblem, pageKeysProblem, ...rules]) {
       const problem = rule(board);
       if (problem != null)
         throw new BoardsError(problem.code, source, `${where}/${problem.path}`, problem.what);
@@ -252,6 +260,23 @@ function wiringProblem(board: Board): BoardProblem | null {
           };
     }
   }
+  return null;
+}
+
+/**
+ * Page keys the board can have: the module's own (on a serial module with pages: one turning to the
+ * next page, or one per page, PROTOCOL.md §7.4), or the last key of a board without pages of its own.
+ */
+function pageKeysProblem(board: Board): BoardProblem | null {
+  const { pageKeys, grid } = board;
+  if (pageKeys == null) return null;
+  const problem = (what: string): BoardProblem => ({ code: 'page-keys', path: 'pageKeys', what });
+  if (pageKeys.kind === 'last-key')
+    return grid.pages > 1 ? problem(`a board with ${grid.pages} pages of its own has no last-key page key`) : null;
+  if (board.driver !== 'serial') return problem('only the serial module has page keys of its own');
+  if (grid.pages < 2) return problem('the module has one page: it has no page keys');
+  if (pageKeys.count !== 1 && pageKeys.count !== grid.pages)
+    return problem(`${pageKeys.count} page keys for ${grid.pages} pages: one, or one per page`);
   return null;
 }
 

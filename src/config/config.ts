@@ -75,9 +75,9 @@ export interface Config {
   web?: { port: number; address: string; token?: string; control: boolean };
   idleHoldMs: number;
   /**
-   * Pages of keys on a board without pages of its own (a Stream Deck, a keypad, GPIO keys): the grid's
-   * last key switches pages, and keys are numbered page by page as on a board with pages (the last
-   * key of each page is the page key). 1: no pages.
+   * Pages of keys on a board whose last key can turn pages (boards.json `pageKeys: last-key`: a Stream
+   * Deck, a keypad): that key switches pages, and keys are numbered page by page as on a board with
+   * pages (the last key of each page is the page key). 1: no pages.
    */
   pages: number;
   log: { level: 'error' | 'warn' | 'info' | 'debug'; sipTrace: boolean };
@@ -222,8 +222,12 @@ function readDocument(document: Document, source: string, boards: readonly Board
     const what = `board "${board.id}" needs the module's port (/dev/ttyACM0 or tcp://host:port)`;
     throw new ConfigError('no-panel-port', source, '/panel/port', what);
   }
-  if (raw.pages > 1 && (board.grid.pages > 1 || board.driver === 'serial')) {
-    const what = `board ${board.id} has pages of its own; pages is for boards without (Stream Deck, keypad, GPIO)`;
+  if (raw.pages > 1 && board.pageKeys?.kind !== 'last-key') {
+    const why =
+      board.pageKeys?.kind === 'module'
+        ? 'has pages of its own, turned by its own page keys'
+        : 'has no key to turn pages (boards.json pageKeys)';
+    const what = `board ${board.id} ${why}; pages is for boards whose last key turns pages (Stream Deck, keypad)`;
     throw new ConfigError('schema', source, '/pages', what);
   }
   const paged = pagedBoard(board, raw.pages);

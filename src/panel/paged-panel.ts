@@ -8,11 +8,9 @@
  */
 import type { Lamp } from '../blf/lamp.ts';
 import { pageKeySlot, pagedBoard, type Board } from '../config/boards.ts';
+import { PAGE_KEY_LAMPS, RingingPages } from './page-keys.ts';
 import type { KeyInfo, PanelDevice, PanelKeyEvent, PanelStatus } from './panel.ts';
 
-/** The page key while a partner on a page out of view rings, and otherwise. */
-const PAGE_KEY_RINGING: Lamp = { color: 'red', pattern: 'fast-blink' };
-const PAGE_KEY_QUIET: Lamp = { color: 'white', pattern: 'steady' };
 const DARK: Lamp = { color: 'off', pattern: 'off' };
 const EMPTY: KeyInfo = { partner: '', state: 'unknown', label: null, caller: null };
 
@@ -21,6 +19,8 @@ export class PagedPanel implements PanelDevice {
   readonly board: Board;
   private readonly perPage: number;
   private readonly shown = new Map<number, { lamp: Lamp; info: KeyInfo }>();
+  private readonly ringing: RingingPages;
+  private readonly pageHandlers: ((page: number) => void)[] = [];
   private page = 0;
   private pageKeyDrawn = '';
 
@@ -30,6 +30,7 @@ export class PagedPanel implements PanelDevice {
   ) {
     this.board = pagedBoard(inner.board, pages);
     this.perPage = pageKeySlot(inner.board);
+    this.ringing = new RingingPages(this.perPage);
   }
 
   /** The page in view, from 0. */
@@ -41,6 +42,7 @@ export class PagedPanel implements PanelDevice {
     const slot = (key - 1) % this.perPage;
     if (slot === this.perPage - 1 || key < 1 || key > this.perPage * this.pages) return; // the page key
     this.shown.set(key, { lamp, info });
+    this.ringing.set(key, info.state === 'ringing');
     if (Math.floor((key - 1) / this.perPage) === this.page) this.inner.setLamp(slot + 1, lamp, info);
     this.drawPageKey();
   }
@@ -54,6 +56,11 @@ export class PagedPanel implements PanelDevice {
       }
       handler({ ...event, key: this.page * this.perPage + event.key });
     });
+  }
+
+  onPage(handler: (page: number) => void): void {
+    this.pageHandlers.push(handler);
+    handler(this.page);
   }
 
   onStatus(handler: (status: PanelStatus) => void): void {
@@ -71,18 +78,16 @@ export class PagedPanel implements PanelDevice {
       this.inner.setLamp(slot, kept?.lamp ?? DARK, kept?.info ?? EMPTY);
     }
     this.drawPageKey();
+    for (const handler of this.pageHandlers) handler(page);
   }
 
   private drawPageKey(): void {
-    let ringingElsewhere = false;
-    for (const [key, { info }] of this.shown)
-      if (info.state === 'ringing' && Math.floor((key - 1) / this.perPage) !== this.page)
-        ringingElsewhere = true;
+    const ringingElsewhere = this.ringing.ringsBesides(this.page);
     const label = `Page ${this.page + 1}/${this.pages}`;
     const drawn = `${label} ${ringingElsewhere}`;
     if (drawn === this.pageKeyDrawn) return;
     this.pageKeyDrawn = drawn;
-    this.inner.setLamp(this.perPage, ringingElsewhere ? PAGE_KEY_RINGING : PAGE_KEY_QUIET, {
+    this.inner.setLamp(this.perPage, ringingElsewhere ? PAGE_KEY_LAMPS.ringing : PAGE_KEY_LAMPS.shown, {
       ...EMPTY,
       state: ringingElsewhere ? 'ringing' : 'idle',
       label,

@@ -47,6 +47,8 @@ export interface KeyViewer {
   keyShown(view: KeyView): void;
   pressShown?(report: PressReport): void;
   pbxShown?(reach: PbxReach): void;
+  /** The page (from 0) the panel's own keys show, on a board with pages. */
+  pageShown?(page: number): void;
 }
 
 export type KeyGesture = 'down' | 'up' | 'long';
@@ -68,6 +70,8 @@ export interface PanelDevice {
   setLamp(key: number, lamp: Lamp, info: KeyInfo): void;
   onKey(handler: (event: PanelKeyEvent) => void): void;
   onStatus(handler: (status: PanelStatus) => void): void;
+  /** Boards with pages: which page (from 0) the panel shows, whenever that changes. */
+  onPage?(handler: (page: number) => void): void;
   close(): Promise<void>;
 }
 

@@ -94,6 +94,8 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
   const keys = new Map<number, KeyView & { since: number }>();
   let desk: string | null = null;
   let pbx: PbxReach | null = null;
+  /** The page the panel's own keys show (a module's page keys, a Stream Deck's page key). */
+  let panelPage: number | null = null;
   let problems: { file: string | null; lines: readonly string[] } | null = null;
   const presses = new Map<number, ListedPress>();
   const clients = new Set<http.ServerResponse>();
@@ -108,6 +110,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
       keys: [...keys.values()],
       deskPhone: desk,
       pbx,
+      panelPage,
       presses: [...presses.values()].reverse(),
       problems,
     });
@@ -205,6 +208,10 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     },
     pbxShown(reach) {
       pbx = reach;
+      broadcast();
+    },
+    pageShown(page) {
+      panelPage = page;
       broadcast();
     },
     deskPhone(text) {

@@ -1,6 +1,7 @@
 /** The firmware simulator on a fake clock, driven by a minimal host (test/support/module-host.ts). */
 import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../firmware-sim/protocol/framing.ts';
+import { PROTOCOL_VERSION, type LampSetting } from '../../firmware-sim/protocol/messages.ts';
 import { ModuleFirmware, type Faults } from '../../firmware-sim/sim/module-firmware.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 import { TestHost } from '../support/module-host.ts';
@@ -10,6 +11,8 @@ const HARDWARE = {
   serial: 'LF-1',
   keys: Array(20).fill('rgb' as const),
   labelChars: 12,
+  pages: 1,
+  pageKeys: [],
 };
 
 function boot(faults: Faults = {}) {
@@ -17,7 +20,7 @@ function boot(faults: Faults = {}) {
   const firmware = new ModuleFirmware(HARDWARE, clock, faults);
   const host = new TestHost(firmware);
   clock.advance(300); // POST
-  host.send({ type: 'hello', protocol: { major: 1, minor: 0 } });
+  host.send({ type: 'hello', protocol: { ...PROTOCOL_VERSION } });
   return { clock, firmware, host };
 }
 
@@ -87,7 +90,7 @@ describe('module firmware', () => {
     expect(firmware.led(2)).toMatchObject({ red: 255, green: 160 });
     host.send({ type: 'set-lamps', first: 2, lamps: [{ color: 'green', pattern: 'steady' }] });
     expect(host.messages('nak').at(-1)).toMatchObject({ reason: 'not-ready' });
-    host.send({ type: 'hello', protocol: { major: 1, minor: 0 } });
+    host.send({ type: 'hello', protocol: { ...PROTOCOL_VERSION } });
     expect(firmware.state).toBe('ready');
   });
 
@@ -130,5 +133,105 @@ describe('module firmware', () => {
     clock.advance(300);
     expect(firmware.lamp(2)).toBeNull();
     expect(host.messages('info').length).toBe(infos + 1);
+  });
+
+  it('refuses a host of protocol 1.x and tells it which version it speaks, without a session', () => {
+    const clock = new FakeClock();
+    const firmware = new ModuleFirmware(HARDWARE, clock);
+    const host = new TestHost(firmware);
+    clock.advance(300);
+    const seq = host.send({ type: 'hello', protocol: { major: 1, minor: 0 } });
+    expect(host.messages('nak').at(-1)).toEqual({ type: 'nak', seq, reason: 'bad-version' });
+    expect(host.messages('info').at(-1)).toMatchObject({ info: { protocol: { major: 2, minor: 0 } } });
+    expect(firmware.state).toBe('announced');
+    host.send({ type: 'set-lamps', first: 0, lamps: [{ color: 'green', pattern: 'steady' }] });
+    expect(host.messages('nak').at(-1)).toMatchObject({ reason: 'not-ready' });
+  });
+});
+
+/** A 160-key module: 8 pages of 20 keys, a page key for each page (boards.json module-160rgb). */
+const PAGED = {
+  boardId: 'module-160rgb',
+  serial: 'LF-2',
+  keys: Array(160).fill('rgb' as const),
+  labelChars: 12,
+  pages: 8,
+  pageKeys: Array(8).fill('rgb' as const),
+};
+const GREEN: LampSetting = { color: 'green', pattern: 'steady' };
+const RINGING: LampSetting = { color: 'red', pattern: 'fast-blink' };
+
+describe('module firmware with pages', () => {
+  function bootPaged() {
+    const clock = new FakeClock();
+    const firmware = new ModuleFirmware(PAGED, clock);
+    const host = new TestHost(firmware);
+    clock.advance(300);
+    host.send({ type: 'hello', protocol: { ...PROTOCOL_VERSION } });
+    const tapPageKey = (index: number) => {
+      firmware.pressPageKey(index, 0);
+      clock.advance(30);
+      firmware.releasePageKey(index, 0);
+      clock.advance(30);
+    };
+    return { clock, firmware, host, tapPageKey };
+  }
+
+  it('tells a new host which page it shows, and announces its pages and page keys', () => {
+    const { host } = bootPaged();
+    expect(host.messages('info').at(-1)).toMatchObject({ info: { pages: 8, keys: { length: 160 } } });
+    expect(host.messages('page-shown')).toEqual([{ type: 'page-shown', page: 0 }]);
+  });
+
+  it("turns pages by its own page keys, showing each page's lamps and labels without the host", () => {
+    const { firmware, host, tapPageKey } = bootPaged();
+    host.send({ type: 'set-lamps', first: 20, lamps: [GREEN, RINGING] }); // page 2's first two keys
+    host.send({ type: 'set-label', key: 21, text: '222' });
+    expect(firmware.led(0).lit).toBe(false); // page 1 in view
+    const sent = host.received.length;
+    tapPageKey(1);
+    expect(firmware.shownPage).toBe(1);
+    expect(firmware.led(0)).toMatchObject({ green: 255, lit: true });
+    expect(firmware.lamp(21)).toEqual(RINGING);
+    expect(firmware.label(21)).toBe('222');
+    // The module told the host, and that is all that went between them.
+    expect(host.received.slice(sent).map((entry) => entry.message.type)).toEqual(['page-shown']);
+    expect(host.messages('page-shown').at(-1)).toEqual({ type: 'page-shown', page: 1 });
+  });
+
+  it('reports a key on a page as the host numbers it, and its release for the key it went down as', () => {
+    const { clock, firmware, host, tapPageKey } = bootPaged();
+    tapPageKey(2);
+    firmware.pressSwitch(4, 0);
+    clock.advance(30);
+    tapPageKey(0); // the page turns while the key is held
+    firmware.releaseSwitch(4, 0);
+    clock.advance(30);
+    expect(host.messages('key-event').map((m) => (m.type === 'key-event' ? [m.key, m.event] : null))).toEqual([
+      [44, 'down'],
+      [44, 'up'],
+    ]);
+  });
+
+  it("lights the page keys as the host asks: the page in view, and a ringing page's key out of view", () => {
+    const { clock, firmware, host, tapPageKey } = bootPaged();
+    expect(firmware.pageKeyLamp(0)).toEqual({ color: 'white', pattern: 'steady' });
+    expect(firmware.pageKeyLed(1).lit).toBe(false);
+    const hidden = Array.from({ length: 8 }, (_, page): LampSetting =>
+      page === 2 ? RINGING : { color: 'off', pattern: 'off' },
+    );
+    host.send({ type: 'set-page-lamps', shown: { color: 'white', pattern: 'steady' }, hidden });
+    expect(firmware.pageKeyLamp(2)).toEqual(RINGING);
+    const phases = new Set<boolean>();
+    for (let i = 0; i < 4; i++) {
+      phases.add(firmware.pageKeyLed(2).lit);
+      clock.advance(62.5);
+    }
+    expect(phases).toEqual(new Set([true, false]));
+    tapPageKey(2); // in view now: the page key says so
+    expect(firmware.pageKeyLamp(2)).toEqual({ color: 'white', pattern: 'steady' });
+    expect(firmware.pageKeyLamp(0)).toEqual({ color: 'off', pattern: 'off' });
+    host.send({ type: 'set-page-lamps', shown: GREEN, hidden: hidden.slice(1) });
+    expect(host.messages('nak').at(-1)).toMatchObject({ reason: 'bad-value' }); // 7 pages, not 8
   });
 });

@@ -28,7 +28,7 @@ const examples = [...doc.matchAll(/^body {2}(.+)\ncrc {3}(.+)\nwire {2}(.+)$/gm)
 describe('PROTOCOL.md examples', () => {
   it('has an example for every message type', () => {
     expect(new Set(examples.map((example) => example.body[1]))).toEqual(
-      new Set([0x01, 0x81, 0x02, 0x03, 0x04, 0x82, 0x7e, 0x7f]),
+      new Set([0x01, 0x81, 0x02, 0x03, 0x04, 0x05, 0x82, 0x83, 0x7e, 0x7f]),
     );
   });
 

@@ -88,11 +88,11 @@ describe('framing', () => {
 describe('messages', () => {
   it('round-trips every message type', () => {
     const messages: Message[] = [
-      { type: 'hello', protocol: { major: 1, minor: 0 } },
+      { type: 'hello', protocol: { major: 2, minor: 0 } },
       {
         type: 'info',
         info: {
-          protocol: { major: 1, minor: 0 },
+          protocol: { major: 2, minor: 0 },
           firmware: { major: 0, minor: 3, patch: 1 },
           boardId: 'module-20rgb',
           serial: 'LF-000123',
@@ -101,8 +101,22 @@ describe('messages', () => {
             { lamp: 'rgb', hardwarePatterns: true },
             { lamp: 'bicolor', hardwarePatterns: false },
           ],
+          pages: 2,
+          pageKeys: [
+            { lamp: 'rgb', hardwarePatterns: true },
+            { lamp: 'mono', hardwarePatterns: true },
+          ],
         },
       },
+      {
+        type: 'set-page-lamps',
+        shown: { color: 'white', pattern: 'steady' },
+        hidden: [
+          { color: 'off', pattern: 'off' },
+          { color: 'red', pattern: 'fast-blink' },
+        ],
+      },
+      { type: 'page-shown', page: 7 },
       {
         type: 'set-lamps',
         first: 3,
@@ -118,6 +132,15 @@ describe('messages', () => {
       { type: 'nak', seq: 5, reason: 'bad-key' },
     ];
     for (const message of messages) expect(roundTrip(message)).toEqual(message);
+  });
+
+  it("reads a 1.x module's INFO, which ends after the key lamps, as one page without page keys", () => {
+    // §4.4: fields are appended; a 2.0 host must read an old module's INFO to say what to update.
+    const old = Uint8Array.of(1, 0, 0, 4, 0, 1, 0x41, 1, 0x42, 12, 2, 0x83, 0x83);
+    expect(decodeMessage({ seq: 1, type: 0x81, payload: old })).toMatchObject({
+      ok: true,
+      message: { info: { protocol: { major: 1, minor: 0 }, boardId: 'A', pages: 1, pageKeys: [] } },
+    });
   });
 
   it('fits 246 lamps, one byte each, in one SET_LAMPS frame', () => {
@@ -145,6 +168,15 @@ describe('messages', () => {
     expect(decodeMessage({ seq: 1, type: 0x81, payload: Uint8Array.of(1, 0, 0, 0, 0, 200) })).toEqual({
       ok: false,
       reason: 'bad-length',
+    });
+    // SET_PAGE_LAMPS: a count past the payload, a lamp byte naming no pattern.
+    expect(decodeMessage({ seq: 1, type: 0x05, payload: Uint8Array.of(0x18, 3, 0, 0) })).toEqual({
+      ok: false,
+      reason: 'bad-length',
+    });
+    expect(decodeMessage({ seq: 1, type: 0x05, payload: Uint8Array.of(0x18, 1, 0xf1) })).toEqual({
+      ok: false,
+      reason: 'bad-value',
     });
   });
 });

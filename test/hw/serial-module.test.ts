@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame } from '../../firmware-sim/protocol/framing.ts';
+import { encodeFrame, FrameDecoder } from '../../firmware-sim/protocol/framing.ts';
 import { ModuleFirmware, type Faults } from '../../firmware-sim/sim/module-firmware.ts';
 import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
 import { serveOverTcp, type ModuleEndpoint } from '../../firmware-sim/sim/module-server.ts';
@@ -175,5 +175,59 @@ describe('serial module driver', () => {
       'module is a "module-40bicolor", the config says board "module-20rgb"',
     );
     expect(panel.ready).toBe(false);
+  });
+
+  it("refuses a module whose firmware speaks protocol 1.0, saying to update the module's firmware", async () => {
+    // A module of firmware 0.4 (protocol 1.0, PROTOCOL.md 1.0 §9): it answers any HELLO with its INFO.
+    const server = net.createServer((socket) => {
+      const decoder = new FrameDecoder();
+      socket.on('data', (data: Buffer) => {
+        for (const frame of decoder.push(data)) {
+          if (frame.type !== 0x01) continue;
+          socket.write(encodeFrame({ seq: 0, type: 0x7e, payload: Uint8Array.of(frame.seq) }));
+          const info = Uint8Array.of(1, 0, 0, 4, 0, 12, ...Buffer.from('module-20rgb'), 0, 12, 20);
+          socket.write(
+            encodeFrame({ seq: 1, type: 0x81, payload: Uint8Array.of(...info, ...Array(20).fill(0x83)) }),
+          );
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const panel = new SerialModulePanel(
+      board('module-20rgb'),
+      `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    );
+    const statuses: PanelStatus[] = [];
+    panel.onStatus((status) => statuses.push(status));
+    closing.push(async () => {
+      await panel.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    panel.start();
+    await until(() => statuses.some((status) => status.state === 'unusable'), 'the refusal');
+    expect(statuses.find((status) => status.state === 'unusable')?.detail).toBe(
+      "module speaks protocol 1.0, lampfield 2.0: update the module's firmware",
+    );
+  });
+
+  it('refuses a module with other pages than boards.json says', async () => {
+    const paged = board('module-160rgb');
+    const firmware = new ModuleFirmware(
+      { ...hardwareOf(paged), pageKeys: ['rgb'] }, // one page key where boards.json says 8
+      systemClock,
+    );
+    const endpoint = await serveOverTcp(firmware, 0);
+    const panel = new SerialModulePanel(paged, `tcp://127.0.0.1:${endpoint.port}`);
+    const seen: PanelStatus[] = [];
+    panel.onStatus((status) => seen.push(status));
+    closing.push(async () => {
+      await panel.close();
+      await endpoint.close();
+    });
+    panel.start();
+    await until(() => seen.some((status) => status.state === 'unusable'), 'the refusal');
+    expect(seen.find((status) => status.state === 'unusable')?.detail).toBe(
+      'module has 8 pages and 1 page keys, boards.json says 8 and 8',
+    );
   });
 });

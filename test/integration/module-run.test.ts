@@ -3,17 +3,14 @@
  * `lampfield module`) over TCP and through a real tty (a socat pty pair): the lamps the module shows
  * are the lamps the core decided for the partner's state.
  */
-import dgram from 'node:dgram';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
 import { LampfieldProcess } from '../support/lampfield-process.ts';
 import { freePort } from '../support/ports.ts';
 import { killAll, startProcess, stopProcess, type Started } from '../support/processes.ts';
-import { readVector } from '../support/vectors.ts';
+import { innovaphonePbx } from '../support/innovaphone-pbx.ts';
+import { ptyPair } from '../support/pty-pair.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/lampfield.js', import.meta.url));
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -77,36 +74,9 @@ async function until(
   }
 }
 
-/** A PBX that sends innovaphone's NOTIFYs without a subscription, and refuses SUBSCRIBE. */
-async function innovaphonePbx(): Promise<{ port: number; notify(n: number, to: number): void }> {
-  const socket = dgram.createSocket('udp4');
-  socket.on('message', (data, rinfo) => {
-    const text = data.toString('latin1');
-    if (text.startsWith('SIP/2.0')) return;
-    const headers = text.split('\r\n').filter((line) => /^(Via|From|To|Call-ID|CSeq):/i.test(line));
-    const status = text.startsWith('SUBSCRIBE') ? '489 Bad Event' : '200 OK';
-    socket.send(
-      [`SIP/2.0 ${status}`, ...headers, 'Content-Length: 0', '', ''].join('\r\n'),
-      rinfo.port,
-      rinfo.address,
-    );
-  });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  cleanup.push(() => new Promise<void>((resolve) => socket.close(() => resolve())));
-  return {
-    port: socket.address().port,
-    notify(n, to) {
-      const text = readVector(`innovaphone/seed-${n}.sip`).replace(/\r?\n/g, '\r\n');
-      const [head, body] = text.split('\r\n\r\n') as [string, string];
-      const bytes = Buffer.from(body.replace(/\r\n$/, ''));
-      const fixed = head.replace(/Content-Length: \d+/, `Content-Length: ${bytes.length}`);
-      socket.send(Buffer.concat([Buffer.from(`${fixed}\r\n\r\n`), bytes]), to, '127.0.0.1');
-    },
-  };
-}
-
 async function drive(panelPort: string, module: ReturnType<typeof startModule>): Promise<void> {
   const pbx = await innovaphonePbx();
+  cleanup.push(() => pbx.close());
   const port = await freePort();
   const lampfield = LampfieldProcess.start({
     pbx: { host: '127.0.0.1', port: pbx.port, dialect: 'innovaphone' },
@@ -152,23 +122,14 @@ describe('lampfield run with the expansion module', () => {
   });
 
   it('through a real tty (a socat pty pair)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lampfield-pty-'));
-    const socat = startProcess('socat', [
-      `pty,raw,echo=0,link=${join(dir, 'host')}`,
-      `pty,raw,echo=0,link=${join(dir, 'module')}`,
-    ]);
-    cleanup.push(() => stopProcess(socat));
-    await until(
-      () => existsSync(join(dir, 'host')) && existsSync(join(dir, 'module')),
-      'the pty pair',
-      () => socat.output(),
-    );
-    const module = startModule(['--serial', join(dir, 'module')]);
+    const pty = await ptyPair();
+    cleanup.push(() => pty.close());
+    const module = startModule(['--serial', pty.module]);
     await until(
       () => /on \//.test(module.process.output()),
       'the module on its tty',
       () => module.process.output(),
     );
-    await drive(join(dir, 'host'), module);
+    await drive(pty.host, module);
   });
 });

@@ -101,5 +101,6 @@ describe('pages on a board without pages of its own', () => {
       'lampfield.yaml: /keys/0/key: board streamdeck-mini has keys 1 to 18 on 3 pages, not 19',
     );
     expect(refusal('module-160rgb', 2, 1)).toMatch(/\/pages: board module-160rgb has pages of its own/);
+    expect(refusal('gpio-8-bicolor', 2, 1)).toMatch(/\/pages: board gpio-8-bicolor has no key to turn pages/);
   });
 });

@@ -1,0 +1,117 @@
+/**
+ * module-160rgb's pages through a real tty (a socat pty pair): `lampfield run` drives the module's
+ * firmware simulator, a person presses the module's page keys, and the module shows each page from what
+ * it keeps, with nothing from lampfield but acknowledgements and heartbeats; a partner ringing on page 3
+ * blinks page 3's key while page 1 is in view (PROTOCOL.md §5.10, §7.4). The NOTIFYs are innovaphone's
+ * real ones (the seed).
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { FrameDecoder } from '../../firmware-sim/protocol/framing.ts';
+import { decodeMessage, type LampSetting, type Message } from '../../firmware-sim/protocol/messages.ts';
+import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
+import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
+import { serveOverSerial } from '../../firmware-sim/sim/module-server.ts';
+import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
+import { loadBoards } from '../../src/config/boards.ts';
+import { systemClock } from '../../src/util/clock.ts';
+import { innovaphonePbx } from '../support/innovaphone-pbx.ts';
+import { LampfieldProcess } from '../support/lampfield-process.ts';
+import { freePort } from '../support/ports.ts';
+import { killAll } from '../support/processes.ts';
+import { ptyPair } from '../support/pty-pair.ts';
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+afterAll(() => killAll());
+
+const board = loadBoards().find((candidate) => candidate.id === 'module-160rgb')!;
+const lamp = (state: Parameters<typeof lampFor>[0]): LampSetting => lampFor(state, DEFAULT_LAMPS, 'rgb');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => boolean, what: string, output: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen:\n${output()}`);
+    await sleep(20);
+  }
+}
+
+describe('module-160rgb pages', { timeout: 60_000 }, () => {
+  it("turns pages by its own page keys with no host round trip, and blinks a ringing page's key", async () => {
+    const pty = await ptyPair();
+    cleanup.push(() => pty.close());
+    const firmware = new ModuleFirmware(hardwareOf(board), systemClock);
+    // What lampfield sends the module, read off the line as the module reads it.
+    const fromHost: Message['type'][] = [];
+    const tap = new FrameDecoder();
+    const receive = firmware.receive.bind(firmware);
+    firmware.receive = (bytes) => {
+      for (const frame of tap.push(bytes)) {
+        const decoded = decodeMessage(frame);
+        if (decoded.ok) fromHost.push(decoded.message.type);
+      }
+      receive(bytes);
+    };
+    const endpoint = await serveOverSerial(firmware, pty.module);
+    cleanup.push(() => endpoint.close());
+    const pbx = await innovaphonePbx();
+    cleanup.push(() => pbx.close());
+    const port = await freePort();
+    const lampfield = LampfieldProcess.start({
+      pbx: { host: '127.0.0.1', port: pbx.port, dialect: 'innovaphone' },
+      account: { user: 'snom' },
+      local: { address: '127.0.0.1', port },
+      board: 'module-160rgb',
+      panel: { port: pty.host },
+      keys: [
+        { key: 1, partner: '212', label: 'Sales' },
+        { key: 21, partner: '211', label: 'Page two' },
+        { key: 41, partner: 'sip:207@172.16.16.180', label: 'Reception' },
+      ],
+    });
+    cleanup.push(() => lampfield.stop());
+    const output = () => lampfield.output();
+
+    // Every page's keys are on the module from the start; page 1 is in view.
+    await until(
+      () => firmware.label(20) === 'Page two' && firmware.lamp(40)?.pattern === lamp('refused').pattern,
+      'the lamps and labels of pages 2 and 3 on the module',
+      output,
+    );
+    expect(firmware.shownPage).toBe(0);
+    expect(firmware.lamp(20)).toEqual(lamp('refused'));
+
+    // 207 (key 41, page 3) rings: its key says who calls, and page 3's key blinks on page 1.
+    pbx.notify(1, port);
+    await until(() => firmware.pageKeyLamp(2).pattern === 'fast-blink', "page 3's key blinking", output);
+    expect(firmware.lamp(40)).toEqual(lamp('ringing'));
+    expect(firmware.label(40)).toBe('211');
+    expect(firmware.pageKeyLamp(2)).toEqual({ color: 'red', pattern: 'fast-blink' });
+    expect(firmware.pageKeyLamp(0)).toEqual({ color: 'white', pattern: 'steady' });
+    expect(firmware.pageKeyLamp(1)).toEqual({ color: 'off', pattern: 'off' });
+    const blink = new Set<boolean>();
+    for (let i = 0; i < 8; i++) {
+      blink.add(firmware.pageKeyLed(2).lit);
+      await sleep(40);
+    }
+    expect(blink).toEqual(new Set([true, false]));
+
+    // A person presses page 2's key: the module shows page 2 at once, from what it keeps.
+    const sentBefore = fromHost.length;
+    firmware.pressPageKey(1);
+    await sleep(60);
+    firmware.releasePageKey(1);
+    await until(() => firmware.shownPage === 1, 'page 2 on the module', output);
+    expect(firmware.led(0)).toMatchObject({ red: 255, green: 160, blue: 0 }); // key 21: refused, amber
+    expect(firmware.label(20)).toBe('Page two');
+    expect(firmware.pageKeyLamp(1)).toEqual({ color: 'white', pattern: 'steady' });
+    expect(firmware.pageKeyLamp(2)).toEqual({ color: 'red', pattern: 'fast-blink' });
+    await sleep(1500);
+    // From lampfield since: the ACK of the module's PAGE_SHOWN and heartbeats, no lamp and no label.
+    const since = fromHost.slice(sentBefore);
+    expect(since).toContain('ack');
+    expect(since.filter((type) => type !== 'ack' && type !== 'heartbeat')).toEqual([]);
+  });
+});
