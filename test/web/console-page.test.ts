@@ -154,6 +154,11 @@ describe.each(VIEWPORTS.map((viewport) => [viewport.name, viewport] as const))(
         expect(await rig.page.locator('.key[data-key="45"]').isVisible()).toBe(true);
         expect(await rig.page.locator('.key[data-key="3"]').isVisible()).toBe(false);
         expect(await third.getAttribute('aria-selected')).toBe('true');
+        // The module's own page keys turned it to page 2: that tab says so.
+        rig.server.pageShown(1);
+        await expect
+          .poll(() => tabs.allTextContents())
+          .toEqual(['Page 1 · 1 ringing', 'Page 2 · on the panel', 'Page 3']);
       } finally {
         await rig.close();
       }
