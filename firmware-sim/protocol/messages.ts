@@ -186,7 +186,11 @@ export function encodeMessage(message: Message): { type: number; payload: Uint8A
     case 'set-page-lamps':
       return {
         type: MessageType.SET_PAGE_LAMPS,
-        payload: Uint8Array.of(lampByte(message.shown), message.hidden.length, ...message.hidden.map(lampByte)),
+        payload: Uint8Array.of(
+          lampByte(message.shown),
+          message.hidden.length,
+          ...message.hidden.map(lampByte),
+        ),
       };
     case 'page-shown':
       return { type: MessageType.PAGE_SHOWN, payload: Uint8Array.of(message.page) };

@@ -211,7 +211,9 @@ export class ModuleFirmware {
     if (this.hardware.pageKeys.length === this.hardware.pages)
       return index === this.page ? shown : (hidden[index] ?? DARK);
     // One page key for every page: it shows what a page out of view asks for, else the page in view's.
-    const asked = hidden.find((lamp, page) => page !== this.page && lamp.color !== 'off' && lamp.pattern !== 'off');
+    const asked = hidden.find(
+      (lamp, page) => page !== this.page && lamp.color !== 'off' && lamp.pattern !== 'off',
+    );
     return asked ?? shown;
   }
 
@@ -518,7 +520,10 @@ function patternsOnModule(lamp: LampKindName): KeyLamp {
 }
 
 /** The palette color on a key's LEDs (§5.2): a bicolor key makes amber from red and green. */
-function ledColor(kind: LampKindName | undefined, color: LampColor): { red: number; green: number; blue: number } {
+function ledColor(
+  kind: LampKindName | undefined,
+  color: LampColor,
+): { red: number; green: number; blue: number } {
   const [red, green, blue] = LAMP_RGB[color];
   if (kind === 'bicolor') return { red: red > 0 ? 255 : 0, green: green > 0 ? 255 : 0, blue: 0 };
   if (kind === 'mono') return { red: 255, green: 255, blue: 255 };

@@ -95,7 +95,9 @@ function draw(firmware: ModuleFirmware, columns: number): string {
   const rows: string[] = [`module ${firmware.hardware.boardId}: ${firmware.state}${page}`];
   for (let i = 0; i < cells.length; i += columns) rows.push(cells.slice(i, i + columns).join(' │'));
   if (pageKeys.length > 0)
-    rows.push(`pages ${pageKeys.map((_, index) => `${index + 1} ${dot(firmware.pageKeyLed(index))}`).join('  ')}`);
+    rows.push(
+      `pages ${pageKeys.map((_, index) => `${index + 1} ${dot(firmware.pageKeyLed(index))}`).join('  ')}`,
+    );
   return rows.join('\n');
 }
 

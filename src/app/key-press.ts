@@ -9,6 +9,7 @@
  * the config's pickup order and code, the same one `lampfield decode` prints. Only a key with a pickup
  * order of its own (`keys[].pickup`) plans again, with that order.
  */
+import type { DeskCall } from '../blf/desk-phone-calls.ts';
 import type { Dialect } from '../blf/dialects.ts';
 import type { PartnerView } from '../blf/dialog-watcher.ts';
 import { keyAction, type Gesture, type KeyActionConfig } from '../blf/key-actions.ts';
@@ -33,9 +34,11 @@ export interface PressRules {
   pbx: PbxPlace;
 }
 
-export type PressAction = 'dial' | 'dial-code' | 'pickup';
+/** What a press makes the desk phone call. */
+export type CallAction = 'dial' | 'dial-code' | 'pickup';
+export type PressAction = CallAction | 'transfer';
 
-export type PressFailureCode = 'no-desk-phone' | 'not-ringing' | 'no-pickup-method';
+export type PressFailureCode = 'no-desk-phone' | 'not-ringing' | 'no-pickup-method' | 'no-call';
 
 export type PressPlan =
   /** The key does nothing in this state with this gesture (config `actions`). */
@@ -46,11 +49,13 @@ export type PressPlan =
    */
   | {
       kind: 'call';
-      action: PressAction;
+      action: CallAction;
       target: string;
       pickup: PickupTarget | null;
       fallbacks: PickupTarget[];
     }
+  /** The desk phone's call in progress (`call`) is to be transferred to `target` (RFC 5589). */
+  | { kind: 'transfer'; action: 'transfer'; target: string; call: DeskCall }
   | { kind: 'refused'; action: PressAction; code: PressFailureCode; reason: string };
 
 /** The partner as the press sees it: its state now and the view it was read from. */
@@ -59,13 +64,15 @@ export interface PressedPartner {
   view: PartnerView | null;
 }
 
+/** `desk`: the desk phone's call in progress (desk-phone-calls.ts), null when it is not in one. */
 export function planPress(
   key: KeyConfig,
   gesture: Gesture,
   partner: PressedPartner,
   rules: PressRules,
+  desk: DeskCall | null = null,
 ): PressPlan {
-  const action = keyAction(partner.state, gesture, { ...rules.actions, ...key.actions });
+  const action = keyAction(partner.state, gesture, { ...rules.actions, ...key.actions }, desk != null);
   if (action.kind === 'none') return { kind: 'none' };
   const refused = (code: PressFailureCode, reason: string): PressPlan => ({
     kind: 'refused',
@@ -75,6 +82,9 @@ export function planPress(
   });
   if (!rules.deskPhone) return refused('no-desk-phone', 'no desk phone configured (phone.uri)');
   switch (action.kind) {
+    case 'transfer':
+      if (desk == null) return refused('no-call', 'the desk phone is not in a call');
+      return { kind: 'transfer', action: 'transfer', target: onPbxPort(key.partner, rules.pbx), call: desk };
     case 'dial':
       return {
         kind: 'call',
@@ -150,6 +160,12 @@ export function pressWords(
     case 'refused':
     case 'failed':
       return { stage: 'failed', text: `failed: ${outcome.reason}` };
+    case 'transfer': {
+      const whose = outcome.call.peerName == null ? 'the call' : `${outcome.call.peerName}'s call`;
+      return finished
+        ? { stage: 'done', text: `transferred ${whose} to ${name}` }
+        : { stage: 'started', text: `transferring ${whose} to ${name}` };
+    }
     case 'call': {
       const words = {
         dial: finished ? `called ${name}` : `calling ${name}`,
@@ -157,7 +173,7 @@ export function pressWords(
           ? `called ${name} by ${uriUser(outcome.target) ?? outcome.target}`
           : `calling ${name} by ${uriUser(outcome.target) ?? outcome.target}`,
         pickup: finished ? `picked up ${name}'s call${from}` : `picking up ${name}'s call${from}`,
-      } satisfies Record<PressAction, string>;
+      } satisfies Record<CallAction, string>;
       return { stage: finished ? 'done' : 'started', text: words[outcome.action] };
     }
   }

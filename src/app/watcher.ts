@@ -9,6 +9,7 @@
  *   key ─▶ GestureTracker ─▶ planPress (key-press.ts) ─▶ CallControl ─▶ desk phone
  */
 import { openBoard, type Terminal } from '../../hw/open-board.ts';
+import { DeskPhoneCalls } from '../blf/desk-phone-calls.ts';
 import { DIALECTS } from '../blf/dialects.ts';
 import { callerOf, DialogWatcher } from '../blf/dialog-watcher.ts';
 import { RegWatcher, withRegistration } from '../blf/reginfo.ts';
@@ -108,6 +109,9 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
     config.idleHoldMs,
   );
   const partners = config.keys.map((key) => key.partner);
+  // The desk phone's own calls, watched as a partner's are (phone.watch), for a press to transfer.
+  const deskPhone = config.phone?.watch === true ? config.phone.uri : null;
+  const deskCalls = new DeskPhoneCalls(dialect);
   const pacer = new Pacer(config.pbx.subscribeRate, clock);
   const shared = {
     clock,
@@ -125,12 +129,13 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
     );
   const offer = (update: PartnerUpdate) => {
     log.debug('partner', { partner: update.partner, status: update.status, state: update.situation });
+    if (update.partner === deskPhone) deskCalls.update(update.status === 'active' ? update.view.dialogs : []);
     for (const key of config.keys)
       if (key.partner === update.partner) feed.offer(key.key, situationOf(key.partner));
   };
   const subscriptions = new PartnerSubscriptions(
     ua,
-    partners,
+    deskPhone == null || partners.includes(deskPhone) ? partners : [...partners, deskPhone],
     { ...shared, intake: new DialogWatcher(dialect, { pickup }) },
     offer,
   );
@@ -220,7 +225,9 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
     update: PartnerUpdate | null,
     report: (outcome: PressOutcome, finished: boolean) => void,
   ): Promise<PressOutcome> => {
-    const plan = planPress(key, gesture, { state, view: update?.view ?? null }, rules);
+    // The desk phone's call in progress: one lampfield keeps, else the one its dialog state shows.
+    const deskCall = calls?.controlledCall() ?? deskCalls.call;
+    const plan = planPress(key, gesture, { state, view: update?.view ?? null }, rules, deskCall);
     if (plan.kind === 'none') return plan;
     const fail = (reason: string) => {
       log.warn(`key ${key.key}: ${plan.action} ${key.partner} failed: ${reason}`);
@@ -232,6 +239,12 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
     }
     log.info(`key ${key.key}: ${plan.action} ${key.partner}`, { target: plan.target });
     report(plan, false);
+    if (plan.kind === 'transfer') {
+      const transferred = await calls!.transfer(plan.target, plan.call);
+      if (transferred.ok) return plan;
+      fail(transferred.reason);
+      return { kind: 'failed', action: plan.action, reason: transferred.reason };
+    }
     // A pickup tries its methods in order while the call to one fails the way a method can (BRIEF §4).
     const pickups = plan.pickup == null ? [] : [plan.pickup, ...plan.fallbacks];
     const tries: CallTarget[] = pickups.length > 0 ? pickups : [{ uri: plan.target, replaces: null }];

@@ -2,11 +2,15 @@
  * What a key press does (BRIEF §4), pure: the partner's state and the gesture pick an action, from the
  * defaults below or the key's own config (`keys[].actions`).
  *
- * | partner state        | short press | long press |
- * |----------------------|-------------|------------|
- * | idle, offline, unknown, refused | dial | none     |
- * | ringing              | pickup      | dial       |
- * | busy, calling, held  | dial        | none       |
+ * | partner state        | short press | long press | short, desk phone in a call |
+ * |----------------------|-------------|------------|-----------------------------|
+ * | idle, unknown, refused | dial      | none       | transfer                    |
+ * | offline              | dial        | none       | none (no caller to a dead phone) |
+ * | ringing              | pickup      | dial       | pickup                      |
+ * | busy, calling, held  | dial        | none       | transfer                    |
+ *
+ * "In a call" is the desk phone's confirmed, not held call (phone.watch, or a call lampfield keeps as
+ * controller), as Yealink, Poly and FOP2 consoles transfer the call in progress to the partner.
  */
 import type { LampSituation } from './lamp-policy.ts';
 
@@ -17,13 +21,18 @@ export type KeyAction =
   | { kind: 'pickup' }
   /** Dials a code: `{number}` in it stands for the partner's number (an intercom code `*81{number}`). */
   | { kind: 'dial-code'; code: string }
+  /** Transfers the desk phone's call in progress to the partner (a blind transfer, RFC 5589). */
+  | { kind: 'transfer' }
   | { kind: 'none' };
 
-/** Per state (or `default`), per gesture: an action name, or `{ dial-code: "…" }`. */
-export type KeyActionConfig = Partial<
-  Record<LampSituation | 'default', Partial<Record<Gesture, KeyActionSetting>>>
->;
+/**
+ * Per state (or `default`), per gesture: an action name, or `{ dial-code: "…" }`; and `inCall`, what a
+ * short press does while the desk phone is in a call.
+ */
+export type KeyActionConfig = Partial<Record<LampSituation | 'default', StateActions>>;
+export type StateActions = Partial<Record<Gesture, KeyActionSetting>> & { inCall?: InCallSetting };
 export type KeyActionSetting = 'dial' | 'pickup' | 'none' | { 'dial-code': string };
+export type InCallSetting = 'transfer' | 'dial' | 'pickup' | 'none';
 
 const DEFAULTS: Readonly<Record<LampSituation, Record<Gesture, 'dial' | 'pickup' | 'none'>>> = {
   idle: { short: 'dial', long: 'none' },
@@ -38,7 +47,28 @@ const DEFAULTS: Readonly<Record<LampSituation, Record<Gesture, 'dial' | 'pickup'
   held: { short: 'dial', long: 'none' },
 };
 
-export function keyAction(state: LampSituation, gesture: Gesture, config: KeyActionConfig = {}): KeyAction {
+const IN_CALL_DEFAULTS: Readonly<Record<LampSituation, InCallSetting>> = {
+  idle: 'transfer',
+  // A caller transferred to a phone that is not plugged in is a caller lost.
+  offline: 'none',
+  unknown: 'transfer',
+  refused: 'transfer',
+  error: 'transfer',
+  ringing: 'pickup',
+  busy: 'transfer',
+  calling: 'transfer',
+  held: 'transfer',
+};
+
+/** The action of `gesture` on a key whose partner is in `state`; `inCall`: the desk phone is in a call. */
+export function keyAction(
+  state: LampSituation,
+  gesture: Gesture,
+  config: KeyActionConfig = {},
+  inCall = false,
+): KeyAction {
+  if (inCall && gesture === 'short')
+    return { kind: config[state]?.inCall ?? config.default?.inCall ?? IN_CALL_DEFAULTS[state] };
   const setting = config[state]?.[gesture] ?? config.default?.[gesture];
   if (setting == null) return { kind: DEFAULTS[state][gesture] };
   return typeof setting === 'string' ? { kind: setting } : { kind: 'dial-code', code: setting['dial-code'] };

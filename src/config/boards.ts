@@ -272,7 +272,9 @@ function pageKeysProblem(board: Board): BoardProblem | null {
   if (pageKeys == null) return null;
   const problem = (what: string): BoardProblem => ({ code: 'page-keys', path: 'pageKeys', what });
   if (pageKeys.kind === 'last-key')
-    return grid.pages > 1 ? problem(`a board with ${grid.pages} pages of its own has no last-key page key`) : null;
+    return grid.pages > 1
+      ? problem(`a board with ${grid.pages} pages of its own has no last-key page key`)
+      : null;
   if (board.driver !== 'serial') return problem('only the serial module has page keys of its own');
   if (grid.pages < 2) return problem('the module has one page: it has no page keys');
   if (pageKeys.count !== 1 && pageKeys.count !== grid.pages)

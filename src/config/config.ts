@@ -66,6 +66,8 @@ export interface Config {
     replaces: boolean | 'auto';
     autoAnswer?: string[];
     answerTimeoutSeconds: number;
+    /** Watch the desk phone's own dialogs too, to transfer its call in progress (actions.*.inCall). */
+    watch: boolean;
   };
   errorFlashMs: number;
   /**

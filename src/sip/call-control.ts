@@ -20,9 +20,22 @@
  * the phone answers the REFER 405 or 501. Whatever the mode, a pickup by Replaces goes through the
  * controller when the phone cannot follow a Refer-To with Replaces (`replaces: false`, or `auto` and the
  * phone's 2xx has no `Supported: replaces`): baresip, for one, dials such a Refer-To as a plain URI.
+ *
+ * A transfer of the desk phone's call in progress to a partner (a blind transfer, RFC 5589 §6.1): the
+ * far side of that call is asked to call the partner (REFER, RFC 3515: the one who gets the REFER is the
+ * one who places the new call), and the desk phone's side ends.
+ *
+ *   lampfield's own call (controller):  lampfield ──REFER (in the far dialog)──▶ far side; on the
+ *     sipfrag 2xx lampfield ends both of its dialogs (the transferor hangs up, RFC 5589 §6.1)
+ *   any other call:  lampfield ──REFER, out of dialog, Target-Dialog: the call (RFC 4538)──▶ far side,
+ *     which takes it as its own call's transfer, calls the partner and ends its call with the desk phone
+ *
+ * A REFER to the desk phone itself would make the desk phone call the partner and drop the caller.
  */
 import { randomBytes } from 'node:crypto';
+import type { DeskCall } from '../blf/desk-phone-calls.ts';
 import { pickupUri } from '../blf/pickup.ts';
+import { uriUser } from '../blf/uri.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { ControlledCall } from './controlled-call.ts';
@@ -74,6 +87,23 @@ type Failure = Extract<CallOutcome, { ok: false }>;
 const REFER_OUTCOME_MS = 15_000;
 /** How long the far side of a controlled call may ring (a partner dialled) before it is cancelled. */
 const FAR_ANSWER_MS = 60_000;
+/** Who gets a REFER, what the REFER is, and what it starts, as a failure names them. */
+interface ReferWords {
+  who: string;
+  request: string;
+  started: string;
+}
+const DESK_PHONE_CALL: ReferWords = {
+  who: 'the desk phone',
+  request: 'the REFER',
+  started: "the desk phone's call",
+};
+const transferWords = (who: string): ReferWords => ({
+  who,
+  request: 'the transfer',
+  started: 'the transfer',
+});
+
 /** REFER answers that mean the phone does not do REFER at all (RFC 3261 §21.4.6, §21.5.2). */
 const NO_REFER = new Set([405, 501]);
 
@@ -113,8 +143,8 @@ export class CallControl {
   handleRequest(request: IncomingRequest): boolean {
     const { message } = request;
     const callId = message.headers['call-id'] ?? '';
-    const call = this.controlled.get(callId);
-    if (call != null) return call.handle(request);
+    // A controlled call's BYE and re-INVITE; its far dialog's NOTIFYs of a transfer are a referral's.
+    if (this.controlled.get(callId)?.handle(request) === true) return true;
     const hangUp = this.hangUps.get(callId);
     if (hangUp != null && message.method === 'BYE') {
       request.respond(200);
@@ -180,6 +210,72 @@ export class CallControl {
       return outcome;
     this.log.info(`the desk phone does not take REFER (${outcome.status}); lampfield calls as controller`);
     return this.viaController(target);
+  }
+
+  /** The desk phone's side of a call lampfield keeps as controller, as a call to transfer; null when none. */
+  controlledCall(): DeskCall | null {
+    const call = this.controlled.values().next().value;
+    if (call == null) return null;
+    const { desk, far } = call.dialogs;
+    return {
+      callId: desk.callId,
+      localTag: desk.remoteTag,
+      remoteTag: desk.localTag,
+      peer: far.remoteUri,
+      peerTarget: far.remoteTarget,
+      peerName: uriUser(far.remoteUri) ?? far.remoteUri,
+    };
+  }
+
+  /** Transfers the desk phone's call `call` to `target` (a blind transfer: see the top of this file). */
+  async transfer(target: string, call: DeskCall): Promise<CallOutcome> {
+    const controlled = this.controlled.get(call.callId);
+    if (controlled != null) {
+      const { far } = controlled.dialogs;
+      const referral: Referral = { settle: () => undefined, dialog: null };
+      this.referrals.set(far.callId, referral);
+      try {
+        const who = `${uriUser(far.remoteUri) ?? far.remoteUri}'s phone`;
+        const outcome = await this.refer(
+          target,
+          referral,
+          (headers) => this.ua.inDialog('REFER', far, headers),
+          transferWords(who),
+        );
+        // RFC 5589 §6.1: the transferor ends its call once the transfer succeeded.
+        if (outcome.ok) await controlled.hangUp();
+        return outcome;
+      } finally {
+        this.referrals.delete(far.callId);
+      }
+    }
+    const peer = call.peerTarget ?? call.peer;
+    if (call.localTag == null || call.remoteTag == null || peer == null) {
+      const reason = "cannot transfer: the PBX's dialog state does not identify the desk phone's call (tags)";
+      return { ok: false, reason, stage: 'refer', status: null };
+    }
+    const callId = this.ua.newCallId();
+    const referral: Referral = { settle: () => undefined, dialog: null };
+    this.referrals.set(callId, referral);
+    try {
+      // RFC 4538 §3: the call's identifiers as the desk phone's side holds them (local: the desk phone's
+      // tag, remote: the recipient's), and Require, so that a phone that cannot tie the REFER to its
+      // call refuses it instead of placing a second call.
+      return await this.refer(
+        target,
+        referral,
+        (headers) =>
+          this.ua.outOfDialog('REFER', peer, callId, localTag(), 1, {
+            ...headers,
+            'referred-by': `<${this.phone.uri}>`,
+            'target-dialog': `${call.callId};local-tag=${call.localTag};remote-tag=${call.remoteTag}`,
+            require: 'tdialog',
+          }),
+        transferWords(`${call.peerName ?? 'the far side'}'s phone`),
+      );
+    } finally {
+      this.referrals.delete(callId);
+    }
   }
 
   /** Ends every call lampfield keeps (it is stopping). */
@@ -265,10 +361,12 @@ export class CallControl {
   }
 
   /** Sends the REFER and waits for the sipfrag that says how the referred call went. */
+  /** `words`: who gets the REFER and what it starts, as a failure names them. */
   private async refer(
     target: string,
     referral: Referral,
     build: (headers: Record<string, string>) => SipMessage,
+    words: ReferWords = DESK_PHONE_CALL,
   ): Promise<CallOutcome> {
     const outcome = new Promise<{ status: number | null; line: string }>((resolve) => {
       referral.settle = (status, line) => resolve({ status, line });
@@ -277,14 +375,14 @@ export class CallControl {
     const response = await this.ua.send(request, { timeoutMs: 8000 });
     const status = response.status ?? 0;
     if (status < 200 || status >= 300) {
-      const reason = `the desk phone refused the REFER: ${status} ${response.reason ?? ''}`.trim();
+      const reason = `${words.who} refused ${words.request}: ${status} ${response.reason ?? ''}`.trim();
       return { ok: false, reason, stage: 'refer', status };
     }
     const cancel = this.clock.after(REFER_OUTCOME_MS, () => referral.settle(null, ''));
     const { status: final, line } = await outcome;
     cancel();
     if (final == null || (final >= 200 && final < 300)) return { ok: true, via: 'refer' };
-    return { ok: false, reason: targetFailure(final, line), stage: 'target', status: final };
+    return { ok: false, reason: targetFailure(final, line, words), stage: 'target', status: final };
   }
 
   // --- as the controller ---------------------------------------------------------------------------
@@ -363,7 +461,8 @@ export class CallControl {
 }
 
 /** Why the call to the target failed, from its final status line. */
-function targetFailure(status: number, line: string): string {
-  if (status === 481) return 'the call was already answered elsewhere (481 to Replaces)';
-  return `the desk phone's call failed: ${line}`;
+function targetFailure(status: number, line: string, words: ReferWords = DESK_PHONE_CALL): string {
+  if (status === 481 && words === DESK_PHONE_CALL)
+    return 'the call was already answered elsewhere (481 to Replaces)';
+  return `${words.started} failed: ${line}`;
 }

@@ -43,6 +43,11 @@ export class ControlledCall {
     this.ended = new Promise((resolve) => (this.finish = resolve));
   }
 
+  /** The desk phone's dialog and the far side's. */
+  get dialogs(): { desk: DialogState; far: DialogState } {
+    return { desk: this.legs[0].dialog, far: this.legs[1].dialog };
+  }
+
   /** The Call-IDs of both dialogs: their requests are this call's. */
   get callIds(): [string, string] {
     return [this.legs[0].dialog.callId, this.legs[1].dialog.callId];

@@ -51,6 +51,7 @@ export interface PanelServer extends KeyViewer {
   readonly url: string;
   pressShown(report: PressReport): void;
   pbxShown(reach: PbxReach): void;
+  pageShown(page: number): void;
   deskPhone(text: string | null): void;
   /** Shows a config lampfield could not use: its file and each mistake (with its line). */
   configProblems(file: string | null, lines: readonly string[]): void;

@@ -246,3 +246,47 @@ describe('a press in words, as the page lists it', () => {
     });
   });
 });
+
+describe('a press while the desk phone is in a call', () => {
+  const call = {
+    callId: '1-9404@127.0.0.1',
+    localTag: '9391c1',
+    remoteTag: '9404a1',
+    peer: 'sip:211@127.0.0.1:5070',
+    peerTarget: 'sip:211@127.0.0.1:5092',
+    peerName: '211',
+  };
+
+  it("transfers the call to an idle partner, on the PBX's port, and says so", () => {
+    const plan = planPress(key({ label: 'Reception' }), 'short', partnerAfter(IDLE), rules(), call);
+    expect(plan).toEqual({ kind: 'transfer', action: 'transfer', target: PARTNER, call });
+    expect(pressWords(key({ label: 'Reception' }), 'idle', null, plan, false).text).toBe(
+      "transferring 211's call to Reception",
+    );
+    expect(pressWords(key(), 'idle', null, plan, true)).toEqual({
+      stage: 'done',
+      text: "transferred 211's call to 207",
+    });
+    const pbxOn5070 = rules({ pbx: { hosts: ['127.0.0.1'], port: 5070 } });
+    expect(planPress(key(), 'short', partnerAfter(IDLE), pbxOn5070, call)).toMatchObject({
+      target: 'sip:207@127.0.0.1:5070',
+    });
+  });
+
+  it('picks a ringing partner up as without a call, and a long press still dials', () => {
+    expect(planPress(key(), 'short', partnerAfter(RINGING), rules(), call)).toMatchObject({
+      kind: 'call',
+      action: 'pickup',
+    });
+    expect(planPress(key(), 'long', partnerAfter(IDLE), rules(), call)).toEqual({ kind: 'none' });
+  });
+
+  it('does nothing for an offline partner (no caller sent to a phone that is not there)', () => {
+    const offline = { ...partnerAfter(IDLE), state: 'offline' as const };
+    const plan = planPress(key(), 'short', offline, rules(), call);
+    expect(plan).toEqual({ kind: 'none' });
+    expect(pressWords(key(), 'offline', null, plan, true).text).toBe(
+      'nothing to do while 207 is offline (no phone registered)',
+    );
+  });
+});

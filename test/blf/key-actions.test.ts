@@ -23,6 +23,25 @@ describe('key actions', () => {
   });
 });
 
+describe('a press while the desk phone is in a call', () => {
+  it('transfers by default, picks up a ringing partner, and never sends a caller to an offline phone', () => {
+    for (const state of ['idle', 'busy', 'calling', 'held', 'unknown', 'refused'] as const)
+      expect(keyAction(state, 'short', {}, true), state).toEqual({ kind: 'transfer' });
+    expect(keyAction('ringing', 'short', {}, true)).toEqual({ kind: 'pickup' });
+    expect(keyAction('offline', 'short', {}, true)).toEqual({ kind: 'none' });
+    // A long press is not changed by the call.
+    expect(keyAction('idle', 'long', {}, true)).toEqual({ kind: 'none' });
+    expect(keyAction('ringing', 'long', {}, true)).toEqual({ kind: 'dial' });
+  });
+
+  it('takes inCall per state or as a default (transfer, dial, pickup, none)', () => {
+    const config = { busy: { inCall: 'dial' as const }, default: { inCall: 'none' as const } };
+    expect(keyAction('busy', 'short', config, true)).toEqual({ kind: 'dial' });
+    expect(keyAction('idle', 'short', config, true)).toEqual({ kind: 'none' });
+    expect(keyAction('idle', 'short', config, false)).toEqual({ kind: 'dial' });
+  });
+});
+
 describe('gestures', () => {
   it('makes a short press of down-up and a long one of down-long, ignoring the release after long', () => {
     const tracker = new GestureTracker();

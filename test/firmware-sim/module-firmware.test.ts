@@ -207,10 +207,12 @@ describe('module firmware with pages', () => {
     tapPageKey(0); // the page turns while the key is held
     firmware.releaseSwitch(4, 0);
     clock.advance(30);
-    expect(host.messages('key-event').map((m) => (m.type === 'key-event' ? [m.key, m.event] : null))).toEqual([
-      [44, 'down'],
-      [44, 'up'],
-    ]);
+    expect(host.messages('key-event').map((m) => (m.type === 'key-event' ? [m.key, m.event] : null))).toEqual(
+      [
+        [44, 'down'],
+        [44, 'up'],
+      ],
+    );
   });
 
   it("lights the page keys as the host asks: the page in view, and a ringing page's key out of view", () => {

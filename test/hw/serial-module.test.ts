@@ -187,7 +187,11 @@ describe('serial module driver', () => {
           socket.write(encodeFrame({ seq: 0, type: 0x7e, payload: Uint8Array.of(frame.seq) }));
           const info = Uint8Array.of(1, 0, 0, 4, 0, 12, ...Buffer.from('module-20rgb'), 0, 12, 20);
           socket.write(
-            encodeFrame({ seq: 1, type: 0x81, payload: Uint8Array.of(...info, ...Array(20).fill(0x83)) }),
+            encodeFrame({
+              seq: 1,
+              type: 0x81,
+              payload: Uint8Array.of(...info, ...Array<number>(20).fill(0x83)),
+            }),
           );
         }
       });

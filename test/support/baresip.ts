@@ -1,7 +1,8 @@
 /**
  * baresip 1.0 (Debian `baresip`) as a real desk phone on 127.0.0.1 (shared/notes/real-phones.md):
  * registered on Kamailio with Kamailio as its outbound proxy, answering every call by itself
- * (`answermode=auto`), following REFER, and hanging up when told through its UDP console (`cons.so`).
+ * (`answermode=auto`), following REFER, and dialling or hanging up when told through its UDP console
+ * (`cons.so`).
  */
 import dgram from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -18,8 +19,11 @@ export class Baresip {
     readonly extension: string,
   ) {}
 
-  /** baresip as `extension`, registered on `pbx` (resolves once the PBX has answered 200). */
-  static async start(pbx: Kamailio, extension = '201'): Promise<Baresip> {
+  /**
+   * baresip as `extension`, registered on `pbx` (resolves once the PBX has answered 200). `answer`:
+   * `auto` answers every call at once; `manual` rings until `answer()` (a person lifting the handset).
+   */
+  static async start(pbx: Kamailio, extension = '201', answer: 'auto' | 'manual' = 'auto'): Promise<Baresip> {
     const dir = mkdtempSync(join(tmpdir(), 'lampfield-baresip-'));
     const sipPort = await freePort(true);
     const consolePort = await freePort();
@@ -43,7 +47,7 @@ export class Baresip {
     const pbxUri = `sip:127.0.0.1:${pbx.port}`;
     writeFileSync(
       join(dir, 'accounts'),
-      `<sip:${extension}@127.0.0.1:${pbx.port};transport=udp>;auth_pass=${PASSWORDS[extension] ?? ''};outbound="${pbxUri}";answermode=auto;regint=600\n`,
+      `<sip:${extension}@127.0.0.1:${pbx.port};transport=udp>;auth_pass=${PASSWORDS[extension] ?? ''};outbound="${pbxUri}";answermode=${answer};regint=600\n`,
     );
     const process = startProcess('baresip', ['-f', dir, '-n', '127.0.0.1', '-s', '-v']);
     const phone = new Baresip(process, consolePort, extension);
@@ -65,9 +69,19 @@ export class Baresip {
     }
   }
 
+  /** The person lifts the handset of a ringing phone (baresip's `a` command). */
+  answer(): Promise<void> {
+    return this.command('a');
+  }
+
   /** The person at the phone hangs up (baresip's `b` command). */
   hangUp(): Promise<void> {
     return this.command('b');
+  }
+
+  /** The person dials `uri` (baresip's `/dial` command). */
+  dial(uri: string): Promise<void> {
+    return this.command(`/dial ${uri}\n`);
   }
 
   /** The person puts the call on hold (baresip's `x`: a re-INVITE with `a=sendonly`). */

@@ -289,3 +289,49 @@ async function waitForMessage(file: string, pattern: RegExp): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+export interface TransferableCall {
+  /** The caller's first half (its call to the desk phone): done once it ended that call. */
+  caller: Promise<{ code: number; errors: string }>;
+  /** Its second half: done once it took the REFER, called the partner, talked and hung up. */
+  transferee: Promise<{ code: number; errors: string }>;
+  /** The first half's messages as sipp traced them, for the dialog's Call-ID and tags. */
+  callerMessages(): string;
+}
+
+/**
+ * `from` calls `to` (the desk phone) through the PBX as a phone that takes a transfer of that call from
+ * a third party (RFC 4538 Target-Dialog): twin sipp instances, the first placing the call with its
+ * Contact on the second's port, the second taking the REFER there, calling its Refer-To and, once
+ * that call is answered, telling the first to end the call with the desk phone.
+ */
+export async function transferableCall(
+  pbx: Kamailio,
+  from: string,
+  to: string,
+  talkMs: number,
+): Promise<TransferableCall> {
+  const contactPort = await freePort();
+  const twin = `127.0.0.1:${await freePort(true)}`;
+  const first = scenario('caller-transferred', { __CONTACT_PORT__: String(contactPort) });
+  const caller = sipp(pbx, first, from, await freePort(), ['-key', 'callee', to, '-3pcc', twin]);
+  const second = scenario('caller-transferee', {
+    __TALK__: String(talkMs),
+    __PBX__: `127.0.0.1:${pbx.port}`,
+  });
+  // As for pickableCall: the twin that sends the command starts once the other listens.
+  await waitForMessage(`${first}.msg`, /^INVITE sip:/m);
+  const transferee = startProcess('sipp', [
+    ...common(second, from, contactPort),
+    '-bind_local',
+    '-3pcc',
+    twin,
+  ]);
+  const outcome = (process: Started, file: string) =>
+    process.exited.then((code) => ({ code, errors: `${errors(file)}${readLog(`${file}.log`)}` }));
+  return {
+    caller: outcome(caller, first),
+    transferee: outcome(transferee, second),
+    callerMessages: () => readLog(`${first}.msg`),
+  };
+}
