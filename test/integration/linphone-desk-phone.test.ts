@@ -1,7 +1,8 @@
 /**
  * liblinphone (lp-auto-answer) as the desk phone, which can follow a Refer-To with Replaces (its 200
  * says `Supported: replaces`): a press on an idle partner ends in its call to 207; a press on a ringing
- * partner is a REFER with Replaces, and the phone itself takes over the caller's call. It runs in a
+ * partner is a REFER with Replaces, and the phone itself takes over the caller's call. As the far side
+ * (211) of a call lampfield keeps, it takes a transfer (REFER in that call) and calls 207. It runs in a
  * network namespace with loopback only (test/support/linphone-rig.ts), made by `unshare -rn`.
  */
 import { fileURLToPath } from 'node:url';
@@ -55,5 +56,13 @@ describe('Linphone as the desk phone', { timeout: 90_000 }, () => {
     expect(steps['partner']!['code']).toBe(0);
     expect(steps['replaced']).toMatchObject({ code: 0 });
     expect(steps['controlled']!['calls']).toBe(0);
+  });
+
+  it('as the far side of a call lampfield keeps, it takes the transfer: it calls 207 and lampfield leaves', async () => {
+    const steps = await rig('transfer');
+    expect(steps['call']!['outcome']).toMatchObject({ kind: 'call', action: 'dial' });
+    expect(steps['press']!['outcome']).toMatchObject({ kind: 'transfer', action: 'transfer' });
+    expect(steps['busy']!['with']).toContain(`127.0.0.1:${String(steps['busy']!['linphone'])}`);
+    expect(steps['partner']!['code']).toBe(0);
   });
 });
