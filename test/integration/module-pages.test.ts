@@ -14,9 +14,7 @@ import { serveOverSerial } from '../../firmware-sim/sim/module-server.ts';
 import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
 import { loadBoards } from '../../src/config/boards.ts';
 import { systemClock } from '../../src/util/clock.ts';
-import { innovaphonePbx } from '../support/innovaphone-pbx.ts';
-import { LampfieldProcess } from '../support/lampfield-process.ts';
-import { freePort } from '../support/ports.ts';
+import { lampfieldOnInnovaphone } from '../support/innovaphone-pbx.ts';
 import { killAll } from '../support/processes.ts';
 import { ptyPair } from '../support/pty-pair.ts';
 
@@ -56,22 +54,12 @@ describe('module-160rgb pages', { timeout: 60_000 }, () => {
     };
     const endpoint = await serveOverSerial(firmware, pty.module);
     cleanup.push(() => endpoint.close());
-    const pbx = await innovaphonePbx();
-    cleanup.push(() => pbx.close());
-    const port = await freePort();
-    const lampfield = LampfieldProcess.start({
-      pbx: { host: '127.0.0.1', port: pbx.port, dialect: 'innovaphone' },
-      account: { user: 'snom' },
-      local: { address: '127.0.0.1', port },
-      board: 'module-160rgb',
-      panel: { port: pty.host },
-      keys: [
-        { key: 1, partner: '212', label: 'Sales' },
-        { key: 21, partner: '211', label: 'Page two' },
-        { key: 41, partner: 'sip:207@172.16.16.180', label: 'Reception' },
-      ],
-    });
-    cleanup.push(() => lampfield.stop());
+    const { pbx, port, lampfield, close } = await lampfieldOnInnovaphone('module-160rgb', pty.host, [
+      { key: 1, partner: '212', label: 'Sales' },
+      { key: 21, partner: '211', label: 'Page two' },
+      { key: 41, partner: 'sip:207@172.16.16.180', label: 'Reception' },
+    ]);
+    cleanup.push(close);
     const output = () => lampfield.output();
 
     // Every page's keys are on the module from the start; page 1 is in view.

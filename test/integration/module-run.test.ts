@@ -6,10 +6,9 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
-import { LampfieldProcess } from '../support/lampfield-process.ts';
 import { freePort } from '../support/ports.ts';
 import { killAll, startProcess, stopProcess, type Started } from '../support/processes.ts';
-import { innovaphonePbx } from '../support/innovaphone-pbx.ts';
+import { lampfieldOnInnovaphone } from '../support/innovaphone-pbx.ts';
 import { ptyPair } from '../support/pty-pair.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/lampfield.js', import.meta.url));
@@ -75,21 +74,11 @@ async function until(
 }
 
 async function drive(panelPort: string, module: ReturnType<typeof startModule>): Promise<void> {
-  const pbx = await innovaphonePbx();
-  cleanup.push(() => pbx.close());
-  const port = await freePort();
-  const lampfield = LampfieldProcess.start({
-    pbx: { host: '127.0.0.1', port: pbx.port, dialect: 'innovaphone' },
-    account: { user: 'snom' },
-    local: { address: '127.0.0.1', port },
-    board: 'module-20rgb',
-    panel: { port: panelPort },
-    keys: [
-      { key: 1, partner: 'sip:207@172.16.16.180', label: 'Reception' },
-      { key: 2, partner: '211' },
-    ],
-  });
-  cleanup.push(() => lampfield.stop());
+  const { pbx, port, lampfield, close } = await lampfieldOnInnovaphone('module-20rgb', panelPort, [
+    { key: 1, partner: 'sip:207@172.16.16.180', label: 'Reception' },
+    { key: 2, partner: '211' },
+  ]);
+  cleanup.push(close);
   const output = () => `${lampfield.output()}\n${module.process.output()}`;
   const showing = (key: number, state: Parameters<typeof lampFor>[0]) => {
     const expected = lampFor(state, DEFAULT_LAMPS, 'rgb');

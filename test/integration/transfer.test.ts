@@ -53,6 +53,13 @@ async function answerAtDesk(rig: Awaited<ReturnType<typeof setup>>): Promise<voi
   await until(() => rig.watcher.partner(DESK)?.situation === 'busy', 'the desk phone in the call');
 }
 
+/** A press on 207's key hands the desk phone's call to 207: 211 ends up talking to 207. */
+async function transferTo207({ watcher, log }: Awaited<ReturnType<typeof setup>>): Promise<void> {
+  expect(await watcher.press(1, 'short'), said(log)).toMatchObject({ kind: 'transfer', action: 'transfer' });
+  await until(() => watcher.partner(PARTNER_207)?.situation === 'busy', 'partner 207 busy');
+  expect(watcher.partner(PARTNER_207)?.view.focus?.remote.identity).toMatch(/^sip:211@/);
+}
+
 describe('transfer while the desk phone is in a call', { timeout: 60_000 }, () => {
   it("211's call on the desk phone goes to 207: 211 calls 207 and hangs up on the desk phone", async () => {
     const rig = await setup();
@@ -62,13 +69,8 @@ describe('transfer while the desk phone is in a call', { timeout: 60_000 }, () =
     await answerAtDesk(rig);
     const before = desk.output().length;
 
-    expect(await watcher.press(1, 'short'), said(log)).toMatchObject({
-      kind: 'transfer',
-      action: 'transfer',
-    });
-    // 211 is talking to 207 now, and the desk phone is free.
-    await until(() => watcher.partner(PARTNER_207)?.situation === 'busy', 'partner 207 busy');
-    expect(watcher.partner(PARTNER_207)?.view.focus?.remote.identity).toMatch(/^sip:211@/);
+    await transferTo207(rig);
+    // And the desk phone is free.
     await desk.waitFor(/^BYE sip:/m, "211's BYE", before);
     await until(() => watcher.partner(DESK)?.situation === 'idle', 'the desk phone idle again');
     const transferee = await call.transferee;
@@ -124,12 +126,7 @@ describe('transfer while the desk phone is in a call', { timeout: 60_000 }, () =
     const answered = expectCall(kamailio, partner, 100).exited;
     const before = desk.output().length;
 
-    expect(await watcher.press(1, 'short'), said(log)).toMatchObject({
-      kind: 'transfer',
-      action: 'transfer',
-    });
-    await until(() => watcher.partner(PARTNER_207)?.situation === 'busy', 'partner 207 busy');
-    expect(watcher.partner(PARTNER_207)?.view.focus?.remote.identity).toMatch(/^sip:211@/);
+    await transferTo207(rig);
     await until(() => watcher.controlledCalls() === 0, 'lampfield out of the call');
     await desk.waitFor(/^BYE sip:/m, "lampfield's BYE", before);
     await far.hangUp();

@@ -4,6 +4,8 @@
  * `refused`. On 127.0.0.1, closed by the caller.
  */
 import dgram from 'node:dgram';
+import { LampfieldProcess } from './lampfield-process.ts';
+import { freePort } from './ports.ts';
 import { readVector } from './vectors.ts';
 
 export interface InnovaphonePbx {
@@ -38,4 +40,30 @@ export async function innovaphonePbx(): Promise<InnovaphonePbx> {
     },
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   };
+}
+
+/**
+ * `lampfield run` on that PBX (innovaphone's dialect, account `snom`), driving `board` at `panel` with
+ * `keys`; `close` stops lampfield, then the PBX.
+ */
+export async function lampfieldOnInnovaphone(
+  board: string,
+  panel: string,
+  keys: readonly object[],
+): Promise<{ pbx: InnovaphonePbx; port: number; lampfield: LampfieldProcess; close: () => Promise<void> }> {
+  const pbx = await innovaphonePbx();
+  const port = await freePort();
+  const lampfield = LampfieldProcess.start({
+    pbx: { host: '127.0.0.1', port: pbx.port, dialect: 'innovaphone' },
+    account: { user: 'snom' },
+    local: { address: '127.0.0.1', port },
+    board,
+    panel: { port: panel },
+    keys,
+  });
+  const close = async () => {
+    await lampfield.stop();
+    await pbx.close();
+  };
+  return { pbx, port, lampfield, close };
 }
