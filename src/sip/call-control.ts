@@ -258,9 +258,9 @@ export class CallControl {
     const referral: Referral = { settle: () => undefined, dialog: null };
     this.referrals.set(callId, referral);
     try {
-      // RFC 4538 §3: the call's identifiers as the desk phone's side holds them (local: the desk phone's
-      // tag, remote: the recipient's), and Require, so that a phone that cannot tie the REFER to its
-      // call refuses it instead of placing a second call.
+      // RFC 4538 §3: the call's identifiers as the recipient (the far side) sees them: its own tag is
+      // the local one, the desk phone's the remote one; and Require, so that a phone that cannot tie the
+      // REFER to its call refuses it instead of placing a second call.
       return await this.refer(
         target,
         referral,
@@ -268,7 +268,7 @@ export class CallControl {
           this.ua.outOfDialog('REFER', peer, callId, localTag(), 1, {
             ...headers,
             'referred-by': `<${this.phone.uri}>`,
-            'target-dialog': `${call.callId};local-tag=${call.localTag};remote-tag=${call.remoteTag}`,
+            'target-dialog': `${call.callId};local-tag=${call.remoteTag};remote-tag=${call.localTag}`,
             require: 'tdialog',
           }),
         transferWords(`${call.peerName ?? 'the far side'}'s phone`),

@@ -77,13 +77,14 @@ describe('transfer while the desk phone is in a call', { timeout: 60_000 }, () =
     expect(transferee.code, transferee.errors).toBe(0);
     expect((await call.caller).code).toBe(0);
     expect(await answered).toBe(0);
-    // The REFER named the very call: its Call-ID, the desk phone's tag and 211's (RFC 4538 §3).
+    // The REFER named the very call as 211 sees it: its Call-ID, 211's own tag as the local one, the
+    // desk phone's as the remote one (RFC 4538 §3).
     const messages = call.callerMessages();
     const callId = /^Call-ID: *(\S+)/m.exec(messages)![1];
     const callerTag = /^From: .*;tag=(\S+)/m.exec(messages)![1];
     const deskTag = /^SIP\/2\.0 200 OK[\s\S]*?^To: .*;tag=(\S+)/m.exec(messages)![1];
     expect(transferee.errors).toContain(
-      `Target-Dialog: ${callId};local-tag=${deskTag};remote-tag=${callerTag}`,
+      `Target-Dialog: ${callId};local-tag=${callerTag};remote-tag=${deskTag}`,
     );
     expect(transferee.errors).toContain('Refer-To: sip:207@127.0.0.1');
     expect(said(log)).toContain('info key 1: transfer sip:207@127.0.0.1');
