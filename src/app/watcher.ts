@@ -13,6 +13,7 @@ import { DeskPhoneCalls } from '../blf/desk-phone-calls.ts';
 import { DIALECTS } from '../blf/dialects.ts';
 import { callerOf, DialogWatcher } from '../blf/dialog-watcher.ts';
 import { RegWatcher, withRegistration } from '../blf/reginfo.ts';
+import { ResourceListWatcher } from '../blf/resource-list-watcher.ts';
 import { GestureTracker, PressGate, type Gesture } from '../blf/key-actions.ts';
 import { resolveLampTable, type LampSituation } from '../blf/lamp-policy.ts';
 import type { PickupOptions } from '../blf/pickup.ts';
@@ -133,10 +134,16 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
     for (const key of config.keys)
       if (key.partner === update.partner) feed.offer(key.key, situationOf(key.partner));
   };
+  const subscribed = deskPhone == null || partners.includes(deskPhone) ? partners : [...partners, deskPhone];
+  // Every partner's dialogs by one subscription each, or by one to the PBX's resource list (RFC 4662).
+  const list =
+    config.pbx.list == null ? null : new ResourceListWatcher(dialect, subscribed, pbxAddress, { pickup });
   const subscriptions = new PartnerSubscriptions(
     ua,
-    deskPhone == null || partners.includes(deskPhone) ? partners : [...partners, deskPhone],
-    { ...shared, intake: new DialogWatcher(dialect, { pickup }) },
+    subscribed,
+    list == null
+      ? { ...shared, intake: new DialogWatcher(dialect, { pickup }) }
+      : { ...shared, intake: list, list: { uri: config.pbx.list!, state: list } },
     offer,
   );
   // The registration event package (RFC 3680) beside the dialog one, where the config asks for it.
@@ -290,6 +297,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   setup.viewer?.pbxShown?.({ up: true, detail: `watching ${watched} partners on ${pbxPlace}` });
   log.info('watching', {
     partners: watched,
+    ...(config.pbx.list == null ? {} : { list: config.pbx.list }),
     pbx: pbxPlace,
     local: stack.hostPort,
     dialect: config.pbx.dialect,

@@ -41,7 +41,16 @@ export interface PartnerView {
 
 /** `not-reg-event` and `not-reginfo` are the registration watcher's (src/blf/reginfo.ts). */
 export type NotifyErrorCode =
-  DialogNotifyErrorCode | ReadErrorCode | 'stale-version' | 'version-gap' | 'not-reg-event' | 'not-reginfo';
+  | DialogNotifyErrorCode
+  | ReadErrorCode
+  | 'stale-version'
+  | 'version-gap'
+  | 'not-reg-event'
+  | 'not-reginfo'
+  /** A list subscription answered with a single resource's document (src/blf/resource-list-watcher.ts). */
+  | 'not-a-list'
+  /** A resource list NOTIFY that cannot be read: its multipart framing or its RLMI. */
+  | 'bad-list';
 
 export type NotifyResult =
   | { accepted: true; view: PartnerView }

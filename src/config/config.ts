@@ -42,6 +42,11 @@ export interface Config {
     registrations: boolean;
     keepaliveSeconds: number;
     pickupCode?: string | null;
+    /**
+     * The resource list (RFC 4662) on the PBX that holds every partner: one subscription to it replaces
+     * one per partner. A SIP URI, normalized as a partner's is.
+     */
+    list?: string;
   };
   account: {
     user: string;
@@ -96,7 +101,8 @@ export type ConfigErrorCode =
   /** A key number the board does not have. */
   | 'no-such-key'
   | 'bad-partner'
-  | 'bad-phone';
+  | 'bad-phone'
+  | 'bad-list';
 
 /** One thing wrong in a config file: where, and what. */
 export interface ConfigProblem {
@@ -254,7 +260,7 @@ function readDocument(document: Document, source: string, boards: readonly Board
         `key ${key.key} is the page key (the last of every page of ${pageKeySlot(board)})`,
       );
     const written = String(key.partner).trim();
-    const partner = normalizePartnerUri(/^[^@:]+$/.test(written) ? `sip:${written}@${domain}` : written);
+    const partner = addressOn(domain, written);
     if (partner == null)
       throw new ConfigError(
         'bad-partner',
@@ -267,12 +273,25 @@ function readDocument(document: Document, source: string, boards: readonly Board
   let phone = raw.phone;
   if (phone != null) {
     const written = String(phone.uri).trim();
-    const uri = normalizePartnerUri(/^[^@:]+$/.test(written) ? `sip:${written}@${domain}` : written);
+    const uri = addressOn(domain, written);
     if (uri == null)
       throw new ConfigError('bad-phone', source, '/phone/uri', `"${written}" is not a number or SIP URI`);
     phone = { ...phone, uri };
   }
-  return { ...raw, pbx: { ...raw.pbx, domain }, board, keys, ...(phone == null ? {} : { phone }) };
+  const pbx = { ...raw.pbx, domain };
+  if (raw.pbx.list != null) {
+    const written = String(raw.pbx.list).trim();
+    const list = addressOn(domain, written);
+    if (list == null)
+      throw new ConfigError('bad-list', source, '/pbx/list', `"${written}" is not a name or SIP URI`);
+    pbx.list = list;
+  }
+  return { ...raw, pbx, board, keys, ...(phone == null ? {} : { phone }) };
+}
+
+/** An address as the config writes it: a bare name or number is on the PBX's domain, else a SIP URI. */
+function addressOn(domain: string, written: string): string | null {
+  return normalizePartnerUri(/^[^@:]+$/.test(written) ? `sip:${written}@${domain}` : written);
 }
 
 /** Reads the config file at `path`, its board one of `boards`. */

@@ -1,6 +1,7 @@
 /**
  * The subscriptions to every partner (RFC 6665) for one event package — dialog (RFC 4235), or reg
- * (RFC 3680) beside it where `pbx.registrations` asks — kept alive for months: paced at
+ * (RFC 3680) beside it where `pbx.registrations` asks — or the one subscription to a resource list that
+ * holds them all (RFC 4662, `pbx.list`), kept alive for months: paced at
  * start, refreshed before expiry, re-made after 481, timeouts and PBX restarts, and never trusted
  * beyond what the PBX has confirmed: a partner whose subscription is pending, lost, expired or refused
  * reads `unknown` (or `refused`), never a stale `idle` (BRIEF §10).
@@ -10,6 +11,8 @@
  * for dialects that send them unsolicited), SUBSCRIBEs paced, the PBX's silence (told by
  * pbx-keepalive.ts through `pbxGone` and `pbxBack`) passed to every one, and each change reported once.
  */
+import type { PartnerView } from '../blf/dialog-watcher.ts';
+import type { ResourceState } from '../blf/resource-list-watcher.ts';
 import { partnerNamedBy } from '../blf/uri.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
@@ -47,12 +50,29 @@ export interface SubscriptionOptions {
   pacer?: Pacer;
   /** Log each refused subscription at debug level only (the caller says it once). */
   quietRefusals?: boolean;
+  /**
+   * One subscription to a resource list instead of one per partner (RFC 4662): its URI, and what the
+   * list says of each partner (the intake, src/blf/resource-list-watcher.ts, reads its NOTIFYs).
+   */
+  list?: { uri: string; state: ResourceListState };
 }
+
+/** What a list's NOTIFYs said (resource-list-watcher.ts). */
+export interface ResourceListState {
+  resource(partner: string): ResourceState;
+  /** The PBX answered with one resource's document: it serves no list at that URI. */
+  readonly notAList: boolean;
+}
+
+/** Reasons of a terminated resource instance that mean the PBX will not give its state (RFC 6665 §4.2.2). */
+const INSTANCE_REFUSED = new Set(['rejected', 'noresource', 'deactivated', 'giveup']);
 
 export class PartnerSubscriptions {
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly byCallId = new Map<string, Subscription>();
-  private readonly reported = new Map<Subscription, string>();
+  private readonly reported = new Map<string, string>();
+  private readonly partners: readonly string[];
+  private notAListSaid = false;
   private readonly pacer: Pacer;
   private stopped = false;
 
@@ -81,7 +101,9 @@ export class PartnerSubscriptions {
       changed: (subscription) => this.report(subscription),
       stopped: () => this.stopped,
     };
-    for (const uri of new Set(partners)) this.subscriptions.set(uri, new Subscription(uri, context));
+    this.partners = [...new Set(partners)];
+    const subscribed = options.list == null ? this.partners : [options.list.uri];
+    for (const uri of subscribed) this.subscriptions.set(uri, new Subscription(uri, context));
   }
 
   start(): void {
@@ -93,7 +115,42 @@ export class PartnerSubscriptions {
 
   /** The current state of one partner (null for a partner not watched). */
   update(partner: string): PartnerUpdate | null {
-    return this.subscriptions.get(partner)?.describe() ?? null;
+    const { list } = this.options;
+    if (list == null) return this.subscriptions.get(partner)?.describe() ?? null;
+    return this.partners.includes(partner) ? this.listUpdate(partner, list) : null;
+  }
+
+  /** A partner watched through the list: the list subscription's state, then the list's word on it. */
+  private listUpdate(partner: string, list: NonNullable<SubscriptionOptions['list']>): PartnerUpdate {
+    const whole = this.subscriptions.get(list.uri)!.describe();
+    const view = this.options.intake.view(partner);
+    const without = (status: PartnerUpdate['status'], reason: string): PartnerUpdate => ({
+      partner,
+      status,
+      situation: status === 'refused' ? 'refused' : 'unknown',
+      view: unknownView(view),
+      reason,
+    });
+    if (whole.status !== 'active')
+      return without(whole.status, `resource list ${list.uri}: ${whole.reason ?? ''}`);
+    if (list.state.notAList) return without('refused', `the PBX serves no resource list at ${list.uri}`);
+    const resource = list.state.resource(partner);
+    switch (resource.kind) {
+      case 'active':
+        return { partner, status: 'active', situation: view.state, view, reason: null };
+      case 'absent':
+        return without('refused', `not in the resource list ${list.uri}`);
+      case 'unknown':
+      case 'pending':
+        return without('pending', `the list ${list.uri} has no state for it yet`);
+      case 'terminated': {
+        const refused = INSTANCE_REFUSED.has(resource.reason ?? '');
+        return without(
+          refused ? 'refused' : 'lost',
+          `the list's subscription to it ended (${resource.reason ?? 'no reason'})`,
+        );
+      }
+    }
   }
 
   /** Takes NOTIFY requests (one outside every subscription is answered 481); false for any other request. */
@@ -152,17 +209,34 @@ export class PartnerSubscriptions {
     await Promise.all([...this.subscriptions.values()].map((subscription) => subscription.end()));
   }
 
-  /** Tells a partner's update, once for each change of what its keys could show. */
+  /** Tells each partner's update that the subscription's news changed, once per change its keys could show. */
   private report(subscription: Subscription): void {
-    const update = subscription.describe();
+    const { list } = this.options;
+    if (list == null) {
+      this.tell(subscription.describe());
+      return;
+    }
+    if (list.state.notAList && !this.notAListSaid)
+      this.options.log.warn('the PBX serves no resource list at pbx.list: every key shows refused', {
+        list: list.uri,
+      });
+    this.notAListSaid = list.state.notAList;
+    for (const partner of this.partners) this.tell(this.listUpdate(partner, list));
+  }
+
+  private tell(update: PartnerUpdate): void {
     const key = JSON.stringify([
       update.status,
       update.situation,
       update.view.pickup,
       update.view.dialogs.length,
     ]);
-    if (key === this.reported.get(subscription)) return;
-    this.reported.set(subscription, key);
+    if (key === this.reported.get(update.partner)) return;
+    this.reported.set(update.partner, key);
     this.onUpdate(update);
   }
+}
+
+function unknownView(view: PartnerView): PartnerView {
+  return { ...view, state: 'unknown', pickup: null };
 }

@@ -9,6 +9,8 @@ import { headerText, parameterOf, type SipMessage } from './message.ts';
 export interface EventPackage {
   name: string;
   accept: string;
+  /** An option tag the SUBSCRIBE says it supports (`eventlist`: it takes resource lists, RFC 4662 §4.1). */
+  supported?: string;
 }
 
 /**
@@ -21,6 +23,7 @@ export function subscribeHeaders(expires: number, event: EventPackage): Record<s
     accept: event.accept,
     expires: String(expires),
     'allow-events': 'dialog',
+    ...(event.supported == null ? {} : { supported: event.supported }),
   };
 }
 

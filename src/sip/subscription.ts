@@ -326,6 +326,9 @@ export class Subscription {
       this.ask();
     } else if (code === 'stale-version') {
       log.debug('stale dialog-info dropped', { partner: this.partner, reason: message });
+    } else if (code === 'not-a-list') {
+      // Said once, for every key, by the set of subscriptions (partner-subscriptions.ts).
+      log.debug('NOTIFY of a list subscription without a list', { list: this.partner, reason: message });
     } else {
       log.warn('NOTIFY body refused', { partner: this.partner, code, reason: message });
     }

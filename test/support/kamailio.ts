@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,8 @@ import { freePort } from './ports.ts';
 import { startProcess, stopProcess, type Started } from './processes.ts';
 
 const CONFIG = fileURLToPath(new URL('../kamailio/kamailio.cfg', import.meta.url));
+/** Debian's db_text table templates (kamailio package). */
+const DBTEXT = '/usr/share/kamailio/dbtext/kamailio';
 const SCHEMAS = [
   '/usr/share/kamailio/db_sqlite/standard-create.sql',
   '/usr/share/kamailio/db_sqlite/presence-create.sql',
@@ -32,6 +34,18 @@ export interface KamailioOptions {
   auth?: 'MD5' | 'SHA-256';
   /** Challenge only the watcher (900), for algorithms sipp cannot answer. */
   authWatcherOnly?: boolean;
+  /** Resource lists (RFC 4662, Kamailio's rls) the PBX serves: each a subscriber's, by its URI. */
+  lists?: readonly ResourceList[];
+}
+
+/** A resource list of the dialog event package, as one subscriber's rls-services document holds it. */
+export interface ResourceList {
+  /** The subscriber whose list it is (rls looks the list up by the SUBSCRIBE's From user). */
+  owner: string;
+  /** The list's URI, as `sip:user@host` (rls compares it without a port). */
+  uri: string;
+  /** The partners' URIs. */
+  entries: readonly string[];
 }
 
 export class Kamailio {
@@ -69,8 +83,8 @@ export class Kamailio {
       .replaceAll('__PORT__', String(this.port))
       .replaceAll('__DB__', `/${db}`);
     const file = join(this.dir, 'kamailio.cfg');
-    writeFileSync(file, config);
-    const defines =
+    writeFileSync(file, config.replaceAll('__RLSDB__', this.rlsTables()));
+    const defines: string[] =
       this.options.auth == null
         ? []
         : [
@@ -80,6 +94,7 @@ export class Kamailio {
             `AUTH_ALGORITHM="${this.options.auth}"`,
             ...(this.options.authWatcherOnly === true ? ['-A', 'AUTH_WATCHER_ONLY'] : []),
           ];
+    if (this.options.lists != null) defines.push('-A', 'WITH_RLS');
     // -DD keeps the main process in the foreground, so its PID is the one to stop.
     this.process = startProcess(
       'kamailio',
@@ -87,6 +102,42 @@ export class Kamailio {
       { group: true },
     );
     await this.waitUntilAnswering();
+  }
+
+  /**
+   * A db_text folder with rls's tables (Debian's templates) and the xcap table holding each list as an
+   * rls-services document (doc_type 8), as rls's integrated XCAP server reads them.
+   */
+  private rlsTables(): string {
+    const folder = join(this.dir, 'rls');
+    rmSync(folder, { recursive: true, force: true });
+    mkdirSync(folder);
+    for (const table of ['version', 'rls_presentity', 'rls_watchers'])
+      copyFileSync(join(DBTEXT, table), join(folder, table));
+    const rows = (this.options.lists ?? []).map((list, index) => {
+      const entries = list.entries.map((uri) => `<entry uri="${uri}"/>`).join('');
+      const doc =
+        '<?xml version="1.0" encoding="UTF-8"?>' +
+        '<rls-services xmlns="urn:ietf:params:xml:ns:rls-services" xmlns:rl="urn:ietf:params:xml:ns:resource-lists">' +
+        `<service uri="${list.uri}"><list xmlns="urn:ietf:params:xml:ns:resource-lists">${entries}</list>` +
+        '<packages><package>dialog</package></packages></service></rls-services>';
+      // db_text escapes ':' (its field separator) and '\\' with a backslash.
+      const field = (value: string) => value.replaceAll('\\', '\\\\').replaceAll(':', '\\:');
+      return [
+        index + 1,
+        list.owner,
+        '127.0.0.1',
+        field(doc),
+        8,
+        `etag${index}`,
+        1,
+        field(`lists/${index}`),
+        0,
+      ].join(':');
+    });
+    const head = readFileSync(join(DBTEXT, 'xcap'), 'utf8').split('\n')[0];
+    writeFileSync(join(folder, 'xcap'), `${head}\n${rows.map((row) => `${row}\n`).join('')}`);
+    return folder;
   }
 
   async stop(): Promise<void> {
