@@ -58,4 +58,31 @@ describe('a resource list on Kamailio', { timeout: 60_000 }, () => {
     expect(await answered).toBe(0);
     await until(() => state('207') === 'idle', 'partner 207 idle again');
   });
+
+  it('160 partners by one SUBSCRIBE: every key idle, then one rings while the others stay idle', async () => {
+    const extensions = [...Array.from({ length: 159 }, (_, i) => String(300 + i)), '207'];
+    const kamailio = await Kamailio.start({
+      lists: [{ owner: '900', uri: LIST, entries: extensions.map(uri) }],
+    });
+    cleanup.push(() => kamailio.close());
+    const { watcher, log } = await watch207(kamailio.port, {
+      pbx: { list: 'blf-reception' },
+      log: { level: 'debug', sipTrace: true },
+      keys: extensions.map((partner, index) => ({ key: index + 1, partner })),
+    });
+    cleanup.push(() => watcher.stop());
+    const states = () => extensions.map((extension) => watcher.partner(uri(extension))?.situation);
+    await until(() => states().every((state) => state === 'idle'), 'all 160 keys idle', 30_000);
+    expect(subscribes(log)).toHaveLength(1);
+
+    const partner = await registerPhone(kamailio, '207');
+    cleanup.push(() => hangUpAll([partner]));
+    void expectCall(kamailio, partner, 3000);
+    const missed = call(kamailio, '211', '207', { cancelAfterMs: 2000 });
+    await until(() => watcher.partner(uri('207'))?.situation === 'ringing', 'partner 207 ringing');
+    expect(states().filter((state) => state !== 'idle')).toEqual(['ringing']);
+    await missed;
+    await until(() => states().every((state) => state === 'idle'), 'all 160 keys idle again');
+    expect(subscribes(log)).toHaveLength(1);
+  });
 });
