@@ -5,7 +5,7 @@
 import type { Config } from '../config/config.ts';
 import { SipStack } from '../sip/stack.ts';
 import { checkBoard, type BoardProbe, type Check } from './board-checks.ts';
-import { pbxUserAgent, resolvePbxAddress } from './pbx.ts';
+import { pbxUserAgent, resolvePbxAddress, tlsSetup } from './pbx.ts';
 
 export async function doctorChecks(
   config: Config,
@@ -29,12 +29,26 @@ async function checkPbx(config: Config, timeoutMs: number): Promise<Check> {
     };
   }
   // Port 0: doctor must work beside a running lampfield that holds local.port.
-  const stack = await SipStack.open({ address: config.local.address, port: 0, transports: [transport] });
+  const tlsFailures: string[] = [];
+  const tls = tlsSetup(config, (reason) => tlsFailures.push(reason));
+  const stack = await SipStack.open({
+    address: config.local.address,
+    port: 0,
+    transports: [transport],
+    ...(tls == null ? {} : { tls }),
+  });
   try {
     const ua = pbxUserAgent(config, stack, address);
     // Any final response shows the PBX is there (RFC 3261 §11: OPTIONS asks for capabilities).
     const options = ua.outOfDialog('OPTIONS', `sip:${config.pbx.domain}`, ua.newCallId(), 'doctor', 1);
     const response = await ua.send(options, { timeoutMs });
+    const tlsFailure = tlsFailures[0];
+    if (tlsFailure != null)
+      return {
+        ok: false,
+        what: `pbx ${where}: ${tlsFailure}`,
+        fix: 'set pbx.tls.ca to the CA that signed the PBX certificate, or pbx.host to the name it carries',
+      };
     if (response.status === 408 || response.status === 503) {
       return {
         ok: false,

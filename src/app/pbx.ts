@@ -3,10 +3,19 @@
  * and lampfield's SIP identity toward it on a stack.
  */
 import { lookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { Config } from '../config/config.ts';
 import type { SipStack } from '../sip/stack.ts';
+import type { SipProtocol, TlsSetup } from '../sip/transports.ts';
+import { UserError } from '../util/user-error.ts';
 import { UserAgent } from '../sip/user-agent.ts';
+
+const PROTOCOLS: Readonly<Record<Config['pbx']['transport'], SipProtocol>> = {
+  udp: 'UDP',
+  tcp: 'TCP',
+  tls: 'TLS',
+};
 
 /** The PBX's IPv4 address: pbx.host itself, or what its name resolves to. */
 export async function resolvePbxAddress(config: Config): Promise<string> {
@@ -18,6 +27,39 @@ export function pbxUserAgent(config: Config, stack: SipStack, address: string): 
   return new UserAgent(
     stack,
     { ...config.account, domain: config.pbx.domain },
-    { protocol: config.pbx.transport === 'tcp' ? 'TCP' : 'UDP', address, port: config.pbx.port },
+    { protocol: PROTOCOLS[config.pbx.transport], address, port: config.pbx.port },
   );
+}
+
+export class TlsFileError extends UserError<'unreadable'> {
+  override readonly name = 'TlsFileError';
+}
+
+/**
+ * With transport tls: how the PBX's certificate is checked (pbx.tls.ca, else the system's store; its name
+ * against pbx.host) and the client certificate shown, read from their files now, so that a missing file
+ * is one line at start. `failed` hears why a connection could not be made.
+ */
+export function tlsSetup(config: Config, failed: (reason: string) => void): TlsSetup | undefined {
+  if (config.pbx.transport !== 'tls') return undefined;
+  const read = (setting: 'ca' | 'cert' | 'key'): string | undefined => {
+    const file = config.pbx.tls?.[setting];
+    if (file == null) return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new TlsFileError('unreadable', `pbx.tls.${setting}: cannot read ${file}: ${why}`);
+    }
+  };
+  const cert = read('cert');
+  const key = read('key');
+  return {
+    options: {
+      ca: read('ca') ?? null,
+      serverName: config.pbx.host,
+      ...(cert == null || key == null ? {} : { cert, key }),
+    },
+    failed,
+  };
 }

@@ -31,7 +31,7 @@ import { systemClock, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { planPress, pressWords, type PressOutcome, type PressRules } from './key-press.ts';
 import { LampFeed } from './lamp-feed.ts';
-import { pbxUserAgent, resolvePbxAddress } from './pbx.ts';
+import { pbxUserAgent, resolvePbxAddress, tlsSetup } from './pbx.ts';
 
 /**
  * What a pickup's call may fail with that the next method may not (RFC 5359 §2.16): the caller's URI
@@ -67,10 +67,18 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   const { log } = setup;
   const clock = setup.clock ?? systemClock;
   const pbxAddress = await resolvePbxAddress(config);
+  // A TLS connection that fails says why once (a wrong CA or name fails every try the same way).
+  const tlsSaid = new Set<string>();
+  const tls = tlsSetup(config, (reason) => {
+    if (tlsSaid.has(reason)) return;
+    tlsSaid.add(reason);
+    log.error(reason);
+  });
   const stack = await SipStack.open({
     address: config.local.address,
     port: config.local.port,
     transports: [config.pbx.transport],
+    ...(tls == null ? {} : { tls }),
     ...(config.local.publicAddress == null ? {} : { publicAddress: config.local.publicAddress }),
     clock,
     ...(config.log.sipTrace

@@ -30,7 +30,9 @@ export interface Config {
   pbx: {
     host: string;
     port: number;
-    transport: 'udp' | 'tcp';
+    transport: 'udp' | 'tcp' | 'tls';
+    /** With transport tls: PEM files of the CA to trust (else the system's), and of a client certificate. */
+    tls?: { ca?: string; cert?: string; key?: string };
     dialect: DialectName;
     domain: string;
     expires: number;
@@ -211,7 +213,8 @@ function readDocument(document: Document, source: string, boards: readonly Board
     }));
     throw new ConfigError('schema', source, first!.path, first!.detail, first!.rule, problems);
   }
-  const raw = data as Omit<Config, 'board' | 'keys'> & {
+  const raw = data as Omit<Config, 'board' | 'keys' | 'pbx'> & {
+    pbx: Omit<Config['pbx'], 'port'> & { port?: number };
     board: string;
     keys: (Omit<KeyConfig, 'partner' | 'label'> & { partner: string | number; label?: string })[];
   };
@@ -278,7 +281,8 @@ function readDocument(document: Document, source: string, boards: readonly Board
       throw new ConfigError('bad-phone', source, '/phone/uri', `"${written}" is not a number or SIP URI`);
     phone = { ...phone, uri };
   }
-  const pbx = { ...raw.pbx, domain };
+  // RFC 3261 §19.1.2: 5061 is the default port of SIP over TLS, 5060 of the others.
+  const pbx = { ...raw.pbx, domain, port: raw.pbx.port ?? (raw.pbx.transport === 'tls' ? 5061 : 5060) };
   if (raw.pbx.list != null) {
     const written = String(raw.pbx.list).trim();
     const list = addressOn(domain, written);

@@ -40,6 +40,7 @@ import {
   type SipProtocol,
   type ReceiveNotes,
   type SipRemote,
+  type TlsSetup,
   type Transport,
 } from './transports.ts';
 
@@ -50,7 +51,9 @@ export interface SipStackOptions {
   address: string;
   /** Port for UDP and TCP; 0 picks a free one (UDP's, then TCP on the same number). */
   port: number;
-  transports?: readonly ('udp' | 'tcp')[];
+  transports?: readonly ('udp' | 'tcp' | 'tls')[];
+  /** For TLS: how the PBX's certificate is checked; `failed` hears why a connection could not be made. */
+  tls?: TlsSetup;
   /** The address written in Via and Contact, when `address` is 0.0.0.0 or behind NAT. */
   publicAddress?: string;
   clock?: Clock;
@@ -128,6 +131,7 @@ export class SipStack {
         options.port,
         options.transports ?? ['udp'],
         (message, remote, notes) => stack?.receive(message, remote, notes),
+        options.tls,
       );
       stack = new SipStack(options, transports, port);
       return stack;
@@ -281,7 +285,8 @@ export class SipStack {
   }
 
   private connection(target: sip.Target): sip.Connection {
-    const protocol: SipProtocol = target.protocol.toUpperCase() === 'TCP' ? 'TCP' : 'UDP';
+    const named = target.protocol.toUpperCase();
+    const protocol: SipProtocol = named === 'TCP' || named === 'TLS' ? named : 'UDP';
     const remote: SipRemote = { protocol, address: target.address, port: target.port };
     return this.wrap(this.transportFor(protocol).open(remote), remote);
   }
@@ -297,8 +302,10 @@ export class SipStack {
           via.host = this.viaHost;
           via.port = this.port;
           via.protocol = connection.protocol;
-          // RFC 3581: ask for responses to come back to the port we sent from.
+          // RFC 3581: ask for responses to come back to the port we sent from. Over TLS, RFC 5923 §5:
+          // the PBX may send its own requests back over this connection (nothing listens for TLS).
           if (connection.protocol === 'UDP') via.params['rport'] = null;
+          if (connection.protocol === 'TLS') via.params['alias'] = null;
         }
         this.options.trace?.('out', redactCredentials(sip.stringify(message)), target);
         connection.send(message);
@@ -385,7 +392,7 @@ export class SipStack {
       this.options.trace?.('out', text, remote);
       const bytes = Buffer.from(text, 'binary');
       transport.sendBytes(remote, bytes);
-      if (status >= 200) this.nonInvite.complete(key, bytes, remote.protocol === 'TCP');
+      if (status >= 200) this.nonInvite.complete(key, bytes, remote.protocol !== 'UDP');
     };
     const begun = this.nonInvite.begin(key, resendTo(transport, remote), () =>
       respond(500, 'Request Not Handled'),

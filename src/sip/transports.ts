@@ -1,16 +1,32 @@
 /**
- * UDP and TCP transports for the SIP stack, in the shape the npm `sip` package's transaction layer
+ * UDP, TCP and TLS transports for the SIP stack, in the shape the npm `sip` package's transaction layer
  * expects (`open`/`get` returning connections with `send`/`release`). Ours rather than the package's,
  * because the package's transports crash the process when their port is taken (an 'error' event with no
  * listener), and its TCP transport leaves every connection open after `destroy()` (BRIEF §7).
+ *
+ * TLS (RFC 3261 §26.2) is a client only: lampfield opens the connection to the PBX, verifies the PBX's
+ * certificate and name (never falling back to an unverified or plain connection), and the PBX sends its
+ * requests back over that connection, as the `alias` Via parameter asks (RFC 5923 §5).
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import tls from 'node:tls';
 import sip from 'sip';
 import type { SipMessage } from './message.ts';
 import { SipStreamFramer } from './stream-framer.ts';
 
-export type SipProtocol = 'UDP' | 'TCP';
+export type SipProtocol = 'UDP' | 'TCP' | 'TLS';
+
+/** How lampfield checks the PBX over TLS, and shows itself. */
+export interface TlsClientOptions {
+  /** PEM CA certificates to trust instead of the system's store (pbx.tls.ca); null: the system's. */
+  ca: string | null;
+  /** The name the PBX's certificate must carry: pbx.host (a name, or an IP address). */
+  serverName: string;
+  /** A client certificate and its key (PEM), for PBXs that ask for one. */
+  cert?: string;
+  key?: string;
+}
 
 const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
 
@@ -44,6 +60,16 @@ export interface Transport {
   close(): Promise<void>;
   /** Datagrams or stream bytes that did not parse as SIP, counted. */
   readonly dropped: number;
+}
+
+/** A TLS connection that could not be made, in the words of what to check (pbx.tls). */
+export function tlsFailure(error: Error & { code?: string }, target: string): string {
+  const code = error.code ?? '';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `TLS to ${target}: the PBX's certificate is not for this name (${error.message}); check pbx.host`;
+  if (/CERT|SELF_SIGNED|UNABLE_TO|VERIFY/.test(code))
+    return `TLS to ${target}: the PBX's certificate is not trusted (${error.message}); check pbx.tls.ca`;
+  return `TLS to ${target}: ${error.message}`;
 }
 
 export class TransportError extends Error {
@@ -152,17 +178,52 @@ interface Flow {
   refs: number;
 }
 
+/**
+ * A connection-oriented transport (TCP, TLS): flows by remote address and port, each message framed
+ * from the stream (stream-framer.ts), connections opened as requests need them.
+ */
 export class TcpTransport implements Transport {
-  readonly protocol = 'TCP';
   dropped = 0;
   private readonly flows = new Map<string, Flow>();
   private readonly sockets = new Set<net.Socket>();
 
   private constructor(
-    private readonly server: net.Server,
+    private readonly server: net.Server | null,
     readonly port: number,
     private readonly receive: TransportReceive,
+    readonly protocol: 'TCP' | 'TLS' = 'TCP',
+    private readonly connect: (target: SipRemote) => net.Socket = (target) =>
+      net.connect(target.port, target.address),
   ) {}
+
+  /**
+   * TLS to the PBX (no listener: its requests come back over lampfield's connection). `port` is the one
+   * Via and Contact name; `failed` hears once of each connection that could not be made, and why.
+   */
+  static tlsClient(
+    port: number,
+    options: TlsClientOptions,
+    receive: TransportReceive,
+    failed: (reason: string) => void,
+  ): TcpTransport {
+    return new TcpTransport(null, port, receive, 'TLS', (target) => {
+      const socket = tls.connect({
+        host: target.address,
+        port: target.port,
+        ...(options.ca == null ? {} : { ca: options.ca }),
+        ...(options.cert == null ? {} : { cert: options.cert }),
+        ...(options.key == null ? {} : { key: options.key }),
+        // SNI carries a name, never an address (RFC 6066 §3); the certificate is checked against pbx.host.
+        ...(net.isIP(options.serverName) === 0 ? { servername: options.serverName } : {}),
+        checkServerIdentity: (_host, certificate) => tls.checkServerIdentity(options.serverName, certificate),
+        rejectUnauthorized: true,
+      });
+      socket.once('error', (error: Error & { code?: string }) =>
+        failed(tlsFailure(error, `${target.address}:${target.port}`)),
+      );
+      return socket;
+    });
+  }
 
   static listen(address: string, port: number, receive: TransportReceive): Promise<TcpTransport> {
     return new Promise((resolve, reject) => {
@@ -173,7 +234,7 @@ export class TcpTransport implements Transport {
         server.removeAllListeners('error');
         server.on('error', () => undefined);
         const bound = server.address() as net.AddressInfo;
-        transport = new TcpTransport(server, bound.port, receive);
+        transport = new TcpTransport(server, bound.port, receive, 'TCP');
         resolve(transport);
       });
     });
@@ -194,7 +255,7 @@ export class TcpTransport implements Transport {
     this.sockets.add(socket);
     socket.setEncoding('binary');
     const remote = (): SipRemote => ({
-      protocol: 'TCP',
+      protocol: this.protocol,
       address: socket.remoteAddress ?? '',
       port: socket.remotePort ?? 0,
     });
@@ -234,7 +295,7 @@ export class TcpTransport implements Transport {
     const key = this.key(target.address, target.port);
     let flow = this.flows.get(key);
     if (flow == null || flow.socket.destroyed) {
-      const socket = net.connect(target.port, target.address);
+      const socket = this.connect(target);
       flow = this.adopt(socket, key);
     }
     const { socket } = flow;
@@ -242,7 +303,7 @@ export class TcpTransport implements Transport {
     flow.refs++;
     const current = flow;
     return {
-      protocol: 'TCP',
+      protocol: this.protocol,
       send: (message) => {
         socket.write(write(message));
       },
@@ -261,7 +322,7 @@ export class TcpTransport implements Transport {
     const flow = this.flows.get(this.key(remote.address, remote.port));
     if (flow == null) return undefined;
     return {
-      protocol: 'TCP',
+      protocol: this.protocol,
       send: (message) => flow.socket.write(write(message)),
       release: () => undefined,
     };
@@ -271,19 +332,30 @@ export class TcpTransport implements Transport {
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
     this.flows.clear();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    const { server } = this;
+    return server == null ? Promise.resolve() : new Promise((resolve) => server.close(() => resolve()));
   }
 }
 
+/** The TLS client of a stack: how to check the PBX, and who hears of a connection that failed. */
+export interface TlsSetup {
+  options: TlsClientOptions;
+  failed: (reason: string) => void;
+}
+
+/** The port Via and Contact name over TLS only, where nothing listens (RFC 3261 §26's default). */
+const TLS_ONLY_PORT = 5061;
+
 /**
  * The transports a stack asks for, on one port: UDP first (port 0 picks a free one), then TCP on the
- * same number. What was opened is closed again when the next cannot be.
+ * same number, then the TLS client. What was opened is closed again when the next cannot be.
  */
 export async function openTransports(
   address: string,
   port: number,
-  wanted: readonly ('udp' | 'tcp')[],
+  wanted: readonly ('udp' | 'tcp' | 'tls')[],
   receive: TransportReceive,
+  tlsSetup?: TlsSetup,
 ): Promise<{ transports: Map<SipProtocol, Transport>; port: number }> {
   const transports = new Map<SipProtocol, Transport>();
   let bound = port;
@@ -297,6 +369,10 @@ export async function openTransports(
       const tcp = await TcpTransport.listen(address, bound, receive);
       transports.set('TCP', tcp);
       bound = tcp.port;
+    }
+    if (wanted.includes('tls') && tlsSetup != null) {
+      if (bound === 0) bound = TLS_ONLY_PORT;
+      transports.set('TLS', TcpTransport.tlsClient(bound, tlsSetup.options, receive, tlsSetup.failed));
     }
     return { transports, port: bound };
   } catch (error) {

@@ -42,8 +42,13 @@ export class UserAgent {
     return `sip:${this.account.user}@${this.account.domain}`;
   }
 
+  /**
+   * Our Contact, on the transport we reach the PBX by (RFC 3261 §19.1.1 `transport`): over TLS a `sip:`
+   * URI with `transport=tls`, as the PBX's hop to the partners need not be TLS (a `sips:` one would ask
+   * for TLS on every hop, §26.2.2).
+   */
   get contact(): NameAddr {
-    const transport = this.pbx.protocol === 'TCP' ? ';transport=tcp' : '';
+    const transport = this.pbx.protocol === 'UDP' ? '' : `;transport=${this.pbx.protocol.toLowerCase()}`;
     return { uri: `sip:${this.account.user}@${this.stack.hostPort}${transport}`, params: {} };
   }
 

@@ -36,6 +36,8 @@ export interface KamailioOptions {
   authWatcherOnly?: boolean;
   /** Resource lists (RFC 4662, Kamailio's rls) the PBX serves: each a subscriber's, by its URI. */
   lists?: readonly ResourceList[];
+  /** SIP over TLS too, with this certificate and key (PEM files), on `tlsPort`. */
+  tls?: { cert: string; key: string };
 }
 
 /** A resource list of the dialog event package, as one subscriber's rls-services document holds it. */
@@ -55,12 +57,14 @@ export class Kamailio {
     readonly port: number,
     private readonly dir: string,
     private readonly options: KamailioOptions,
+    /** The port of SIP over TLS (options.tls), else 0. */
+    readonly tlsPort: number,
   ) {}
 
   static async start(options: KamailioOptions = {}): Promise<Kamailio> {
     const port = await freePort(true, true);
     const dir = mkdtempSync(join(tmpdir(), 'lampfield-kamailio-'));
-    const kamailio = new Kamailio(port, dir, options);
+    const kamailio = new Kamailio(port, dir, options, options.tls == null ? 0 : await freePort(true));
     await kamailio.launch();
     return kamailio;
   }
@@ -83,7 +87,13 @@ export class Kamailio {
       .replaceAll('__PORT__', String(this.port))
       .replaceAll('__DB__', `/${db}`);
     const file = join(this.dir, 'kamailio.cfg');
-    writeFileSync(file, config.replaceAll('__RLSDB__', this.rlsTables()));
+    writeFileSync(
+      file,
+      config
+        .replaceAll('__RLSDB__', this.rlsTables())
+        .replaceAll('__TLSPORT__', String(this.tlsPort))
+        .replaceAll('__TLSCFG__', this.tlsConfig()),
+    );
     const defines: string[] =
       this.options.auth == null
         ? []
@@ -95,6 +105,7 @@ export class Kamailio {
             ...(this.options.authWatcherOnly === true ? ['-A', 'AUTH_WATCHER_ONLY'] : []),
           ];
     if (this.options.lists != null) defines.push('-A', 'WITH_RLS');
+    if (this.options.tls != null) defines.push('-A', 'WITH_TLS');
     // -DD keeps the main process in the foreground, so its PID is the one to stop.
     this.process = startProcess(
       'kamailio',
@@ -138,6 +149,30 @@ export class Kamailio {
     const head = readFileSync(join(DBTEXT, 'xcap'), 'utf8').split('\n')[0];
     writeFileSync(join(folder, 'xcap'), `${head}\n${rows.map((row) => `${row}\n`).join('')}`);
     return folder;
+  }
+
+  /** The tls module's config: the server certificate for every client, none asked of them. */
+  private tlsConfig(): string {
+    const file = join(this.dir, 'tls.cfg');
+    const { tls } = this.options;
+    if (tls == null) return file;
+    writeFileSync(
+      file,
+      [
+        '[server:default]',
+        'method = TLSv1.2+',
+        'verify_certificate = no',
+        'require_certificate = no',
+        `private_key = ${tls.key}`,
+        `certificate = ${tls.cert}`,
+        '',
+        '[client:default]',
+        'verify_certificate = no',
+        'require_certificate = no',
+        '',
+      ].join('\n'),
+    );
+    return file;
   }
 
   async stop(): Promise<void> {
