@@ -79,13 +79,13 @@ describe('lampfield run --service with config mistakes', () => {
       expect(snapshot.problems).toEqual({
         file,
         lines: [
-          'line 3: /pbx/transport: must be one of "udp", "tcp"',
+          'line 3: /pbx/transport: must be one of "udp", "tcp", "tls"',
           "line 7: /keys/1: must have required property 'partner'",
         ],
       });
       // The same mistakes in the log: the one-line form, then one log entry naming the page.
       expect(lampfield.output()).toContain(
-        `lampfield run: ${file}: /pbx/transport: must be one of "udp", "tcp"\n`,
+        `lampfield run: ${file}: /pbx/transport: must be one of "udp", "tcp", "tls"\n`,
       );
       expect(lampfield.output()).toMatch(
         /"page":"http[^\n]*"msg":"the config has mistakes; every key flashes/,
@@ -107,7 +107,7 @@ describe('lampfield run --service with config mistakes', () => {
       const problems = page.locator('#problems');
       await problems.waitFor({ state: 'visible' });
       expect(await problems.locator('li').allTextContents()).toEqual([
-        'line 3: /pbx/transport: must be one of "udp", "tcp"',
+        'line 3: /pbx/transport: must be one of "udp", "tcp", "tls"',
         "line 7: /keys/1: must have required property 'partner'",
       ]);
       expect(await problems.locator('strong').textContent()).toContain(file);

@@ -30,7 +30,7 @@ describe('lampfield run refusing to start', () => {
     );
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/lampfield\.yaml: \/pbx\/transport: must be one of "udp", "tcp"$/m);
+    expect(result.stderr).toMatch(/lampfield\.yaml: \/pbx\/transport: must be one of "udp", "tcp", "tls"$/m);
   });
 
   it('names every wrong path of the config, one line each, and exits 2', async () => {
@@ -42,7 +42,7 @@ describe('lampfield run refusing to start', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^lampfield run: \S*lampfield\.yaml: \/pbx\/port: must be integer$/);
     expect(lines[1]).toMatch(
-      /^lampfield run: \S*lampfield\.yaml: \/pbx\/transport: must be one of "udp", "tcp"$/,
+      /^lampfield run: \S*lampfield\.yaml: \/pbx\/transport: must be one of "udp", "tcp", "tls"$/,
     );
   });
 

@@ -180,7 +180,7 @@ describe('config', () => {
     ]);
     expect(three.message.split('\n')).toEqual([
       'lampfield.yaml: /pbx/port: must be integer',
-      'lampfield.yaml: /pbx/transport: must be one of "udp", "tcp"',
+      'lampfield.yaml: /pbx/transport: must be one of "udp", "tcp", "tls"',
       'lampfield.yaml: /keys/1: has an unknown field "colour"',
       'lampfield.yaml: /keys/1/key: must be >= 1',
     ]);

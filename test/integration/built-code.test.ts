@@ -68,6 +68,8 @@ describe('the built code', () => {
     );
     const run = await runBuilt(['run', '--config', config]);
     expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toBe(`lampfield run: ${config}: /pbx/transport: must be one of "udp", "tcp"`);
+    expect(run.stderr.trim()).toBe(
+      `lampfield run: ${config}: /pbx/transport: must be one of "udp", "tcp", "tls"`,
+    );
   });
 });
