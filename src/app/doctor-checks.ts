@@ -3,6 +3,8 @@
  * thing that can be missing, each failure with the command or edit that fixes it.
  */
 import type { Config } from '../config/config.ts';
+import { dialectOfProduct } from '../blf/dialect-detect.ts';
+import { headerText, type SipMessage } from '../sip/message.ts';
 import { SipStack } from '../sip/stack.ts';
 import { checkBoard, type BoardProbe, type Check } from './board-checks.ts';
 import { pbxUserAgent, resolvePbxAddress, tlsSetup } from './pbx.ts';
@@ -12,21 +14,40 @@ export async function doctorChecks(
   probe: BoardProbe,
   optionsTimeoutMs: number,
 ): Promise<Check[]> {
-  return [...(await checkBoard(config, probe)), await checkPbx(config, optionsTimeoutMs)];
+  return [...(await checkBoard(config, probe)), ...(await checkPbx(config, optionsTimeoutMs))];
 }
 
-async function checkPbx(config: Config, timeoutMs: number): Promise<Check> {
+/** `pbx.dialect: auto`: what the PBX's answer says it is (dialect-detect.ts), as run will log it. */
+function dialectCheck(config: Config, response: SipMessage): Check[] {
+  if (config.pbx.dialect !== 'auto') return [];
+  const choice =
+    dialectOfProduct('Server', headerText(response, 'server')) ??
+    dialectOfProduct('User-Agent', headerText(response, 'user-agent'));
+  return [
+    {
+      ok: true,
+      what:
+        choice == null
+          ? "dialect: auto: the PBX names no known product; NOTIFYs are read the RFC 4235 way until their shape (or innovaphone's unasked NOTIFYs) tells the family"
+          : `dialect: auto chooses ${choice.dialect} (${choice.evidence})`,
+    },
+  ];
+}
+
+async function checkPbx(config: Config, timeoutMs: number): Promise<Check[]> {
   const { host, port, transport } = config.pbx;
   const where = `${host}:${port}/${transport}`;
   let address: string;
   try {
     address = await resolvePbxAddress(config);
   } catch {
-    return {
-      ok: false,
-      what: `pbx ${where}: the name does not resolve`,
-      fix: `check pbx.host; getent hosts ${host}`,
-    };
+    return [
+      {
+        ok: false,
+        what: `pbx ${where}: the name does not resolve`,
+        fix: `check pbx.host; getent hosts ${host}`,
+      },
+    ];
   }
   // Port 0: doctor must work beside a running lampfield that holds local.port.
   const tlsFailures: string[] = [];
@@ -44,22 +65,29 @@ async function checkPbx(config: Config, timeoutMs: number): Promise<Check> {
     const response = await ua.send(options, { timeoutMs });
     const tlsFailure = tlsFailures[0];
     if (tlsFailure != null)
-      return {
-        ok: false,
-        what: `pbx ${where}: ${tlsFailure}`,
-        fix: 'set pbx.tls.ca to the CA that signed the PBX certificate, or pbx.host to the name it carries',
-      };
+      return [
+        {
+          ok: false,
+          what: `pbx ${where}: ${tlsFailure}`,
+          fix: 'set pbx.tls.ca to the CA that signed the PBX certificate, or pbx.host to the name it carries',
+        },
+      ];
     if (response.status === 408 || response.status === 503) {
-      return {
-        ok: false,
-        what: `pbx ${where}: no answer to OPTIONS within ${timeoutMs / 1000} s`,
-        fix: `check pbx.host and pbx.port, and that the PBX and any firewall let ${config.local.address} in`,
-      };
+      return [
+        {
+          ok: false,
+          what: `pbx ${where}: no answer to OPTIONS within ${timeoutMs / 1000} s`,
+          fix: `check pbx.host and pbx.port, and that the PBX and any firewall let ${config.local.address} in`,
+        },
+      ];
     }
-    return {
-      ok: true,
-      what: `pbx ${where}: answers OPTIONS (${response.status} ${response.reason ?? ''})`.trimEnd(),
-    };
+    return [
+      {
+        ok: true,
+        what: `pbx ${where}: answers OPTIONS (${response.status} ${response.reason ?? ''})`.trimEnd(),
+      },
+      ...dialectCheck(config, response),
+    ];
   } finally {
     await stack.close();
   }

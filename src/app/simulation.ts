@@ -12,6 +12,7 @@ import { parseConfig } from '../config/config.ts';
 import { SipStack } from '../sip/stack.ts';
 import { DEFAULT_GENERATOR, planCalls } from '../sim/call-generator.ts';
 import { PbxSimulator } from '../sim/pbx-simulator.ts';
+import { PBX_PRODUCTS } from '../sim/pbx-products.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { PanelServerError, startPanelServer, type PanelServer } from '../web/panel-server.ts';
@@ -74,7 +75,13 @@ const CLICK_MS = { short: 120, long: 800 } as const;
 export async function startSimulation(options: SimulationOptions): Promise<Simulation> {
   const { clock, dialect, board } = options;
   // The PBX.
-  const pbxStack = await SipStack.open({ address: '127.0.0.1', port: 0 });
+  // The PBX says what it is as its family does, and lampfield finds the family by itself (auto).
+  const product = PBX_PRODUCTS[dialect];
+  const pbxStack = await SipStack.open({
+    address: '127.0.0.1',
+    port: 0,
+    ...(product == null ? {} : { signature: product }),
+  });
   const pbx = new PbxSimulator(pbxStack, {
     dialect,
     host: '127.0.0.1',
@@ -93,7 +100,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
       pbx: {
         host: '127.0.0.1',
         port: pbxStack.port,
-        dialect,
+        dialect: 'auto',
         ...(options.expires == null ? {} : { expires: options.expires }),
       },
       account: { user: 'lampfield', password: SIM_PASSWORD, register: true },

@@ -10,10 +10,13 @@
  */
 import { openBoard, type Terminal } from '../../hw/open-board.ts';
 import { DeskPhoneCalls } from '../blf/desk-phone-calls.ts';
+import { DialectDetector, type DialectChoice } from '../blf/dialect-detect.ts';
 import { DIALECTS } from '../blf/dialects.ts';
+import { readDialogInfo } from '../blf/dialog-info-reader.ts';
 import { callerOf, DialogWatcher } from '../blf/dialog-watcher.ts';
 import { RegWatcher, withRegistration } from '../blf/reginfo.ts';
 import { ResourceListWatcher } from '../blf/resource-list-watcher.ts';
+import { partnerNamedBy } from '../blf/uri.ts';
 import { GestureTracker, PressGate, type Gesture } from '../blf/key-actions.ts';
 import { resolveLampTable, type LampSituation } from '../blf/lamp-policy.ts';
 import type { PickupOptions } from '../blf/pickup.ts';
@@ -26,7 +29,8 @@ import type { PartnerUpdate } from '../sip/subscription.ts';
 import { PbxKeepalive } from '../sip/pbx-keepalive.ts';
 import { Pacer } from '../sip/subscribe-pacer.ts';
 import { Registration } from '../sip/registration.ts';
-import { SipStack } from '../sip/stack.ts';
+import { headerText, type SipMessage } from '../sip/message.ts';
+import { SipStack, type IncomingRequest, type SipRemote } from '../sip/stack.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { planPress, pressWords, type PressOutcome, type PressRules } from './key-press.ts';
@@ -74,10 +78,14 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
     tlsSaid.add(reason);
     log.error(reason);
   });
+  // pbx.dialect auto: whatever the PBX sends is looked at until it shows which family it is.
+  let observe: (message: SipMessage, remote: SipRemote) => void = () => undefined;
   const stack = await SipStack.open({
     address: config.local.address,
     port: config.local.port,
     transports: [config.pbx.transport],
+    observe: (message, remote) => observe(message, remote),
+    signature: 'lampfield',
     ...(tls == null ? {} : { tls }),
     ...(config.local.publicAddress == null ? {} : { publicAddress: config.local.publicAddress }),
     clock,
@@ -94,7 +102,8 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   const board = config.pages > 1 ? new PagedPanel(device, config.pages) : device;
   board.onPage?.((page) => setup.viewer?.pageShown?.(page));
   const byKey = new Map(config.keys.map((key) => [key.key, key]));
-  const dialect = DIALECTS[config.pbx.dialect];
+  const detector = config.pbx.dialect === 'auto' ? new DialectDetector() : null;
+  let dialect = DIALECTS[config.pbx.dialect === 'auto' ? 'generic' : config.pbx.dialect];
   const pickup: PickupOptions = {
     ...(config.pickup == null ? {} : { order: config.pickup }),
     ...(config.pbx.pickupCode === undefined ? {} : { code: config.pbx.pickupCode }),
@@ -146,11 +155,12 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   // Every partner's dialogs by one subscription each, or by one to the PBX's resource list (RFC 4662).
   const list =
     config.pbx.list == null ? null : new ResourceListWatcher(dialect, subscribed, pbxAddress, { pickup });
+  const intake = list ?? new DialogWatcher(dialect, { pickup });
   const subscriptions = new PartnerSubscriptions(
     ua,
     subscribed,
     list == null
-      ? { ...shared, intake: new DialogWatcher(dialect, { pickup }) }
+      ? { ...shared, intake }
       : { ...shared, intake: list, list: { uri: config.pbx.list!, state: list } },
     offer,
   );
@@ -204,12 +214,41 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   stack.onRequests((request) => {
     if (calls?.handleRequest(request) === true) return;
     if (registrations?.claim(request) === true) return;
+    if (detector?.chosen == null && unsolicited(request) && !subscriptions.claim(request))
+      choose(detector?.sawUnsolicited() ?? null);
     if (subscriptions.handleRequest(request)) return;
     // RFC 3261 §11.2: OPTIONS is answered with what we accept; anything else is not for us.
     if (request.message.method === 'OPTIONS')
       request.respond(200, 'OK', { headers: { allow: 'NOTIFY, OPTIONS, BYE' } });
     else request.respond(405, 'Method Not Allowed', { headers: { allow: 'NOTIFY, OPTIONS, BYE' } });
   });
+
+  /** The family `auto` found: every reading follows it, and every key is shown again as it now reads. */
+  const choose = (choice: DialectChoice | null) => {
+    if (choice == null) return;
+    dialect = DIALECTS[choice.dialect];
+    intake.dialect = dialect;
+    deskCalls.dialect = dialect;
+    rules.dialect = dialect;
+    log.info(`dialect ${choice.dialect} (auto: ${choice.evidence})`);
+    for (const partner of subscribed) {
+      const update = subscriptions.update(partner);
+      if (update != null) offer(update);
+    }
+  };
+  observe = (message, remote) => {
+    if (detector == null || detector.chosen != null || remote.address !== pbxAddress) return;
+    choose(detector.sawProduct(headerText(message, 'server'), headerText(message, 'user-agent')));
+    if (detector.chosen != null || message.method !== 'NOTIFY' || (message.content ?? '') === '') return;
+    const read = readDialogInfo(message.content ?? '');
+    if (read.ok) choose(detector.sawDocument(read.document));
+  };
+  /** A dialog NOTIFY from the PBX for a watched partner that no subscription asked for (innovaphone's way). */
+  const unsolicited = (request: IncomingRequest): boolean =>
+    request.message.method === 'NOTIFY' &&
+    request.remote.address === pbxAddress &&
+    (headerText(request.message, 'event') ?? '').split(';')[0]?.trim().toLowerCase() === 'dialog' &&
+    partnerNamedBy(request.message.headers.from?.uri ?? null, subscribed, pbxAddress) != null;
 
   const rules: PressRules = {
     dialect,

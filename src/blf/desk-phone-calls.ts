@@ -38,7 +38,7 @@ export class DeskPhoneCalls {
   private readonly remembered = new Map<string, Remembered>();
   private current: DeskCall | null = null;
 
-  constructor(private readonly dialect: Dialect) {}
+  constructor(public dialect: Dialect) {}
 
   /** The desk phone's dialogs as its latest document gave them (the watcher's view of it). */
   update(dialogs: readonly DialogInfoDialog[]): void {

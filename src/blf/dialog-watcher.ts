@@ -75,7 +75,8 @@ export class DialogWatcher {
   private lastEntity: string | null = null;
 
   constructor(
-    readonly dialect: Dialect,
+    /** How the documents read; `pbx.dialect: auto` changes it once it knows the PBX (dialect-detect.ts). */
+    public dialect: Dialect,
     private readonly options: WatcherOptions = {},
   ) {}
 

@@ -135,6 +135,15 @@ export class ResourceListWatcher {
     return { accepted: true, view };
   }
 
+  /** How the resources' documents read (`pbx.dialect: auto` changes it once it knows the PBX). */
+  set dialect(dialect: Dialect) {
+    this.dialogs.dialect = dialect;
+  }
+
+  get dialect(): Dialect {
+    return this.dialogs.dialect;
+  }
+
   /** What the list says of a partner's resource. */
   resource(partner: string): ResourceState {
     if (this.table == null) return { kind: 'unknown' };

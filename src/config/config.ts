@@ -33,7 +33,8 @@ export interface Config {
     transport: 'udp' | 'tcp' | 'tls';
     /** With transport tls: PEM files of the CA to trust (else the system's), and of a client certificate. */
     tls?: { ca?: string; cert?: string; key?: string };
-    dialect: DialectName;
+    /** The PBX family, or `auto`: found from what the PBX says it is (src/blf/dialect-detect.ts). */
+    dialect: DialectName | 'auto';
     domain: string;
     expires: number;
     subscribeRate: number;

@@ -61,6 +61,13 @@ export interface SipStackOptions {
   unansweredRequestMs?: number;
   /** Every message sent and received, Authorization redacted (BRIEF §10). */
   trace?: (direction: 'in' | 'out', text: string, remote: SipRemote) => void;
+  /** Every well-formed message received, before it is dispatched (what the PBX says it is, …). */
+  observe?: (message: SipMessage, remote: SipRemote) => void;
+  /**
+   * What this stack calls itself (RFC 3261 §20.35, §20.41): the Server header of its responses and the
+   * User-Agent of its requests, where they carry none of their own.
+   */
+  signature?: string;
 }
 
 export interface IncomingRequest {
@@ -210,10 +217,23 @@ export class SipStack {
   }
 
   private outgoing(message: SipMessage): SipMessage {
+    const { signature } = this.options;
     return encodeOutgoing({
       ...message,
-      headers: { 'max-forwards': 70, ...message.headers, via: [{ params: {} }] },
+      headers: {
+        'max-forwards': 70,
+        ...(signature == null ? {} : { 'user-agent': signature }),
+        ...message.headers,
+        via: [{ params: {} }],
+      },
     });
+  }
+
+  /** A response's extra headers, with the stack's Server header unless it has its own. */
+  private signed(extra?: { headers?: SipHeaders; content?: string }): typeof extra {
+    const { signature } = this.options;
+    if (signature == null) return extra;
+    return { ...extra, headers: { server: signature, ...extra?.headers } };
   }
 
   /** Runs one client transaction (the package's) for an encoded request. */
@@ -322,6 +342,7 @@ export class SipStack {
         return;
       }
       this.options.trace?.('in', redactCredentials(sip.stringify(encodeOutgoing(message))), remote);
+      this.options.observe?.(message, remote);
       const via = message.headers.via![0]!;
       if (message.method != null) {
         via.params['received'] = remote.address;
@@ -388,7 +409,7 @@ export class SipStack {
     const respond = (status: number, reason?: string, extra?: { headers?: SipHeaders; content?: string }) => {
       if (answered || this.closed) return;
       if (status >= 200) answered = true;
-      const text = sip.stringify(encodeOutgoing(responseTo(message, status, reason, extra)));
+      const text = sip.stringify(encodeOutgoing(responseTo(message, status, reason, this.signed(extra))));
       this.options.trace?.('out', text, remote);
       const bytes = Buffer.from(text, 'binary');
       transport.sendBytes(remote, bytes);
@@ -417,7 +438,7 @@ export class SipStack {
         answered = true;
         cancelGuard();
       }
-      transaction.send(encodeOutgoing(responseTo(message, status, reason, extra)));
+      transaction.send(encodeOutgoing(responseTo(message, status, reason, this.signed(extra))));
     };
     const cancelGuard = this.clock.after(this.unansweredMs, () => respond(500, 'Request Not Handled'));
     try {

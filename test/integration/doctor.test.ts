@@ -52,6 +52,10 @@ describe('lampfield doctor', { timeout: 30_000 }, () => {
     expect(result.stdout).toMatch(
       new RegExp(`^ok {4}pbx 127\\.0\\.0\\.1:${kamailio.port}/udp: answers OPTIONS \\(\\d{3}`, 'm'),
     );
+    // pbx.dialect is auto by default: the PBX's Server header names it.
+    expect(result.stdout).toMatch(
+      /^ok {4}dialect: auto chooses kamailio \(the PBX's Server is "kamailio \(5\.6\.\d+ \(x86_64\/linux\)\)"\)$/m,
+    );
     expect(result.code).toBe(0);
   });
 
