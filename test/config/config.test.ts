@@ -64,7 +64,7 @@ describe('config', () => {
       rule: 'enum',
     });
     expect(wrong.message).toBe(
-      'lampfield.yaml: /pbx/dialect: must be one of "generic", "innovaphone", "asterisk", "freeswitch", "kamailio"',
+      'lampfield.yaml: /pbx/dialect: must be one of "auto", "generic", "innovaphone", "asterisk", "freeswitch", "kamailio"',
     );
   });
 
