@@ -64,6 +64,15 @@ export interface ResourceListState {
   readonly notAList: boolean;
 }
 
+/**
+ * How long listed resources may stay without state (no instance yet, or pending) before the list is
+ * asked for them again by a refresh, doubling to the longest. Kamailio's rls, splitting a large list
+ * into several NOTIFYs (max_notify_body_length), has been seen to leave a few resources out for good
+ * until the next SUBSCRIBE; a refresh makes it send every resource again.
+ */
+const LIST_STATE_WAIT_MS = 10_000;
+const LIST_STATE_WAIT_MAX_MS = 600_000;
+
 /** Reasons of a terminated resource instance that mean the PBX will not give its state (RFC 6665 §4.2.2). */
 const INSTANCE_REFUSED = new Set(['rejected', 'noresource', 'deactivated', 'giveup']);
 
@@ -73,6 +82,8 @@ export class PartnerSubscriptions {
   private readonly reported = new Map<string, string>();
   private readonly partners: readonly string[];
   private notAListSaid = false;
+  private cancelListCheck: (() => void) | null = null;
+  private listWaitMs = LIST_STATE_WAIT_MS;
   private readonly pacer: Pacer;
   private stopped = false;
 
@@ -205,6 +216,7 @@ export class PartnerSubscriptions {
   /** Ends every subscription (SUBSCRIBE with Expires: 0, RFC 6665 §4.1.2.3) and stops all timers. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.cancelListCheck?.();
     this.pacer.stop();
     await Promise.all([...this.subscriptions.values()].map((subscription) => subscription.end()));
   }
@@ -222,6 +234,34 @@ export class PartnerSubscriptions {
       });
     this.notAListSaid = list.state.notAList;
     for (const partner of this.partners) this.tell(this.listUpdate(partner, list));
+    this.watchListState(list);
+  }
+
+  /** Resources the active list leaves without state for a while are asked for again (a refresh). */
+  private watchListState(list: NonNullable<SubscriptionOptions['list']>): void {
+    const subscription = this.subscriptions.get(list.uri)!;
+    const waiting = () =>
+      subscription.state.status === 'active' &&
+      this.partners.filter((partner) => ['pending', 'unknown'].includes(list.state.resource(partner).kind));
+    const now = waiting();
+    if (now === false || now.length === 0) {
+      this.cancelListCheck?.();
+      this.cancelListCheck = null;
+      this.listWaitMs = LIST_STATE_WAIT_MS;
+      return;
+    }
+    if (this.cancelListCheck != null || this.stopped) return;
+    this.cancelListCheck = this.options.clock.after(this.listWaitMs, () => {
+      this.cancelListCheck = null;
+      const still = waiting();
+      if (still === false || still.length === 0) return;
+      this.options.log.info('the resource list still gives no state for some partners; asking it again', {
+        list: list.uri,
+        partners: still.length,
+      });
+      this.listWaitMs = Math.min(LIST_STATE_WAIT_MAX_MS, this.listWaitMs * 2);
+      subscription.ask();
+    });
   }
 
   private tell(update: PartnerUpdate): void {

@@ -38,6 +38,8 @@ export interface KamailioOptions {
   lists?: readonly ResourceList[];
   /** SIP over TLS too, with this certificate and key (PEM files), on `tlsPort`. */
   tls?: { cert: string; key: string };
+  /** Log each SUBSCRIBE a client sends (`subscribesSeen`). */
+  logSubscribes?: boolean;
 }
 
 /** A resource list of the dialog event package, as one subscriber's rls-services document holds it. */
@@ -78,6 +80,11 @@ export class Kamailio {
     return this.process?.output() ?? '';
   }
 
+  /** SUBSCRIBEs clients sent so far (with `logSubscribes`). */
+  subscribesSeen(): number {
+    return this.output().split('SUBSCRIBE counted:').length - 1;
+  }
+
   /** A new Kamailio process on the same port, with nothing remembered (a PBX restart). */
   async launch(): Promise<void> {
     const db = join(this.dir, 'presence.sqlite');
@@ -106,6 +113,7 @@ export class Kamailio {
           ];
     if (this.options.lists != null) defines.push('-A', 'WITH_RLS');
     if (this.options.tls != null) defines.push('-A', 'WITH_TLS');
+    if (this.options.logSubscribes === true) defines.push('-A', 'LOG_SUBSCRIBES');
     // -DD keeps the main process in the foreground, so its PID is the one to stop.
     this.process = startProcess(
       'kamailio',
