@@ -43,6 +43,9 @@ import { pbxUserAgent, resolvePbxAddress, tlsSetup } from './pbx.ts';
  */
 const FALL_THROUGH = new Set([404, 481, 603]);
 
+/** How many of the PBX's first dialog-info documents `pbx.dialect: auto` reads for their shape. */
+const SHAPES_READ = 20;
+
 export interface WatcherSetup {
   log: Logger;
   clock?: Clock;
@@ -214,7 +217,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   stack.onRequests((request) => {
     if (calls?.handleRequest(request) === true) return;
     if (registrations?.claim(request) === true) return;
-    if (detector?.chosen == null && unsolicited(request) && !subscriptions.claim(request))
+    if (detector?.chosen == null && innovaphoneNotify(request) && !subscriptions.claim(request))
       choose(detector?.sawUnsolicited() ?? null);
     if (subscriptions.handleRequest(request)) return;
     // RFC 3261 §11.2: OPTIONS is answered with what we accept; anything else is not for us.
@@ -236,19 +239,30 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
       if (update != null) offer(update);
     }
   };
+  /** `auto` reads the shape of the PBX's first documents only: a flood of NOTIFYs costs no parsing. */
+  let documentsRead = 0;
   observe = (message, remote) => {
     if (detector == null || detector.chosen != null || remote.address !== pbxAddress) return;
     choose(detector.sawProduct(headerText(message, 'server'), headerText(message, 'user-agent')));
-    if (detector.chosen != null || message.method !== 'NOTIFY' || (message.content ?? '') === '') return;
-    const read = readDialogInfo(message.content ?? '');
+    const body = message.content ?? '';
+    if (detector.chosen != null || message.method !== 'NOTIFY' || body === '') return;
+    if (documentsRead >= SHAPES_READ) return;
+    documentsRead++;
+    const read = readDialogInfo(body);
     if (read.ok) choose(detector.sawDocument(read.document));
   };
-  /** A dialog NOTIFY from the PBX for a watched partner that no subscription asked for (innovaphone's way). */
-  const unsolicited = (request: IncomingRequest): boolean =>
-    request.message.method === 'NOTIFY' &&
-    request.remote.address === pbxAddress &&
-    (headerText(request.message, 'event') ?? '').split(';')[0]?.trim().toLowerCase() === 'dialog' &&
-    partnerNamedBy(request.message.headers.from?.uri ?? null, subscribed, pbxAddress) != null;
+  /**
+   * innovaphone's way (the seed): a dialog NOTIFY from the PBX that no subscription asked for, naming a
+   * watched partner by its From, its document's root without an entity (looked at, not parsed).
+   */
+  const innovaphoneNotify = (request: IncomingRequest): boolean => {
+    const { message, remote } = request;
+    if (message.method !== 'NOTIFY' || remote.address !== pbxAddress) return false;
+    if ((headerText(message, 'event') ?? '').split(';')[0]?.trim().toLowerCase() !== 'dialog') return false;
+    if (partnerNamedBy(message.headers.from?.uri ?? null, subscribed, pbxAddress) == null) return false;
+    const root = /<(?:[\w.-]+:)?dialog-info\b[^>]*>/.exec(message.content ?? '')?.[0];
+    return root != null && !/\sentity\s*=/.test(root);
+  };
 
   const rules: PressRules = {
     dialect,

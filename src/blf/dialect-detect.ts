@@ -1,7 +1,8 @@
 /**
  * `pbx.dialect: auto`: which PBX family sends the NOTIFYs, from what the PBX says it is (its Server and
  * User-Agent headers, RFC 3261 §20.35 and §20.41) and, where it says nothing, from how it behaves: only
- * innovaphone sends dialog NOTIFYs without a subscription (the seed). Pure. The product names are those
+ * innovaphone sends dialog NOTIFYs without a subscription, their documents without an entity (the seed;
+ * the caller checks both, src/app/watcher.ts). Pure. The product names are those
  * each family's source writes:
  * - Asterisk: res_pjsip's default `useragent` is DEFAULT_USERAGENT_PREFIX "Asterisk PBX" and the version
  *   (res/res_pjsip/config_global.c); chan_sip writes the same.
