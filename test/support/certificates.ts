@@ -17,26 +17,17 @@ function openssl(args: string[]): void {
   execFileSync('openssl', args, { stdio: 'pipe' });
 }
 
+/** `openssl req` with a new unencrypted 2048-bit RSA key at `key`, writing `out` for `subject`. */
+function withNewKey(key: string, out: string, subject: string, extra: readonly string[] = []): void {
+  openssl(['req', ...extra, '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', out, '-subj', subject]);
+}
+
 /** A self-signed CA named `name`. */
 export function makeCa(name: string): CertificateAuthority {
   const dir = mkdtempSync(join(tmpdir(), 'lampfield-ca-'));
   const cert = join(dir, 'ca.pem');
   const key = join(dir, 'ca.key');
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${name}`,
-  ]);
+  withNewKey(key, cert, `/CN=${name}`, ['-x509', '-days', '2']);
   return { cert, key, dir };
 }
 
@@ -51,18 +42,7 @@ export function makeServerCert(
   const cert = join(dir, 'server.pem');
   const extensions = join(dir, 'ext.cnf');
   writeFileSync(extensions, `subjectAltName=${altNames.join(',')}\n`);
-  openssl([
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    request,
-    '-subj',
-    '/CN=lampfield test PBX',
-  ]);
+  withNewKey(key, request, '/CN=lampfield test PBX');
   openssl([
     'x509',
     '-req',
