@@ -81,6 +81,7 @@ export class PartnerSubscriptions {
   private readonly byCallId = new Map<string, Subscription>();
   private readonly reported = new Map<string, string>();
   private readonly partners: readonly string[];
+  private readonly watched: ReadonlySet<string>;
   private notAListSaid = false;
   private cancelListCheck: (() => void) | null = null;
   private listWaitMs = LIST_STATE_WAIT_MS;
@@ -112,7 +113,8 @@ export class PartnerSubscriptions {
       changed: (subscription) => this.report(subscription),
       stopped: () => this.stopped,
     };
-    this.partners = [...new Set(partners)];
+    this.watched = new Set(partners);
+    this.partners = [...this.watched];
     const subscribed = options.list == null ? this.partners : [options.list.uri];
     for (const uri of subscribed) this.subscriptions.set(uri, new Subscription(uri, context));
   }
@@ -128,7 +130,7 @@ export class PartnerSubscriptions {
   update(partner: string): PartnerUpdate | null {
     const { list } = this.options;
     if (list == null) return this.subscriptions.get(partner)?.describe() ?? null;
-    return this.partners.includes(partner) ? this.listUpdate(partner, list) : null;
+    return this.watched.has(partner) ? this.listUpdate(partner, list) : null;
   }
 
   /** A partner watched through the list: the list subscription's state, then the list's word on it. */
