@@ -5,6 +5,7 @@
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Config } from '../config/config.ts';
 import type { SipStack } from '../sip/stack.ts';
 import type { SipProtocol, TlsSetup } from '../sip/transports.ts';
@@ -29,6 +30,18 @@ export function pbxUserAgent(config: Config, stack: SipStack, address: string): 
     { ...config.account, domain: config.pbx.domain },
     { protocol: PROTOCOLS[config.pbx.transport], address, port: config.pbx.port },
   );
+}
+
+/**
+ * Debian's CA store (ca-certificates, with any company CA `update-ca-certificates` added) beside Node's
+ * own roots, which are all Node 20 trusts by default; null where there is no such file.
+ */
+function systemCertificates(): string[] | null {
+  try {
+    return [...tls.rootCertificates, readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8')];
+  } catch {
+    return null;
+  }
 }
 
 export class TlsFileError extends UserError<'unreadable'> {
@@ -56,7 +69,7 @@ export function tlsSetup(config: Config, failed: (reason: string) => void): TlsS
   const key = read('key');
   return {
     options: {
-      ca: read('ca') ?? null,
+      ca: read('ca') ?? systemCertificates(),
       serverName: config.pbx.host,
       ...(cert == null || key == null ? {} : { cert, key }),
     },

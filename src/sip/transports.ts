@@ -19,8 +19,8 @@ export type SipProtocol = 'UDP' | 'TCP' | 'TLS';
 
 /** How lampfield checks the PBX over TLS, and shows itself. */
 export interface TlsClientOptions {
-  /** PEM CA certificates to trust instead of the system's store (pbx.tls.ca); null: the system's. */
-  ca: string | null;
+  /** PEM CA certificates to trust (pbx.tls.ca, or the system's store with Node's own); null: Node's own. */
+  ca: string | readonly string[] | null;
   /** The name the PBX's certificate must carry: pbx.host (a name, or an IP address). */
   serverName: string;
   /** A client certificate and its key (PEM), for PBXs that ask for one. */
@@ -210,7 +210,7 @@ export class TcpTransport implements Transport {
       const socket = tls.connect({
         host: target.address,
         port: target.port,
-        ...(options.ca == null ? {} : { ca: options.ca }),
+        ...(options.ca == null ? {} : { ca: typeof options.ca === 'string' ? options.ca : [...options.ca] }),
         ...(options.cert == null ? {} : { cert: options.cert }),
         ...(options.key == null ? {} : { key: options.key }),
         // SNI carries a name, never an address (RFC 6066 §3); the certificate is checked against pbx.host.

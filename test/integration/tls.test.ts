@@ -79,6 +79,17 @@ describe('SIP over TLS', { timeout: 60_000 }, () => {
     expect(watcher.partner(PARTNER_207)?.situation).toBe('unknown');
   });
 
+  it("without pbx.tls.ca: the system's store (and Node's roots) do not vouch for a private CA", async () => {
+    const { kamailio, watcher, log } = await watchOverTls({});
+    await until(() => errors(log).length > 0, 'the TLS error');
+    expect(errors(log)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^TLS to 127\\.0\\.0\\.1:${kamailio.tlsPort}: the PBX's certificate is not trusted`),
+      ),
+    ]);
+    expect(watcher.partner(PARTNER_207)?.situation).toBe('unknown');
+  });
+
   it('under a name the certificate does not carry: one clear line, and the keys stay unknown', async () => {
     const { watcher, log } = await watchOverTls({ host: 'localhost', tls: { ca: ca.cert } });
     await until(() => errors(log).length > 0, 'the TLS error');
