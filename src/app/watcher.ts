@@ -106,7 +106,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   board.onPage?.((page) => setup.viewer?.pageShown?.(page));
   const byKey = new Map(config.keys.map((key) => [key.key, key]));
   const detector = config.pbx.dialect === 'auto' ? new DialectDetector() : null;
-  let dialect = DIALECTS[config.pbx.dialect === 'auto' ? 'generic' : config.pbx.dialect];
+  const dialect = DIALECTS[config.pbx.dialect === 'auto' ? 'generic' : config.pbx.dialect];
   const pickup: PickupOptions = {
     ...(config.pickup == null ? {} : { order: config.pickup }),
     ...(config.pbx.pickupCode === undefined ? {} : { code: config.pbx.pickupCode }),
@@ -162,9 +162,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   const subscriptions = new PartnerSubscriptions(
     ua,
     subscribed,
-    list == null
-      ? { ...shared, intake }
-      : { ...shared, intake: list, list: { uri: config.pbx.list!, state: list } },
+    { ...shared, intake, ...(list == null ? {} : { list: { uri: config.pbx.list!, state: list } }) },
     offer,
   );
   // The registration event package (RFC 3680) beside the dialog one, where the config asks for it.
@@ -217,8 +215,8 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   stack.onRequests((request) => {
     if (calls?.handleRequest(request) === true) return;
     if (registrations?.claim(request) === true) return;
-    if (detector?.chosen == null && innovaphoneNotify(request) && !subscriptions.claim(request))
-      choose(detector?.sawUnsolicited() ?? null);
+    if (detector?.chosen == null && unasked(request) && !subscriptions.claim(request))
+      choose(detector?.sawUnsolicited(request.message.content ?? '') ?? null);
     if (subscriptions.handleRequest(request)) return;
     // RFC 3261 §11.2: OPTIONS is answered with what we accept; anything else is not for us.
     if (request.message.method === 'OPTIONS')
@@ -229,10 +227,10 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   /** The family `auto` found: every reading follows it, and every key is shown again as it now reads. */
   const choose = (choice: DialectChoice | null) => {
     if (choice == null) return;
-    dialect = DIALECTS[choice.dialect];
-    intake.dialect = dialect;
-    deskCalls.dialect = dialect;
-    rules.dialect = dialect;
+    const chosen = DIALECTS[choice.dialect];
+    intake.dialect = chosen;
+    deskCalls.dialect = chosen;
+    rules.dialect = chosen;
     log.info(`dialect ${choice.dialect} (auto: ${choice.evidence})`);
     for (const partner of subscribed) {
       const update = subscriptions.update(partner);
@@ -251,18 +249,12 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
     const read = readDialogInfo(body);
     if (read.ok) choose(detector.sawDocument(read.document));
   };
-  /**
-   * innovaphone's way (the seed): a dialog NOTIFY from the PBX that no subscription asked for, naming a
-   * watched partner by its From, its document's root without an entity (looked at, not parsed).
-   */
-  const innovaphoneNotify = (request: IncomingRequest): boolean => {
-    const { message, remote } = request;
-    if (message.method !== 'NOTIFY' || remote.address !== pbxAddress) return false;
-    if ((headerText(message, 'event') ?? '').split(';')[0]?.trim().toLowerCase() !== 'dialog') return false;
-    if (partnerNamedBy(message.headers.from?.uri ?? null, subscribed, pbxAddress) == null) return false;
-    const root = /<(?:[\w.-]+:)?dialog-info\b[^>]*>/.exec(message.content ?? '')?.[0];
-    return root != null && !/\sentity\s*=/.test(root);
-  };
+  /** A dialog NOTIFY from the PBX naming a watched partner by its From (maybe one no subscription asked for). */
+  const unasked = ({ message, remote }: IncomingRequest): boolean =>
+    message.method === 'NOTIFY' &&
+    remote.address === pbxAddress &&
+    (headerText(message, 'event') ?? '').split(';')[0]?.trim().toLowerCase() === 'dialog' &&
+    partnerNamedBy(message.headers.from?.uri ?? null, subscribed, pbxAddress) != null;
 
   const rules: PressRules = {
     dialect,

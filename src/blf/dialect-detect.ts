@@ -1,8 +1,7 @@
 /**
  * `pbx.dialect: auto`: which PBX family sends the NOTIFYs, from what the PBX says it is (its Server and
  * User-Agent headers, RFC 3261 §20.35 and §20.41) and, where it says nothing, from how it behaves: only
- * innovaphone sends dialog NOTIFYs without a subscription, their documents without an entity (the seed;
- * the caller checks both, src/app/watcher.ts). Pure. The product names are those
+ * innovaphone sends dialog NOTIFYs without a subscription, their documents without an entity (the seed). Pure. The product names are those
  * each family's source writes:
  * - Asterisk: res_pjsip's default `useragent` is DEFAULT_USERAGENT_PREFIX "Asterisk PBX" and the version
  *   (res/res_pjsip/config_global.c); chan_sip writes the same.
@@ -84,9 +83,15 @@ export class DialectDetector {
     return null;
   }
 
-  /** A dialog NOTIFY from the PBX that no subscription asked for; the choice, when this made it. */
-  sawUnsolicited(): DialectChoice | null {
+  /**
+   * A dialog NOTIFY from the PBX that no subscription asked for, with its body; the choice, when this
+   * made it. Only a document whose root names no entity is innovaphone's (the seed): a stray or hostile
+   * NOTIFY of the usual shape chooses nothing. The root is looked at, not parsed (a flood costs nothing).
+   */
+  sawUnsolicited(body: string): DialectChoice | null {
     if (this.choice != null) return null;
+    const root = /<(?:[\w.-]+:)?dialog-info\b[^>]*>/.exec(body)?.[0];
+    if (root == null || /\sentity\s*=/.test(root)) return null;
     this.choice = {
       dialect: 'innovaphone',
       evidence: 'the PBX sends dialog NOTIFYs without a subscription, as innovaphone does',

@@ -40,8 +40,17 @@ describe('the PBX family from its Server or User-Agent', () => {
       evidence: `the PBX's User-Agent is "kamailio (5.6.3 (x86_64/linux))"`,
     });
     expect(detector.sawProduct('Asterisk PBX 20.5.0', null)).toBeNull();
-    expect(detector.sawUnsolicited()).toBeNull();
+    expect(detector.sawUnsolicited('<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info"/>')).toBeNull();
     expect(detector.chosen?.dialect).toBe('kamailio');
+  });
+});
+
+describe('innovaphone from a NOTIFY no subscription asked for', () => {
+  it("takes a document without an entity (the seed's), not one with", () => {
+    const seed = notifyParts(readFirstRequest(readVector('innovaphone/seed-1.sip'))!).body;
+    expect(new DialectDetector().sawUnsolicited(seed)?.dialect).toBe('innovaphone');
+    const usual = readVector('dialog-info/rfc4235-6.1-v1-early.xml');
+    expect(new DialectDetector().sawUnsolicited(usual)).toBeNull();
   });
 });
 
