@@ -242,11 +242,14 @@ export class PartnerSubscriptions {
   /** Resources the active list leaves without state for a while are asked for again (a refresh). */
   private watchListState(list: NonNullable<SubscriptionOptions['list']>): void {
     const subscription = this.subscriptions.get(list.uri)!;
+    /** The partners the active list has given no state yet (none while the list itself is not active). */
     const waiting = () =>
-      subscription.state.status === 'active' &&
-      this.partners.filter((partner) => ['pending', 'unknown'].includes(list.state.resource(partner).kind));
-    const now = waiting();
-    if (now === false || now.length === 0) {
+      subscription.state.status !== 'active'
+        ? []
+        : this.partners.filter((partner) =>
+            ['pending', 'unknown'].includes(list.state.resource(partner).kind),
+          );
+    if (waiting().length === 0) {
       this.cancelListCheck?.();
       this.cancelListCheck = null;
       this.listWaitMs = LIST_STATE_WAIT_MS;
@@ -256,7 +259,7 @@ export class PartnerSubscriptions {
     this.cancelListCheck = this.options.clock.after(this.listWaitMs, () => {
       this.cancelListCheck = null;
       const still = waiting();
-      if (still === false || still.length === 0) return;
+      if (still.length === 0) return;
       this.options.log.info('the resource list still gives no state for some partners; asking it again', {
         list: list.uri,
         partners: still.length,
