@@ -3,17 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../firmware-sim/protocol/framing.ts';
 import { PROTOCOL_VERSION, type LampSetting } from '../../firmware-sim/protocol/messages.ts';
 import { ModuleFirmware, type Faults } from '../../firmware-sim/sim/module-firmware.ts';
+import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
+import { loadBoards } from '../../src/config/boards.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 import { TestHost } from '../support/module-host.ts';
 
-const HARDWARE = {
-  boardId: 'module-20rgb',
-  serial: 'LF-1',
-  keys: Array(20).fill('rgb' as const),
-  labelChars: 12,
-  pages: 1,
-  pageKeys: [],
-};
+/** The module variants as boards.json describes them, so the tests follow the shipped definitions. */
+function hardware(boardId: string, serial: string) {
+  const board = loadBoards().find((candidate) => candidate.id === boardId);
+  if (!board) throw new Error(`boards.json has no ${boardId}`);
+  return hardwareOf(board, serial);
+}
+
+const HARDWARE = hardware('module-20rgb', 'LF-1');
 
 function boot(faults: Faults = {}) {
   const clock = new FakeClock();
@@ -150,14 +152,7 @@ describe('module firmware', () => {
 });
 
 /** A 160-key module: 8 pages of 20 keys, a page key for each page (boards.json module-160rgb). */
-const PAGED = {
-  boardId: 'module-160rgb',
-  serial: 'LF-2',
-  keys: Array(160).fill('rgb' as const),
-  labelChars: 12,
-  pages: 8,
-  pageKeys: Array(8).fill('rgb' as const),
-};
+const PAGED = hardware('module-160rgb', 'LF-2');
 const GREEN: LampSetting = { color: 'green', pattern: 'steady' };
 const RINGING: LampSetting = { color: 'red', pattern: 'fast-blink' };
 
