@@ -6,10 +6,10 @@
  */
 import net from 'node:net';
 import { ModuleFirmware } from '../firmware-sim/sim/module-firmware.ts';
-import { hardwareOf } from '../firmware-sim/sim/module-hardware.ts';
+import { hardwareOf } from '../src/app/module-simulator.ts';
 import { serveOverTcp } from '../firmware-sim/sim/module-server.ts';
 import { SerialModulePanel } from '../hw/serial/serial-module-panel.ts';
-import type { Lamp } from '../src/blf/lamp.ts';
+import type { Lamp } from '../firmware-sim/protocol/lamp.ts';
 import { loadBoards } from '../src/config/boards.ts';
 import { systemClock } from '../src/util/clock.ts';
 import type { BenchRow } from './table.ts';
@@ -53,7 +53,10 @@ export async function benchModuleLink(): Promise<BenchRow[]> {
   const firmware = new ModuleFirmware(hardwareOf(board), systemClock);
   const endpoint = await serveOverTcp(firmware, 0);
   const relay = await countingRelay(endpoint.port);
-  const panel = new SerialModulePanel(board, `tcp://127.0.0.1:${relay.port}`, { heartbeatMs: 60_000 });
+  const panel = new SerialModulePanel(board, `tcp://127.0.0.1:${relay.port}`, {
+    heartbeatMs: 60_000,
+    clock: systemClock,
+  });
   panel.start();
   await until(() => panel.ready);
   const info = { partner: 'sip:1@pbx', state: 'busy' as const, label: null, caller: null };
@@ -117,7 +120,7 @@ async function benchReplay(): Promise<BenchRow> {
   const board = loadBoards().find((candidate) => candidate.id === 'module-20rgb')!;
   const firmware = new ModuleFirmware(hardwareOf(board), systemClock);
   const endpoint = await serveOverTcp(firmware, 0);
-  const panel = new SerialModulePanel(board, `tcp://127.0.0.1:${endpoint.port}`);
+  const panel = new SerialModulePanel(board, `tcp://127.0.0.1:${endpoint.port}`, { clock: systemClock });
   panel.start();
   await until(() => panel.ready);
   const keys = Array.from({ length: 20 }, (_, i) => i + 1);

@@ -3,7 +3,7 @@
  * subscription, each changing the partner between ringing and busy; the time from the NOTIFY's send to
  * the panel's new lamp, p50 and p99 (target p99 < 2 ms). Both in this process, over UDP on 127.0.0.1.
  */
-import type { Lamp } from '../src/blf/lamp.ts';
+import type { Lamp } from '../firmware-sim/protocol/lamp.ts';
 import type { KeyInfo } from '../src/panel/panel.ts';
 import { closeScriptedPbxs, ScriptedPbx, watcherPort } from '../test/support/scripted-pbx.ts';
 import { until, watch207 } from '../test/support/watcher-rig.ts';

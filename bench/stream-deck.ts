@@ -5,7 +5,7 @@
  * time, once each key's lit and dark faces are prepared.
  */
 import { StreamDeckPanel } from '../hw/hid/stream-deck-panel.ts';
-import type { Lamp } from '../src/blf/lamp.ts';
+import type { Lamp } from '../firmware-sim/protocol/lamp.ts';
 import { loadBoards } from '../src/config/boards.ts';
 import { BlinkClock } from '../src/panel/blink-clock.ts';
 import type { KeyInfo } from '../src/panel/panel.ts';

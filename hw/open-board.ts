@@ -18,8 +18,11 @@ import { SerialModulePanel } from './serial/serial-module-panel.ts';
 
 /** Where the console board writes its lines and reads its key commands. */
 export interface Terminal {
+  /** One line (the newline is added). */
   write(line: string): void;
   input?: Readable;
+  /** A person's screen (a TTY), where a view may clear and redraw itself; else lines are kept. */
+  screen?: boolean;
 }
 
 export async function openBoard(
@@ -42,7 +45,7 @@ export async function openBoard(
       break;
     case 'serial':
       // The config loader refuses a serial board without panel.port.
-      panel = new SerialModulePanel(board, config.panel!.port);
+      panel = new SerialModulePanel(board, config.panel!.port, { clock });
       break;
     case 'gpio': {
       const { GpioPanel } = await import('./gpio/gpio-panel.ts');

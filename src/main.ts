@@ -1,5 +1,8 @@
 /**
- * The composition root and command-line entry (BRIEF §8): the only file that picks real I/O.
+ * The command-line entry (BRIEF §8): argv to a command. It takes the real things every command runs on
+ * from the composition root (src/real-platform.ts: the clock, SIP sockets, the board, DNS, certificate
+ * files, the log, the terminal, the process's signals) and the process's own streams (`systemIo`), and
+ * hands them down; nothing below picks one of its own.
  */
 import { decodeCommand } from './cli/decode.ts';
 import { doctorCommand } from './cli/doctor.ts';
@@ -8,15 +11,31 @@ import { installServiceCommand } from './cli/install-service.ts';
 import { moduleCommand } from './cli/module.ts';
 import { runCommand } from './cli/run.ts';
 import { simCommand } from './cli/sim.ts';
-import { systemIo, type CommandIo } from './cli/command-io.ts';
+import type { CommandIo } from './cli/command-io.ts';
+import { readFile } from 'node:fs/promises';
+import type { Platform } from './app/platform.ts';
+import { realPlatform } from './real-platform.ts';
 import { UserError } from './util/user-error.ts';
 import { PACKAGE_VERSION } from './util/package-files.ts';
 import { COMMAND_HELP, commandHelp, isCommandName, overallHelp } from './cli/command-help.ts';
 
-export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
+/** The process's own output, files and standard input, as commands see them. */
+const systemIo: CommandIo = {
+  stdout: (line) => process.stdout.write(`${line}\n`),
+  stderr: (line) => process.stderr.write(`${line}\n`),
+  readFile: (path) => readFile(path, 'utf8'),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin)
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+    return Buffer.concat(chunks).toString('utf8');
+  },
+};
+
+export async function main(argv: readonly string[], io: CommandIo, platform: Platform): Promise<number> {
   const [command] = argv;
   try {
-    return await dispatch(argv, io);
+    return await dispatch(argv, io, platform);
   } catch (error) {
     // An error meant for a user (a broken boards.json, say) that a command did not catch: its one line,
     // never a stack trace.
@@ -27,7 +46,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
   }
 }
 
-async function dispatch(argv: readonly string[], io: CommandIo): Promise<number> {
+async function dispatch(argv: readonly string[], io: CommandIo, platform: Platform): Promise<number> {
   const [command, ...rest] = argv;
   if (command == null) {
     io.stderr(overallHelp());
@@ -57,17 +76,17 @@ async function dispatch(argv: readonly string[], io: CommandIo): Promise<number>
     case 'decode':
       return decodeCommand(rest, io);
     case 'run':
-      return runCommand(rest, io);
+      return runCommand(rest, io, platform);
     case 'install-service':
       return installServiceCommand(rest, io);
     case 'doctor':
-      return doctorCommand(rest, io);
+      return doctorCommand(rest, io, platform);
     case 'init':
       return initCommand(rest, io);
     case 'module':
-      return moduleCommand(rest, io);
+      return moduleCommand(rest, io, platform);
     case 'sim':
-      return simCommand(rest, io);
+      return simCommand(rest, io, platform);
   }
 }
 
@@ -78,6 +97,6 @@ function unknownCommand(name: string, io: CommandIo): number {
   return 2;
 }
 
-process.exitCode = await main(process.argv.slice(2), systemIo);
+process.exitCode = await main(process.argv.slice(2), systemIo, realPlatform());
 // Timers of SIP transactions that were still running must not keep a finished command alive.
 if (['run', 'module', 'sim', 'doctor'].includes(process.argv[2] ?? '')) process.exit();

@@ -9,8 +9,8 @@ import { encodeFrame, FrameDecoder, MAX_BODY, type Frame } from '../firmware-sim
 import { decodeMessage } from '../firmware-sim/protocol/messages.ts';
 import { DIALECTS } from '../src/blf/dialects.ts';
 import { readDialogInfo } from '../src/blf/dialog-info-reader.ts';
-import { RegWatcher } from '../src/blf/reginfo.ts';
-import { DialogWatcher } from '../src/blf/dialog-watcher.ts';
+import { RegIntake } from '../src/blf/reginfo.ts';
+import { DialogIntake } from '../src/blf/dialog-intake.ts';
 import { headerValue, readFirstRequest } from '../src/sip/message-text.ts';
 import { renderDialogInfo, type SimCall } from '../src/sim/dialog-info-writer.ts';
 
@@ -85,7 +85,7 @@ describe('reginfo (RFC 3680)', () => {
       fc.property(
         fc.array(fc.oneof(fc.string({ maxLength: 500 }), reginfoish), { maxLength: 6 }),
         (bodies) => {
-          const watcher = new RegWatcher();
+          const watcher = new RegIntake();
           for (const body of bodies) {
             const before = watcher.view('sip:207@pbx').state;
             const result = watcher.notify({ header: () => 'reg', body }, 'sip:207@pbx');
@@ -141,7 +141,7 @@ describe('dialog-info', () => {
         fc.uniqueArray(simCall, { selector: (call) => call.id, maxLength: 3 }),
         sipish,
         (calls, junk) => {
-          const watcher = new DialogWatcher(DIALECTS.generic);
+          const watcher = new DialogIntake(DIALECTS.generic);
           const context = { entity: 'sip:207@127.0.0.1', number: '207', host: '127.0.0.1', version: 1 };
           const before = watcher.apply({
             body: renderDialogInfo('generic', calls, context),

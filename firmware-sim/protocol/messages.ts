@@ -1,16 +1,10 @@
 /**
  * The expansion module's messages (PROTOCOL.md §4–§5), pure: typed values to frame payloads and back.
- * Lamp colors and patterns are src/blf/lamp.ts's; this file gives them their wire codes.
+ * Lamp colors and patterns are lamp.ts's; this file gives them their wire codes.
  * Every decoder checks lengths and ranges and returns an error code instead of throwing, so that a
  * receiver can NAK what it cannot read (§4.3).
  */
-import {
-  patternLit,
-  timingLit,
-  type LampColor,
-  type LampPattern,
-  type PatternTiming,
-} from '../../src/blf/lamp.ts';
+import { patternLit, timingLit, type LampColor, type LampPattern, type PatternTiming } from './lamp.ts';
 import type { Frame } from './framing.ts';
 
 /**
@@ -38,7 +32,7 @@ export const LampKind = { none: 0, mono: 1, bicolor: 2, rgb: 3 } as const;
 export type LampKindName = keyof typeof LampKind;
 
 /**
- * Pattern codes (§5.3): the lamp patterns (src/blf/lamp.ts), run by the module on its own clock with the
+ * Pattern codes (§5.3): the lamp patterns (lamp.ts), run by the module on its own clock with the
  * lamp's timings, and the module's own `host-lost` (§6.3).
  */
 export const Pattern: Readonly<Record<ModulePattern, number>> = {
@@ -51,7 +45,7 @@ export const Pattern: Readonly<Record<ModulePattern, number>> = {
 };
 export type ModulePattern = LampPattern | 'host-lost';
 
-/** `host-lost`'s timing (§5.3); every other pattern's is the lamp's (src/blf/lamp.ts). */
+/** `host-lost`'s timing (§5.3); every other pattern's is the lamp's (lamp.ts). */
 export const HOST_LOST_TIMING: PatternTiming = { period: 2000, on: 200 };
 
 /** Whether a lamp with `pattern` is lit at `uptimeMs` of the module's clock (§5.3). */
@@ -73,7 +67,7 @@ export const NakCode = {
 } as const;
 export type NakReason = keyof typeof NakCode;
 
-/** Color codes (§5.2) of the lamp palette (src/blf/lamp.ts); the module maps each to its LEDs. */
+/** Color codes (§5.2) of the lamp palette (lamp.ts); the module maps each to its LEDs. */
 export const Color: Readonly<Record<LampColor, number>> = {
   off: 0,
   red: 1,

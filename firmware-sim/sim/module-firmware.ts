@@ -1,7 +1,7 @@
 /**
  * The expansion module's firmware, simulated as it would run on the microcontroller (PROTOCOL.md): a
  * byte stream in and out, its own clock for debounce, long press, blink phases, retries and the
- * watchdog. It shares only the protocol codec with the host driver.
+ * watchdog. It shares only the protocol (firmware-sim/protocol: codec and link layer) with the host driver.
  *
  * Session states (§6):
  *
@@ -16,11 +16,10 @@
  * keys, and turns pages by its own page keys without asking the host; it tells the host which page it
  * shows (PAGE_SHOWN), and a key's events carry the key as the host numbers it, whatever page is in view.
  */
-import { LAMP_RGB, type LampColor } from '../../src/blf/lamp.ts';
-import { encodeFrame, FrameDecoder, type Frame } from '../protocol/framing.ts';
+import { FrameDecoder, type Frame } from '../protocol/framing.ts';
+import { StopAndWait } from '../protocol/link.ts';
 import {
   decodeMessage,
-  encodeMessage,
   PROTOCOL_VERSION,
   type KeyEventName,
   type KeyLamp,
@@ -28,74 +27,18 @@ import {
   type LampSetting,
   type Message,
   type ModuleInfo,
-  modulePatternLit,
 } from '../protocol/messages.ts';
-
-export interface FirmwareClock {
-  now(): number;
-  after(ms: number, fire: () => void): () => void;
-}
-
-export interface ModuleHardware {
-  boardId: string;
-  serial: string;
-  /** The lamp of every key a host addresses: `pages` pages of keys.length / pages keys (§7.4). */
-  keys: readonly LampKindName[];
-  labelChars: number;
-  /** 1 for a module without pages. */
-  pages: number;
-  /** The lamps of the module's own page keys (§7.4): none, one (the next page) or one per page. */
-  pageKeys: readonly LampKindName[];
-}
-
-/** Faults injected as data (§8 of the simulator): what a bad cable, a busy MCU or a reset does. */
-export interface Faults {
-  /** Chance that a byte the module receives is lost. */
-  dropRate?: number;
-  /** Chance that a frame the module sends has one byte flipped. */
-  corruptRate?: number;
-  /** Delay before each frame the module sends, ms. */
-  delayMs?: number;
-  /** 0..1; injectable so that a test run is repeatable. */
-  random?: () => number;
-}
-
-export interface FirmwareTimings {
-  postMs: number;
-  debounceMs: number;
-  longPressMs: number;
-  watchdogMs: number;
-  retryMs: number;
-  retries: number;
-}
-
-/** PROTOCOL.md §6–§7. */
-export const DEFAULT_TIMINGS: FirmwareTimings = {
-  postMs: 300,
-  debounceMs: 20,
-  longPressMs: 600,
-  watchdogMs: 3000,
-  retryMs: 100,
-  retries: 5,
-};
-
-export interface LedOutput {
-  red: number;
-  green: number;
-  blue: number;
-  lit: boolean;
-}
-
-type Session = 'post' | 'announced' | 'ready' | 'host-lost';
-
-interface Switch {
-  raw: boolean;
-  stable: boolean;
-  /** The key (as the host numbers it) this switch went down as: its release is reported for that key. */
-  key: number;
-  cancelDebounce: () => void;
-  cancelLong: () => void;
-}
+import {
+  DEFAULT_TIMINGS,
+  ledLight,
+  type Faults,
+  type FirmwareClock,
+  type FirmwareTimings,
+  type LedOutput,
+  type ModuleHardware,
+  type Session,
+} from './module-hardware.ts';
+import { Switches } from './module-switches.ts';
 
 /** The page keys' lamps until the host sets them (§5.10): the page in view lit, the others dark. */
 const DEFAULT_PAGE_LAMPS = {
@@ -115,11 +58,11 @@ export class ModuleFirmware {
   private page = 0;
   private pageLamps: { shown: LampSetting; hidden: readonly LampSetting[] } = DEFAULT_PAGE_LAMPS;
   /** The keys of one page, then the page keys: the switches a person can press. */
-  private switches: Switch[] = [];
-  private seq = 0;
-  private lastHostSeq = -1;
-  private outbox: { seq: number; bytes: Uint8Array; tries: number }[] = [];
-  private cancelRetry: () => void = () => undefined;
+  private readonly switches: Switches;
+  /** The key (as the host numbers it) each switch of the page went down as: its release is that key's. */
+  private downAs: number[] = [];
+  /** Stop-and-wait to the host (§4.1): a frame unanswered after every retry is dropped, and counted. */
+  private readonly link: StopAndWait;
   private cancelWatchdog: () => void = () => undefined;
   private cancelPost: () => void = () => undefined;
   private transmit: ((bytes: Uint8Array) => void) | null = null;
@@ -134,6 +77,19 @@ export class ModuleFirmware {
     timings: Partial<FirmwareTimings> = {},
   ) {
     this.timings = { ...DEFAULT_TIMINGS, ...timings };
+    this.link = new StopAndWait({
+      clock,
+      retryMs: this.timings.retryMs,
+      retries: this.timings.retries,
+      write: (bytes) => this.write(bytes),
+      gaveUp: () => this.counters.givenUp++,
+    });
+    this.switches = new Switches(clock, this.timings, {
+      settled: (index, closed) => this.switched(index, closed),
+      held: (index) => {
+        if (index < this.perPage) this.keyEvent(this.downAs[index] ?? index, 'long');
+      },
+    });
     this.boot();
   }
 
@@ -178,20 +134,20 @@ export class ModuleFirmware {
 
   /** The switch of the key at `slot` (0-based) of the page in view closes; it bounces for `bounceMs` first. */
   pressSwitch(slot: number, bounceMs = 5): void {
-    if (slot < this.perPage) this.chatter(slot, true, bounceMs);
+    if (slot < this.perPage) this.switches.chatter(slot, true, bounceMs);
   }
 
   releaseSwitch(slot: number, bounceMs = 5): void {
-    if (slot < this.perPage) this.chatter(slot, false, bounceMs);
+    if (slot < this.perPage) this.switches.chatter(slot, false, bounceMs);
   }
 
   /** The switch of page key `index` (0-based, §7.4) closes. */
   pressPageKey(index: number, bounceMs = 5): void {
-    if (index < this.hardware.pageKeys.length) this.chatter(this.perPage + index, true, bounceMs);
+    if (index < this.hardware.pageKeys.length) this.switches.chatter(this.perPage + index, true, bounceMs);
   }
 
   releasePageKey(index: number, bounceMs = 5): void {
-    if (index < this.hardware.pageKeys.length) this.chatter(this.perPage + index, false, bounceMs);
+    if (index < this.hardware.pageKeys.length) this.switches.chatter(this.perPage + index, false, bounceMs);
   }
 
   /** What the LED at `slot` of the page in view shows at this moment (blink phases from one clock, §5.3). */
@@ -218,16 +174,7 @@ export class ModuleFirmware {
   }
 
   private ledOf(lamp: LampSetting | undefined, kind: LampKindName | undefined): LedOutput {
-    const uptime = this.clock.now() - this.bootedAt;
-    if (this.session === 'post') return { red: 255, green: 255, blue: 255, lit: true };
-    if (this.session !== 'ready') {
-      return { red: 255, green: 160, blue: 0, lit: modulePatternLit('host-lost', uptime) };
-    }
-    if (lamp == null) return { red: 0, green: 0, blue: 0, lit: false };
-    return {
-      ...ledColor(kind, lamp.color),
-      lit: lamp.color !== 'off' && modulePatternLit(lamp.pattern, uptime),
-    };
+    return ledLight(this.session, lamp, kind, this.clock.now() - this.bootedAt);
   }
 
   /** The lamp the host set for `key`, on whatever page (null when none, or when not ready). */
@@ -256,29 +203,17 @@ export class ModuleFirmware {
 
   private boot(): void {
     this.cancelPost();
-    this.cancelRetry();
     this.cancelWatchdog();
-    for (const item of this.switches) {
-      item.cancelDebounce();
-      item.cancelLong();
-    }
     this.session = 'post';
     this.bootedAt = this.clock.now();
     this.lamps = [];
     this.labels = [];
     this.page = 0;
     this.pageLamps = DEFAULT_PAGE_LAMPS;
-    this.outbox = [];
-    this.seq = 0;
-    this.lastHostSeq = -1;
+    this.link.reset();
     this.decoder.reset();
-    this.switches = Array.from({ length: this.perPage + this.hardware.pageKeys.length }, () => ({
-      raw: false,
-      stable: false,
-      key: 0,
-      cancelDebounce: () => undefined,
-      cancelLong: () => undefined,
-    }));
+    this.switches.reset(this.perPage + this.hardware.pageKeys.length);
+    this.downAs = [];
     // Power-on self test: every LED on for postMs, then the module announces itself.
     this.helloPending = false;
     this.cancelPost = this.clock.after(this.timings.postMs, () => {
@@ -312,7 +247,7 @@ export class ModuleFirmware {
     }
     const message = decoded.message;
     if (message.type === 'ack') {
-      this.acknowledged(message.seq);
+      this.link.answered(message.seq);
       return;
     }
     if (message.type === 'nak') return; // the host refused one of ours: nothing to redo
@@ -320,8 +255,8 @@ export class ModuleFirmware {
       this.nak(0, 'bad-value');
       return;
     }
-    if (frame.seq === this.lastHostSeq) {
-      this.send({ type: 'ack', seq: frame.seq }, 0); // a retransmission: acknowledge again, apply once
+    if (this.link.isRepeat(frame.seq)) {
+      this.link.reply({ type: 'ack', seq: frame.seq }); // a retransmission: acknowledge again, apply once
       return;
     }
     if (message.type === 'hello') {
@@ -360,16 +295,15 @@ export class ModuleFirmware {
       this.nak(frame.seq, 'unknown-type'); // a module→host message sent to the module
       return;
     }
-    this.lastHostSeq = frame.seq;
-    this.send({ type: 'ack', seq: frame.seq }, 0);
+    this.link.took(frame.seq);
+    this.link.reply({ type: 'ack', seq: frame.seq });
   }
 
   private hello(seq: number): void {
     // A new session: what was queued for an earlier host (key presses while unplugged) is dropped.
-    this.outbox = [];
-    this.cancelRetry();
-    this.lastHostSeq = seq;
-    this.send({ type: 'ack', seq }, 0);
+    this.link.newSession();
+    this.link.took(seq);
+    this.link.reply({ type: 'ack', seq });
     if (this.session === 'post') {
       this.helloPending = true;
       return;
@@ -386,8 +320,7 @@ export class ModuleFirmware {
    * so that it can say so; whatever session there was ends, as its lamps were another host's.
    */
   private refuseHost(seq: number): void {
-    this.outbox = [];
-    this.cancelRetry();
+    this.link.clear();
     this.nak(seq, 'bad-version');
     if (this.session === 'post') return; // INFO follows the self test anyway
     this.cancelWatchdog();
@@ -417,44 +350,16 @@ export class ModuleFirmware {
 
   private nak(seq: number, reason: Extract<Message, { type: 'nak' }>['reason']): void {
     this.counters.naks++;
-    this.send({ type: 'nak', seq, reason }, 0);
+    this.link.reply({ type: 'nak', seq, reason });
   }
 
   // --- frames out ----------------------------------------------------------------------------------
 
   private queue(message: Message): void {
-    this.seq = (this.seq % 255) + 1;
-    const { type, payload } = encodeMessage(message);
-    this.outbox.push({ seq: this.seq, bytes: encodeFrame({ seq: this.seq, type, payload }), tries: 0 });
-    if (this.outbox.length === 1) this.sendHead();
+    this.link.send(message);
   }
 
-  /** Stop-and-wait (§4.1): the head of the outbox is sent until acknowledged or out of retries. */
-  private sendHead(): void {
-    this.cancelRetry();
-    const head = this.outbox[0];
-    if (head == null) return;
-    head.tries++;
-    this.write(head.bytes);
-    this.cancelRetry = this.clock.after(this.timings.retryMs, () => {
-      if (head.tries > this.timings.retries) {
-        this.outbox.shift();
-        this.counters.givenUp++;
-      }
-      this.sendHead();
-    });
-  }
-
-  private acknowledged(seq: number): void {
-    if (this.outbox[0]?.seq !== seq) return;
-    this.outbox.shift();
-    this.sendHead();
-  }
-
-  private send(message: Message, seq: number): void {
-    this.write(encodeFrame({ seq, ...encodeMessage(message) }));
-  }
-
+  /** A frame leaves for the host, through the injected faults (§8 of the simulator). */
   private write(bytes: Uint8Array): void {
     const transmit = this.transmit;
     if (transmit == null) return;
@@ -471,42 +376,17 @@ export class ModuleFirmware {
 
   // --- keys ----------------------------------------------------------------------------------------
 
-  /** Contact chatter: the raw input flips a few times within `bounceMs`, settling at `closed`. */
-  private chatter(key: number, closed: boolean, bounceMs: number): void {
-    const item = this.switches[key];
-    if (item == null) return;
-    const flips = bounceMs > 0 ? 4 : 0;
-    for (let i = 0; i < flips; i++) {
-      this.clock.after((bounceMs * i) / flips, () => this.rawInput(key, i % 2 === 0 ? closed : !closed));
-    }
-    this.clock.after(bounceMs, () => this.rawInput(key, closed));
-  }
-
   /**
-   * Debounce (§7.1): a change counts once the raw input has been stable for `debounceMs`. A page key
-   * turns the page on its way down (§7.4); a key's events carry the key of the page in view when it went
-   * down.
+   * A switch settled (§7.1). A page key turns the page on its way down (§7.4); a key's events carry the
+   * key of the page in view when it went down.
    */
-  private rawInput(index: number, closed: boolean): void {
-    const item = this.switches[index]!;
-    item.raw = closed;
-    item.cancelDebounce();
-    item.cancelDebounce = this.clock.after(this.timings.debounceMs, () => {
-      if (item.raw === item.stable) return;
-      item.stable = item.raw;
-      if (index >= this.perPage) {
-        if (item.stable) this.turnPage(index - this.perPage);
-        return;
-      }
-      if (item.stable) {
-        item.key = this.page * this.perPage + index;
-        this.keyEvent(item.key, 'down');
-        item.cancelLong = this.clock.after(this.timings.longPressMs, () => this.keyEvent(item.key, 'long'));
-      } else {
-        item.cancelLong();
-        this.keyEvent(item.key, 'up');
-      }
-    });
+  private switched(index: number, closed: boolean): void {
+    if (index >= this.perPage) {
+      if (closed) this.turnPage(index - this.perPage);
+      return;
+    }
+    if (closed) this.downAs[index] = this.page * this.perPage + index;
+    this.keyEvent(this.downAs[index] ?? index, closed ? 'down' : 'up');
   }
 
   private keyEvent(key: number, event: KeyEventName): void {
@@ -517,15 +397,4 @@ export class ModuleFirmware {
 
 function patternsOnModule(lamp: LampKindName): KeyLamp {
   return { lamp, hardwarePatterns: true };
-}
-
-/** The palette color on a key's LEDs (§5.2): a bicolor key makes amber from red and green. */
-function ledColor(
-  kind: LampKindName | undefined,
-  color: LampColor,
-): { red: number; green: number; blue: number } {
-  const [red, green, blue] = LAMP_RGB[color];
-  if (kind === 'bicolor') return { red: red > 0 ? 255 : 0, green: green > 0 ? 255 : 0, blue: 0 };
-  if (kind === 'mono') return { red: 255, green: 255, blue: 255 };
-  return { red, green, blue };
 }

@@ -3,7 +3,8 @@
  * page's page key (PROTOCOL.md §7.4), then the key. Used by the terminal's `press N` and the simulator's
  * page, where keys are numbered as the host numbers them (from 1, page by page).
  */
-import type { FirmwareClock, ModuleFirmware } from './module-firmware.ts';
+import type { ModuleFirmware } from './module-firmware.ts';
+import type { FirmwareClock } from './module-hardware.ts';
 
 /** How long a finger stays on a page key, and waits before the next switch. */
 const PAGE_KEY_MS = 60;

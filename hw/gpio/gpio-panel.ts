@@ -7,7 +7,7 @@
  * A line that cannot be claimed (another program holds it, no permission) makes the panel `unusable`
  * with the reason; it releases what it claimed and tries again every few seconds.
  */
-import type { Lamp } from '../../src/blf/lamp.ts';
+import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import { lampEntries, type Board, type GpioWiring, type LampLine } from '../../src/config/boards.ts';
 import {
   errorText,

@@ -7,7 +7,7 @@
  * Unplugged (a read or write error), the panel says so, looks for the keypad again every 2 s, and writes
  * every LED when it is back, as the serial driver does.
  */
-import type { Lamp } from '../../src/blf/lamp.ts';
+import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import { lampEntries, type Board, type HidReportLayout } from '../../src/config/boards.ts';
 import {
   errorText,

@@ -1,11 +1,11 @@
 /**
  * A key drawn as an image, for keys that are small screens (Stream Deck): the whole key in the lamp's
  * color while lit (dark between blinks), the partner's label across the middle, and who is calling at the
- * bottom while the partner rings. Colors are the lamp palette (src/blf/lamp.ts), the
+ * bottom while the partner rings. Colors are the lamp palette (firmware-sim/protocol/lamp.ts), the
  * one the expansion module lights too, so a key looks the same color on every panel.
  */
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
-import { LAMP_RGB, type Lamp, type Rgb } from '../../src/blf/lamp.ts';
+import { LAMP_RGB, type Lamp, type Rgb } from '../../firmware-sim/protocol/lamp.ts';
 
 export interface KeyFace {
   lamp: Lamp;

@@ -10,7 +10,7 @@
  * another was being sent is drawn once, with its latest face.
  */
 import type { PreparedBuffer, StreamDeck, StreamDeckButtonControlDefinition } from '@elgato-stream-deck/core';
-import type { Lamp } from '../../src/blf/lamp.ts';
+import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import type { Board } from '../../src/config/boards.ts';
 import {
   errorText,

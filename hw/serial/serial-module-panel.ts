@@ -14,17 +14,17 @@
  * the host addresses every key as the config numbers it, whatever page is in view, and only tells the
  * page keys which pages have a ringing partner (SET_PAGE_LAMPS, page-keys.ts).
  */
-import { encodeFrame, FrameDecoder, type Frame } from '../../firmware-sim/protocol/framing.ts';
+import { FrameDecoder, type Frame } from '../../firmware-sim/protocol/framing.ts';
+import { StopAndWait } from '../../firmware-sim/protocol/link.ts';
 import {
   decodeMessage,
-  encodeMessage,
   LAMPS_PER_FRAME,
   PROTOCOL_VERSION,
   type LampSetting,
   type Message,
   type ModuleInfo,
 } from '../../firmware-sim/protocol/messages.ts';
-import type { Lamp } from '../../src/blf/lamp.ts';
+import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import { keyCount, type Board } from '../../src/config/boards.ts';
 import { PAGE_KEY_LAMPS, RingingPages } from '../../src/panel/page-keys.ts';
 import {
@@ -33,11 +33,12 @@ import {
   type PanelKeyEvent,
   type PanelStatus,
 } from '../../src/panel/panel.ts';
-import { systemClock, type Clock } from '../../src/util/clock.ts';
+import type { Clock } from '../../src/util/clock.ts';
 import { openLink, type ByteLink } from './module-link.ts';
 
 export interface SerialModuleOptions {
-  clock?: Clock;
+  /** Retries, heartbeats and reconnects. */
+  clock: Clock;
   /** Heartbeat period (§6.3; the module's watchdog is 3 s). */
   heartbeatMs?: number;
   /** Wait for an ACK before sending again, and how often. */
@@ -47,21 +48,16 @@ export interface SerialModuleOptions {
 
 type LinkState = 'disconnected' | 'handshaking' | 'ready' | 'unusable';
 
-interface Pending {
-  seq: number;
-  bytes: Uint8Array;
-  tries: number;
-  message: Message;
-}
-
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5000;
 
 export class SerialModulePanel implements PanelDevice {
   readonly decoder = new FrameDecoder();
-  /** Frames sent again for want of an ACK, NAKs received. */
-  readonly counters = { retransmissions: 0, naks: 0, reconnects: 0 };
+  /** Frames sent again for want of an ACK (the link's count), NAKs received, reconnects. */
+  readonly counters: { readonly retransmissions: number; naks: number; reconnects: number };
   private link: ByteLink | null = null;
+  /** Stop-and-wait to the module (§4.1): a frame unanswered after every retry means the link is broken. */
+  private readonly frames: StopAndWait;
   private state: LinkState = 'disconnected';
   private readonly desired: (LampSetting | undefined)[] = [];
   private readonly labels: (string | null)[] = [];
@@ -71,10 +67,6 @@ export class SerialModulePanel implements PanelDevice {
   /** The page keys' lamps are to be sent (a ringing partner on a page came or went, or a replay). */
   private pageLampsDirty = false;
   private readonly pageHandlers: ((page: number) => void)[] = [];
-  private outbox: Pending[] = [];
-  private seq = 0;
-  private lastModuleSeq = -1;
-  private cancelAck: () => void = () => undefined;
   private cancelHeartbeat: () => void = () => undefined;
   private cancelReconnect: () => void = () => undefined;
   private backoffMs = BACKOFF_MIN_MS;
@@ -88,11 +80,27 @@ export class SerialModulePanel implements PanelDevice {
   constructor(
     readonly board: Board,
     private readonly address: string,
-    private readonly options: SerialModuleOptions = {},
+    private readonly options: SerialModuleOptions,
   ) {
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock;
     this.keys = keyCount(board);
     this.ringing = new RingingPages(board.grid.rows * board.grid.columns);
+    this.frames = new StopAndWait({
+      clock: options.clock,
+      retryMs: options.ackTimeoutMs ?? 200,
+      retries: options.retries ?? 5,
+      write: (bytes) => this.link?.write(bytes),
+      gaveUp: (message) => this.lost(`the module did not acknowledge a ${message.type} frame`),
+      drained: () => this.flush(),
+    });
+    const frames = this.frames;
+    this.counters = {
+      get retransmissions() {
+        return frames.retransmissions;
+      },
+      naks: 0,
+      reconnects: 0,
+    };
   }
 
   /** Page keys of the module's own (boards.json `pageKeys`), or 0. */
@@ -138,7 +146,10 @@ export class SerialModulePanel implements PanelDevice {
   /** Nothing waits to be sent or acknowledged. */
   get idle(): boolean {
     return (
-      this.outbox.length === 0 && this.dirty.size === 0 && this.dirtyLabels.size === 0 && !this.pageLampsDirty
+      this.frames.pending === 0 &&
+      this.dirty.size === 0 &&
+      this.dirtyLabels.size === 0 &&
+      !this.pageLampsDirty
     );
   }
 
@@ -157,7 +168,7 @@ export class SerialModulePanel implements PanelDevice {
   async close(): Promise<void> {
     this.closed = true;
     this.cancelReconnect();
-    this.cancelAck();
+    this.frames.stop();
     this.cancelHeartbeat();
     this.link?.close();
     this.link = null;
@@ -188,10 +199,8 @@ export class SerialModulePanel implements PanelDevice {
 
   private handshake(): void {
     this.state = 'handshaking';
-    this.outbox = [];
-    this.cancelAck();
-    this.lastModuleSeq = -1;
-    this.queue({ type: 'hello', protocol: { ...PROTOCOL_VERSION } });
+    this.frames.newSession();
+    this.frames.send({ type: 'hello', protocol: { ...PROTOCOL_VERSION } });
   }
 
   /** The link is gone or unusable: start over after a backoff. */
@@ -200,8 +209,7 @@ export class SerialModulePanel implements PanelDevice {
     this.link?.close();
     this.link = null;
     this.state = 'disconnected';
-    this.outbox = [];
-    this.cancelAck();
+    this.frames.clear();
     this.cancelHeartbeat();
     this.status({ state: 'disconnected', detail: reason });
     this.scheduleReconnect();
@@ -229,24 +237,24 @@ export class SerialModulePanel implements PanelDevice {
   private handle(frame: Frame): void {
     const decoded = decodeMessage(frame);
     if (!decoded.ok) {
-      if (frame.seq !== 0) this.send({ type: 'nak', seq: frame.seq, reason: decoded.reason }, 0);
+      if (frame.seq !== 0) this.frames.reply({ type: 'nak', seq: frame.seq, reason: decoded.reason });
       return;
     }
     const message = decoded.message;
     if (message.type === 'ack') {
-      if (this.outbox[0]?.seq === message.seq) this.acknowledged();
+      this.frames.answered(message.seq);
       return;
     }
     if (message.type === 'nak') {
       this.counters.naks++;
       if (message.reason === 'not-ready') this.handshake();
-      else if (this.outbox[0]?.seq === message.seq) this.acknowledged(); // refused for good: move on
+      else this.frames.answered(message.seq); // refused for good: move on
       return;
     }
     if (frame.seq === 0) return;
-    this.send({ type: 'ack', seq: frame.seq }, 0);
-    if (frame.seq === this.lastModuleSeq) return; // a retransmission: applied once already
-    this.lastModuleSeq = frame.seq;
+    this.frames.reply({ type: 'ack', seq: frame.seq });
+    if (this.frames.isRepeat(frame.seq)) return; // a retransmission: applied once already
+    this.frames.took(frame.seq);
     if (message.type === 'info') this.info(message.info);
     else if (message.type === 'key-event' && this.state === 'ready') {
       for (const handler of this.keyHandlers) handler({ key: message.key + 1, event: message.event });
@@ -307,7 +315,7 @@ export class SerialModulePanel implements PanelDevice {
 
   /** Sends what is dirty, as few frames as possible, when the queue is free (coalescing). */
   private flush(): void {
-    if (this.state !== 'ready' || this.outbox.length > 0) return;
+    if (this.state !== 'ready' || this.frames.pending > 0) return;
     if (this.dirty.size > 0) {
       const indexes = [...this.dirty].sort((a, b) => a - b);
       this.dirty.clear();
@@ -334,49 +342,14 @@ export class SerialModulePanel implements PanelDevice {
   }
 
   private queue(message: Message): void {
-    this.seq = (this.seq % 255) + 1;
-    const { type, payload } = encodeMessage(message);
-    this.outbox.push({
-      seq: this.seq,
-      bytes: encodeFrame({ seq: this.seq, type, payload }),
-      tries: 0,
-      message,
-    });
-    if (this.outbox.length === 1) this.sendHead();
-  }
-
-  private sendHead(): void {
-    this.cancelAck();
-    const head = this.outbox[0];
-    if (head == null || this.link == null) return;
-    if (head.tries > 0) this.counters.retransmissions++;
-    head.tries++;
-    this.link.write(head.bytes);
-    this.cancelAck = this.clock.after(this.options.ackTimeoutMs ?? 200, () => {
-      if (head.tries > (this.options.retries ?? 5)) {
-        this.lost(`the module did not acknowledge a ${head.message.type} frame`);
-        return;
-      }
-      this.sendHead();
-    });
-  }
-
-  private acknowledged(): void {
-    this.cancelAck();
-    this.outbox.shift();
-    if (this.outbox.length > 0) this.sendHead();
-    else this.flush();
-  }
-
-  private send(message: Message, seq: number): void {
-    this.link?.write(encodeFrame({ seq, ...encodeMessage(message) }));
+    this.frames.send(message);
   }
 
   private scheduleHeartbeat(): void {
     this.cancelHeartbeat();
     this.cancelHeartbeat = this.clock.after(this.options.heartbeatMs ?? 1000, () => {
       if (this.state !== 'ready') return;
-      if (this.outbox.length === 0) this.queue({ type: 'heartbeat' });
+      if (this.frames.pending === 0) this.queue({ type: 'heartbeat' });
       this.scheduleHeartbeat();
     });
   }

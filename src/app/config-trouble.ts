@@ -5,14 +5,13 @@
  * for a restart instead of exiting, so that systemd does not restart it in a loop that only fills the log.
  */
 import { DRIVER_RULES } from '../../hw/board-rules.ts';
-import { openBoard, type Terminal } from '../../hw/open-board.ts';
 import { DEFAULT_LAMPS, lampFor } from '../blf/lamp-policy.ts';
 import { BOARDS_FILE, keyCount, loadBoards, type Board } from '../config/boards.ts';
 import type { PanelDevice } from '../panel/panel.ts';
-import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { startPanelServer, type PanelServer } from '../web/panel-server.ts';
 import type { ConfigFailure } from './config-file.ts';
+import type { Platform } from './platform.ts';
 
 export interface ConfigTrouble {
   /** The status page's address, or null when none could be served. */
@@ -25,9 +24,9 @@ const TROUBLE_LABEL = 'config error';
 
 export async function showConfigTrouble(
   failure: ConfigFailure,
-  setup: { log: Logger; clock: Clock; terminal: Terminal },
+  platform: Platform,
+  log: Logger,
 ): Promise<ConfigTrouble> {
-  const { log } = setup;
   let boards: Board[] = [];
   try {
     boards = loadBoards(BOARDS_FILE, DRIVER_RULES);
@@ -43,19 +42,18 @@ export async function showConfigTrouble(
   let panel: PanelDevice | null = null;
   let page: PanelServer | null = null;
   if (board != null) {
-    panel = await openBoard(
+    panel = await platform.openBoard(
       {
         board,
         ...(failure.hints.panelPort == null ? {} : { panel: { port: failure.hints.panelPort } }),
       },
-      setup.terminal,
       log,
-      setup.clock,
+      platform.clock,
     );
     try {
       // The page only lists the mistakes: no presses from it, whatever web.control says.
       const { control: _control, ...web } = failure.hints.web ?? { control: false };
-      page = await startPanelServer({ board, ...web });
+      page = await startPanelServer({ board, ...web, clock: platform.clock });
       page.configProblems(failure.path, failure.problems);
     } catch (error) {
       log.warn(`no status page: ${error instanceof Error ? error.message : String(error)}`);

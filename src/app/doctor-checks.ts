@@ -5,16 +5,19 @@
 import type { Config } from '../config/config.ts';
 import { dialectOfProduct } from '../blf/dialect-detect.ts';
 import { headerText, type SipMessage } from '../sip/message.ts';
-import { SipStack } from '../sip/stack.ts';
-import { checkBoard, type BoardProbe, type Check } from './board-checks.ts';
+import { checkBoard, type Check } from './board-checks.ts';
 import { pbxUserAgent, resolvePbxAddress, tlsSetup } from './pbx.ts';
+import type { Platform } from './platform.ts';
 
 export async function doctorChecks(
   config: Config,
-  probe: BoardProbe,
+  platform: Platform,
   optionsTimeoutMs: number,
 ): Promise<Check[]> {
-  return [...(await checkBoard(config, probe)), ...(await checkPbx(config, optionsTimeoutMs))];
+  return [
+    ...(await checkBoard(config, platform.boardProbe)),
+    ...(await checkPbx(config, platform, optionsTimeoutMs)),
+  ];
 }
 
 /** `pbx.dialect: auto`: what the PBX's answer says it is (dialect-detect.ts), as run will log it. */
@@ -34,12 +37,12 @@ function dialectCheck(config: Config, response: SipMessage): Check[] {
   ];
 }
 
-async function checkPbx(config: Config, timeoutMs: number): Promise<Check[]> {
+async function checkPbx(config: Config, platform: Platform, timeoutMs: number): Promise<Check[]> {
   const { host, port, transport } = config.pbx;
   const where = `${host}:${port}/${transport}`;
   let address: string;
   try {
-    address = await resolvePbxAddress(config);
+    address = await resolvePbxAddress(config, platform);
   } catch {
     return [
       {
@@ -51,11 +54,12 @@ async function checkPbx(config: Config, timeoutMs: number): Promise<Check[]> {
   }
   // Port 0: doctor must work beside a running lampfield that holds local.port.
   const tlsFailures: string[] = [];
-  const tls = tlsSetup(config, (reason) => tlsFailures.push(reason));
-  const stack = await SipStack.open({
+  const tls = tlsSetup(config, platform, (reason) => tlsFailures.push(reason));
+  const stack = await platform.openStack({
     address: config.local.address,
     port: 0,
     transports: [transport],
+    clock: platform.clock,
     ...(tls == null ? {} : { tls }),
   });
   try {

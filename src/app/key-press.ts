@@ -1,23 +1,35 @@
 /**
  * A key press, as a unit (BRIEF §4): the partner's state and the gesture pick the key's action
- * (src/blf/key-actions.ts), and the action becomes the call the desk phone is to make: the partner for a
- * dial, the code with the partner's number for a dial-code, the pickup's URI for a pickup. Or it
- * becomes the reason it cannot be made. Every URI the phone is to call names the PBX's port when it is
- * on the PBX (uri.ts `onPbxPort`). No I/O: src/app/watcher.ts carries the plan out.
+ * (src/blf/key-actions.ts), and the action becomes the call the desk phone is to make (`planPress`): the
+ * partner for a dial, the code with the partner's number for a dial-code, the pickup's URI for a pickup.
+ * Or it becomes the reason it cannot be made. Every URI the phone is to call names the PBX's port when it
+ * is on the PBX (uri.ts `onPbxPort`). KeyPresses, below, takes a panel's key events to their outcome:
+ * gesture, gate, plan, the desk phone's call (through PressCalls: desk-phone.ts, or a fake in tests).
  *
- * The pickup is planned once: the partner's view (src/blf/dialog-watcher.ts) carries the plan made with
+ * The pickup is planned once: the partner's view (src/blf/dialog-intake.ts) carries the plan made with
  * the config's pickup order and code, the same one `lampfield decode` prints. Only a key with a pickup
  * order of its own (`keys[].pickup`) plans again, with that order.
  */
 import type { DeskCall } from '../blf/desk-phone-calls.ts';
+import type { ChosenDialect } from '../blf/dialect-choice.ts';
 import type { Dialect } from '../blf/dialects.ts';
-import type { PartnerView } from '../blf/dialog-watcher.ts';
-import { keyAction, type Gesture, type KeyActionConfig } from '../blf/key-actions.ts';
+import { callerOf, type PartnerView } from '../blf/dialog-intake.ts';
+import {
+  GestureTracker,
+  keyAction,
+  PressGate,
+  type Gesture,
+  type KeyActionConfig,
+} from '../blf/key-actions.ts';
 import type { LampSituation } from '../blf/lamp-policy.ts';
 import { pickupUri, planPickup, type PickupOptions, type PickupTarget } from '../blf/pickup.ts';
 import { onPbxPort, uriUser, type PbxPlace } from '../blf/uri.ts';
 import type { KeyConfig } from '../config/config.ts';
-import type { PressReport } from '../panel/panel.ts';
+import type { KeyViewer, PanelKeyEvent, PressReport } from '../panel/panel.ts';
+import type { CallOutcome, CallTarget } from '../sip/call-outcome.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/log.ts';
+import type { PartnerLamps } from './partner-lamps.ts';
 
 /** What every key's press depends on besides the key itself. */
 export interface PressRules {
@@ -143,7 +155,7 @@ const STATE_WORDS: Readonly<Record<LampSituation, string>> = {
 /**
  * A press in words, as the page shows it on the key and in its list of recent presses: while the desk
  * phone's call is under way (`outcome` null) and once it has gone as far as it goes. `caller` is who
- * called the partner when the key was pressed (dialog-watcher.ts `callerOf`).
+ * called the partner when the key was pressed (dialog-intake.ts `callerOf`).
  */
 export function pressWords(
   key: KeyConfig,
@@ -175,6 +187,158 @@ export function pressWords(
         pickup: finished ? `picked up ${name}'s call${from}` : `picking up ${name}'s call${from}`,
       } satisfies Record<CallAction, string>;
       return { stage: finished ? 'done' : 'started', text: words[outcome.action] };
+    }
+  }
+}
+
+/**
+ * What a pickup's call may fail with that the next method may not (RFC 5359 §2.16): the caller's URI
+ * unknown (404), its dialog not found (481), the caller declining the Replaces (603).
+ */
+const FALL_THROUGH = new Set([404, 481, 603]);
+
+/** How often a flood of presses is said in the log, at most. */
+const FLOOD_SAID_EVERY_MS = 10_000;
+
+/** What carries a plan out: the desk phone (desk-phone.ts), or a fake in tests. */
+export interface PressCalls {
+  /** Makes the desk phone call `target` (call-control.ts). */
+  call(target: CallTarget): Promise<CallOutcome>;
+  /** Transfers the desk phone's call in progress to `target`. */
+  transfer(target: string, call: DeskCall): Promise<CallOutcome>;
+  /** The desk phone's call in progress, null when it is not in one (desk-phone-calls.ts). */
+  inCall(): DeskCall | null;
+}
+
+/** Without a desk phone, planPress refuses every press (rules.deskPhone): nothing is ever called. */
+const NO_CALL: CallOutcome = {
+  ok: false,
+  reason: 'no desk phone configured (phone.uri)',
+  stage: 'desk-phone',
+  status: null,
+};
+const NO_DESK_PHONE: PressCalls = {
+  call: () => Promise.resolve(NO_CALL),
+  transfer: () => Promise.resolve(NO_CALL),
+  inCall: () => null,
+};
+
+export interface KeyPressSetup {
+  keys: readonly KeyConfig[];
+  /** The rules of every key's press; the dialect is read from `dialect` at each press. */
+  rules: Omit<PressRules, 'dialect' | 'deskPhone'>;
+  dialect: ChosenDialect;
+  /** The desk phone; null when none is configured (every press is then refused). */
+  calls: PressCalls | null;
+  /** What is known of each partner (partner-lamps.ts), and the key's error lamp. */
+  lamps: Pick<PartnerLamps, 'partner' | 'flashError'>;
+  /** How long a failed press flashes its key's error lamp (config `errorFlashMs`). */
+  errorFlashMs: number;
+  clock: Clock;
+  log: Logger;
+  /** Hears each press and what became of it (the status page). */
+  viewer?: Pick<KeyViewer, 'pressShown'> | undefined;
+}
+
+/**
+ * Key presses, from a panel's key events to what became of them: the gesture (GestureTracker), the gate
+ * against floods (PressGate), the plan (planPress), the desk phone's call with a pickup's fall-through
+ * to its next method, and the outcome (the error lamp and one log line when it failed; the page's list).
+ */
+export class KeyPresses {
+  private readonly byKey: ReadonlyMap<number, KeyConfig>;
+  private readonly gestures = new GestureTracker();
+  private readonly gate = new PressGate();
+  private floodSaidAt = Number.NEGATIVE_INFINITY;
+  private pressCount = 0;
+  private readonly calls: PressCalls;
+
+  constructor(private readonly setup: KeyPressSetup) {
+    this.byKey = new Map(setup.keys.map((key) => [key.key, key]));
+    this.calls = setup.calls ?? NO_DESK_PHONE;
+  }
+
+  /** A key event of the panel: a finished gesture on a configured key is pressed, unless presses flood. */
+  event(event: PanelKeyEvent): void {
+    const gesture = this.gestures.event(event.key, event.event);
+    const key = this.byKey.get(event.key);
+    if (gesture == null || key == null) return;
+    const { clock, log } = this.setup;
+    if (!this.gate.admit(key.key, clock.now())) {
+      if (clock.now() - this.floodSaidAt > FLOOD_SAID_EVERY_MS) {
+        this.floodSaidAt = clock.now();
+        log.warn(`key ${key.key}: presses come faster than lampfield carries them out; some are ignored`);
+      }
+      return;
+    }
+    void this.pressKey(key, gesture).finally(() => this.gate.done(key.key));
+  }
+
+  /** Presses a key as its panel would; resolves when the desk phone's call has gone as far as it goes. */
+  press(number: number, gesture: Gesture): Promise<PressOutcome> {
+    const key = this.byKey.get(number);
+    return key == null ? Promise.resolve({ kind: 'none' }) : this.pressKey(key, gesture);
+  }
+
+  private async pressKey(key: KeyConfig, gesture: Gesture): Promise<PressOutcome> {
+    const update = this.setup.lamps.partner(key.partner);
+    const state = update?.situation ?? 'unknown';
+    const caller = update == null ? null : callerOf(update.view);
+    // The page lists each press and what became of it (src/web); the same id when it ends.
+    const id = ++this.pressCount;
+    const report = (outcome: PressOutcome, finished: boolean) =>
+      this.setup.viewer?.pressShown?.({
+        id,
+        key: key.key,
+        ...pressWords(key, state, caller, outcome, finished),
+      });
+    const outcome = await this.carryOut(key, gesture, { state, view: update?.view ?? null }, report);
+    report(outcome, true);
+    return outcome;
+  }
+
+  private async carryOut(
+    key: KeyConfig,
+    gesture: Gesture,
+    partner: PressedPartner,
+    report: (outcome: PressOutcome, finished: boolean) => void,
+  ): Promise<PressOutcome> {
+    const { log } = this.setup;
+    const rules = {
+      ...this.setup.rules,
+      dialect: this.setup.dialect.current,
+      deskPhone: this.setup.calls != null,
+    };
+    const plan = planPress(key, gesture, partner, rules, this.calls.inCall());
+    if (plan.kind === 'none') return plan;
+    const failed = (reason: string): PressOutcome => {
+      log.warn(`key ${key.key}: ${plan.action} ${key.partner} failed: ${reason}`);
+      this.setup.lamps.flashError(key.key, this.setup.errorFlashMs);
+      return plan.kind === 'refused' ? plan : { kind: 'failed', action: plan.action, reason };
+    };
+    if (plan.kind === 'refused') return failed(plan.reason);
+    log.info(`key ${key.key}: ${plan.action} ${key.partner}`, { target: plan.target });
+    report(plan, false);
+    const outcome =
+      plan.kind === 'transfer'
+        ? await this.calls.transfer(plan.target, plan.call)
+        : await this.call(key, plan);
+    return outcome.ok ? plan : failed(outcome.reason);
+  }
+
+  /** The plan's call: a pickup tries its methods in order while the call to one fails as a method can (BRIEF §4). */
+  private async call(key: KeyConfig, plan: Extract<PressPlan, { kind: 'call' }>): Promise<CallOutcome> {
+    const pickups = plan.pickup == null ? [] : [plan.pickup, ...plan.fallbacks];
+    const tries: CallTarget[] = pickups.length > 0 ? pickups : [{ uri: plan.target, replaces: null }];
+    for (let index = 0; ; index++) {
+      const outcome = await this.calls.call(tries[index]!);
+      const next = pickups[index + 1];
+      if (outcome.ok || next == null || outcome.stage !== 'target' || !FALL_THROUGH.has(outcome.status ?? 0))
+        return outcome;
+      const method = pickups[index]!.method;
+      this.setup.log.info(
+        `key ${key.key}: pickup by ${method} failed (${outcome.reason}); trying ${next.method}`,
+      );
     }
   }
 }

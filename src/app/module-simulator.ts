@@ -4,9 +4,9 @@
  * serves it to its own watcher.
  */
 import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
-import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
+import type { ModuleHardware } from '../../firmware-sim/sim/module-hardware.ts';
 import { serveOverSerial, serveOverTcp, type ModuleEndpoint } from '../../firmware-sim/sim/module-server.ts';
-import type { Board } from '../config/boards.ts';
+import { keyCount, type Board } from '../config/boards.ts';
 import type { Clock } from '../util/clock.ts';
 
 export type ModuleLink = { tcp: number } | { serial: string };
@@ -22,4 +22,21 @@ export async function serveModule(board: Board, link: ModuleLink, clock: Clock):
   const endpoint =
     'serial' in link ? await serveOverSerial(firmware, link.serial) : await serveOverTcp(firmware, link.tcp);
   return { firmware, endpoint };
+}
+
+/**
+ * The hardware a simulated module has, as boards.json describes the module variant: the firmware knows
+ * nothing of boards.json (it shares only the protocol with the host, BRIEF §5), so the board is read here.
+ */
+export function hardwareOf(board: Board, serial = 'SIM-0001'): ModuleHardware {
+  const keys = keyCount(board);
+  const pageKeys = board.pageKeys?.kind === 'module' ? board.pageKeys.count : 0;
+  return {
+    boardId: board.id,
+    serial,
+    keys: Array.from({ length: keys }, () => board.lamp.kind),
+    labelChars: board.labels.kind === 'text' ? board.labels.chars : 0,
+    pages: board.grid.pages,
+    pageKeys: Array.from({ length: pageKeys }, () => board.lamp.kind),
+  };
 }

@@ -1,16 +1,13 @@
 /**
  * Reaching the PBX the config names, for `lampfield run` and `lampfield doctor` alike: its IPv4 address,
- * and lampfield's SIP identity toward it on a stack.
+ * how its certificate is checked over TLS, and lampfield's SIP identity toward it on a stack.
  */
-import { lookup } from 'node:dns/promises';
-import { readFileSync } from 'node:fs';
-import net from 'node:net';
-import tls from 'node:tls';
 import type { Config } from '../config/config.ts';
 import type { SipStack } from '../sip/stack.ts';
 import type { SipProtocol, TlsSetup } from '../sip/transports.ts';
 import { UserError } from '../util/user-error.ts';
 import { UserAgent } from '../sip/user-agent.ts';
+import type { Platform } from './platform.ts';
 
 const PROTOCOLS: Readonly<Record<Config['pbx']['transport'], SipProtocol>> = {
   udp: 'UDP',
@@ -19,8 +16,8 @@ const PROTOCOLS: Readonly<Record<Config['pbx']['transport'], SipProtocol>> = {
 };
 
 /** The PBX's IPv4 address: pbx.host itself, or what its name resolves to. */
-export async function resolvePbxAddress(config: Config): Promise<string> {
-  return net.isIP(config.pbx.host) ? config.pbx.host : (await lookup(config.pbx.host, { family: 4 })).address;
+export function resolvePbxAddress(config: Config, platform: Pick<Platform, 'resolveHost'>): Promise<string> {
+  return platform.resolveHost(config.pbx.host);
 }
 
 /** lampfield's SIP identity on `stack`, sending everything to the PBX at `address`. */
@@ -32,34 +29,26 @@ export function pbxUserAgent(config: Config, stack: SipStack, address: string): 
   );
 }
 
-/**
- * Debian's CA store (ca-certificates, with any company CA `update-ca-certificates` added) beside Node's
- * own roots, which are all Node 20 trusts by default; null where there is no such file.
- */
-function systemCertificates(): string[] | null {
-  try {
-    return [...tls.rootCertificates, readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8')];
-  } catch {
-    return null;
-  }
-}
-
 export class TlsFileError extends UserError<'unreadable'> {
   override readonly name = 'TlsFileError';
 }
 
 /**
- * With transport tls: how the PBX's certificate is checked (pbx.tls.ca, else the system's store; its name
+ * With transport tls: how the PBX's certificate is checked (pbx.tls.ca, else the system's trust store; its name
  * against pbx.host) and the client certificate shown, read from their files now, so that a missing file
  * is one line at start. `failed` hears why a connection could not be made.
  */
-export function tlsSetup(config: Config, failed: (reason: string) => void): TlsSetup | undefined {
+export function tlsSetup(
+  config: Config,
+  platform: Pick<Platform, 'readText' | 'trustedCertificates'>,
+  failed: (reason: string) => void,
+): TlsSetup | undefined {
   if (config.pbx.transport !== 'tls') return undefined;
   const read = (setting: 'ca' | 'cert' | 'key'): string | undefined => {
     const file = config.pbx.tls?.[setting];
     if (file == null) return undefined;
     try {
-      return readFileSync(file, 'utf8');
+      return platform.readText(file);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       throw new TlsFileError('unreadable', `pbx.tls.${setting}: cannot read ${file}: ${why}`);
@@ -69,7 +58,7 @@ export function tlsSetup(config: Config, failed: (reason: string) => void): TlsS
   const key = read('key');
   return {
     options: {
-      ca: read('ca') ?? systemCertificates(),
+      ca: read('ca') ?? platform.trustedCertificates(),
       serverName: config.pbx.host,
       ...(cert == null || key == null ? {} : { cert, key }),
     },

@@ -9,14 +9,14 @@ import { pressAsPerson } from '../../firmware-sim/sim/module-person.ts';
 import type { DialectName } from '../blf/dialects.ts';
 import type { Board } from '../config/boards.ts';
 import { parseConfig } from '../config/config.ts';
-import { SipStack } from '../sip/stack.ts';
 import { DEFAULT_GENERATOR, planCalls } from '../sim/call-generator.ts';
 import { PbxSimulator } from '../sim/pbx-simulator.ts';
 import { PBX_PRODUCTS } from '../sim/pbx-products.ts';
-import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
-import { PanelServerError, startPanelServer, type PanelServer } from '../web/panel-server.ts';
+import { UserError } from '../util/user-error.ts';
+import { startPanelServer, type PanelServer } from '../web/panel-server.ts';
 import { serveModule } from './module-simulator.ts';
+import type { Platform } from './platform.ts';
 import { statusPageOptions } from './status-page.ts';
 import { startWatcher } from './watcher.ts';
 
@@ -27,6 +27,8 @@ export const SIM_DEFAULTS = {
   board: 'module-20rgb',
   seed: 1,
   pagePort: 8080,
+  /** Generated calls per minute. */
+  rate: DEFAULT_GENERATOR.callsPerMinute,
 } as const satisfies { dialect: DialectName; [name: string]: unknown };
 
 export interface SimulationOptions {
@@ -47,7 +49,8 @@ export interface SimulationOptions {
    * 8080 is taken must still give a working page), or fail. Default: fail.
    */
   pagePortTaken?: 'use-a-free-port' | 'fail';
-  clock: Clock;
+  /** What it all runs on: the clock, the sockets, the module's host driver (platform.ts). */
+  platform: Platform;
   log: Logger;
 }
 
@@ -73,13 +76,14 @@ const PLAN_WINDOW_MS = 60 * 60_000;
 const CLICK_MS = { short: 120, long: 800 } as const;
 
 export async function startSimulation(options: SimulationOptions): Promise<Simulation> {
-  const { clock, dialect, board } = options;
-  // The PBX.
-  // The PBX says what it is as its family does, and lampfield finds the family by itself (auto).
+  const { platform, dialect, board } = options;
+  const { clock } = platform;
+  // The PBX. It says what it is as its family does, and lampfield finds the family by itself (auto).
   const product = PBX_PRODUCTS[dialect];
-  const pbxStack = await SipStack.open({
+  const pbxStack = await platform.openStack({
     address: '127.0.0.1',
     port: 0,
+    clock,
     ...(product == null ? {} : { signature: product }),
   });
   const pbx = new PbxSimulator(pbxStack, {
@@ -124,12 +128,12 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
     });
   let pagePortWasTaken: number | null = null;
   const page = await pageOn(options.pagePort).catch((error: unknown) => {
-    const taken = error instanceof PanelServerError && error.code === 'address-in-use';
+    const taken = error instanceof UserError && error.code === 'address-in-use';
     if (!taken || options.pagePortTaken !== 'use-a-free-port') throw error;
     pagePortWasTaken = options.pagePort;
     return pageOn(0);
   });
-  const watcher = await startWatcher(config, { log: options.log, clock, viewer: page });
+  const watcher = await startWatcher(config, { platform, log: options.log, viewer: page });
 
   // Generated calls between the partners and two outside callers.
   const timers = new Set<() => void>();

@@ -10,6 +10,7 @@
  * phone's live dialogs, no more).
  */
 import type { DialogInfoDialog } from './dialog-info.ts';
+import { ChosenDialect } from './dialect-choice.ts';
 import type { Dialect } from './dialects.ts';
 import { classifyDialog } from './partner-state.ts';
 import { uriUser } from './uri.ts';
@@ -37,8 +38,12 @@ interface Remembered {
 export class DeskPhoneCalls {
   private readonly remembered = new Map<string, Remembered>();
   private current: DeskCall | null = null;
+  /** How the phone's dialogs read (dialect-choice.ts). */
+  private readonly dialect: ChosenDialect;
 
-  constructor(public dialect: Dialect) {}
+  constructor(dialect: Dialect | ChosenDialect) {
+    this.dialect = ChosenDialect.of(dialect);
+  }
 
   /** The desk phone's dialogs as its latest document gave them (the watcher's view of it). */
   update(dialogs: readonly DialogInfoDialog[]): void {
@@ -46,7 +51,7 @@ export class DeskPhoneCalls {
     this.current = null;
     for (const dialog of dialogs) {
       const key = dialog.id ?? dialog.callId;
-      if (key == null || classifyDialog(dialog, this.dialect) == null) continue;
+      if (key == null || classifyDialog(dialog, this.dialect.current) == null) continue;
       live.add(key);
       const before = this.remembered.get(key);
       const kept: Remembered = {
@@ -56,7 +61,11 @@ export class DeskPhoneCalls {
       };
       this.remembered.set(key, kept);
       // The call in progress: confirmed and not held (a held call waits while another is talked on).
-      if (this.current == null && dialog.callId != null && classifyDialog(dialog, this.dialect) === 'busy') {
+      if (
+        this.current == null &&
+        dialog.callId != null &&
+        classifyDialog(dialog, this.dialect.current) === 'busy'
+      ) {
         const peer = dialog.remote.identity ?? dialog.remote.target;
         this.current = {
           callId: dialog.callId,

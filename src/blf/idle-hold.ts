@@ -2,7 +2,7 @@
  * No flicker (BRIEF §3): on answer innovaphone reports the early dialog `terminated` and, milliseconds
  * later, the call as `proceeding`. A lamp must not flash idle in between, so a change to `idle` is held
  * back for a short time and dropped if any other state arrives first. Pure: the caller owns the clock
- * and calls `settleIdleHold` when `due` passes (src/app/lamp-feed.ts).
+ * and calls `settleIdleHold` when `due` passes (src/app/partner-lamps.ts).
  */
 import type { LampSituation } from './lamp-policy.ts';
 

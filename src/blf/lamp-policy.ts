@@ -2,7 +2,7 @@
  * The lamp policy: which lamp a key shows for its partner's state (BRIEF §3 table), overridable per state
  * (config `lamps:`) and per key (`keys[].lamps:`), then folded to what the board can show. Pure.
  */
-import { OFF_LAMP, type Lamp, type LampColor, type LampPattern } from './lamp.ts';
+import { OFF_LAMP, type Lamp, type LampColor, type LampPattern } from '../../firmware-sim/protocol/lamp.ts';
 import { PARTNER_STATES, type PartnerState } from './partner-state.ts';
 
 /** What one key's lamp hardware can show (boards.json `lamp`). */

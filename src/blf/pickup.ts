@@ -106,3 +106,20 @@ export function pickupUri(target: Pick<PickupTarget, 'uri' | 'replaces'>): strin
     ? target.uri
     : `${target.uri}?Replaces=${encodeURIComponent(target.replaces)}`;
 }
+
+/** Whether two plans pick up the same way: the same targets in the same order, or the same reason. */
+export function samePickupPlan(a: PickupPlan | null, b: PickupPlan | null): boolean {
+  if (a == null || b == null) return a === b;
+  if (!a.ok || !b.ok) return !a.ok && !b.ok && a.reason === b.reason;
+  const targets = (plan: typeof a) => [plan.target, ...plan.fallbacks];
+  const [left, right] = [targets(a), targets(b)];
+  return (
+    left.length === right.length &&
+    left.every(
+      (target, index) =>
+        target.method === right[index]!.method &&
+        target.uri === right[index]!.uri &&
+        target.replaces === right[index]!.replaces,
+    )
+  );
+}

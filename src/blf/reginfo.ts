@@ -2,7 +2,7 @@
  * The registration event package (RFC 3680), pure: whether a partner's phone is registered at all.
  * A reginfo document lists the partner's registrations (one per address-of-record) and their contacts;
  * the partner is online while any registration is `active` with an `active` contact (RFC 3680 §5.1),
- * and `offline` otherwise. RegWatcher reads each NOTIFY of a `reg` subscription as DialogWatcher reads
+ * and `offline` otherwise. RegIntake reads each NOTIFY of a `reg` subscription as DialogIntake reads
  * dialog NOTIFYs, into the same view and result shapes, so that one subscription machine
  * (src/sip/subscription.ts) keeps both.
  *
@@ -12,7 +12,7 @@
  * contact), extension attributes on `<contact>`.
  */
 import type { NotifyParts } from './dialog-notify.ts';
-import type { NotifyResult, PartnerView } from './dialog-watcher.ts';
+import type { NotifyResult, PartnerView } from './dialog-intake.ts';
 import type { LampSituation } from './lamp-policy.ts';
 import { normalizePartnerUri } from './uri.ts';
 import {
@@ -118,7 +118,7 @@ export function registered(registrations: Iterable<RegRegistration>): boolean {
  * The reg NOTIFYs of every partner's subscription, each partner's registrations kept: a full document
  * replaces them, a partial one (RFC 3680 §5.3) updates the registrations it names.
  */
-export class RegWatcher {
+export class RegIntake {
   readonly event = { name: 'reg', accept: 'application/reginfo+xml' } as const;
   readonly unsolicited = false;
   private readonly records = new Map<string, RegRecord>();

@@ -29,7 +29,7 @@ const parser = new XMLParser({
   trimValues: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
-  // Numeric character references (`&#32;`) are decoded only with htmlEntities set (DEVELOPERS.md). An
+  // Numeric character references (`&#32;`) are decoded only with htmlEntities set (fast-xml-parser 5). An
   // object (no extra names) rather than `true`, whose HTML name table halves the parse rate. The typings
   // say boolean; the parser reads an object as the table of named entities.
   htmlEntities: {} as unknown as boolean,

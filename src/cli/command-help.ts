@@ -5,7 +5,6 @@
 import { DIALECT_NAMES } from '../blf/dialects.ts';
 import { SIM_DEFAULTS } from '../app/simulation.ts';
 import { loadBoards } from '../config/boards.ts';
-import { DEFAULT_GENERATOR } from '../sim/call-generator.ts';
 
 interface CommandHelp {
   /** What the command does, one line. */
@@ -49,10 +48,7 @@ export const COMMAND_HELP = {
         `the page’s port (default ${SIM_DEFAULTS.pagePort}, or a free one if it is taken; 0: any free one)`,
       ],
       ['--seed S', `the generated calls’ random seed, a number (default ${SIM_DEFAULTS.seed})`],
-      [
-        '--rate CALLS_PER_MINUTE',
-        `generated calls per minute, 0 or more (default ${DEFAULT_GENERATOR.callsPerMinute})`,
-      ],
+      ['--rate CALLS_PER_MINUTE', `generated calls per minute, 0 or more (default ${SIM_DEFAULTS.rate})`],
       ['--expires SECONDS', 'the subscription duration lampfield asks for, 30..86400 (default 600)'],
       ['--json', 'the terminal panel as one JSON line per change instead of a drawing'],
     ],

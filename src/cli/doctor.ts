@@ -4,16 +4,16 @@
  * any fails, 2 when the config cannot be read (its error says where).
  */
 import { existsSync } from 'node:fs';
-import { systemProbe, type BoardProbe } from '../app/board-checks.ts';
 import { doctorChecks } from '../app/doctor-checks.ts';
+import type { Platform } from '../app/platform.ts';
 import type { CommandIo } from './command-io.ts';
 import { configFromArgs } from './config-args.ts';
 
 export async function doctorCommand(
   args: readonly string[],
   io: CommandIo,
+  platform: Platform,
   optionsTimeoutMs = 4000,
-  probe: BoardProbe = systemProbe,
 ): Promise<number> {
   // The config file that is not there (null: none named, none in the default places), if that was it.
   const absent: { path?: string | null } = {};
@@ -30,7 +30,7 @@ export async function doctorCommand(
     return config;
   }
   io.stdout('ok    config: valid');
-  const checks = await doctorChecks(config, probe, optionsTimeoutMs);
+  const checks = await doctorChecks(config, platform, optionsTimeoutMs);
   for (const check of checks) {
     io.stdout(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.what}`);
     if (check.fix != null) io.stdout(`      fix: ${check.fix}`);

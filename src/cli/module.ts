@@ -4,16 +4,20 @@
  * keys and lamps and takes `press N`, `long N` (and `page P` on a module with pages) on standard input;
  * with `--json` it prints one line per change of what the module shows, for scripts and tests.
  */
-import { showModule } from '../../firmware-sim/sim/module-view.ts';
 import { serveModule, type ServedModule } from '../app/module-simulator.ts';
+import { showModule } from '../app/module-view.ts';
+import type { Platform } from '../app/platform.ts';
 import { loadBoards } from '../config/boards.ts';
-import { systemClock } from '../util/clock.ts';
 import type { CommandIo } from './command-io.ts';
 import { usageLine } from './command-help.ts';
 
 const USAGE = usageLine('module');
 
-export async function moduleCommand(args: readonly string[], io: CommandIo): Promise<number> {
+export async function moduleCommand(
+  args: readonly string[],
+  io: CommandIo,
+  platform: Platform,
+): Promise<number> {
   let tcp: number | null = null;
   let serial: string | null = null;
   let boardId = 'module-20rgb';
@@ -43,7 +47,7 @@ export async function moduleCommand(args: readonly string[], io: CommandIo): Pro
   }
   let served: ServedModule;
   try {
-    served = await serveModule(board, serial != null ? { serial } : { tcp: tcp ?? 7000 }, systemClock);
+    served = await serveModule(board, serial != null ? { serial } : { tcp: tcp ?? 7000 }, platform.clock);
   } catch (error) {
     io.stderr(`lampfield module: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
@@ -51,12 +55,13 @@ export async function moduleCommand(args: readonly string[], io: CommandIo): Pro
   const { firmware, endpoint } = served;
   io.stderr(`lampfield module: ${board.id} on ${serial ?? `tcp://127.0.0.1:${endpoint.port}`}`);
 
-  const view = showModule(firmware, board.grid.columns, io, json);
-
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  const view = showModule(firmware, board.grid.columns, io, {
+    json,
+    terminal: platform.terminal,
+    clock: platform.clock,
   });
+
+  await platform.stopRequested();
   view.stop();
   await endpoint.close();
   return 0;

@@ -1,20 +1,21 @@
 /**
  * `lampfield run [--config FILE] [--service]` (BRIEF §8): the product's main loop. Starts the application
- * (src/app/watcher.ts) and the status page the config asks for, runs until SIGINT or SIGTERM, then ends
- * its subscriptions and registration cleanly.
+ * (src/app/watcher.ts) and the status page the config asks for, runs until the process is asked to stop
+ * (SIGINT, SIGTERM), then ends its subscriptions and registration cleanly.
  */
 import type { ConfigFailure } from '../app/config-file.ts';
 import { showConfigTrouble } from '../app/config-trouble.ts';
+import type { Platform } from '../app/platform.ts';
 import { startStatusPage } from '../app/status-page.ts';
 import { startWatcher, type RunningWatcher } from '../app/watcher.ts';
-import { SipStackError } from '../sip/stack.ts';
-import { systemClock } from '../util/clock.ts';
-import { stderrLogger } from '../util/log.ts';
-import type { PanelServer } from '../web/panel-server.ts';
 import type { CommandIo } from './command-io.ts';
 import { configFromArgs } from './config-args.ts';
 
-export async function runCommand(args: readonly string[], io: CommandIo): Promise<number> {
+export async function runCommand(
+  args: readonly string[],
+  io: CommandIo,
+  platform: Platform,
+): Promise<number> {
   // --service: the boot-time service (deploy/lampfield.service). A config mistake is then shown on the
   // panel and the status page, and lampfield waits for a restart instead of exiting.
   const service = args.includes('--service');
@@ -27,51 +28,32 @@ export async function runCommand(args: readonly string[], io: CommandIo): Promis
   );
   if (typeof config === 'number') {
     if (!service || failure == null) return config;
-    const trouble = await showConfigTrouble(failure, {
-      log: stderrLogger('info'),
-      clock: systemClock,
-      terminal: { write: (line) => io.stdout(line) },
-    });
+    const trouble = await showConfigTrouble(failure, platform, platform.logger('info'));
     if (trouble.url != null) io.stderr(`lampfield run: the mistakes are listed at ${trouble.url}`);
-    await stopSignal();
+    await platform.stopRequested();
     await trouble.stop();
     return 0;
   }
-  const log = stderrLogger(config.log.level);
+  const log = platform.logger(config.log.level);
   let running: RunningWatcher | null = null;
-  let page: PanelServer | null = null;
+  let page: Awaited<ReturnType<typeof startStatusPage>> = null;
   try {
     // With web.control, a press on the page is a press of the panel's key.
-    page = await startStatusPage(config, systemClock, (key, gesture) => void running?.press(key, gesture));
+    page = await startStatusPage(config, platform.clock, (key, gesture) => void running?.press(key, gesture));
     if (page != null && config.web != null) {
       const token = config.web.token == null ? '' : ' (add ?token= and the web.token of the config)';
       const control = config.web.control ? '; presses on it press keys (web.control)' : '';
       io.stderr(`lampfield run: the status page is at ${page.url}${token}${control}`);
     }
-    running = await startWatcher(config, {
-      log,
-      clock: systemClock,
-      terminal: { write: (line) => io.stdout(line), input: process.stdin },
-      ...(page == null ? {} : { viewer: page }),
-    });
+    running = await startWatcher(config, { platform, log, ...(page == null ? {} : { viewer: page }) });
   } catch (error) {
     await page?.close();
-    if (error instanceof SipStackError) {
-      io.stderr(`lampfield run: ${error.message} (config local.address/local.port)`);
-      return 1;
-    }
     io.stderr(`lampfield run: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  await stopSignal();
+  await platform.stopRequested();
   log.info('stopping');
   await running.stop();
   await page?.close();
   return 0;
 }
-
-const stopSignal = () =>
-  new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });

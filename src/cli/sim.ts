@@ -3,25 +3,27 @@
  * (BRIEF §6): the whole product with no hardware and no PBX (src/app/simulation.ts). The panel is drawn
  * on a web page (default http://127.0.0.1:8080/, a click is a press) and in the terminal (`press N`).
  */
-import { showModule } from '../../firmware-sim/sim/module-view.ts';
+import { showModule } from '../app/module-view.ts';
+import type { Platform } from '../app/platform.ts';
 import { SIM_DEFAULTS, startSimulation } from '../app/simulation.ts';
 import { DIALECT_NAMES, isDialectName, type DialectName } from '../blf/dialects.ts';
 import { keyCount, loadBoards } from '../config/boards.ts';
-import { DEFAULT_GENERATOR } from '../sim/call-generator.ts';
-import { systemClock } from '../util/clock.ts';
-import { stderrLogger } from '../util/log.ts';
-import { PanelServerError } from '../web/panel-server.ts';
+import { UserError } from '../util/user-error.ts';
 import type { CommandIo } from './command-io.ts';
 import { usageLine } from './command-help.ts';
 
 const USAGE = usageLine('sim');
 
-export async function simCommand(args: readonly string[], io: CommandIo): Promise<number> {
+export async function simCommand(
+  args: readonly string[],
+  io: CommandIo,
+  platform: Platform,
+): Promise<number> {
   let dialect: DialectName = SIM_DEFAULTS.dialect;
   let keys: number = SIM_DEFAULTS.keys;
   let boardId: string = SIM_DEFAULTS.board;
   let seed: number = SIM_DEFAULTS.seed;
-  let rate = DEFAULT_GENERATOR.callsPerMinute;
+  let rate: number = SIM_DEFAULTS.rate;
   let json = false;
   let pagePort: number = SIM_DEFAULTS.pagePort;
   let portGiven = false;
@@ -89,11 +91,11 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
       pagePort,
       // The default port is a wish; a port given with --port is what the user asked for.
       pagePortTaken: portGiven ? 'fail' : 'use-a-free-port',
-      clock: systemClock,
-      log: stderrLogger('warn'),
+      platform,
+      log: platform.logger('warn'),
     });
   } catch (error) {
-    if (!(error instanceof PanelServerError && error.code === 'address-in-use')) throw error;
+    if (!(error instanceof UserError && error.code === 'address-in-use')) throw error;
     io.stderr(
       `lampfield sim: --port ${pagePort}: another program serves on that port; give another, or --port 0 for any free one`,
     );
@@ -108,12 +110,14 @@ export async function simCommand(args: readonly string[], io: CommandIo): Promis
       `(extensions ${sim.partners[0]}…${sim.partners.at(-1)}), desk phone ${sim.deskPhone}; type "press N" to press key N`,
   );
   io.stderr(`lampfield sim: the panel is at ${sim.page.url}`);
-  const view = showModule(sim.firmware, board.grid.columns, io, json, () => sim.deskText());
-
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  const view = showModule(sim.firmware, board.grid.columns, io, {
+    json,
+    status: () => sim.deskText(),
+    terminal: platform.terminal,
+    clock: platform.clock,
   });
+
+  await platform.stopRequested();
   view.stop();
   await sim.stop();
   return 0;

@@ -2,9 +2,14 @@
  * The shared software blink clock: panels whose hardware cannot run patterns (GPIO LEDs, Stream Deck keys,
  * HID keypad LEDs) ask it whether a pattern is lit now, and are called back at every phase change. One
  * clock per process, so every key blinking with one pattern is in phase, on every panel, in the rhythm
- * of src/blf/lamp.ts, which the expansion module's firmware runs too (firmware-sim/PROTOCOL.md §5.3).
+ * of firmware-sim/protocol/lamp.ts, which the expansion module's firmware runs too (firmware-sim/PROTOCOL.md §5.3).
  */
-import { BLINKING_PATTERNS, PATTERN_TIMING, patternLit, type LampPattern } from '../blf/lamp.ts';
+import {
+  BLINKING_PATTERNS,
+  PATTERN_TIMING,
+  patternLit,
+  type LampPattern,
+} from '../../firmware-sim/protocol/lamp.ts';
 import type { Clock } from '../util/clock.ts';
 
 export class BlinkClock {

@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import type { Lamp } from '../blf/lamp.ts';
+import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import type { Board } from '../config/boards.ts';
 import type { KeyInfo, PanelDevice, PanelKeyEvent, PanelStatus } from './panel.ts';
 

@@ -1,5 +1,5 @@
 /** An in-memory panel for tests: remembers every lamp and label, and presses keys on request. */
-import type { Lamp } from '../blf/lamp.ts';
+import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import type { Board } from '../config/boards.ts';
 import type { KeyInfo, PanelDevice, PanelKeyEvent, PanelStatus } from './panel.ts';
 

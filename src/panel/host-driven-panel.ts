@@ -4,7 +4,7 @@
  * handlers, and retrying a device that is absent or busy. Each driver adds how its device is claimed and
  * how a lamp is shown on it.
  */
-import type { Lamp } from '../blf/lamp.ts';
+import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import { keyCount, type Board } from '../config/boards.ts';
 import type { Clock } from '../util/clock.ts';
 import type { BlinkClock } from './blink-clock.ts';

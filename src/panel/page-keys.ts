@@ -4,7 +4,7 @@
  * the page in view lit white; a page out of view blinking fast red while a partner on it rings, as the
  * page keys of a Yealink EXP expansion module do, so that a call on a hidden page is never missed.
  */
-import type { Lamp } from '../blf/lamp.ts';
+import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 
 export const PAGE_KEY_LAMPS = {
   /** The page in view (and a single page key while no page out of view rings). */

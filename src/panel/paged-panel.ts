@@ -6,7 +6,7 @@
  * once. The page key says which page is in view (its label, where the board draws labels) and blinks
  * fast red while a partner on a page out of view rings, as a Yealink expansion module's page keys do.
  */
-import type { Lamp } from '../blf/lamp.ts';
+import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import { pageKeySlot, pagedBoard, type Board } from '../config/boards.ts';
 import { PAGE_KEY_LAMPS, RingingPages } from './page-keys.ts';
 import type { KeyInfo, PanelDevice, PanelKeyEvent, PanelStatus } from './panel.ts';

@@ -4,7 +4,7 @@
  * an in-memory fake (fake-panel.ts); test/panel/panel-contract.ts runs the same suite against each.
  * Keys are numbered from 1, as in the config.
  */
-import type { Lamp } from '../blf/lamp.ts';
+import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import type { LampSituation } from '../blf/lamp-policy.ts';
 import type { Board } from '../config/boards.ts';
 

@@ -3,7 +3,7 @@
  * lamp, shows it at once, and shows it again at every phase change of the shared blink clock while it
  * blinks. `ledsFor` says which LEDs of a key are on for a lamp, for boards that light LEDs by color.
  */
-import type { Lamp, LampColor } from '../blf/lamp.ts';
+import type { Lamp, LampColor } from '../../firmware-sim/protocol/lamp.ts';
 import type { LampLines } from '../config/boards.ts';
 import { BlinkClock } from './blink-clock.ts';
 

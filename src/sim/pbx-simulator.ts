@@ -7,7 +7,7 @@
  */
 import type { DialectName } from '../blf/dialects.ts';
 import type { IncomingRequest, SipStack } from '../sip/stack.ts';
-import { systemClock, type Clock } from '../util/clock.ts';
+import type { Clock } from '../util/clock.ts';
 import { CallBook } from './call-book.ts';
 import { DialogNotifier } from './dialog-notifier.ts';
 import { Registrar } from './registrar.ts';
@@ -20,7 +20,7 @@ export interface SimulatorOptions {
   deskPhone?: string;
   /** Passwords by user: REGISTER is then challenged (SHA-256 digest). */
   passwords?: Readonly<Record<string, string>>;
-  clock?: Clock;
+  clock: Clock;
 }
 
 export class PbxSimulator {
@@ -33,7 +33,7 @@ export class PbxSimulator {
     this.registrar = new Registrar(options.passwords);
     this.notifier = new DialogNotifier(
       stack,
-      { dialect: options.dialect, host: options.host, clock: options.clock ?? systemClock },
+      { dialect: options.dialect, host: options.host, clock: options.clock },
       this.registrar,
       (number) => this.calls.of(number),
     );

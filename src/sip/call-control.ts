@@ -38,8 +38,10 @@ import { pickupUri } from '../blf/pickup.ts';
 import { uriUser } from '../blf/uri.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
+import type { CallOutcome, CallTarget, Failure } from './call-outcome.ts';
 import { ControlledCall } from './controlled-call.ts';
-import { contactUri, headerText, localTag, tagOf, type SipMessage } from './message.ts';
+import { headerText, localTag, type SipMessage } from './message.ts';
+import { Referrals, targetFailure, transferWords } from './referrals.ts';
 import { inactiveAnswer } from './sdp-answer.ts';
 import type { IncomingRequest } from './stack.ts';
 import { dialogOf, type DialogState, type UserAgent } from './user-agent.ts';
@@ -63,55 +65,10 @@ export const DEFAULT_AUTO_ANSWER: readonly string[] = [
   'Alert-Info: <http://127.0.0.1>;info=alert-autoanswer;delay=0',
 ];
 
-/** What the desk phone is to call: a URI, and for a pickup by Replaces the dialog it replaces. */
-export interface CallTarget {
-  uri: string;
-  /** The Replaces header value (RFC 3891 §6.1), not URI-escaped; null for a plain call. */
-  replaces: string | null;
-}
-
-export type CallOutcome =
-  | { ok: true; via: 'refer' | 'controller' }
-  | {
-      ok: false;
-      reason: string;
-      /** Where it failed: the desk phone's call, the REFER, or the call to the target itself. */
-      stage: 'desk-phone' | 'refer' | 'target';
-      /** The final status of the failing request, when one came. */
-      status: number | null;
-    };
-
-type Failure = Extract<CallOutcome, { ok: false }>;
-
-/** How long a REFER's outcome (its sipfrag NOTIFYs) is waited for before the call is left as started. */
-const REFER_OUTCOME_MS = 15_000;
 /** How long the far side of a controlled call may ring (a partner dialled) before it is cancelled. */
 const FAR_ANSWER_MS = 60_000;
-/** Who gets a REFER, what the REFER is, and what it starts, as a failure names them. */
-interface ReferWords {
-  who: string;
-  request: string;
-  started: string;
-}
-const DESK_PHONE_CALL: ReferWords = {
-  who: 'the desk phone',
-  request: 'the REFER',
-  started: "the desk phone's call",
-};
-const transferWords = (who: string): ReferWords => ({
-  who,
-  request: 'the transfer',
-  started: 'the transfer',
-});
-
 /** REFER answers that mean the phone does not do REFER at all (RFC 3261 §21.4.6, §21.5.2). */
 const NO_REFER = new Set([405, 501]);
-
-interface Referral {
-  /** Resolves with the final status line of the sipfrag (RFC 3515 §2.4.5), or null if none came. */
-  settle: (status: number | null, line: string) => void;
-  dialog: DialogState | null;
-}
 
 /** The desk phone in a call with lampfield: its dialog and its 2xx (with its offer). */
 interface PhoneLeg {
@@ -121,7 +78,7 @@ interface PhoneLeg {
 
 export class CallControl {
   /** Referrals under way, by Call-ID: their NOTIFYs and BYEs come here. */
-  private readonly referrals = new Map<string, Referral>();
+  private readonly referrals: Referrals;
   /** Calls lampfield keeps as controller, by the Call-ID of either dialog. */
   private readonly controlled = new Map<string, ControlledCall>();
   /** Desk phone calls whose far side is being called: a BYE from the phone cancels that. */
@@ -132,7 +89,9 @@ export class CallControl {
     private readonly phone: DeskPhone,
     private readonly clock: Clock,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.referrals = new Referrals(ua, clock);
+  }
 
   /** Controlled calls lampfield is in now. */
   get activeCalls(): number {
@@ -151,33 +110,7 @@ export class CallControl {
       hangUp();
       return true;
     }
-    const referral = this.referrals.get(callId);
-    if (referral == null) return false;
-    if (
-      message.method === 'NOTIFY' &&
-      (headerText(message, 'event') ?? '').split(';')[0]?.trim().toLowerCase() === 'refer'
-    ) {
-      request.respond(200);
-      if (referral.dialog != null) {
-        referral.dialog.remoteTarget = contactUri(message) ?? referral.dialog.remoteTarget;
-        referral.dialog.remoteTag ??= tagOf(message.headers.from);
-      }
-      // RFC 3515 §2.4.5: the body is a sipfrag whose status line says how the referred call went.
-      const line = (message.content ?? '').split(/\r?\n/)[0]?.trim() ?? '';
-      const status = Number(/^SIP\/2\.0\s+(\d{3})/.exec(line)?.[1]);
-      const terminated = (headerText(message, 'subscription-state') ?? '')
-        .toLowerCase()
-        .startsWith('terminated');
-      if (Number.isFinite(status) && status >= 200) referral.settle(status, line);
-      else if (terminated) referral.settle(null, line);
-      return true;
-    }
-    if (message.method === 'BYE') {
-      request.respond(200);
-      if (referral.dialog != null) referral.dialog.remoteTag = null; // the phone left: nothing to end
-      return true;
-    }
-    return false;
+    return this.referrals.handleRequest(request);
   }
 
   /** Makes the desk phone call `target`. */
@@ -232,22 +165,16 @@ export class CallControl {
     const controlled = this.controlled.get(call.callId);
     if (controlled != null) {
       const { far } = controlled.dialogs;
-      const referral: Referral = { settle: () => undefined, dialog: null };
-      this.referrals.set(far.callId, referral);
-      try {
-        const who = `${uriUser(far.remoteUri) ?? far.remoteUri}'s phone`;
-        const outcome = await this.refer(
-          target,
-          referral,
-          (headers) => this.ua.inDialog('REFER', far, headers),
-          transferWords(who),
-        );
-        // RFC 5589 §6.1: the transferor ends its call once the transfer succeeded.
-        if (outcome.ok) await controlled.hangUp();
-        return outcome;
-      } finally {
-        this.referrals.delete(far.callId);
-      }
+      const outcome = await this.referrals.refer({
+        callId: far.callId,
+        dialog: null,
+        target,
+        build: (headers) => this.ua.inDialog('REFER', far, headers),
+        words: transferWords(`${uriUser(far.remoteUri) ?? far.remoteUri}'s phone`),
+      });
+      // RFC 5589 §6.1: the transferor ends its call once the transfer succeeded.
+      if (outcome.ok) await controlled.hangUp();
+      return outcome;
     }
     const peer = call.peerTarget ?? call.peer;
     if (call.localTag == null || call.remoteTag == null || peer == null) {
@@ -255,27 +182,22 @@ export class CallControl {
       return { ok: false, reason, stage: 'refer', status: null };
     }
     const callId = this.ua.newCallId();
-    const referral: Referral = { settle: () => undefined, dialog: null };
-    this.referrals.set(callId, referral);
-    try {
-      // RFC 4538 §3: the call's identifiers as the recipient (the far side) sees them: its own tag is
-      // the local one, the desk phone's the remote one; and Require, so that a phone that cannot tie the
-      // REFER to its call refuses it instead of placing a second call.
-      return await this.refer(
-        target,
-        referral,
-        (headers) =>
-          this.ua.outOfDialog('REFER', peer, callId, localTag(), 1, {
-            ...headers,
-            'referred-by': `<${this.phone.uri}>`,
-            'target-dialog': `${call.callId};local-tag=${call.remoteTag};remote-tag=${call.localTag}`,
-            require: 'tdialog',
-          }),
-        transferWords(`${call.peerName ?? 'the far side'}'s phone`),
-      );
-    } finally {
-      this.referrals.delete(callId);
-    }
+    // RFC 4538 §3: the call's identifiers as the recipient (the far side) sees them: its own tag is the
+    // local one, the desk phone's the remote one; and Require, so that a phone that cannot tie the REFER
+    // to its call refuses it instead of placing a second call.
+    return this.referrals.refer({
+      callId,
+      dialog: null,
+      target,
+      build: (headers) =>
+        this.ua.outOfDialog('REFER', peer, callId, localTag(), 1, {
+          ...headers,
+          'referred-by': `<${this.phone.uri}>`,
+          'target-dialog': `${call.callId};local-tag=${call.remoteTag};remote-tag=${call.localTag}`,
+          require: 'tdialog',
+        }),
+      words: transferWords(`${call.peerName ?? 'the far side'}'s phone`),
+    });
   }
 
   /** Ends every call lampfield keeps (it is stopping). */
@@ -333,56 +255,25 @@ export class CallControl {
 
   private async referInCall(leg: PhoneLeg, target: string): Promise<CallOutcome> {
     const { dialog } = leg;
-    const referral: Referral = { settle: () => undefined, dialog };
-    this.referrals.set(dialog.callId, referral);
-    try {
-      this.ackInactive(leg);
-      const outcome = await this.refer(target, referral, (headers) =>
-        this.ua.inDialog('REFER', dialog, headers),
-      );
-      if (dialog.remoteTag != null) this.bye(dialog);
-      return outcome;
-    } finally {
-      this.referrals.delete(dialog.callId);
-    }
-  }
-
-  private async referOutOfDialog(target: string): Promise<CallOutcome> {
-    const callId = this.ua.newCallId();
-    const referral: Referral = { settle: () => undefined, dialog: null };
-    this.referrals.set(callId, referral);
-    try {
-      return await this.refer(target, referral, (headers) =>
-        this.ua.outOfDialog('REFER', this.phone.uri, callId, localTag(), 1, headers),
-      );
-    } finally {
-      this.referrals.delete(callId);
-    }
-  }
-
-  /** Sends the REFER and waits for the sipfrag that says how the referred call went. */
-  /** `words`: who gets the REFER and what it starts, as a failure names them. */
-  private async refer(
-    target: string,
-    referral: Referral,
-    build: (headers: Record<string, string>) => SipMessage,
-    words: ReferWords = DESK_PHONE_CALL,
-  ): Promise<CallOutcome> {
-    const outcome = new Promise<{ status: number | null; line: string }>((resolve) => {
-      referral.settle = (status, line) => resolve({ status, line });
+    const outcome = await this.referrals.refer({
+      callId: dialog.callId,
+      dialog,
+      target,
+      build: (headers) => this.ua.inDialog('REFER', dialog, headers),
+      beforeSend: () => this.ackInactive(leg),
     });
-    const request = build({ 'refer-to': `<${target}>`, 'referred-by': `<${this.ua.uri}>` });
-    const response = await this.ua.send(request, { timeoutMs: 8000 });
-    const status = response.status ?? 0;
-    if (status < 200 || status >= 300) {
-      const reason = `${words.who} refused ${words.request}: ${status} ${response.reason ?? ''}`.trim();
-      return { ok: false, reason, stage: 'refer', status };
-    }
-    const cancel = this.clock.after(REFER_OUTCOME_MS, () => referral.settle(null, ''));
-    const { status: final, line } = await outcome;
-    cancel();
-    if (final == null || (final >= 200 && final < 300)) return { ok: true, via: 'refer' };
-    return { ok: false, reason: targetFailure(final, line, words), stage: 'target', status: final };
+    if (dialog.remoteTag != null) this.bye(dialog);
+    return outcome;
+  }
+
+  private referOutOfDialog(target: string): Promise<CallOutcome> {
+    const callId = this.ua.newCallId();
+    return this.referrals.refer({
+      callId,
+      dialog: null,
+      target,
+      build: (headers) => this.ua.outOfDialog('REFER', this.phone.uri, callId, localTag(), 1, headers),
+    });
   }
 
   // --- as the controller ---------------------------------------------------------------------------
@@ -458,11 +349,4 @@ export class CallControl {
       return `the desk phone is not reachable (${what})`;
     return `the desk phone refused the call (${what})`;
   }
-}
-
-/** Why the call to the target failed, from its final status line. */
-function targetFailure(status: number, line: string, words: ReferWords = DESK_PHONE_CALL): string {
-  if (status === 481 && words === DESK_PHONE_CALL)
-    return 'the call was already answered elsewhere (481 to Replaces)';
-  return `${words.started} failed: ${line}`;
 }

@@ -200,3 +200,20 @@ export function responseTo(
 export function strongBranch(): string {
   return `z9hG4bK${randomBytes(9).toString('base64url')}`;
 }
+
+/**
+ * RFC 3261 §8.1.1.7: a branch unique in space and time. The package sets its own (a million values)
+ * on every client transaction's request; the request's Via keeps ours instead, so that the transaction
+ * and the wire both carry it. A CANCEL keeps the branch of its INVITE (RFC 3261 §9.1).
+ */
+export function keepStrongBranch(request: SipMessage): void {
+  const params = request.headers.via?.[0]?.params;
+  if (params == null || request.method === 'CANCEL') return;
+  const branch = strongBranch();
+  Object.defineProperty(params, 'branch', {
+    get: () => branch,
+    set: () => undefined,
+    enumerable: true,
+    configurable: true,
+  });
+}

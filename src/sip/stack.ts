@@ -17,20 +17,18 @@
  * | TCP stream parser quadratic, drops a message without Content-Length, caps bodies at 590 KB | our stream framer (stream-framer.ts): linear, 1 MiB bodies, 413 past that |
  * | Via branches of a million values: two requests collide within a minute of a busy start (a PBX takes the second for a retransmission) | our own 72-bit branches (keepStrongBranch) |
  */
-import { createHash } from 'node:crypto';
 import net from 'node:net';
 import sip from 'sip';
-import { systemClock, type Clock } from '../util/clock.ts';
-import { NonInviteServerTransactions } from './server-transactions.ts';
+import type { Clock } from '../util/clock.ts';
+import { IncomingRequests, type IncomingRequest } from './incoming-requests.ts';
 import {
   cancelOf,
   encodeOutgoing,
   isCompleteMessage,
   redactCredentials,
+  keepStrongBranch,
   repairIncoming,
-  responseTo,
   strongBranch,
-  type SipHeaders,
   type SipMessage,
 } from './message.ts';
 import {
@@ -45,6 +43,7 @@ import {
 } from './transports.ts';
 
 export type { SipRemote, SipProtocol } from './transports.ts';
+export type { IncomingRequest } from './incoming-requests.ts';
 
 export interface SipStackOptions {
   /** IPv4 address to listen on, e.g. 127.0.0.1 or 0.0.0.0. */
@@ -56,7 +55,8 @@ export interface SipStackOptions {
   tls?: TlsSetup;
   /** The address written in Via and Contact, when `address` is 0.0.0.0 or behind NAT. */
   publicAddress?: string;
-  clock?: Clock;
+  /** Retransmission timers, and how long a request may stay unanswered. */
+  clock: Clock;
   /** A request the application leaves unanswered this long is answered 500 (default 8 s). */
   unansweredRequestMs?: number;
   /** Every message sent and received, Authorization redacted (BRIEF §10). */
@@ -68,13 +68,6 @@ export interface SipStackOptions {
    * User-Agent of its requests, where they carry none of their own.
    */
   signature?: string;
-}
-
-export interface IncomingRequest {
-  readonly message: SipMessage;
-  readonly remote: SipRemote;
-  /** Answers the request; later answers after a final one are ignored. */
-  respond(status: number, reason?: string, extra?: { headers?: SipHeaders; content?: string }): void;
 }
 
 export interface RequestOptions {
@@ -102,12 +95,9 @@ export class SipStack {
   dropped = 0;
 
   private readonly transactions: sip.TransactionLayer;
-  private readonly nonInvite: NonInviteServerTransactions;
+  private readonly incoming: IncomingRequests;
   private readonly clock: Clock;
-  private readonly unansweredMs: number;
   private readonly viaHost: string;
-  private onRequest: (request: IncomingRequest) => void = () => undefined;
-  private onAck: (message: SipMessage, remote: SipRemote) => void = () => undefined;
   private closed = false;
 
   private constructor(
@@ -117,11 +107,16 @@ export class SipStack {
   ) {
     this.address = options.address;
     this.port = port;
-    this.clock = options.clock ?? systemClock;
-    this.unansweredMs = options.unansweredRequestMs ?? 8000;
+    this.clock = options.clock;
     this.viaHost = options.publicAddress ?? (options.address === '0.0.0.0' ? '127.0.0.1' : options.address);
     this.transactions = sip.makeTransactionLayer({}, (target) => this.connection(target));
-    this.nonInvite = new NonInviteServerTransactions(this.clock, this.unansweredMs);
+    this.incoming = new IncomingRequests({
+      clock: options.clock,
+      unansweredMs: options.unansweredRequestMs ?? 8000,
+      signature: options.signature,
+      trace: options.trace,
+      closed: () => this.closed,
+    });
   }
 
   static async open(options: SipStackOptions): Promise<SipStack> {
@@ -150,12 +145,12 @@ export class SipStack {
 
   /** Where incoming requests (other than ACK) go. */
   onRequests(handler: (request: IncomingRequest) => void): void {
-    this.onRequest = handler;
+    this.incoming.onRequest = handler;
   }
 
   /** Where ACKs for 2xx responses go (they have no transaction, RFC 3261 §17.2.1). */
   onAcks(handler: (message: SipMessage, remote: SipRemote) => void): void {
-    this.onAck = handler;
+    this.incoming.onAck = handler;
   }
 
   /** Messages dropped by the stack and its transports. */
@@ -229,13 +224,6 @@ export class SipStack {
     });
   }
 
-  /** A response's extra headers, with the stack's Server header unless it has its own. */
-  private signed(extra?: { headers?: SipHeaders; content?: string }): typeof extra {
-    const { signature } = this.options;
-    if (signature == null) return extra;
-    return { ...extra, headers: { server: signature, ...extra?.headers } };
-  }
-
   /** Runs one client transaction (the package's) for an encoded request. */
   private transact(outgoing: SipMessage, target: SipRemote, options: RequestOptions): Promise<SipMessage> {
     const { onProvisional, timeoutMs } = options;
@@ -294,7 +282,7 @@ export class SipStack {
     if (this.closed) return;
     this.closed = true;
     this.transactions.destroy();
-    this.nonInvite.close();
+    this.incoming.close();
     await Promise.all([...this.transports.values()].map((transport) => transport.close()));
   }
 
@@ -352,7 +340,8 @@ export class SipStack {
         // RFC 3261 §21.4.14: a request whose body is larger than we read is answered 413, statelessly (the
         // body was skipped, never kept); such a response is dropped.
         this.dropped++;
-        if (message.method != null) this.refuse(message, remote, 413);
+        if (message.method != null)
+          this.incoming.refuse(message, remote, this.transportFor(remote.protocol), 413);
         return;
       }
       if (message.method == null) {
@@ -361,11 +350,11 @@ export class SipStack {
       }
       if (message.version !== '2.0') {
         // RFC 3261 §8.2.1 (RFC 4475 §3.1.2.16): a version we do not speak is answered 505, statelessly.
-        this.refuse(message, remote, 505);
+        this.incoming.refuse(message, remote, this.transportFor(remote.protocol), 505);
         return;
       }
       if (message.method === 'ACK' && this.transactions.getServer(message) == null) {
-        this.onAck(message, remote);
+        this.incoming.onAck(message, remote);
         return;
       }
       const transport = this.transportFor(remote.protocol);
@@ -376,109 +365,16 @@ export class SipStack {
           return;
         }
         const connection = this.wrap(transport.get(remote) ?? transport.open(remote), remote);
-        this.dispatch(message, remote, this.transactions.createServerTransaction(message, connection));
+        this.incoming.inviteRequest(
+          message,
+          remote,
+          this.transactions.createServerTransaction(message, connection),
+        );
         return;
       }
-      this.dispatchNonInvite(message, remote, transport);
+      this.incoming.nonInviteRequest(message, remote, transport);
     } catch {
       this.dropped++;
     }
   }
-
-  /** Answers a request (never an ACK) without a transaction: a retransmission is answered again. */
-  private refuse(message: SipMessage, remote: SipRemote, status: number): void {
-    if (message.method === 'ACK') return;
-    const response = responseTo(message, status, undefined, undefined);
-    this.transportFor(remote.protocol).sendBytes(
-      remote,
-      Buffer.from(sip.stringify(encodeOutgoing(response)), 'binary'),
-    );
-  }
-
-  /** Non-INVITE requests: our lean transactions (server-transactions.ts). */
-  private dispatchNonInvite(message: SipMessage, remote: SipRemote, transport: Transport): void {
-    const via = message.headers.via![0]!;
-    // RFC 3261 §17.2.3 matches on branch, sent-by and method; the CSeq number is added because some
-    // peers' branches are weak (the npm `sip` package's own have a million values): a retransmission
-    // repeats its CSeq, a new request with a colliding branch does not.
-    const { method, seq } = message.headers.cseq!;
-    const key = transactionKey(
-      `${method} ${seq} ${message.headers['call-id']} ${via.params['branch']} ${via.host}:${via.port}`,
-    );
-    let answered = false;
-    const respond = (status: number, reason?: string, extra?: { headers?: SipHeaders; content?: string }) => {
-      if (answered || this.closed) return;
-      if (status >= 200) answered = true;
-      const text = sip.stringify(encodeOutgoing(responseTo(message, status, reason, this.signed(extra))));
-      this.options.trace?.('out', text, remote);
-      const bytes = Buffer.from(text, 'binary');
-      transport.sendBytes(remote, bytes);
-      if (status >= 200) this.nonInvite.complete(key, bytes, remote.protocol !== 'UDP');
-    };
-    const begun = this.nonInvite.begin(key, resendTo(transport, remote), () =>
-      respond(500, 'Request Not Handled'),
-    );
-    if (begun === 'retransmission') return;
-    if (begun === 'full') {
-      respond(503, 'Service Unavailable', { headers: { 'retry-after': '5' } });
-      return;
-    }
-    try {
-      this.onRequest({ message, remote, respond });
-    } catch {
-      respond(500);
-    }
-  }
-
-  private dispatch(message: SipMessage, remote: SipRemote, transaction: sip.ServerTransaction): void {
-    let answered = false;
-    const respond = (status: number, reason?: string, extra?: { headers?: SipHeaders; content?: string }) => {
-      if (answered || this.closed) return;
-      if (status >= 200) {
-        answered = true;
-        cancelGuard();
-      }
-      transaction.send(encodeOutgoing(responseTo(message, status, reason, this.signed(extra))));
-    };
-    const cancelGuard = this.clock.after(this.unansweredMs, () => respond(500, 'Request Not Handled'));
-    try {
-      this.onRequest({ message, remote, respond });
-    } catch {
-      respond(500);
-    }
-  }
-}
-
-/**
- * Sends kept response bytes again to `remote`. Made apart from the request's scope, so that a completed
- * transaction (kept 32 s) keeps no reference to the request it answered (a 60 KB NOTIFY).
- */
-function resendTo(transport: Transport, remote: SipRemote): (bytes: Buffer) => void {
-  return (bytes) => transport.sendBytes(remote, bytes);
-}
-
-/**
- * A transaction's key, as a string of its own: the parts of a parsed request are slices of the whole
- * datagram's text, and a key built from them would keep that text (a 60 KB NOTIFY) alive as long as
- * the completed transaction is kept. A digest is small, of fixed size, and refers to nothing.
- */
-function transactionKey(parts: string): string {
-  return createHash('sha1').update(parts).digest('base64');
-}
-
-/**
- * RFC 3261 §8.1.1.7: a branch unique in space and time. The package sets its own (a million values)
- * on every client transaction's request; the request's Via keeps ours instead, so that the transaction
- * and the wire both carry it. A CANCEL keeps the branch of its INVITE (RFC 3261 §9.1).
- */
-function keepStrongBranch(request: SipMessage): void {
-  const params = request.headers.via?.[0]?.params;
-  if (params == null || request.method === 'CANCEL') return;
-  const branch = strongBranch();
-  Object.defineProperty(params, 'branch', {
-    get: () => branch,
-    set: () => undefined,
-    enumerable: true,
-    configurable: true,
-  });
 }

@@ -1,7 +1,7 @@
 /**
  * One partner's subscription (RFC 6665 §4.1) to the dialog event package (RFC 4235 §3) or the
  * registration one (RFC 3680): its state machine, its dialog and its timers. Every NOTIFY it gets goes to
- * its intake (`NotifyIntake`: src/blf/dialog-watcher.ts, src/blf/reginfo.ts), the code that turns a
+ * its intake (`NotifyIntake`: src/blf/dialog-intake.ts, src/blf/reginfo.ts), the code that turns a
  * NOTIFY into partner state; what RFC 6665 asks of each answer and each termination is
  * in subscription-rules.ts. The set of them, and the routing of NOTIFYs to them, is
  * partner-subscriptions.ts.
@@ -22,11 +22,11 @@
  * wire: it follows the answer).
  */
 import type { NotifyParts } from '../blf/dialog-notify.ts';
-import type { NotifyResult, PartnerView } from '../blf/dialog-watcher.ts';
-import type { LampSituation } from '../blf/lamp-policy.ts';
+import type { NotifyResult, PartnerView } from '../blf/dialog-intake.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
 import { contactUri, headerText, localTag, parameterOf, tagOf, type SipMessage } from './message.ts';
+import { partnerUpdate, type PartnerUpdate, type SubscriptionState } from './partner-update.ts';
 import type { IncomingRequest } from './stack.ts';
 import type { Pacer } from './subscribe-pacer.ts';
 import {
@@ -39,29 +39,11 @@ import {
 } from './subscription-rules.ts';
 import type { DialogState, UserAgent } from './user-agent.ts';
 
-/** What the PBX has confirmed of one partner's subscription (see the diagram above). */
-export type SubscriptionState =
-  | { status: 'pending'; reason: string }
-  | { status: 'active' }
-  | { status: 'lost'; reason: string }
-  | { status: 'refused'; reason: string };
-export type SubscriptionStatus = SubscriptionState['status'];
-
 type Outbox = 'idle' | 'queued' | 'sending' | 'sending, again';
 
-export interface PartnerUpdate {
-  partner: string;
-  status: SubscriptionStatus;
-  /** What the keys show: the partner's state while the subscription is active. */
-  situation: LampSituation;
-  view: PartnerView;
-  /** Why the subscription is not active, for the log and the status page. */
-  reason: string | null;
-}
-
 /**
- * What reads a subscription's NOTIFYs into partner state: the DialogWatcher (src/blf/dialog-watcher.ts)
- * for the dialog package, the RegWatcher (src/blf/reginfo.ts) for reg.
+ * What reads a subscription's NOTIFYs into partner state: the DialogIntake (src/blf/dialog-intake.ts)
+ * for the dialog package, the RegIntake (src/blf/reginfo.ts) for reg.
  */
 export interface NotifyIntake {
   readonly event: EventPackage;
@@ -112,11 +94,15 @@ export class Subscription {
   /** The next SUBSCRIBE's timer (refresh, backoff or retry), and the subscription's expiry. */
   private cancelTimer: () => void = NOOP;
   private cancelDeadline: () => void = NOOP;
+  /** The partner as the last NOTIFY left it: read once per NOTIFY, by the intake. */
+  private view: PartnerView;
 
   constructor(
     readonly partner: string,
     private readonly context: SubscriptionContext,
-  ) {}
+  ) {
+    this.view = context.intake.view(partner);
+  }
 
   /** Asks for a SUBSCRIBE: a refresh in the dialog when there is one, else a new subscription. */
   ask(): void {
@@ -207,17 +193,13 @@ export class Subscription {
   }
 
   describe(): PartnerUpdate {
-    const view = this.context.intake.view(this.partner);
-    const { state } = this;
-    const situation: LampSituation =
-      state.status === 'active' ? view.state : state.status === 'refused' ? 'refused' : 'unknown';
-    return {
-      partner: this.partner,
-      status: state.status,
-      situation,
-      view: state.status === 'active' ? view : { ...view, state: 'unknown', pickup: null },
-      reason: state.status === 'active' ? null : state.reason,
-    };
+    return partnerUpdate(this.partner, this.state, this.view);
+  }
+
+  /** The intake reads the partner another way now (the dialect was chosen): its state read again. */
+  reread(): void {
+    this.view = this.context.intake.view(this.partner);
+    this.context.changed(this);
   }
 
   // --- SUBSCRIBE -----------------------------------------------------------------------------------
@@ -306,13 +288,15 @@ export class Subscription {
 
   // --- NOTIFY --------------------------------------------------------------------------------------
 
-  /** The NOTIFY, read by the one intake as this partner's. */
+  /** The NOTIFY, read by the one intake as this partner's; the partner as it left it is kept. */
   private read(request: IncomingRequest): NotifyResult {
     const { message } = request;
-    return this.context.intake.notify(
+    const result = this.context.intake.notify(
       { header: (name) => headerText(message, name), body: message.content ?? '' },
       this.partner,
     );
+    this.view = result.view;
+    return result;
   }
 
   /** What a NOTIFY the intake did not apply asks of the subscription. */

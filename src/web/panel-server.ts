@@ -11,11 +11,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Lamp } from '../blf/lamp.ts';
+import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import type { LampSituation } from '../blf/lamp-policy.ts';
 import type { Board } from '../config/boards.ts';
 import type { KeyView, KeyViewer, PbxReach, PressReport } from '../panel/panel.ts';
-import { systemClock, type Clock } from '../util/clock.ts';
+import type { Clock } from '../util/clock.ts';
 import { packageFile } from '../util/package-files.ts';
 import { UserError } from '../util/user-error.ts';
 
@@ -34,7 +34,7 @@ export interface PanelServerOptions {
   /** Each state's lamp on this board, for the page's legend. */
   legend?: readonly { state: LampSituation; lamp: Lamp }[];
   /** Times how long each key has been in its state (a call's duration). */
-  clock?: Clock;
+  clock: Clock;
 }
 
 /** How many presses the page lists: the last ones, newest first. */
@@ -90,7 +90,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
       `the page on ${address} needs a token of at least 16 characters (web.token)`,
     );
   }
-  const clock = options.clock ?? systemClock;
+  const { clock } = options;
   /** Each key as last shown, with the moment its state began (on `clock`). */
   const keys = new Map<number, KeyView & { since: number }>();
   let desk: string | null = null;

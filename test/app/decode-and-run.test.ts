@@ -4,12 +4,13 @@
  * version and pickup plan after every NOTIFY. The innovaphone seed comes unsolicited from the PBX's
  * address, as innovaphone sends it; the Kamailio capture comes inside the watcher's own subscription.
  */
+import { testPlatform } from '../support/platform.ts';
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startWatcher, type RunningWatcher } from '../../src/app/watcher.ts';
 import { DIALECTS, type DialectName } from '../../src/blf/dialects.ts';
-import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
-import { decodeText } from '../../src/cli/decode.ts';
+import { DialogIntake } from '../../src/blf/dialog-intake.ts';
+import { decodeText } from '../../src/app/decode-text.ts';
 import { loadBoards } from '../../src/config/boards.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { FakePanel } from '../../src/panel/fake-panel.ts';
@@ -32,7 +33,7 @@ interface Reading {
 
 /** What `lampfield decode` makes of each file in turn, as one watcher. */
 function decoded(dialect: DialectName, files: readonly string[]): Reading[] {
-  const watcher = new DialogWatcher(DIALECTS[dialect]);
+  const watcher = new DialogIntake(DIALECTS[dialect]);
   return files
     .flatMap((file) => decodeText(watcher, file, readVector(file)))
     .map((line) => {
@@ -61,7 +62,11 @@ async function running(dialect: DialectName, partner: string, domain: string, an
     'test',
   );
   const panel = new FakePanel(loadBoards().find((board) => board.id === 'console')!);
-  const watcher: RunningWatcher = await startWatcher(config, { log: new MemoryLogger(), panel });
+  const watcher: RunningWatcher = await startWatcher(config, {
+    log: new MemoryLogger(),
+    panel,
+    platform: testPlatform(),
+  });
   cleanup.push(() => watcher.stop());
   const socket = dgram.createSocket('udp4');
   const answers: string[] = [];

@@ -4,6 +4,8 @@
  * says once which family it found and why, and a call's life lights the key as that family's dialect
  * reads it, over real UDP on 127.0.0.1.
  */
+import { testPlatform } from '../support/platform.ts';
+import { systemClock } from '../../src/util/clock.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startWatcher } from '../../src/app/watcher.ts';
 import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
@@ -30,6 +32,7 @@ describe('pbx.dialect: auto', () => {
     const pbxStack = await SipStack.open({
       address: '127.0.0.1',
       port: 0,
+      clock: systemClock,
       ...(product == null ? {} : { signature: product }),
     });
     closing.push(() => pbxStack.close());
@@ -37,6 +40,7 @@ describe('pbx.dialect: auto', () => {
       dialect,
       host: '127.0.0.1',
       passwords: { lampfield: 'secret' },
+      clock: systemClock,
     });
     const config = parseConfig(
       JSON.stringify({
@@ -50,7 +54,7 @@ describe('pbx.dialect: auto', () => {
     expect(config.pbx.dialect).toBe('auto'); // the default
     const log = new MemoryLogger();
     const panel = new FakePanel(console_);
-    const watcher = await startWatcher(config, { log, panel });
+    const watcher = await startWatcher(config, { log, panel, platform: testPlatform() });
     closing.push(() => watcher.stop());
     const shows = (state: Parameters<typeof lampFor>[0]) =>
       vi.waitFor(() => expect(panel.lamps.get(1)).toEqual(lamp(state)), { timeout: 3000, interval: 5 });

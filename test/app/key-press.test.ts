@@ -1,12 +1,12 @@
 /**
- * A key press on its own (src/app/key-press.ts): the partner's state, read by the DialogWatcher from
+ * A key press on its own (src/app/key-press.ts): the partner's state, read by the DialogIntake from
  * real captured NOTIFYs (Kamailio, the innovaphone seed), and the gesture give the call the desk phone
  * is to make, or the reason none can be made.
  */
 import { describe, expect, it } from 'vitest';
 import { planPress, pressWords, type PressedPartner, type PressRules } from '../../src/app/key-press.ts';
 import { DIALECTS, type DialectName } from '../../src/blf/dialects.ts';
-import { callerOf, DialogWatcher } from '../../src/blf/dialog-watcher.ts';
+import { callerOf, DialogIntake } from '../../src/blf/dialog-intake.ts';
 import type { PickupOptions } from '../../src/blf/pickup.ts';
 import type { KeyConfig } from '../../src/config/config.ts';
 import { notifyParts, readFirstRequest } from '../../src/sip/message-text.ts';
@@ -37,7 +37,7 @@ function partnerAfter(
   pickup: PickupOptions = {},
   partner = PARTNER,
 ): PressedPartner {
-  const watcher = new DialogWatcher(DIALECTS[dialect], { pickup });
+  const watcher = new DialogIntake(DIALECTS[dialect], { pickup });
   for (const file of files) {
     const result = watcher.notify(notifyParts(readFirstRequest(readVector(file))!), partner);
     if (!result.accepted) throw new Error(`${file}: ${result.error.message}`);

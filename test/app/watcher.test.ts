@@ -3,8 +3,10 @@
  * panel: what a key shows for a partner, and what a press does when it cannot call (no desk phone
  * configured): the key flashes its error lamp, and the log says which key, what and why.
  */
+import { testPlatform } from '../support/platform.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startWatcher } from '../../src/app/watcher.ts';
+import { DialogIntake } from '../../src/blf/dialog-intake.ts';
 import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
 import { loadBoards } from '../../src/config/boards.ts';
 import { parseConfig } from '../../src/config/config.ts';
@@ -41,7 +43,7 @@ async function watcherOn(
   const board = loadBoards().find((candidate) => candidate.id === 'console')!;
   const panel = new FakePanel(board);
   const log = new MemoryLogger();
-  const watcher = await startWatcher(parsed, { log, panel });
+  const watcher = await startWatcher(parsed, { log, panel, platform: testPlatform() });
   cleanup.push(() => watcher.stop());
   return { board, panel, log, watcher };
 }
@@ -95,6 +97,40 @@ describe('the watcher', () => {
     expect(warnings.filter((line) => line.includes('faster than lampfield carries them out'))).toHaveLength(
       1,
     );
+  });
+});
+
+describe('a NOTIFY on its way to a lamp', () => {
+  it('is read once: one partner view computed per NOTIFY, however many units see the partner', async () => {
+    const pbx = await ScriptedPbx.open();
+    pbx.answer = (request) =>
+      request.message.method === 'SUBSCRIBE' ? pbx.accept(request) : request.respond(200);
+    const { board, panel, watcher } = await watcherOn(pbx, {
+      pbx: { dialect: 'kamailio' },
+      keys: [{ key: 1, partner: '207', label: 'Anna' }],
+      phone: { uri: '201', watch: true },
+    });
+    const lamp = (state: Parameters<typeof lampFor>[0]) => lampFor(state, DEFAULT_LAMPS, board.lamp.kind);
+    await vi.waitFor(() => expect(pbx.subscribes()).toHaveLength(2)); // 207, and the desk phone 201
+    const subscribe = pbx.subscribes().find((s) => s.message.uri?.includes('207'))!.message;
+    const port = watcherPort(subscribe);
+    const views = vi.spyOn(DialogIntake.prototype, 'view');
+    try {
+      const states: [string, Parameters<typeof lampFor>[0]][] = [
+        ['kamailio/call-answered-1-empty.sip', 'idle'],
+        ['kamailio/call-answered-2-early.sip', 'ringing'],
+        ['kamailio/call-answered-3-confirmed.sip', 'busy'],
+      ];
+      for (const [index, [file, state]] of states.entries()) {
+        await pbx.notify(subscribe, port, body(file));
+        await vi.waitFor(() => expect(panel.lamps.get(1)).toEqual(lamp(state)));
+        // The lamps, the key's caller, the press's partner and the page read the update they were handed.
+        expect(watcher.partner('sip:207@127.0.0.1')).toMatchObject({ situation: state });
+        expect(views).toHaveBeenCalledTimes(index + 1);
+      }
+    } finally {
+      views.mockRestore();
+    }
   });
 });
 

@@ -6,15 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { DeskPhoneCalls } from '../../src/blf/desk-phone-calls.ts';
 import { DIALECTS } from '../../src/blf/dialects.ts';
-import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
-import { decodeText } from '../../src/cli/decode.ts';
+import { DialogIntake } from '../../src/blf/dialog-intake.ts';
+import { decodeText } from '../../src/app/decode-text.ts';
 import { readVector } from '../support/vectors.ts';
 
 const kamailio = DIALECTS.kamailio;
 
 /** The call-answered capture (207 called by 211), NOTIFY by NOTIFY, each giving the desk phone's call. */
 function calls(files: readonly string[], desk = new DeskPhoneCalls(kamailio)) {
-  const watcher = new DialogWatcher(kamailio);
+  const watcher = new DialogIntake(kamailio);
   return files.map((file) => {
     const [line] = decodeText(watcher, file, readVector(`kamailio/${file}`));
     desk.update(watcher.view(line!.entity).dialogs);

@@ -5,12 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, type DialectName } from '../../src/blf/dialects.ts';
-import { DialogWatcher, type NotifyInput, type PartnerView } from '../../src/blf/dialog-watcher.ts';
+import { DialogIntake, type NotifyInput, type PartnerView } from '../../src/blf/dialog-intake.ts';
 
 const NS = 'xmlns="urn:ietf:params:xml:ns:dialog-info"';
 
 function watch(dialect: DialectName, ...inputs: (string | NotifyInput)[]): PartnerView[] {
-  const watcher = new DialogWatcher(DIALECTS[dialect]);
+  const watcher = new DialogIntake(DIALECTS[dialect]);
   return inputs.map((input) => {
     const result = watcher.apply(typeof input === 'string' ? { body: input } : input);
     if (!result.accepted) throw new Error(`refused: ${result.error.code} ${result.error.message}`);
@@ -249,7 +249,7 @@ ${dialogs}
   });
 
   it('starts counting versions again on a new subscription (PBX restart), rather than dropping it', () => {
-    const watcher = new DialogWatcher(DIALECTS.kamailio);
+    const watcher = new DialogIntake(DIALECTS.kamailio);
     expect(watcher.apply({ body: doc(7, early), subscription: 'before-restart' }).accepted).toBe(true);
     const after = watcher.apply({ body: doc(0, ''), subscription: 'after-restart' });
     expect(after).toMatchObject({ accepted: true, view: { state: 'idle', version: 0 } });
@@ -352,7 +352,7 @@ describe('phones as notifiers', () => {
 
   it('Snom: a documentation template with version="..." is refused: such a version cannot be ordered', () => {
     const body = `<dialog-info ${NS} version="..." state="full" entity="sip:207@pbx"><dialog id="1"><state>confirmed</state></dialog></dialog-info>`;
-    const result = new DialogWatcher(DIALECTS.generic).apply({ body });
+    const result = new DialogIntake(DIALECTS.generic).apply({ body });
     expect(result).toMatchObject({ accepted: false, error: { code: 'bad-version' } });
   });
 });

@@ -5,15 +5,15 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, type DialectName } from '../../src/blf/dialects.ts';
-import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
-import { decodeText, type DecodeLine } from '../../src/cli/decode.ts';
+import { DialogIntake } from '../../src/blf/dialog-intake.ts';
+import { decodeText, type DecodeLine } from '../../src/app/decode-text.ts';
 import { readVector, VECTORS_DIR } from '../support/vectors.ts';
 
 function sequence(prefix: string, dialect: DialectName = 'kamailio'): DecodeLine[] {
   const files = readdirSync(`${VECTORS_DIR}kamailio`)
     .filter((file) => file.startsWith(prefix))
     .sort();
-  const watcher = new DialogWatcher(DIALECTS[dialect]);
+  const watcher = new DialogIntake(DIALECTS[dialect]);
   return files.flatMap((file) => decodeText(watcher, file, readVector(`kamailio/${file}`)));
 }
 

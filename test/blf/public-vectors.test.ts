@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../src/blf/dialects.ts';
-import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
-import { decodeText } from '../../src/cli/decode.ts';
+import { DialogIntake } from '../../src/blf/dialog-intake.ts';
+import { decodeText } from '../../src/app/decode-text.ts';
 import { readVector } from '../support/vectors.ts';
 
 interface Sample {
@@ -34,7 +34,7 @@ function asTheirs(state: string): string {
   return state === 'calling' ? 'busy' : state;
 }
 
-function decode(watcher: DialogWatcher, sample: Sample) {
+function decode(watcher: DialogIntake, sample: Sample) {
   const lines = decodeText(watcher, sample.file, readVector(`dialog-info/${sample.file}`));
   if (lines.length !== 1) throw new Error(`${sample.file}: ${lines.length} NOTIFYs, expected one`);
   return lines[0]!;
@@ -43,7 +43,7 @@ function decode(watcher: DialogWatcher, sample: Sample) {
 describe('public dialog-info vectors, each alone', () => {
   const alone = readable.filter((sample) => sample.sequence == null);
   it.each(alone.map((sample) => [sample.file, sample] as const))('%s', (_file, sample) => {
-    const line = decode(new DialogWatcher(DIALECTS.generic), sample);
+    const line = decode(new DialogIntake(DIALECTS.generic), sample);
     expect(accepted(sample)).toContain(asTheirs(line.state));
     if (sample.well_formed_xml === false || sample.well_formed_expected === false) {
       expect(line.accepted).toBe(false);
@@ -62,7 +62,7 @@ describe('public dialog-info sequences, in version order', () => {
   }
   it.each([...sequences].map(([name, samples]) => [name, samples] as const))('%s', (_name, samples) => {
     const ordered = [...samples].sort((a, b) => (a.version ?? 0) - (b.version ?? 0));
-    const watcher = new DialogWatcher(DIALECTS.generic);
+    const watcher = new DialogIntake(DIALECTS.generic);
     let previous = 'unknown';
     for (const sample of ordered) {
       const line = decode(watcher, sample);
@@ -85,7 +85,7 @@ describe('pickup as the public vectors expect it', () => {
       .filter((sample) => sample.lamp === 'ringing' && sample.pickup === 'replaces')
       .map((sample) => [sample.file, sample] as const),
   )('%s: Replaces toward the caller', (_file, sample) => {
-    const line = decode(new DialogWatcher(DIALECTS.generic), sample);
+    const line = decode(new DialogIntake(DIALECTS.generic), sample);
     expect(line.accepted && line.pickup).toEqual({
       method: 'replaces',
       uri: sample.request_uri,
@@ -98,7 +98,7 @@ describe('pickup as the public vectors expect it', () => {
       .filter((sample) => /^(none|feature-code)/.test(sample.pickup ?? '') && sample.lamp === 'ringing')
       .map((sample) => [sample.file, sample] as const),
   )('%s: no Replaces without call-id and both tags', (_file, sample) => {
-    const line = decode(new DialogWatcher(DIALECTS.generic), sample);
+    const line = decode(new DialogIntake(DIALECTS.generic), sample);
     expect(line.accepted && line.pickup?.method).not.toBe('replaces');
   });
 });

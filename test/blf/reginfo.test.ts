@@ -4,7 +4,7 @@
  * documents written as RFC 3680 §5.3 describes partial state.
  */
 import { describe, expect, it } from 'vitest';
-import { readReginfo, RegWatcher, withRegistration } from '../../src/blf/reginfo.ts';
+import { readReginfo, RegIntake, withRegistration } from '../../src/blf/reginfo.ts';
 import { notifyParts, readFirstRequest } from '../../src/sip/message-text.ts';
 import { readVector } from '../support/vectors.ts';
 
@@ -22,7 +22,7 @@ const contact = (id: string, state: string) =>
 
 describe('reg NOTIFYs', () => {
   it("reads Kamailio's: offline before 207 registers, idle while registered, offline once unregistered", () => {
-    const watcher = new RegWatcher();
+    const watcher = new RegIntake();
     const states = [
       'reg-207-1-empty.sip',
       'reg-207-2-registered.sip',
@@ -56,7 +56,7 @@ describe('reg NOTIFYs', () => {
   });
 
   it('applies partial documents contact by contact, and asks for full state after a gap', () => {
-    const watcher = new RegWatcher();
+    const watcher = new RegIntake();
     const state = (body: string) => {
       const result = watcher.notify(parts(body), PARTNER);
       return result.accepted ? result.view.state : [result.error.code, result.resubscribe];
@@ -71,7 +71,7 @@ describe('reg NOTIFYs', () => {
   });
 
   it('refuses what is not reginfo, another event, and a DOCTYPE, changing nothing', () => {
-    const watcher = new RegWatcher();
+    const watcher = new RegIntake();
     expect(watcher.view(PARTNER).state).toBe('unknown');
     const refused = (body: string, event?: string) => {
       const result = watcher.notify(parts(body, event), PARTNER);

@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../firmware-sim/protocol/framing.ts';
 import { PROTOCOL_VERSION, type LampSetting } from '../../firmware-sim/protocol/messages.ts';
-import { ModuleFirmware, type Faults } from '../../firmware-sim/sim/module-firmware.ts';
-import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
+import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
+import type { Faults } from '../../firmware-sim/sim/module-hardware.ts';
+import { hardwareOf } from '../../src/app/module-simulator.ts';
 import { loadBoards } from '../../src/config/boards.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 import { TestHost } from '../support/module-host.ts';

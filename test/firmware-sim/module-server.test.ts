@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, type Message } from '../../firmware-sim/protocol/messages.ts';
 import { encodeFrame, FrameDecoder } from '../../firmware-sim/protocol/framing.ts';
 import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
-import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
+import { hardwareOf } from '../../src/app/module-simulator.ts';
 import { serveOverTcp, type ModuleEndpoint } from '../../firmware-sim/sim/module-server.ts';
 import { loadBoards } from '../../src/config/boards.ts';
 import { systemClock } from '../../src/util/clock.ts';

@@ -1,7 +1,7 @@
 /**
  * PROTOCOL.md stays true: every example's bytes (§9) are what the codec reads and writes, and the color
  * and pattern tables (§5.2, §5.3) give the codes the codec writes and the light and timing of the lamp
- * vocabulary (src/blf/lamp.ts) that the module runs.
+ * vocabulary (firmware-sim/protocol/lamp.ts) that the module runs.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import {
   HOST_LOST_TIMING,
   Pattern,
 } from '../../firmware-sim/protocol/messages.ts';
-import { LAMP_COLORS, LAMP_PATTERNS, LAMP_RGB, PATTERN_TIMING } from '../../src/blf/lamp.ts';
+import { LAMP_COLORS, LAMP_PATTERNS, LAMP_RGB, PATTERN_TIMING } from '../../firmware-sim/protocol/lamp.ts';
 
 const doc = readFileSync(new URL('../../firmware-sim/PROTOCOL.md', import.meta.url), 'utf8');
 const bytes = (line: string) => Uint8Array.from(line.trim().split(/\s+/), (hex) => Number.parseInt(hex, 16));

@@ -5,11 +5,12 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder } from '../../firmware-sim/protocol/framing.ts';
-import { ModuleFirmware, type Faults } from '../../firmware-sim/sim/module-firmware.ts';
-import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
+import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
+import type { Faults } from '../../firmware-sim/sim/module-hardware.ts';
+import { hardwareOf } from '../../src/app/module-simulator.ts';
 import { serveOverTcp, type ModuleEndpoint } from '../../firmware-sim/sim/module-server.ts';
 import { SerialModulePanel } from '../../hw/serial/serial-module-panel.ts';
-import type { Lamp } from '../../src/blf/lamp.ts';
+import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import { loadBoards } from '../../src/config/boards.ts';
 import type { PanelKeyEvent, PanelStatus } from '../../src/panel/panel.ts';
 import { systemClock } from '../../src/util/clock.ts';
@@ -32,7 +33,9 @@ async function until(check: () => boolean, what: string, timeoutMs = 5000): Prom
 async function setup(moduleBoard = 'module-20rgb', configBoard = moduleBoard, faults: Faults = {}) {
   const firmware = new ModuleFirmware(hardwareOf(board(moduleBoard)), systemClock, faults);
   const endpoint: ModuleEndpoint = await serveOverTcp(firmware, 0);
-  const panel = new SerialModulePanel(board(configBoard), `tcp://127.0.0.1:${endpoint.port}`);
+  const panel = new SerialModulePanel(board(configBoard), `tcp://127.0.0.1:${endpoint.port}`, {
+    clock: systemClock,
+  });
   const statuses: PanelStatus[] = [];
   const keys: PanelKeyEvent[] = [];
   panel.onStatus((status) => statuses.push(status));
@@ -110,7 +113,9 @@ describe('serial module driver', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as net.AddressInfo).port;
-    const panel = new SerialModulePanel(board('module-20rgb'), `tcp://127.0.0.1:${port}`);
+    const panel = new SerialModulePanel(board('module-20rgb'), `tcp://127.0.0.1:${port}`, {
+      clock: systemClock,
+    });
     closing.push(async () => {
       await panel.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -200,6 +205,7 @@ describe('serial module driver', () => {
     const panel = new SerialModulePanel(
       board('module-20rgb'),
       `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      { clock: systemClock },
     );
     const statuses: PanelStatus[] = [];
     panel.onStatus((status) => statuses.push(status));
@@ -221,7 +227,7 @@ describe('serial module driver', () => {
       systemClock,
     );
     const endpoint = await serveOverTcp(firmware, 0);
-    const panel = new SerialModulePanel(paged, `tcp://127.0.0.1:${endpoint.port}`);
+    const panel = new SerialModulePanel(paged, `tcp://127.0.0.1:${endpoint.port}`, { clock: systemClock });
     const seen: PanelStatus[] = [];
     panel.onStatus((status) => seen.push(status));
     closing.push(async () => {

@@ -1,4 +1,5 @@
 /** `lampfield doctor`: what a user runs on the Pi before `lampfield run`; Kamailio is the PBX it asks. */
+import { testPlatform } from '../support/platform.ts';
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -67,7 +68,7 @@ describe('lampfield doctor', { timeout: 30_000 }, () => {
       `pbx: { host: 127.0.0.1, port: ${port} }\naccount: { user: "900" }\nlocal: { address: 127.0.0.1 }\nboard: module-20rgb\npanel: { port: /dev/ttyLAMPFIELD-absent }\nkeys: [{ key: 1, partner: "207" }]\n`,
     );
     const out: string[] = [];
-    const code = await doctorCommand(['--config', file], capture(out), 300);
+    const code = await doctorCommand(['--config', file], capture(out), testPlatform(), 300);
     silent.close();
     expect(out).toContain('FAIL  board module-20rgb: /dev/ttyLAMPFIELD-absent does not exist');
     expect(out).toContain(`FAIL  pbx 127.0.0.1:${port}/udp: no answer to OPTIONS within 0.3 s`);
@@ -84,11 +85,11 @@ describe('lampfield doctor', { timeout: 30_000 }, () => {
         `pbx: { host: 127.0.0.1, port: ${kamailio.port} }\naccount: { user: "900" }\nlocal: { address: 127.0.0.1 }\nboard: module-20rgb\npanel: { port: "tcp://127.0.0.1:${panel}" }\nkeys: [{ key: 1, partner: "207" }]\n`,
       );
     const listening: string[] = [];
-    expect(await doctorCommand(['--config', config(port)], capture(listening))).toBe(0);
+    expect(await doctorCommand(['--config', config(port)], capture(listening), testPlatform())).toBe(0);
     expect(listening).toContain(`ok    board module-20rgb: tcp://127.0.0.1:${port} accepts connections`);
     await new Promise((resolve) => listener.close(resolve));
     const closed: string[] = [];
-    expect(await doctorCommand(['--config', config(port)], capture(closed))).toBe(1);
+    expect(await doctorCommand(['--config', config(port)], capture(closed), testPlatform())).toBe(1);
     expect(closed).toContain(
       `FAIL  board module-20rgb: cannot connect to tcp://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
     );
@@ -102,7 +103,7 @@ describe('lampfield doctor', { timeout: 30_000 }, () => {
       `pbx: { host: 127.0.0.1, port: ${kamailio.port} }\naccount: { user: "900" }\nlocal: { address: 127.0.0.1 }\nboard: gpio-8-bicolor\nkeys: [{ key: 1, partner: "207" }]\n`,
     );
     const out: string[] = [];
-    expect(await doctorCommand(['--config', file], capture(out))).toBe(1);
+    expect(await doctorCommand(['--config', file], capture(out), testPlatform())).toBe(1);
     expect(out).toContain(
       `FAIL  board gpio-8-bicolor: no GPIO driver: @iiot2k/gpiox is not installed: npm installs it only on Linux on arm or arm64 (a Raspberry Pi), and this is ${process.platform} ${process.arch}`,
     );
@@ -113,7 +114,7 @@ describe('lampfield doctor', { timeout: 30_000 }, () => {
   it('a config with a wrong field: the error with its path, how to fix it, and exit 2', async () => {
     const file = configFile('pbx: { host: 127.0.0.1, port: 70000 }\naccount: { user: "900" }\nkeys: []\n');
     const err: string[] = [];
-    const code = await doctorCommand(['--config', file], capture(err));
+    const code = await doctorCommand(['--config', file], capture(err), testPlatform());
     // Every mistake, one line each, then the fix.
     expect(err[0]).toMatch(/lampfield\.yaml: \/pbx\/port: /);
     expect(err[1]).toMatch(/lampfield\.yaml: \/keys: must NOT have fewer than 1 items$/);

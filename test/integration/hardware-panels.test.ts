@@ -4,6 +4,7 @@
  * on GPIO LEDs (fake lines) and on a HID keypad's LED (fake keypad), and a press on that key makes the
  * desk phone (sipp, extension 201) call 207 (INVITE, then REFER to 207).
  */
+import { testPlatform } from '../support/platform.ts';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { HidKeypadPanel } from '../../hw/hid/hid-keypad-panel.ts';
 import { StreamDeckPanel } from '../../hw/hid/stream-deck-panel.ts';
@@ -134,7 +135,7 @@ describe(
         );
         rig.panel.start();
         const log = new MemoryLogger();
-        const running = await startWatcher(config, { log, clock: systemClock, panel: rig.panel });
+        const running = await startWatcher(config, { log, platform: testPlatform(), panel: rig.panel });
         cleanup.push(() => running.stop());
         await until(
           () => rig.seen() === rig.idle && log.lines.some((line) => line.message === 'watching'),
@@ -178,7 +179,7 @@ describe('pages on a Stream Deck (config pages)', { timeout: 60_000 }, () => {
     );
     panel.start();
     const log = new MemoryLogger();
-    const running = await startWatcher(config, { log, clock: systemClock, panel });
+    const running = await startWatcher(config, { log, platform: testPlatform(), panel });
     cleanup.push(() => running.stop());
     const deck = () => port.device!;
     await until(

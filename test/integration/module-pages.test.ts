@@ -9,7 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FrameDecoder } from '../../firmware-sim/protocol/framing.ts';
 import { decodeMessage, type LampSetting, type Message } from '../../firmware-sim/protocol/messages.ts';
 import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
-import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
+import { hardwareOf } from '../../src/app/module-simulator.ts';
 import { serveOverSerial } from '../../firmware-sim/sim/module-server.ts';
 import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
 import { loadBoards } from '../../src/config/boards.ts';

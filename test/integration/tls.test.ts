@@ -4,6 +4,7 @@
  * PBX's NOTIFYs come back over lampfield's own connection (RFC 5923 alias). A wrong CA or a wrong name
  * is one clear log line and keys that stay unknown, never a fallback to an unverified or plain link.
  */
+import { testPlatform } from '../support/platform.ts';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -120,7 +121,7 @@ describe('SIP over TLS', { timeout: 60_000 }, () => {
         readFile: () => Promise.reject(new Error('unused')),
         readStdin: () => Promise.resolve(''),
       };
-      const code = await doctorCommand(['--config', file], io);
+      const code = await doctorCommand(['--config', file], io, testPlatform());
       return { code, text: lines.join('\n') };
     };
     const good = await doctor(ca.cert);

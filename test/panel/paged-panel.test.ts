@@ -4,7 +4,7 @@
  * view makes the page key blink fast red.
  */
 import { describe, expect, it } from 'vitest';
-import type { Lamp } from '../../src/blf/lamp.ts';
+import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import { loadBoards } from '../../src/config/boards.ts';
 import { ConfigError, parseConfig } from '../../src/config/config.ts';
 import { FakePanel } from '../../src/panel/fake-panel.ts';

@@ -4,7 +4,7 @@
  * firmware simulator, and real hardware when an environment variable names it.
  */
 import { describe, expect, it } from 'vitest';
-import type { Lamp } from '../../src/blf/lamp.ts';
+import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import type { KeyGesture, PanelDevice, PanelKeyEvent } from '../../src/panel/panel.ts';
 
 export interface PanelHarness {

@@ -2,9 +2,9 @@
 import { PassThrough } from 'node:stream';
 import { SerialModulePanel } from '../../hw/serial/serial-module-panel.ts';
 import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
-import { hardwareOf } from '../../firmware-sim/sim/module-hardware.ts';
+import { hardwareOf } from '../../src/app/module-simulator.ts';
 import { serveOverTcp } from '../../firmware-sim/sim/module-server.ts';
-import type { Lamp } from '../../src/blf/lamp.ts';
+import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import { loadBoards } from '../../src/config/boards.ts';
 import { ConsoleBoard } from '../../src/panel/console-board.ts';
 import { FakePanel } from '../../src/panel/fake-panel.ts';
@@ -71,7 +71,7 @@ panelContract('serial module driver with the firmware simulator over TCP', async
   const module20 = board('module-20rgb');
   const firmware = new ModuleFirmware(hardwareOf(module20), systemClock);
   const endpoint = await serveOverTcp(firmware, 0);
-  const panel = new SerialModulePanel(module20, `tcp://127.0.0.1:${endpoint.port}`);
+  const panel = new SerialModulePanel(module20, `tcp://127.0.0.1:${endpoint.port}`, { clock: systemClock });
   panel.start();
   await until(() => panel.ready, 'the handshake');
   return {
@@ -181,6 +181,7 @@ if (realPort != null) {
     const panel = new SerialModulePanel(
       board(process.env['LAMPFIELD_MODULE_BOARD'] ?? 'module-20rgb'),
       realPort,
+      { clock: systemClock },
     );
     panel.start();
     await until(() => panel.ready, 'the handshake');

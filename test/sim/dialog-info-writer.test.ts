@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DIALECTS, DIALECT_NAMES, type DialectName } from '../../src/blf/dialects.ts';
-import { callerOf, DialogWatcher } from '../../src/blf/dialog-watcher.ts';
+import { callerOf, DialogIntake } from '../../src/blf/dialog-intake.ts';
 import { innovaphoneAnswer, renderDialogInfo, type SimCall } from '../../src/sim/dialog-info-writer.ts';
 
 const CONTEXT = { entity: 'sip:207@127.0.0.1', number: '207', host: '127.0.0.1' };
@@ -20,7 +20,7 @@ const CALL: SimCall = {
 };
 
 function lifecycle(dialect: DialectName): { states: string[]; pickup: unknown } {
-  const watcher = new DialogWatcher(DIALECTS[dialect]);
+  const watcher = new DialogIntake(DIALECTS[dialect]);
   const steps: SimCall[][] = [
     [],
     [CALL],
@@ -91,7 +91,7 @@ describe('simulated dialog-info, read back per dialect', () => {
           version: 1,
         });
       const caller = (display: string | null) => {
-        const result = new DialogWatcher(DIALECTS[dialect]).apply({
+        const result = new DialogIntake(DIALECTS[dialect]).apply({
           body: body(display),
           from: CONTEXT.entity,
         });
@@ -107,7 +107,7 @@ describe('simulated dialog-info, read back per dialect', () => {
   );
 
   it('innovaphone answers with terminated, then proceeding (the pair the idle hold rides over)', () => {
-    const watcher = new DialogWatcher(DIALECTS.innovaphone);
+    const watcher = new DialogIntake(DIALECTS.innovaphone);
     const read = (body: string) => {
       const result = watcher.apply({ body, from: '<sip:207@127.0.0.1;user=phone>' });
       return result.accepted ? result.view.state : result.error.code;
@@ -118,7 +118,7 @@ describe('simulated dialog-info, read back per dialect', () => {
   });
 
   it('keeps a terminated dialog beside a new ringing one (Kamailio lingering), still ringing', () => {
-    const watcher = new DialogWatcher(DIALECTS.kamailio);
+    const watcher = new DialogIntake(DIALECTS.kamailio);
     const body = renderDialogInfo(
       'kamailio',
       [

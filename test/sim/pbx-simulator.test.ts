@@ -4,10 +4,10 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DIALECTS, DIALECT_NAMES, type DialectName } from '../../src/blf/dialects.ts';
-import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
+import { DialogIntake } from '../../src/blf/dialog-intake.ts';
 import { CallControl, DEFAULT_AUTO_ANSWER } from '../../src/sip/call-control.ts';
 import { PartnerSubscriptions } from '../../src/sip/partner-subscriptions.ts';
-import type { PartnerUpdate } from '../../src/sip/subscription.ts';
+import type { PartnerUpdate } from '../../src/sip/partner-update.ts';
 import { Registration } from '../../src/sip/registration.ts';
 import { SipStack } from '../../src/sip/stack.ts';
 import { UserAgent } from '../../src/sip/user-agent.ts';
@@ -22,10 +22,15 @@ afterEach(async () => {
 });
 
 async function watch(dialect: DialectName) {
-  const pbxStack = await SipStack.open({ address: '127.0.0.1', port: 0 });
+  const pbxStack = await SipStack.open({ address: '127.0.0.1', port: 0, clock: systemClock });
   closing.push(() => pbxStack.close());
-  const pbx = new PbxSimulator(pbxStack, { dialect, host: '127.0.0.1', deskPhone: '201' });
-  const stack = await SipStack.open({ address: '127.0.0.1', port: 0 });
+  const pbx = new PbxSimulator(pbxStack, {
+    dialect,
+    host: '127.0.0.1',
+    deskPhone: '201',
+    clock: systemClock,
+  });
+  const stack = await SipStack.open({ address: '127.0.0.1', port: 0, clock: systemClock });
   closing.push(() => stack.close());
   const ua = new UserAgent(
     stack,
@@ -42,7 +47,7 @@ async function watch(dialect: DialectName) {
     ua,
     ['sip:207@127.0.0.1'],
     {
-      intake: new DialogWatcher(DIALECTS[dialect]),
+      intake: new DialogIntake(DIALECTS[dialect]),
       clock: systemClock,
       log,
       expires: 600,
@@ -147,10 +152,10 @@ describe('PBX simulator', () => {
   );
 
   it('answers a refresh of a subscription it does not know with 481, and other events with 489', async () => {
-    const pbxStack = await SipStack.open({ address: '127.0.0.1', port: 0 });
+    const pbxStack = await SipStack.open({ address: '127.0.0.1', port: 0, clock: systemClock });
     closing.push(() => pbxStack.close());
-    new PbxSimulator(pbxStack, { dialect: 'generic', host: '127.0.0.1' });
-    const client = await SipStack.open({ address: '127.0.0.1', port: 0 });
+    new PbxSimulator(pbxStack, { dialect: 'generic', host: '127.0.0.1', clock: systemClock });
+    const client = await SipStack.open({ address: '127.0.0.1', port: 0, clock: systemClock });
     closing.push(() => client.close());
     const target = { protocol: 'UDP' as const, address: '127.0.0.1', port: pbxStack.port };
     const subscribe = (event: string, toTag: string | null) =>
@@ -175,15 +180,16 @@ describe('PBX simulator', () => {
   });
 
   it('challenges REGISTER with a SHA-256 digest and takes only the right password', async () => {
-    const pbxStack = await SipStack.open({ address: '127.0.0.1', port: 0 });
+    const pbxStack = await SipStack.open({ address: '127.0.0.1', port: 0, clock: systemClock });
     closing.push(() => pbxStack.close());
     new PbxSimulator(pbxStack, {
+      clock: systemClock,
       dialect: 'generic',
       host: '127.0.0.1',
       passwords: { '900': 'right-password' },
     });
     const register = async (password: string) => {
-      const stack = await SipStack.open({ address: '127.0.0.1', port: 0 });
+      const stack = await SipStack.open({ address: '127.0.0.1', port: 0, clock: systemClock });
       closing.push(() => stack.close());
       const ua = new UserAgent(
         stack,
@@ -232,7 +238,7 @@ describe('subscriptions to the simulator over time', () => {
       ua,
       partners,
       {
-        intake: new DialogWatcher(DIALECTS.generic),
+        intake: new DialogIntake(DIALECTS.generic),
         clock,
         log,
         expires: 60,

@@ -5,9 +5,9 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DIALECTS, type DialectName } from '../../src/blf/dialects.ts';
-import { DialogWatcher } from '../../src/blf/dialog-watcher.ts';
+import { DialogIntake } from '../../src/blf/dialog-intake.ts';
 import { PartnerSubscriptions } from '../../src/sip/partner-subscriptions.ts';
-import type { PartnerUpdate } from '../../src/sip/subscription.ts';
+import type { PartnerUpdate } from '../../src/sip/partner-update.ts';
 import { tagOf, type SipMessage } from '../../src/sip/message.ts';
 import { PbxKeepalive } from '../../src/sip/pbx-keepalive.ts';
 import { SipStack, type IncomingRequest } from '../../src/sip/stack.ts';
@@ -66,7 +66,7 @@ async function setup(
     ua,
     options.partners ?? [PARTNER],
     {
-      intake: new DialogWatcher(DIALECTS[options.dialect ?? 'generic']),
+      intake: new DialogIntake(DIALECTS[options.dialect ?? 'generic']),
       clock,
       log,
       expires: 600,

@@ -2,6 +2,7 @@
  * The SIP stack over real UDP and TCP on 127.0.0.1: each defect of the npm `sip` package listed in
  * BRIEF §7 has a test here showing the workaround.
  */
+import { systemClock } from '../../src/util/clock.ts';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ afterEach(async () => {
 });
 
 async function stack(options: Partial<Parameters<typeof SipStack.open>[0]> = {}): Promise<SipStack> {
-  const created = await SipStack.open({ address: '127.0.0.1', port: 0, ...options });
+  const created = await SipStack.open({ address: '127.0.0.1', port: 0, clock: systemClock, ...options });
   open.push(created);
   return created;
 }
@@ -71,7 +72,9 @@ describe('SIP stack', () => {
 
   it('reports a port in use as an error, instead of crashing the process', async () => {
     const busy = await rawSocket();
-    const error = await SipStack.open({ address: '127.0.0.1', port: busy.port }).catch((e: unknown) => e);
+    const error = await SipStack.open({ address: '127.0.0.1', port: busy.port, clock: systemClock }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(SipStackError);
     expect((error as SipStackError).code).toBe('address-in-use');
     expect((error as SipStackError).message).toBe(
@@ -80,7 +83,9 @@ describe('SIP stack', () => {
   });
 
   it('refuses IPv6 with a clear error', async () => {
-    const error = await SipStack.open({ address: '::1', port: 0 }).catch((e: unknown) => e);
+    const error = await SipStack.open({ address: '::1', port: 0, clock: systemClock }).catch(
+      (e: unknown) => e,
+    );
     expect((error as SipStackError).code).toBe('ipv6-unsupported');
   });
 

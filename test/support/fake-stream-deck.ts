@@ -14,7 +14,7 @@ import {
 import { encodeJPEG } from '@elgato-stream-deck/node-lib';
 import { EventEmitter } from 'eventemitter3';
 import jpeg from 'jpeg-js';
-import { LAMP_RGB } from '../../src/blf/lamp.ts';
+import { LAMP_RGB } from '../../firmware-sim/protocol/lamp.ts';
 import type { StreamDeckSource } from '../../hw/hid/stream-deck-panel.ts';
 
 export class FakeStreamDeckHid extends EventEmitter<HIDDeviceEvents> implements HIDDevice {

@@ -1,8 +1,13 @@
 /**
- * The layer rules of the code (README "For developers"), read from the sources themselves: every
- * import, export-from and dynamic import() of every .ts file under the given folders, resolved to the
- * file it names, checked against the rules, and searched for circles. Type-only imports count: a type
+ * The layer rules of the code (README "For developers", the house of BRIEF §11), read from the sources
+ * themselves: every import, export-from and dynamic import() of every .ts file under the given folders,
+ * resolved to the file it names (whatever its extension: `./panel.js` is src/panel's as much as
+ * `./panel.ts`), checked against the rules, and searched for circles. Type-only imports count: a type
  * borrowed upward is a dependency all the same.
+ *
+ * Each layer says what it may import: other layers, Node's own modules, and packages by name. Anything
+ * else it imports breaks its rule: a layer of the product it may not use, a package it has no business
+ * loading (a hardware library in the pure core), or a file outside the product.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -14,6 +19,8 @@ export interface Import {
   from: string;
   /** The file imported, relative to the root (for a relative import), else the package or module name. */
   to: string;
+  /** Whether `to` is a file of the tree (a relative import), not a package or Node module. */
+  file: boolean;
   line: number;
 }
 
@@ -35,7 +42,7 @@ export function readImports(root: string, folders: readonly string[]): ImportGra
       const to = fileName.startsWith('.')
         ? toPosix(relative(root, resolve(root, dirname(file), fileName)))
         : fileName;
-      imports.push({ from: file, to, line });
+      imports.push({ from: file, to, file: fileName.startsWith('.'), line });
     }
   }
   return { files, imports };
@@ -53,8 +60,8 @@ const toPosix = (path: string) => path.split('\\').join('/');
 
 const NODE_MODULES = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
 
-/** The libraries that drive hardware: only hw/ (and what composes it) may load them. */
-const VENDOR_LIBRARIES = [
+/** The libraries that drive hardware: only the drivers (hw/) load them, and the module's own server. */
+const HARDWARE_LIBRARIES = [
   /^@elgato-stream-deck\//,
   /^node-hid$/,
   /^serialport$/,
@@ -63,62 +70,175 @@ const VENDOR_LIBRARIES = [
   /^@napi-rs\/canvas$/,
 ];
 
-const under = (file: string, folder: string) => file.startsWith(`${folder}/`);
+/** The layers of the product, each a folder (or one file) of it. */
+export const LAYERS = [
+  'src/main.ts',
+  'src/real-platform.ts',
+  'src/cli',
+  'src/app',
+  'src/web',
+  'src/sim',
+  'src/sip',
+  'src/panel',
+  'src/config',
+  'src/blf',
+  'src/util',
+  'hw',
+  'firmware-sim/sim',
+  'firmware-sim/protocol',
+] as const;
+export type LayerName = (typeof LAYERS)[number];
 
-export interface LayerRule {
-  name: string;
-  /** Whether the rule speaks of imports made by this file. */
-  applies(from: string): boolean;
-  /** Whether the import breaks the rule. */
-  breaks(to: string): boolean;
+/** The layer a path of the product is in; null for a path outside every layer. */
+export function layerOf(path: string): LayerName | null {
+  return LAYERS.find((layer) => path === layer || path.startsWith(`${layer}/`)) ?? null;
 }
 
+/** The one file of the module's protocol that the layers above it use for lamps (BRIEF §3, PROTOCOL.md §5.2). */
+const LAMP = 'firmware-sim/protocol/lamp.ts';
+
+export interface LayerRule {
+  /** What the rule says, as a violation names it. */
+  name: string;
+  /** Other layers it may import (its own always). */
+  layers: readonly LayerName[];
+  /** Single files of other layers it may import. */
+  files?: readonly string[];
+  /** Whether it may import Node's own modules. */
+  node: boolean;
+  /** Packages it may import. */
+  packages: readonly RegExp[];
+}
+
+const ALL_BUT = (...not: LayerName[]): LayerName[] => LAYERS.filter((layer) => !not.includes(layer));
+
 /**
- * BRIEF §2 and the developers' guide: the pure core imports no I/O and nothing above it; nothing below
- * the command line reaches up into it; the config reads no hardware library.
+ * BRIEF §11 and §2, §5: the pure core (src/blf) and the module's protocol import no I/O and nothing above
+ * them; nothing but the entry imports the command line; the application (src/app) is imported only by
+ * the command line; the drivers (hw) are chosen by the application alone and use no SIP; the host driver
+ * and the firmware simulator share the protocol and nothing else; the real clock, sockets and board are
+ * picked by the composition root (src/real-platform.ts) alone, which only the entry imports.
  */
-export const LAYER_RULES: readonly LayerRule[] = [
-  {
-    name: 'src/blf is pure: it imports no Node module and nothing outside src/blf',
-    applies: (from) => under(from, 'src/blf'),
-    breaks: (to) => NODE_MODULES.has(to) || (to.endsWith('.ts') && !under(to, 'src/blf')),
+export const LAYER_RULES: Readonly<Record<LayerName, LayerRule>> = {
+  'src/main.ts': {
+    name: "src/main.ts is the entry: it imports the command line, the composition root, the Platform's type and util",
+    layers: ['src/cli', 'src/real-platform.ts', 'src/util'],
+    files: ['src/app/platform.ts'],
+    node: true,
+    packages: [],
   },
-  {
-    name: 'firmware-sim/protocol is pure: it imports no Node module, only itself and src/blf',
-    applies: (from) => under(from, 'firmware-sim/protocol'),
-    breaks: (to) =>
-      NODE_MODULES.has(to) ||
-      (to.endsWith('.ts') && !under(to, 'firmware-sim/protocol') && !under(to, 'src/blf')),
+  'src/real-platform.ts': {
+    name: 'src/real-platform.ts picks the real things: it imports what it picks, never the command line',
+    layers: ALL_BUT('src/main.ts', 'src/cli'),
+    node: true,
+    packages: [],
   },
-  {
-    name: 'src/web, hw and src/sip never import src/cli',
-    applies: (from) => under(from, 'src/web') || under(from, 'hw') || under(from, 'src/sip'),
-    breaks: (to) => under(to, 'src/cli'),
+  'src/cli': {
+    name: 'src/cli only parses arguments and prints: it imports src/app, src/config, src/blf and src/util',
+    layers: ['src/app', 'src/config', 'src/blf', 'src/util'],
+    node: true,
+    packages: [],
   },
-  {
-    name: 'only src/main.ts and src/cli import src/cli',
-    applies: (from) => !under(from, 'src/cli') && from !== 'src/main.ts',
-    breaks: (to) => under(to, 'src/cli'),
+  'src/app': {
+    name: 'src/app is the application: it imports any layer but the command line, the entry and the composition root',
+    layers: ALL_BUT('src/main.ts', 'src/real-platform.ts', 'src/cli'),
+    node: true,
+    packages: [],
   },
-  {
-    name: 'only src/cli and src/app import src/app',
-    applies: (from) => !under(from, 'src/cli') && !under(from, 'src/app') && from !== 'src/main.ts',
-    breaks: (to) => under(to, 'src/app'),
+  'src/web': {
+    name: 'src/web (the page) imports src/panel, src/config, src/blf, the lamp and src/util',
+    layers: ['src/panel', 'src/config', 'src/blf', 'src/util'],
+    files: [LAMP],
+    node: true,
+    packages: [],
   },
-  {
-    name: 'src/config imports no hardware vendor library',
-    applies: (from) => under(from, 'src/config'),
-    breaks: (to) => VENDOR_LIBRARIES.some((library) => library.test(to)),
+  'src/sim': {
+    name: 'src/sim (the PBX simulator) imports src/sip, src/blf, the lamp and src/util',
+    layers: ['src/sip', 'src/blf', 'src/util'],
+    files: [LAMP],
+    node: true,
+    packages: [],
   },
-];
+  'src/sip': {
+    name: 'src/sip imports src/blf and src/util, Node and the sip package: no panel, no driver',
+    layers: ['src/blf', 'src/util'],
+    node: true,
+    packages: [/^sip$/],
+  },
+  'src/panel': {
+    name: 'src/panel (the panel interface) imports src/blf, the lamp, src/config and src/util: no driver',
+    layers: ['src/blf', 'src/config', 'src/util'],
+    files: [LAMP],
+    node: true,
+    packages: [],
+  },
+  'src/config': {
+    name: 'src/config imports src/blf, src/sip (the call modes), src/util, ajv and yaml: no hardware library',
+    layers: ['src/blf', 'src/sip', 'src/util'],
+    files: [LAMP],
+    node: true,
+    packages: [/^ajv$/, /^yaml$/],
+  },
+  'src/blf': {
+    name: 'src/blf is pure: it imports only src/blf, the lamp (firmware-sim/protocol/lamp.ts) and fast-xml-parser',
+    layers: [],
+    files: [LAMP],
+    node: false,
+    packages: [/^fast-xml-parser$/],
+  },
+  'src/util': {
+    name: 'src/util imports only Node and pino',
+    layers: [],
+    node: true,
+    packages: [/^pino$/],
+  },
+  hw: {
+    name: 'hw (the drivers) imports src/panel, src/config, src/blf, firmware-sim/protocol, src/util and hardware libraries: no SIP',
+    layers: ['src/panel', 'src/config', 'src/blf', 'firmware-sim/protocol', 'src/util'],
+    node: true,
+    packages: HARDWARE_LIBRARIES,
+  },
+  'firmware-sim/sim': {
+    name: 'firmware-sim/sim (the firmware) shares only the protocol with the host: it imports firmware-sim/protocol, src/util, Node and serialport',
+    layers: ['firmware-sim/protocol', 'src/util'],
+    node: true,
+    packages: [/^serialport$/],
+  },
+  'firmware-sim/protocol': {
+    name: 'firmware-sim/protocol is pure and the lowest layer: it imports only itself',
+    layers: [],
+    node: false,
+    packages: [],
+  },
+};
+
+/** Whether `rule`'s layer may import `target` (a file of the tree, a Node module or a package). */
+function allowed(rule: LayerRule, own: LayerName, target: Import): boolean {
+  const { to } = target;
+  if (!target.file)
+    return NODE_MODULES.has(to) ? rule.node : rule.packages.some((pattern) => pattern.test(to));
+  const layer = layerOf(to);
+  if (layer == null) return false; // outside the product: tests, scripts, package.json
+  const file = to.replace(/\.js$/, '.ts');
+  return layer === own || rule.layers.includes(layer) || (rule.files ?? []).includes(file);
+}
 
 /** Each import that breaks a rule, as `file:line imports what: the rule`, in sort order. */
-export function layerViolations(graph: ImportGraph, rules: readonly LayerRule[] = LAYER_RULES): string[] {
+export function layerViolations(
+  graph: ImportGraph,
+  rules: Readonly<Record<LayerName, LayerRule>> = LAYER_RULES,
+): string[] {
   const violations: string[] = [];
-  for (const { from, to, line } of graph.imports)
-    for (const rule of rules)
-      if (rule.applies(from) && rule.breaks(to))
-        violations.push(`${from}:${line} imports ${to}: ${rule.name}`);
+  for (const target of graph.imports) {
+    const { from, to, line } = target;
+    const own = layerOf(from);
+    if (own == null) {
+      violations.push(`${from}:${line} imports ${to}: ${from} is in no layer of the product`);
+      continue;
+    }
+    const rule = rules[own];
+    if (!allowed(rule, own, target)) violations.push(`${from}:${line} imports ${to}: ${rule.name}`);
+  }
   return violations.sort();
 }
 

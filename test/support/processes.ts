@@ -1,4 +1,4 @@
-/** Child processes started by tests, stopped by PID when the test ends (DEVELOPERS.md). */
+/** Child processes started by tests, stopped by PID when the test ends, so that none outlives its test. */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
 export interface Started {

@@ -3,6 +3,7 @@
  * answers through `answer` as a PBX would, and sends NOTIFYs into a watcher's subscription, over real
  * UDP. Each opened one is closed by `closeScriptedPbxs` (call it in afterEach).
  */
+import { systemClock } from '../../src/util/clock.ts';
 import { tagOf, type SipMessage } from '../../src/sip/message.ts';
 import { SipStack, type IncomingRequest } from '../../src/sip/stack.ts';
 
@@ -27,7 +28,7 @@ export class ScriptedPbx {
   }
 
   static async open(address = '127.0.0.1', port = 0): Promise<ScriptedPbx> {
-    const stack = await SipStack.open({ address, port });
+    const stack = await SipStack.open({ address, port, clock: systemClock });
     opened.push(stack);
     return new ScriptedPbx(stack);
   }

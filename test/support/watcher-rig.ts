@@ -3,6 +3,7 @@
  * PBX (Kamailio, or a scripted one) with desk phone 201, on an in-memory panel, logging to memory; and
  * `until`, for waiting on what it shows.
  */
+import { testPlatform } from './platform.ts';
 import { startWatcher, type RunningWatcher } from '../../src/app/watcher.ts';
 import { loadBoards } from '../../src/config/boards.ts';
 import { parseConfig } from '../../src/config/config.ts';
@@ -42,7 +43,7 @@ export async function watch207(
   );
   const log = new MemoryLogger();
   const panel = new FakePanel(loadBoards().find((board) => board.id === 'console')!);
-  const watcher = await startWatcher(parsed, { log, panel, clock });
+  const watcher = await startWatcher(parsed, { log, panel, platform: testPlatform({ clock }) });
   return { watcher, log, panel };
 }
 

@@ -1,4 +1,5 @@
 /** The panel page's server over real HTTP on 127.0.0.1: live snapshots, presses, read-only, tokens. */
+import { systemClock } from '../../src/util/clock.ts';
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadBoards } from '../../src/config/boards.ts';
@@ -12,7 +13,7 @@ afterEach(async () => {
 });
 
 async function open(options: Partial<Parameters<typeof startPanelServer>[0]> = {}): Promise<PanelServer> {
-  const server = await startPanelServer({ board, port: 0, ...options });
+  const server = await startPanelServer({ board, port: 0, clock: systemClock, ...options });
   servers.push(server);
   return server;
 }
@@ -72,7 +73,7 @@ describe('panel page server', () => {
   });
 
   it('needs a token when bound beyond the loopback address, and checks it', async () => {
-    const refused = startPanelServer({ board, address: '0.0.0.0', port: 0 });
+    const refused = startPanelServer({ board, address: '0.0.0.0', port: 0, clock: systemClock });
     await expect(refused).rejects.toBeInstanceOf(PanelServerError);
     await expect(refused).rejects.toMatchObject({ code: 'token-needed' });
     const server = await open({ token: 'a-long-enough-token' });
@@ -85,7 +86,7 @@ describe('panel page server', () => {
   it('says the port is taken by another program, with a code of its own', async () => {
     const first = await open();
     const port = Number(new URL(first.url).port);
-    const taken = startPanelServer({ board, port });
+    const taken = startPanelServer({ board, port, clock: systemClock });
     await expect(taken).rejects.toMatchObject({ code: 'address-in-use' });
   });
 

@@ -11,6 +11,7 @@
 import type { DialogInfoDialog, ReadErrorCode } from './dialog-info.ts';
 import { readDialogNotify, type DialogNotifyErrorCode, type NotifyParts } from './dialog-notify.ts';
 import { readDialogInfo } from './dialog-info-reader.ts';
+import { ChosenDialect } from './dialect-choice.ts';
 import type { Dialect } from './dialects.ts';
 import { applyDocument, FRESH_RECORD, type PartnerRecord } from './partner-record.ts';
 import { DEFAULT_PRIORITY, readPartnerState, type LiveState, type PartnerState } from './partner-state.ts';
@@ -47,7 +48,7 @@ export type NotifyErrorCode =
   | 'version-gap'
   | 'not-reg-event'
   | 'not-reginfo'
-  /** A list subscription answered with a single resource's document (src/blf/resource-list-watcher.ts). */
+  /** A list subscription answered with a single resource's document (src/blf/resource-list-intake.ts). */
   | 'not-a-list'
   /** A resource list NOTIFY that cannot be read: its multipart framing or its RLMI. */
   | 'bad-list';
@@ -63,26 +64,29 @@ export type NotifyResult =
       resubscribe: boolean;
     };
 
-export interface WatcherOptions {
+export interface IntakeOptions {
   priority?: readonly LiveState[];
   pickup?: PickupOptions;
 }
 
-export class DialogWatcher {
+export class DialogIntake {
   /** The event package its NOTIFYs are of (RFC 4235 §3), for the SUBSCRIBE. */
   readonly event = { name: 'dialog', accept: 'application/dialog-info+xml' } as const;
   private readonly records = new Map<string, PartnerRecord>();
   private lastEntity: string | null = null;
+  /** How the documents read; with `pbx.dialect: auto`, the family once the PBX shows it (dialect-choice.ts). */
+  private readonly dialect: ChosenDialect;
 
   constructor(
-    /** How the documents read; `pbx.dialect: auto` changes it once it knows the PBX (dialect-detect.ts). */
-    public dialect: Dialect,
-    private readonly options: WatcherOptions = {},
-  ) {}
+    dialect: Dialect | ChosenDialect,
+    private readonly options: IntakeOptions = {},
+  ) {
+    this.dialect = ChosenDialect.of(dialect);
+  }
 
   /** Whether the PBX sends NOTIFYs without a subscription (innovaphone). */
   get unsolicited(): boolean {
-    return this.dialect.unsolicitedNotify;
+    return this.dialect.current.unsolicitedNotify;
   }
 
   /**
@@ -135,7 +139,8 @@ export class DialogWatcher {
 
   /** What the watcher knows of a partner now; `unknown` before any document about it. */
   view(entity: string | null): PartnerView {
-    return partnerView(this.records.get(entity ?? '') ?? FRESH_RECORD, entity, this.dialect, this.options);
+    const record = this.records.get(entity ?? '') ?? FRESH_RECORD;
+    return partnerView(record, entity, this.dialect.current, this.options);
   }
 }
 
@@ -144,7 +149,7 @@ export function partnerView(
   record: PartnerRecord,
   entity: string | null,
   dialect: Dialect,
-  options: WatcherOptions = {},
+  options: IntakeOptions = {},
 ): PartnerView {
   const dialogs = [...record.dialogs.values()];
   if (!record.informed)

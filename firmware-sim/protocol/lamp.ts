@@ -5,6 +5,10 @@
  * wire codes (firmware-sim/PROTOCOL.md §5.2, §5.3); panels that blink in software (GPIO, HID, Stream
  * Deck) follow the same timings, so all panels blink in one rhythm and show one color for one state.
  * Pure.
+ *
+ * It lives with the module's protocol, the lowest layer: the palette and the timings are what the
+ * protocol carries and the firmware (simulated or in C) runs, and the protocol depends on nothing above
+ * it. The pure core (src/blf, its lamp policy) and everything above import it from here.
  */
 
 export const LAMP_COLORS = [

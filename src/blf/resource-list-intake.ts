@@ -1,7 +1,7 @@
 /**
  * One subscription for a whole panel (RFC 4662): the resource list server's NOTIFYs, each a
  * `multipart/related` body whose root part is RLMI (rlmi.ts) and whose other parts are the resources'
- * own dialog-info documents. Each part is read by the one dialog-info path (DialogWatcher), as a
+ * own dialog-info documents. Each part is read by the one dialog-info path (DialogIntake), as a
  * partner's own subscription would read it, so a key shows the same whichever way it is watched. Pure.
  *
  * The list's table (RFC 4662 §5.6): per resource, the state of the list server's subscription to it
@@ -12,8 +12,9 @@
  * The resources' own documents keep their own versions, per list subscription and instance.
  */
 import type { NotifyParts } from './dialog-notify.ts';
+import type { ChosenDialect } from './dialect-choice.ts';
 import type { Dialect } from './dialects.ts';
-import { DialogWatcher, type NotifyResult, type PartnerView, type WatcherOptions } from './dialog-watcher.ts';
+import { DialogIntake, type NotifyResult, type PartnerView, type IntakeOptions } from './dialog-intake.ts';
 import { mediaType, readMultipart } from './multipart.ts';
 import { readRlmi, type RlmiInstance } from './rlmi.ts';
 import { partnerNamedBy } from './uri.ts';
@@ -36,7 +37,7 @@ interface Table {
   resources: Map<string, ResourceState>;
 }
 
-export class ResourceListWatcher {
+export class ResourceListIntake {
   /** RFC 4662 §4.1: the subscriber says it takes lists, and the bodies a list's NOTIFYs carry. */
   readonly event = {
     name: 'dialog',
@@ -44,25 +45,35 @@ export class ResourceListWatcher {
     supported: 'eventlist',
   } as const;
   readonly unsolicited = false;
-  private readonly dialogs: DialogWatcher;
+  private readonly dialogs: DialogIntake;
   private table: Table | null = null;
+  /** The partners whose documents came since the last `takeApplied`, as those documents left them. */
+  private applied = new Map<string, PartnerView>();
   /** The PBX answered the list's subscription with a partner's own document: it serves no such list. */
   notAList = false;
 
   constructor(
-    dialect: Dialect,
+    dialect: Dialect | ChosenDialect,
     /** The partners the keys watch, as the config names them. */
     private readonly partners: readonly string[],
     /** The PBX's address, for resource URIs that name it where the config names a domain. */
     private readonly pbxAddress: string,
-    options: WatcherOptions = {},
+    options: IntakeOptions = {},
   ) {
-    this.dialogs = new DialogWatcher(dialect, options);
+    this.dialogs = new DialogIntake(dialect, options);
   }
 
   /** A NOTIFY of the list subscription (RFC 4662 §5); `list` is the list's URI. */
   notify(parts: NotifyParts, listUri: string | null = null): NotifyResult {
-    const view = this.view(listUri);
+    // The list itself is no partner: its result carries no partner's state (each partner's is `view`).
+    const view: PartnerView = {
+      entity: listUri,
+      version: null,
+      state: 'unknown',
+      dialogs: [],
+      pickup: null,
+      focus: null,
+    };
     const refuse = (code: 'not-a-list' | 'bad-list', message: string, resubscribe = false): NotifyResult => ({
       accepted: false,
       view,
@@ -124,24 +135,27 @@ export class ResourceListWatcher {
       resources.set(partner, instanceState(instance));
       // The resource's own document: read as its own subscription's (per list subscription and instance).
       const part = instance?.cid == null ? undefined : byId.get(instance.cid);
-      if (instance != null && part != null && part.type === 'application/dialog-info+xml')
-        this.dialogs.apply({
+      if (instance != null && part != null && part.type === 'application/dialog-info+xml') {
+        const result = this.dialogs.apply({
           body: part.body,
           partner,
           subscription: `${subscription ?? ''} ${instance.id}`,
         });
+        this.applied.set(partner, result.view);
+      }
     }
     if (gap) return refuse('bad-list', `RLMI versions skipped: ${list.version} after ${table.version}`, true);
     return { accepted: true, view };
   }
 
-  /** How the resources' documents read (`pbx.dialect: auto` changes it once it knows the PBX). */
-  set dialect(dialect: Dialect) {
-    this.dialogs.dialect = dialect;
-  }
-
-  get dialect(): Dialect {
-    return this.dialogs.dialect;
+  /**
+   * The partners whose documents the list's NOTIFYs brought since this was last asked, each once, with
+   * its state as they left it (read once, where the document was applied).
+   */
+  takeApplied(): ReadonlyMap<string, PartnerView> {
+    const applied = this.applied;
+    this.applied = new Map();
+    return applied;
   }
 
   /** What the list says of a partner's resource. */

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../src/blf/dialects.ts';
 import { readMultipart } from '../../src/blf/multipart.ts';
-import { ResourceListWatcher } from '../../src/blf/resource-list-watcher.ts';
+import { ResourceListIntake } from '../../src/blf/resource-list-intake.ts';
 import { readRlmi } from '../../src/blf/rlmi.ts';
 import { notifyParts, readFirstRequest } from '../../src/sip/message-text.ts';
 import { readVector } from '../support/vectors.ts';
@@ -22,10 +22,10 @@ const CAPTURES = [
 ];
 
 const notify = (file: string) => notifyParts(readFirstRequest(readVector(`kamailio/${file}`))!);
-const watcher = () => new ResourceListWatcher(DIALECTS.kamailio, PARTNERS, '127.0.0.1');
+const watcher = () => new ResourceListIntake(DIALECTS.kamailio, PARTNERS, '127.0.0.1');
 
 /** Each partner as the keys would read it: its resource's state, and its dialogs' when active. */
-function read(list: ResourceListWatcher): string[] {
+function read(list: ResourceListIntake): string[] {
   return PARTNERS.map((partner) => {
     const resource = list.resource(partner);
     return resource.kind === 'active' ? list.view(partner).state : resource.kind;

@@ -1,0 +1,80 @@
+/**
+ * The user's own desk phone (config `phone`), which key presses make call (BRIEF §4): the calls it
+ * places through the PBX (src/sip/call-control.ts), and, with `phone.watch`, the call it has in progress
+ * as its own dialog-info shows it (src/blf/desk-phone-calls.ts), for a press to transfer. A call
+ * lampfield keeps as controller is the one in progress first.
+ */
+import { DeskPhoneCalls, type DeskCall } from '../blf/desk-phone-calls.ts';
+import type { ChosenDialect } from '../blf/dialect-choice.ts';
+import type { Config } from '../config/config.ts';
+import { CallControl, DEFAULT_AUTO_ANSWER } from '../sip/call-control.ts';
+import type { CallOutcome, CallTarget } from '../sip/call-outcome.ts';
+import type { PartnerUpdate } from '../sip/partner-update.ts';
+import type { IncomingRequest } from '../sip/stack.ts';
+import type { UserAgent } from '../sip/user-agent.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/log.ts';
+import type { PressCalls } from './key-press.ts';
+
+export class DeskPhone implements PressCalls {
+  /** The desk phone's URI when its own dialogs are watched (`phone.watch`), else null. */
+  readonly watched: string | null;
+  private readonly control: CallControl;
+  private readonly dialogs: DeskPhoneCalls;
+
+  constructor(
+    phone: NonNullable<Config['phone']>,
+    ua: UserAgent,
+    dialect: ChosenDialect,
+    clock: Clock,
+    log: Logger,
+  ) {
+    this.watched = phone.watch === true ? phone.uri : null;
+    this.dialogs = new DeskPhoneCalls(dialect);
+    this.control = new CallControl(
+      ua,
+      {
+        uri: phone.uri,
+        mode: phone.mode,
+        replaces: phone.replaces,
+        autoAnswer: phone.autoAnswer ?? DEFAULT_AUTO_ANSWER,
+        answerTimeoutMs: phone.answerTimeoutSeconds * 1000,
+      },
+      clock,
+      log,
+    );
+  }
+
+  /** A partner's update: the desk phone's own, when it is watched, says which call it is in. */
+  seen(update: PartnerUpdate): void {
+    if (update.partner !== this.watched) return;
+    this.dialogs.update(update.status === 'active' ? update.view.dialogs : []);
+  }
+
+  inCall(): DeskCall | null {
+    return this.control.controlledCall() ?? this.dialogs.call;
+  }
+
+  call(target: CallTarget): Promise<CallOutcome> {
+    return this.control.call(target);
+  }
+
+  transfer(target: string, call: DeskCall): Promise<CallOutcome> {
+    return this.control.transfer(target, call);
+  }
+
+  /** Takes the requests of the phone's calls (sipfrag NOTIFY, BYE, re-INVITE); false for any other. */
+  handleRequest(request: IncomingRequest): boolean {
+    return this.control.handleRequest(request);
+  }
+
+  /** Calls lampfield keeps as their controller now; 0 once every one has ended. */
+  get activeCalls(): number {
+    return this.control.activeCalls;
+  }
+
+  /** Ends every call lampfield keeps (it is stopping). */
+  stop(): Promise<void> {
+    return this.control.stop();
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The real things the application runs on, as one interface: the clock, SIP sockets, the board's
+ * hardware, name lookups, certificate files and the trust store, the log, the terminal and the process's
+ * stop signals. The composition root (src/real-platform.ts) picks the real ones, once, for the entry
+ * (src/main.ts); tests give their own (a fake clock, a board in memory). Nothing below takes a real one
+ * by default: what needs time, a socket or a board is handed it from here.
+ */
+import type { Terminal } from '../../hw/open-board.ts';
+import type { Config } from '../config/config.ts';
+import type { PanelDevice } from '../panel/panel.ts';
+import type { SipStack, SipStackOptions } from '../sip/stack.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger, LogLevel } from '../util/log.ts';
+import type { BoardProbe } from './board-checks.ts';
+
+export interface Platform {
+  readonly clock: Clock;
+  /** A SIP stack on sockets of its own (src/sip/stack.ts). */
+  openStack(options: SipStackOptions): Promise<SipStack>;
+  /** The board the config names, on its hardware (hw/open-board.ts); it keeps trying when that is missing. */
+  openBoard(config: Pick<Config, 'board' | 'panel'>, log: Logger, clock: Clock): Promise<PanelDevice>;
+  /** What doctor looks at to check a board: device files, the GPIO driver, the USB HID devices. */
+  readonly boardProbe: BoardProbe;
+  /** The IPv4 address a host name resolves to (DNS); rejects when it does not resolve. */
+  resolveHost(host: string): Promise<string>;
+  /** A file's text (certificates and keys named by `pbx.tls`); throws as the file system does. */
+  readText(path: string): string;
+  /** The certificates the system trusts (its CA store beside Node's own roots); null where it has none. */
+  trustedCertificates(): string[] | null;
+  /** A log at `level`, one line per event on standard error. */
+  logger(level: LogLevel): Logger;
+  /** Where the console board (and the module simulator's view) writes and reads. */
+  readonly terminal: Terminal;
+  /** Resolves when the process is asked to stop (SIGINT, SIGTERM). */
+  stopRequested(): Promise<void>;
+}
