@@ -225,7 +225,7 @@ export class ModuleFirmware {
   }
 
   private announce(): void {
-    this.queue({ type: 'info', info: this.info });
+    this.link.send({ type: 'info', info: this.info });
   }
 
   private feedWatchdog(): void {
@@ -336,7 +336,7 @@ export class ModuleFirmware {
 
   /** Which page the keys show, for the host (§5.11); a module without pages has nothing to tell. */
   private tellPage(): void {
-    if (this.hardware.pages > 1) this.queue({ type: 'page-shown', page: this.page });
+    if (this.hardware.pages > 1) this.link.send({ type: 'page-shown', page: this.page });
   }
 
   /** A page key went down (§7.4): one key per page shows its page, a single one the next page. */
@@ -354,10 +354,6 @@ export class ModuleFirmware {
   }
 
   // --- frames out ----------------------------------------------------------------------------------
-
-  private queue(message: Message): void {
-    this.link.send(message);
-  }
 
   /** A frame leaves for the host, through the injected faults (§8 of the simulator). */
   private write(bytes: Uint8Array): void {
@@ -391,7 +387,7 @@ export class ModuleFirmware {
 
   private keyEvent(key: number, event: KeyEventName): void {
     if (this.session !== 'ready') return; // no host to tell: a press while unplugged is not kept
-    this.queue({ type: 'key-event', key, event, uptimeMs: Math.round(this.clock.now() - this.bootedAt) });
+    this.link.send({ type: 'key-event', key, event, uptimeMs: Math.round(this.clock.now() - this.bootedAt) });
   }
 }
 

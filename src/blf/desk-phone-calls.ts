@@ -45,7 +45,7 @@ export class DeskPhoneCalls {
     this.dialect = ChosenDialect.of(dialect);
   }
 
-  /** The desk phone's dialogs as its latest document gave them (the watcher's view of it). */
+  /** The desk phone's dialogs as its latest document gave them (the intake's view of it). */
   update(dialogs: readonly DialogInfoDialog[]): void {
     const live = new Set<string>();
     this.current = null;

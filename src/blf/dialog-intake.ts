@@ -40,7 +40,7 @@ export interface PartnerView {
   focus: DialogInfoDialog | null;
 }
 
-/** `not-reg-event` and `not-reginfo` are the registration watcher's (src/blf/reginfo.ts). */
+/** `not-reg-event` and `not-reginfo` are the registration intake's (src/blf/reginfo.ts). */
 export type NotifyErrorCode =
   | DialogNotifyErrorCode
   | ReadErrorCode
@@ -137,7 +137,7 @@ export class DialogIntake {
     return { accepted: true, view: this.view(entity) };
   }
 
-  /** What the watcher knows of a partner now; `unknown` before any document about it. */
+  /** What the intake knows of a partner now; `unknown` before any document about it. */
   view(entity: string | null): PartnerView {
     const record = this.records.get(entity ?? '') ?? FRESH_RECORD;
     return partnerView(record, entity, this.dialect.current, this.options);

@@ -1,5 +1,5 @@
 /**
- * What the watcher needs from a dialog-event NOTIFY (RFC 6665 §8.2, RFC 4235 §3), pure.
+ * What the NOTIFY intake needs from a dialog-event NOTIFY (RFC 6665 §8.2, RFC 4235 §3), pure.
  */
 
 export type DialogNotifyErrorCode = 'not-dialog-event' | 'unsupported-content-type';

@@ -34,7 +34,7 @@ export async function decodeCommand(args: readonly string[], io: CommandIo): Pro
     io.stderr(`lampfield decode: no FILE given\n${USAGE}`);
     return 2;
   }
-  const watcher = new DialogIntake(DIALECTS[dialect]);
+  const intake = new DialogIntake(DIALECTS[dialect]);
   let status = 0;
   for (const file of files) {
     let text: string;
@@ -47,7 +47,7 @@ export async function decodeCommand(args: readonly string[], io: CommandIo): Pro
       status = 2;
       continue;
     }
-    for (const line of decodeText(watcher, file, text)) io.stdout(JSON.stringify(line));
+    for (const line of decodeText(intake, file, text)) io.stdout(JSON.stringify(line));
   }
   return status;
 }

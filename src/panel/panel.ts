@@ -51,11 +51,16 @@ export interface KeyViewer {
   pageShown?(page: number): void;
 }
 
-export type KeyGesture = 'down' | 'up' | 'long';
+/**
+ * What a key did: went down, came up, or has been held down long enough for a long press (the three
+ * the module protocol carries too, PROTOCOL.md §5.7). A person's gesture (a short or long press) is made
+ * of these by src/blf/key-actions.ts `GestureTracker`.
+ */
+export type KeyEventName = 'down' | 'up' | 'long';
 
 export interface PanelKeyEvent {
   key: number;
-  event: KeyGesture;
+  event: KeyEventName;
 }
 
 export type PanelStatus =

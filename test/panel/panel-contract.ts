@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
-import type { KeyGesture, PanelDevice, PanelKeyEvent } from '../../src/panel/panel.ts';
+import type { KeyEventName, PanelDevice, PanelKeyEvent } from '../../src/panel/panel.ts';
 
 export interface PanelHarness {
   panel: PanelDevice;
@@ -26,7 +26,7 @@ const RED: Lamp = { color: 'red', pattern: 'fast-blink' };
 const GREEN: Lamp = { color: 'green', pattern: 'steady' };
 const AMBER: Lamp = { color: 'amber', pattern: 'slow-blink' };
 
-function gestures(events: PanelKeyEvent[], key: number): KeyGesture[] {
+function gestures(events: PanelKeyEvent[], key: number): KeyEventName[] {
   return events.filter((event) => event.key === key).map((event) => event.event);
 }
 
