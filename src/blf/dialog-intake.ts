@@ -1,7 +1,7 @@
 /**
  * The one NOTIFY intake: a dialog-event NOTIFY's headers and body in, partner state out. Pure (no I/O):
  * it joins the NOTIFY reader, the dialog-info reader, the reducer, partner state and pickup planning.
- * `lampfield decode` and the live subscriptions (src/sip/partner-subscriptions.ts) both feed it, so what
+ * `lampfield decode` and the live subscriptions (src/sip/partner-watch.ts) both feed it, so what
  * decode shows is what run does.
  *
  * A NOTIFY that belongs to a subscription names its partner: the subscription's. Otherwise (decode) a

@@ -151,6 +151,8 @@ export abstract class SubscriptionSet implements PartnerWatch {
   }
 
   reread(): void {
+    // Every partner is told again, even one whose lamp reads the same: the desk phone's call may not.
+    this.reported.clear();
     for (const subscription of this.subscriptions.values()) subscription.reread();
   }
 

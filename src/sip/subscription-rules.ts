@@ -1,6 +1,6 @@
 /**
  * What RFC 6665 asks of a subscriber, as pure rules for the subscription state machine
- * (partner-subscriptions.ts): the SUBSCRIBE it sends, what each answer to it means, what each reason of a
+ * (partner-watch.ts): the SUBSCRIBE it sends, what each answer to it means, what each reason of a
  * terminated subscription means, and when to try again.
  */
 import { headerText, parameterOf, type SipMessage } from './message.ts';

@@ -4,7 +4,7 @@
  * its intake (`NotifyIntake`: src/blf/dialog-intake.ts, src/blf/reginfo.ts), the code that turns a
  * NOTIFY into partner state; what RFC 6665 asks of each answer and each termination is
  * in subscription-rules.ts. The set of them, and the routing of NOTIFYs to them, is
- * partner-subscriptions.ts.
+ * partner-watch.ts (a subscription per partner, or one to a resource list).
  *
  * The state (`SubscriptionState`), moved by SUBSCRIBE answers, NOTIFYs, timers and the PBX keepalive:
  *
@@ -311,7 +311,7 @@ export class Subscription {
     } else if (code === 'stale-version') {
       log.debug('stale dialog-info dropped', { partner: this.partner, reason: message });
     } else if (code === 'not-a-list') {
-      // Said once, for every key, by the set of subscriptions (partner-subscriptions.ts).
+      // Said once, for every key, by the list subscription (resource-list-subscription.ts).
       log.debug('NOTIFY of a list subscription without a list', { list: this.partner, reason: message });
     } else {
       log.warn('NOTIFY body refused', { partner: this.partner, code, reason: message });
