@@ -72,6 +72,8 @@ const DESK_PHONE = '201';
 const SIM_PASSWORD = 'lampfield-sim';
 /** Plan generated calls this far ahead, then again with the next seed. */
 const PLAN_WINDOW_MS = 60 * 60_000;
+/** How long a missed call that was picked up is talked on after the caller would have given up. */
+const PICKED_UP_TALK_MS = DEFAULT_GENERATOR.talkMs[0];
 /** How long a click on the page holds the module's switch: a short press, or past the long press. */
 const CLICK_MS = { short: 120, long: 800 } as const;
 
@@ -156,9 +158,15 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
     );
     for (const call of calls) {
       later(call.at, () => {
+        // A simulated phone has one line (no call waiting): a call to or from a phone in a call is not
+        // made, so that what a key shows is one call's life and a pickup ends the partner's ringing.
+        if (pbx.inCall(call.from) || pbx.inCall(call.to)) return;
         const id = pbx.ring(call.from, call.to);
         if (call.talkMs == null) {
-          later(call.ringMs, () => pbx.hangUp(id));
+          // The caller gives up when nobody answered; a call picked up meanwhile is talked on.
+          later(call.ringMs, () =>
+            pbx.ringing(id) ? pbx.hangUp(id) : later(PICKED_UP_TALK_MS, () => pbx.hangUp(id)),
+          );
           return;
         }
         later(call.ringMs, () => pbx.answer(id));

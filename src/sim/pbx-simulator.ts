@@ -59,6 +59,16 @@ export class PbxSimulator {
     this.calls.answer(id);
   }
 
+  /** Whether `number` is in a call (ringing, talking or held). */
+  inCall(number: string): boolean {
+    return this.calls.of(number).length > 0;
+  }
+
+  /** Whether call `id` still rings: nobody has answered or picked it up. */
+  ringing(id: string): boolean {
+    return this.calls.findRinging((call) => call.id === id) != null;
+  }
+
   hold(id: string, number: string, held: boolean): void {
     this.calls.hold(id, number, held);
   }
