@@ -169,11 +169,6 @@ export abstract class SubscriptionSet implements PartnerWatch {
     this.onUpdate(update);
   }
 
-  /** The last update told of a partner. */
-  protected told(partner: string): PartnerUpdate | null {
-    return this.reported.get(partner) ?? null;
-  }
-
   private owner(request: IncomingRequest): { subscription: Subscription; unsolicited: boolean } | null {
     const { message, remote } = request;
     if (message.method !== 'NOTIFY') return null;

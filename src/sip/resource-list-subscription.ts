@@ -25,6 +25,8 @@ const INSTANCE_REFUSED = new Set(['rejected', 'noresource', 'deactivated', 'give
 
 export class ResourceListSubscription extends SubscriptionSet {
   private readonly list: Subscription;
+  /** What the list's NOTIFYs said: the state of each resource and each partner's documents. */
+  private readonly intake: ResourceListIntake;
   private readonly partners: readonly string[];
   /** Each partner as the list's parts last gave it: read again only when a part about it came. */
   private readonly views = new Map<string, PartnerView>();
@@ -41,14 +43,11 @@ export class ResourceListSubscription extends SubscriptionSet {
     onUpdate: (update: PartnerUpdate) => void,
   ) {
     super(ua, options, onUpdate);
+    this.intake = options.intake;
     this.partners = [...new Set(partners)];
     this.list = new Subscription(uri, this.context);
     this.subscriptions.set(uri, this.list);
     for (const partner of this.partners) this.views.set(partner, this.intake.view(partner));
-  }
-
-  private get intake(): ResourceListIntake {
-    return this.options.intake as ResourceListIntake;
   }
 
   update(partner: string): PartnerUpdate | null {
