@@ -6,6 +6,8 @@ import type { KeyInfo, PanelDevice, PanelKeyEvent, PanelStatus } from './panel.t
 export class FakePanel implements PanelDevice {
   readonly lamps = new Map<number, Lamp>();
   readonly labels = new Map<number, string | null>();
+  /** What each key stands for as last shown with its lamp (partner, state, caller). */
+  readonly infos = new Map<number, KeyInfo>();
   private keyHandlers: ((event: PanelKeyEvent) => void)[] = [];
   private statusHandlers: ((status: PanelStatus) => void)[] = [];
   closed = false;
@@ -15,6 +17,7 @@ export class FakePanel implements PanelDevice {
   setLamp(key: number, lamp: Lamp, info: KeyInfo): void {
     this.lamps.set(key, lamp);
     this.labels.set(key, info.label);
+    this.infos.set(key, info);
   }
 
   onKey(handler: (event: PanelKeyEvent) => void): void {

@@ -1,6 +1,6 @@
 /**
  * baresip 1.0 (Debian `baresip`) as a real desk phone on 127.0.0.1 (shared/notes/real-phones.md):
- * registered on Kamailio with Kamailio as its outbound proxy, answering every call by itself
+ * registered on the test PBX (Kamailio, Asterisk) with it as its outbound proxy, answering every call by itself
  * (`answermode=auto`), following REFER, and dialling or hanging up when told through its UDP console
  * (`cons.so`).
  */
@@ -8,7 +8,8 @@ import dgram from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PASSWORDS, type Kamailio } from './kamailio.ts';
+import { PASSWORDS } from './kamailio.ts';
+import type { TestPbx } from './pbx.ts';
 import { freePort } from './ports.ts';
 import { startProcess, stopProcess, type Started } from './processes.ts';
 
@@ -23,7 +24,7 @@ export class Baresip {
    * baresip as `extension`, registered on `pbx` (resolves once the PBX has answered 200). `answer`:
    * `auto` answers every call at once; `manual` rings until `answer()` (a person lifting the handset).
    */
-  static async start(pbx: Kamailio, extension = '201', answer: 'auto' | 'manual' = 'auto'): Promise<Baresip> {
+  static async start(pbx: TestPbx, extension = '201', answer: 'auto' | 'manual' = 'auto'): Promise<Baresip> {
     const dir = mkdtempSync(join(tmpdir(), 'lampfield-baresip-'));
     const sipPort = await freePort(true);
     const consolePort = await freePort();
@@ -87,6 +88,11 @@ export class Baresip {
   /** The person puts the call on hold (baresip's `x`: a re-INVITE with `a=sendonly`). */
   hold(): Promise<void> {
     return this.command('x');
+  }
+
+  /** The person takes the call off hold (baresip's `X`: a re-INVITE with `a=sendrecv`). */
+  resume(): Promise<void> {
+    return this.command('X');
   }
 
   private async command(text: string): Promise<void> {

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PASSWORDS, type Kamailio } from './kamailio.ts';
+import { PASSWORDS } from './kamailio.ts';
+import type { TestPbx } from './pbx.ts';
 import { freePort } from './ports.ts';
 import { startProcess, stopProcess, type Started } from './processes.ts';
 
@@ -60,7 +61,7 @@ function common(file: string, extension: string, port: number): string[] {
 }
 
 /** sipp calling through the PBX as `extension`, answering its digest challenges. */
-function sipp(pbx: Kamailio, file: string, extension: string, port: number, extra: string[] = []): Started {
+function sipp(pbx: TestPbx, file: string, extension: string, port: number, extra: string[] = []): Started {
   const credentials = ['-au', extension, '-ap', PASSWORDS[extension] ?? ''];
   return startProcess('sipp', [
     ...common(file, extension, port),
@@ -86,7 +87,7 @@ export interface Phone {
  * Registers `extension` with a Contact on a fresh port (or `port`: a phone that does not register
  * itself, such as lp-auto-answer), where `expectCall` will answer.
  */
-export async function registerPhone(pbx: Kamailio, extension: string, contactPort?: number): Promise<Phone> {
+export async function registerPhone(pbx: TestPbx, extension: string, contactPort?: number): Promise<Phone> {
   const port = contactPort ?? (await freePort());
   const file = scenario('register', {});
   const run = sipp(pbx, file, extension, await freePort(), [
@@ -103,7 +104,7 @@ export async function registerPhone(pbx: Kamailio, extension: string, contactPor
 }
 
 /** Removes the phone's binding (REGISTER with Expires: 0 for its Contact): the phone is unplugged. */
-export async function unregisterPhone(pbx: Kamailio, phone: Phone): Promise<void> {
+export async function unregisterPhone(pbx: TestPbx, phone: Phone): Promise<void> {
   const file = scenario('register', {});
   const args = ['-key', 'contact_port', String(phone.port), '-key', 'expires', '0'];
   const code = await sipp(pbx, file, phone.extension, await freePort(), args).exited;
@@ -112,7 +113,7 @@ export async function unregisterPhone(pbx: Kamailio, phone: Phone): Promise<void
 }
 
 /** The phone waits for one call, rings for `ringMs`, then answers (unless the caller cancels). */
-export function expectCall(pbx: Kamailio, phone: Phone, ringMs: number): Started {
+export function expectCall(pbx: TestPbx, phone: Phone, ringMs: number): Started {
   const file = scenario('callee', { __RING__: String(ringMs) });
   phone.process = answering(file, phone.extension, phone.port);
   void pbx;
@@ -127,7 +128,7 @@ export interface CallOptions {
 }
 
 /** `from` calls `to` through the PBX; resolves with sipp's exit code once the call is over. */
-export async function call(pbx: Kamailio, from: string, to: string, options: CallOptions): Promise<number> {
+export async function call(pbx: TestPbx, from: string, to: string, options: CallOptions): Promise<number> {
   const missed = options.cancelAfterMs != null;
   const file = scenario('caller', {
     __TALK__: String(options.talkMs ?? 1000),
@@ -152,7 +153,7 @@ export async function hangUpAll(phones: readonly Phone[]): Promise<void> {
  * it waits for lampfield; `done` resolves with sipp's exit code and what went wrong, if anything.
  */
 export async function deskPhone(
-  pbx: Kamailio,
+  pbx: TestPbx,
   scenarioName: string,
   values: Record<string, string>,
 ): Promise<{ process: Started; done: Promise<{ code: number; errors: string }> }> {
@@ -254,7 +255,7 @@ export interface PickableCall {
  * second (registered as `from`) answering the INVITE with Replaces and telling the first to cancel.
  */
 export async function pickableCall(
-  pbx: Kamailio,
+  pbx: TestPbx,
   from: string,
   to: string,
   end: keyof typeof PICKED_UP_END | 'is gone (481)',
@@ -306,7 +307,7 @@ export interface TransferableCall {
  * that call is answered, telling the first to end the call with the desk phone.
  */
 export async function transferableCall(
-  pbx: Kamailio,
+  pbx: TestPbx,
   from: string,
   to: string,
   talkMs: number,
