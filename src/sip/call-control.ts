@@ -218,22 +218,16 @@ export class CallControl {
       ...headers,
       subject: 'lampfield',
     });
-    const response = await this.invite(invite, this.phone.answerTimeoutMs);
+    // Cancelled when unanswered in time, counted from the first INVITE: a challenge and its answer
+    // are part of that time (RFC 3261 §22.2).
+    const sent = this.ua.invite(invite);
+    const cancelTimer = this.clock.after(this.phone.answerTimeoutMs, () => sent.cancel());
+    const { request, response } = await sent.final;
+    cancelTimer();
     const status = response.status ?? 0;
     if (status < 200 || status >= 300)
       return { ok: false, reason: this.inviteFailure(response), stage: 'desk-phone', status };
-    return { dialog: dialogOf(invite, response), response };
-  }
-
-  /** Sends an INVITE through the PBX, answering a digest challenge, cancelled after `timeoutMs`. */
-  private async invite(invite: SipMessage, timeoutMs: number): Promise<SipMessage> {
-    const pending = this.ua.stack.invite(invite, this.ua.pbx);
-    const cancelTimer = this.clock.after(timeoutMs, () => pending.cancel());
-    let response = await pending.final;
-    cancelTimer();
-    // Digest challenge: the same INVITE with credentials (UserAgent answers it for other requests).
-    if (response.status === 401 || response.status === 407) response = await this.ua.send(invite);
-    return response;
+    return { dialog: dialogOf(request, response), response };
   }
 
   /** ACK for the phone's 2xx, answering its offer with no media flowing (sdp-answer.ts). */
@@ -299,20 +293,16 @@ export class CallControl {
     };
     // The phone may hang up while the far side rings: its BYE cancels the far INVITE.
     let cancelled = false;
-    const sent = this.ua.stack.invite(invite, this.ua.pbx);
+    const sent = this.ua.invite(invite);
     this.hangUps.set(leg.dialog.callId, () => {
       cancelled = true;
       sent.cancel();
     });
-    let response: SipMessage;
-    try {
-      const cancelTimer = this.clock.after(FAR_ANSWER_MS, () => sent.cancel());
-      response = await sent.final;
+    const cancelTimer = this.clock.after(FAR_ANSWER_MS, () => sent.cancel());
+    const { request, response } = await sent.final.finally(() => {
       cancelTimer();
-      if (response.status === 401 || response.status === 407) response = await this.ua.send(invite);
-    } finally {
       this.hangUps.delete(leg.dialog.callId);
-    }
+    });
     const status = response.status ?? 0;
     if (status < 200 || status >= 300) {
       if (!cancelled) {
@@ -323,7 +313,7 @@ export class CallControl {
       const reason = cancelled ? 'the desk phone hung up first' : targetFailure(status, `SIP/2.0 ${what}`);
       return { ok: false, reason, stage: cancelled ? 'desk-phone' : 'target', status };
     }
-    const far = dialogOf(invite, response);
+    const far = dialogOf(request, response);
     this.ua.sendAck(far, response.headers.cseq?.seq ?? 1);
     this.ua.sendAck(leg.dialog, leg.response.headers.cseq?.seq ?? 1, response.content ?? '');
     const call = new ControlledCall(

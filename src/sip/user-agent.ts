@@ -110,34 +110,82 @@ export class UserAgent {
   async send(request: SipMessage, options: RequestOptions = {}): Promise<SipMessage> {
     let current = request;
     let response = await this.stack.request(current, this.pbx, options);
-    for (let attempt = 0; attempt < 2 && (response.status === 401 || response.status === 407); attempt++) {
-      const header = response.status === 401 ? 'www-authenticate' : 'proxy-authenticate';
-      const challenges = response.headers[header] ?? [];
-      const challenge = chooseChallenge(
-        typeof challenges === 'string' ? [challenges] : challenges.map(authHeaderText),
-      );
-      if (challenge == null || (attempt > 0 && !challenge.stale)) break;
-      const credentials: DigestCredentials = {
-        username: this.account.authUser ?? this.account.user,
-        password: this.account.password,
-      };
-      const cseq = current.headers.cseq!;
-      current = {
-        ...current,
-        headers: {
-          ...current.headers,
-          cseq: { seq: cseq.seq + 1, method: cseq.method },
-          [response.status === 401 ? 'authorization' : 'proxy-authorization']: digestAuthorization({
-            challenge,
-            credentials,
-            method: current.method!,
-            uri: current.uri!,
-          }),
-        },
-      };
+    for (let attempt = 0; ; attempt++) {
+      const next = this.answerChallenge(current, response, attempt);
+      if (next == null) return response;
+      current = next;
       response = await this.stack.request(current, this.pbx, options);
     }
-    return response;
+  }
+
+  /**
+   * An INVITE through the PBX, its digest challenges answered as `send` answers them, that can be
+   * cancelled all along (RFC 3261 §9.1): `cancel()` CANCELs the INVITE on the wire, or, between a
+   * challenge and its answer, sends no other (the INVITE then ends as a cancelled one does, 487).
+   * `final` resolves with the final response and the INVITE it answers (the one with credentials, after
+   * a challenge: the dialog's first CSeq is that one's).
+   */
+  invite(
+    request: SipMessage,
+    options: RequestOptions = {},
+  ): { final: Promise<{ request: SipMessage; response: SipMessage }>; cancel(): void } {
+    let cancelled = false;
+    let onWire: { cancel(): void } | null = null;
+    const final = (async () => {
+      let current = request;
+      for (let attempt = 0; ; attempt++) {
+        const sent = this.stack.invite(current, this.pbx, options);
+        onWire = sent;
+        if (cancelled) sent.cancel();
+        const response = await sent.final;
+        const next = this.answerChallenge(current, response, attempt);
+        if (next == null) return { request: current, response };
+        if (cancelled)
+          return { request: current, response: { ...response, status: 487, reason: 'Request Terminated' } };
+        current = next;
+      }
+    })();
+    return {
+      final,
+      cancel: () => {
+        cancelled = true;
+        onWire?.cancel();
+      },
+    };
+  }
+
+  /**
+   * The request again with credentials for the challenge `response` carries (RFC 3261 §22.2: a new
+   * request, its CSeq one higher); null when `response` is no challenge, or one not to answer: the
+   * second in a row unless it says the nonce went stale (a wrong password is not tried twice), the
+   * third always, or one of an algorithm lampfield cannot answer.
+   */
+  private answerChallenge(current: SipMessage, response: SipMessage, attempt: number): SipMessage | null {
+    if ((response.status !== 401 && response.status !== 407) || attempt >= 2) return null;
+    const header = response.status === 401 ? 'www-authenticate' : 'proxy-authenticate';
+    const challenges = response.headers[header] ?? [];
+    const challenge = chooseChallenge(
+      typeof challenges === 'string' ? [challenges] : challenges.map(authHeaderText),
+    );
+    if (challenge == null || (attempt > 0 && !challenge.stale)) return null;
+    const credentials: DigestCredentials = {
+      username: this.account.authUser ?? this.account.user,
+      password: this.account.password,
+    };
+    const cseq = current.headers.cseq!;
+    return {
+      ...current,
+      headers: {
+        ...current.headers,
+        cseq: { seq: cseq.seq + 1, method: cseq.method },
+        [response.status === 401 ? 'authorization' : 'proxy-authorization']: digestAuthorization({
+          challenge,
+          credentials,
+          method: current.method!,
+          uri: current.uri!,
+        }),
+      },
+    };
   }
 
   /**

@@ -1,0 +1,115 @@
+/**
+ * Key presses through Asterisk (res_pjsip, FreePBX's `**` pickup line), with baresip as the desk phone
+ * (201) and sipp phones as the partners and callers: lampfield calls the desk phone (Asterisk challenges
+ * the INVITE), hands the call on by REFER (a blind transfer into lampfield's context,
+ * res_pjsip_refer.c), and a press on a ringing partner picks the call up by `**207` (`Pickup()`).
+ * Skipped, with one line, without an Asterisk build (test/support/asterisk.ts).
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { MemoryLogger } from '../../src/util/log.ts';
+import { ASTERISK_MISSING, Asterisk, asteriskBuild } from '../support/asterisk.ts';
+import { Baresip } from '../support/baresip.ts';
+import { FakeClock } from '../support/fake-clock.ts';
+import { killAll } from '../support/processes.ts';
+import { expectCall, hangUpAll, registerPhone } from '../support/sipp.ts';
+import { PARTNER_207, until, watch207 } from '../support/watcher-rig.ts';
+
+const build = asteriskBuild();
+if (build == null) console.log(ASTERISK_MISSING);
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+afterAll(() => killAll());
+
+const said = (log: MemoryLogger) => log.lines.map((line) => `${line.level} ${line.message}`).join('\n');
+
+/** lampfield's config on Asterisk: 900 with its password, the asterisk dialect, the SIP trace kept. */
+const ON_ASTERISK = {
+  pbx: { dialect: 'asterisk' },
+  account: { user: '900', password: 'watch900' },
+  log: { level: 'debug', sipTrace: true },
+};
+
+/** The requests lampfield sent, as its SIP trace shows them: method, CSeq and whether it had credentials. */
+function sent(log: MemoryLogger, method: string): { cseq: number; credentials: boolean; text: string }[] {
+  return log.lines
+    .filter((line) => line.message === 'SIP out')
+    .map((line) => String(line.fields?.['text']))
+    .filter((text) => text.startsWith(`${method} `))
+    .map((text) => ({
+      cseq: Number(/^CSeq: *(\d+)/m.exec(text)?.[1]),
+      credentials: /^Authorization: /m.test(text),
+      text,
+    }));
+}
+
+describe.skipIf(build == null)('Asterisk: key presses', { timeout: 90_000 }, () => {
+  it('a desk phone that does not answer is cancelled at phone.answerTimeoutSeconds, one CSeq step per challenge', async () => {
+    const pbx = await Asterisk.start();
+    cleanup.push(() => pbx.close());
+    const desk = await Baresip.start(pbx, '201', 'manual');
+    cleanup.push(() => desk.stop());
+    const clock = new FakeClock();
+    const rig = await watch207(
+      pbx.port,
+      { ...ON_ASTERISK, phone: { uri: '201', answerTimeoutSeconds: 5 } },
+      clock,
+    );
+    cleanup.push(() => rig.watcher.stop());
+    await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
+
+    const before = desk.output().length;
+    const press = rig.watcher.press(1, 'short');
+    await desk.waitFor(/Incoming call from/, 'the desk phone ringing', before);
+    // RFC 3261 §22.2: after the 401, the INVITE is sent once more, with credentials and the next CSeq.
+    const invites = sent(rig.log, 'INVITE');
+    expect(invites.map(({ cseq, credentials }) => ({ cseq, credentials }))).toEqual([
+      { cseq: 1, credentials: false },
+      { cseq: 2, credentials: true },
+    ]);
+    // Not a moment before the answer time (counted from the first INVITE: the clock has not moved)…
+    clock.advance(4999);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sent(rig.log, 'CANCEL')).toEqual([]);
+    // …and at it: the INVITE on the wire (the one with credentials) is cancelled.
+    clock.advance(1);
+    expect(await press).toEqual({
+      kind: 'failed',
+      action: 'dial',
+      reason: 'the desk phone did not answer within 5 s',
+    });
+    const cancels = sent(rig.log, 'CANCEL');
+    expect(cancels.map(({ cseq }) => cseq)).toEqual([2]);
+    const branch = (text: string) => /^Via: .*branch=([^;\s]+)/m.exec(text)?.[1];
+    expect(branch(cancels[0]!.text)).toBe(branch(invites[1]!.text));
+    await desk.waitFor(
+      /^CANCEL sip:/m,
+      'the CANCEL, through Asterisk, that stops the desk phone ringing',
+      before,
+    );
+  });
+
+  it('a press on an idle partner: the desk phone calls 207, who answers', async () => {
+    const pbx = await Asterisk.start();
+    cleanup.push(() => pbx.close());
+    const desk = await Baresip.start(pbx, '201');
+    cleanup.push(() => desk.stop());
+    const partner = await registerPhone(pbx, '207');
+    cleanup.push(() => hangUpAll([partner]));
+    const rig = await watch207(pbx.port, ON_ASTERISK);
+    cleanup.push(() => rig.watcher.stop());
+    await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
+
+    const answered = expectCall(pbx, partner, 100).exited;
+    expect(await rig.watcher.press(1, 'short'), said(rig.log)).toMatchObject({
+      kind: 'call',
+      action: 'dial',
+    });
+    await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'busy', '207 busy');
+    await desk.hangUp();
+    expect(await answered).toBe(0);
+    expect(rig.log.lines.filter((line) => line.level === 'warn')).toEqual([]);
+  });
+});
