@@ -40,6 +40,7 @@ export class DeskPhone implements PressCalls {
         autoAnswer: phone.autoAnswer ?? DEFAULT_AUTO_ANSWER,
         answerTimeoutMs: phone.answerTimeoutSeconds * 1000,
       },
+      dialect,
       clock,
       log,
     );

@@ -29,6 +29,7 @@ import type { KeyViewer, PanelKeyEvent, PressReport } from '../panel/panel.ts';
 import type { CallOutcome, CallTarget } from '../sip/call-outcome.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/log.ts';
+import { callsShowItWorked } from './call-evidence.ts';
 import type { PartnerLamps } from './partner-lamps.ts';
 
 /** What every key's press depends on besides the key itself. */
@@ -208,6 +209,8 @@ export interface PressCalls {
   transfer(target: string, call: DeskCall): Promise<CallOutcome>;
   /** The desk phone's call in progress, null when it is not in one (desk-phone-calls.ts). */
   inCall(): DeskCall | null;
+  /** The desk phone's URI when its own dialogs are watched (`phone.watch`), else null. */
+  readonly watched: string | null;
 }
 
 /** Without a desk phone, planPress refuses every press (rules.deskPhone): nothing is ever called. */
@@ -221,6 +224,7 @@ const NO_DESK_PHONE: PressCalls = {
   call: () => Promise.resolve(NO_CALL),
   transfer: () => Promise.resolve(NO_CALL),
   inCall: () => null,
+  watched: null,
 };
 
 export interface KeyPressSetup {
@@ -231,7 +235,7 @@ export interface KeyPressSetup {
   /** The desk phone; null when none is configured (every press is then refused). */
   calls: PressCalls | null;
   /** What is known of each partner (partner-lamps.ts), and the key's error lamp. */
-  lamps: Pick<PartnerLamps, 'partner' | 'flashError'>;
+  lamps: Pick<PartnerLamps, 'partner' | 'flashError' | 'until'>;
   /** How long a failed press flashes its key's error lamp (config `errorFlashMs`). */
   errorFlashMs: number;
   clock: Clock;
@@ -323,7 +327,29 @@ export class KeyPresses {
       plan.kind === 'transfer'
         ? await this.calls.transfer(plan.target, plan.call)
         : await this.call(key, plan);
-    return outcome.ok ? plan : failed(outcome.reason);
+    if (outcome.ok) return plan;
+    if (outcome.askTheCalls === true && (await this.callsSayItWorked(key, plan))) {
+      log.info(
+        `key ${key.key}: ${plan.action} ${key.partner} went through, as the calls show, though the PBX ended it ${outcome.status ?? ''} (which it sends whatever became of the call)`,
+      );
+      return plan;
+    }
+    return failed(outcome.reason);
+  }
+
+  /** call-evidence.ts: whether the calls show that a press went through where the PBX does not say. */
+  private callsSayItWorked(
+    key: KeyConfig,
+    plan: Exclude<PressPlan, { kind: 'none' | 'refused' }>,
+  ): Promise<boolean> {
+    // After a transfer the desk phone is out of the call: only the partner's state tells.
+    const desk = plan.kind === 'transfer' ? null : this.calls.watched;
+    return callsShowItWorked(
+      plan.action === 'pickup' ? 'pickup' : 'reach',
+      key.partner,
+      desk,
+      this.setup.lamps,
+    );
   }
 
   /** The plan's call: a pickup tries its methods in order while the call to one fails as a method can (BRIEF §4). */

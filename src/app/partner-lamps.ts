@@ -67,6 +67,8 @@ export class PartnerLamps {
   private readonly dialogUpdates = new Map<string, PartnerUpdate>();
   private readonly regUpdates = new Map<string, PartnerUpdate>();
   private regRefusedSaid = false;
+  /** Checks waiting for what the partners' updates will show (`until`), looked at after each update. */
+  private readonly waiting = new Set<() => void>();
 
   constructor(
     keys: readonly KeyConfig[],
@@ -96,6 +98,27 @@ export class PartnerLamps {
   dialogs(update: PartnerUpdate): void {
     this.dialogUpdates.set(update.partner, update);
     this.offer(update);
+    for (const check of [...this.waiting]) check();
+  }
+
+  /**
+   * Resolves true once `check` holds of what the partners' updates show (now, or after one to come),
+   * false when `ms` pass first.
+   */
+  until(check: () => boolean, ms: number): Promise<boolean> {
+    if (check()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (result: boolean) => {
+        this.waiting.delete(look);
+        cancel();
+        resolve(result);
+      };
+      const look = () => {
+        if (check()) done(true);
+      };
+      const cancel = this.setup.clock.after(ms, () => done(false));
+      this.waiting.add(look);
+    });
   }
 
   /** A partner's registrations (RFC 3680): offline when no phone is registered. */

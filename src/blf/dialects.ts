@@ -19,6 +19,14 @@ export type DialogPhase = 'setup' | 'alerting' | 'connected' | 'terminated';
 /** Pickup methods (BRIEF §4), tried in the dialect's (or the key's) order. */
 export type PickupMethod = 'replaces' | 'target' | 'code';
 
+/**
+ * What a final sipfrag status of a REFER's NOTIFY (RFC 3515 §2.4.5) means from a family that sends it for
+ * something else than the referred call's outcome: `too-early` — the PBX could not act on the REFER yet
+ * and did nothing (it is sent again a moment later); `ask-the-calls` — the status does not tell how the
+ * call went, the calls do (the partner's state, the desk phone's: src/app/call-evidence.ts).
+ */
+export type SipfragMeaning = 'too-early' | 'ask-the-calls';
+
 export interface Dialect {
   name: DialectName;
   /** State tokens (lower-case) and their phase; a token not listed is unknown (never ringing). */
@@ -46,6 +54,20 @@ export interface Dialect {
   replacesByCallIdAlone: boolean;
   /** innovaphone sends NOTIFYs without any SUBSCRIBE (the seed); others only inside a subscription. */
   unsolicitedNotify: boolean;
+  /**
+   * Final sipfrag statuses that do not mean what RFC 3515 says, by status (SipfragMeaning); any other
+   * status is the referred call's outcome.
+   */
+  sipfrag: Readonly<Record<number, SipfragMeaning>>;
+  /**
+   * The direction of the audio stream in lampfield's answer to the desk phone's offer, in the ACK of the
+   * call it hands on at once by REFER (src/sip/sdp-answer.ts). `inactive` (RFC 3264 §5.1, no media
+   * flows) where the answer reaches the phone itself, through a proxy. A B2BUA takes `inactive` as a
+   * hold of its own channel and holds the desk phone's: Asterisk's res_pjsip_sdp_rtp.c reads sendonly,
+   * inactive or a 0.0.0.0 address as a hold (the desk phone's key flickers held, music on hold plays),
+   * `recvonly` as none.
+   */
+  answerDirection: 'inactive' | 'recvonly';
 }
 
 /** RFC 4235 §3.7.1 states. `proceeding` is a 1xx without a tag: the call is still being set up. */
@@ -66,6 +88,8 @@ const generic: Dialect = {
   pickupCode: null,
   replacesByCallIdAlone: false,
   unsolicitedNotify: false,
+  sipfrag: {},
+  answerDirection: 'inactive',
 };
 
 export const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
@@ -88,6 +112,13 @@ export const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
     // chan_sip may offer a `**207` remote target when notifyringing is on.
     pickup: ['replaces', 'target', 'code'],
     pickupCode: '**{number}',
+    // res_pjsip_refer.c: a REFER before lampfield's channel is in a bridge (just after the 200 of the
+    // desk phone's call) is a blind transfer `ast_bridge_transfer_blind` finds invalid: sipfrag 400, and
+    // nothing done. Once under way, the transfer's subscription ends 503 whenever its progress hook goes
+    // away before the transferee joins a bridge: when the channel is masqueraded (every Pickup(), so
+    // every pickup that worked), and when it hangs up (a call that failed).
+    sipfrag: { 400: 'too-early', 503: 'ask-the-calls' },
+    answerDirection: 'recvonly',
   },
   freeswitch: {
     ...generic,

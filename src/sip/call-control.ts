@@ -34,6 +34,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DeskCall } from '../blf/desk-phone-calls.ts';
+import { ChosenDialect } from '../blf/dialect-choice.ts';
+import type { Dialect } from '../blf/dialects.ts';
 import { pickupUri } from '../blf/pickup.ts';
 import { uriUser } from '../blf/uri.ts';
 import type { Clock } from '../util/clock.ts';
@@ -42,7 +44,7 @@ import type { CallOutcome, CallTarget, Failure } from './call-outcome.ts';
 import { ControlledCall } from './controlled-call.ts';
 import { headerText, localTag, type SipMessage } from './message.ts';
 import { Referrals, targetFailure, transferWords } from './referrals.ts';
-import { inactiveAnswer } from './sdp-answer.ts';
+import { answerWithoutMedia } from './sdp-answer.ts';
 import type { IncomingRequest } from './stack.ts';
 import { dialogOf, type DialogState, type UserAgent } from './user-agent.ts';
 
@@ -84,13 +86,18 @@ export class CallControl {
   /** Desk phone calls whose far side is being called: a BYE from the phone cancels that. */
   private readonly hangUps = new Map<string, () => void>();
 
+  /** The PBX family's ways (dialects.ts): its sipfrag quirks, how it takes the ACK's answer. */
+  private readonly dialect: ChosenDialect;
+
   constructor(
     private readonly ua: UserAgent,
     private readonly phone: DeskPhone,
+    dialect: Dialect | ChosenDialect,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
     this.referrals = new Referrals(ua, clock);
+    this.dialect = ChosenDialect.of(dialect);
   }
 
   /** Controlled calls lampfield is in now. */
@@ -171,6 +178,7 @@ export class CallControl {
         target,
         build: (headers) => this.ua.inDialog('REFER', far, headers),
         words: transferWords(`${uriUser(far.remoteUri) ?? far.remoteUri}'s phone`),
+        sipfrag: this.dialect.current.sipfrag,
       });
       // RFC 5589 §6.1: the transferor ends its call once the transfer succeeded.
       if (outcome.ok) await controlled.hangUp();
@@ -197,6 +205,7 @@ export class CallControl {
           require: 'tdialog',
         }),
       words: transferWords(`${call.peerName ?? 'the far side'}'s phone`),
+      sipfrag: this.dialect.current.sipfrag,
     });
   }
 
@@ -230,14 +239,11 @@ export class CallControl {
     return { dialog: dialogOf(request, response), response };
   }
 
-  /** ACK for the phone's 2xx, answering its offer with no media flowing (sdp-answer.ts). */
-  private ackInactive(leg: PhoneLeg): void {
-    const answer =
-      inactiveAnswer(leg.response.content ?? '', {
-        address: this.ua.stack.host,
-        sessionId: Math.floor(this.clock.now()) + 1,
-        randomBytes,
-      }) ?? '';
+  /** ACK for the phone's 2xx, answering its offer with no media of lampfield's (sdp-answer.ts). */
+  private ackWithoutMedia(leg: PhoneLeg): void {
+    const source = { address: this.ua.stack.host, sessionId: Math.floor(this.clock.now()) + 1, randomBytes };
+    const { answerDirection } = this.dialect.current;
+    const answer = answerWithoutMedia(leg.response.content ?? '', source, answerDirection) ?? '';
     this.ua.sendAck(leg.dialog, leg.response.headers.cseq?.seq ?? 1, answer);
   }
 
@@ -254,7 +260,8 @@ export class CallControl {
       dialog,
       target,
       build: (headers) => this.ua.inDialog('REFER', dialog, headers),
-      beforeSend: () => this.ackInactive(leg),
+      beforeSend: () => this.ackWithoutMedia(leg),
+      sipfrag: this.dialect.current.sipfrag,
     });
     if (dialog.remoteTag != null) this.bye(dialog);
     return outcome;
@@ -267,6 +274,7 @@ export class CallControl {
       dialog: null,
       target,
       build: (headers) => this.ua.outOfDialog('REFER', this.phone.uri, callId, localTag(), 1, headers),
+      sipfrag: this.dialect.current.sipfrag,
     });
   }
 
@@ -306,7 +314,7 @@ export class CallControl {
     const status = response.status ?? 0;
     if (status < 200 || status >= 300) {
       if (!cancelled) {
-        this.ackInactive(leg);
+        this.ackWithoutMedia(leg);
         this.bye(leg.dialog);
       }
       const what = `${status} ${response.reason ?? ''}`.trim();

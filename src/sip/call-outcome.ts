@@ -19,6 +19,11 @@ export type CallOutcome =
       stage: 'desk-phone' | 'refer' | 'target';
       /** The final status of the failing request, when one came. */
       status: number | null;
+      /**
+       * The status is one the PBX sends whatever became of the call (the dialect's sipfrag table,
+       * `ask-the-calls`): the calls say whether it failed (src/app/call-evidence.ts).
+       */
+      askTheCalls?: true;
     };
 
 export type Failure = Extract<CallOutcome, { ok: false }>;

@@ -4,6 +4,7 @@
  * status (or the subscription's end, or 15 s). A REFER is kept by the Call-ID of its dialog while it is
  * under way, so that its NOTIFYs, and a BYE of the dialog it was sent in, come to it.
  */
+import type { SipfragMeaning } from '../blf/dialects.ts';
 import type { Clock } from '../util/clock.ts';
 import type { CallOutcome } from './call-outcome.ts';
 import { contactUri, headerText, tagOf, type SipMessage } from './message.ts';
@@ -12,6 +13,12 @@ import type { DialogState, UserAgent } from './user-agent.ts';
 
 /** How long a REFER's outcome (its sipfrag NOTIFYs) is waited for before the call is left as started. */
 const REFER_OUTCOME_MS = 15_000;
+/**
+ * How long after a REFER that came too early it is sent again, each time (at most this many times): the
+ * PBX's 491 (RFC 3261 §21.4.27, a request of the dialog still pending) or the dialect's `too-early`
+ * sipfrag (Asterisk's 400 before its bridge exists; a FreePBX dialplan runs macros on the answer first).
+ */
+const TOO_EARLY_RETRY_MS = [150, 600];
 
 /** Who gets a REFER, what the REFER is, and what it starts, as a failure names them. */
 export interface ReferWords {
@@ -50,7 +57,12 @@ export interface ReferSetup {
   words?: ReferWords;
   /** Done once the REFER is kept, before it is sent (the ACK of the call it is sent in). */
   beforeSend?: () => void;
+  /** What final sipfrag statuses mean from this PBX where not what RFC 3515 says (dialects.ts `sipfrag`). */
+  sipfrag?: Readonly<Record<number, SipfragMeaning>>;
 }
+
+/** One REFER's end: refused (its own final response), or its subscription's final sipfrag (or none). */
+type ReferEnd = { refused: SipMessage } | { status: number | null; line: string };
 
 export class Referrals {
   private readonly byCallId = new Map<string, Referral>();
@@ -92,28 +104,63 @@ export class Referrals {
     return false;
   }
 
-  /** Sends the REFER and waits for the sipfrag that says how the referred call went. */
+  /**
+   * Sends the REFER and waits for the sipfrag that says how the referred call went; sends it again a
+   * moment later when it came too early (TOO_EARLY_RETRY_MS).
+   */
   async refer(setup: ReferSetup): Promise<CallOutcome> {
     const words = setup.words ?? DESK_PHONE_CALL;
+    setup.beforeSend?.();
+    for (let attempt = 0; ; attempt++) {
+      const end = await this.referOnce(setup);
+      const tooEarly =
+        'refused' in end
+          ? end.refused.status === 491
+          : end.status != null && setup.sipfrag?.[end.status] === 'too-early';
+      // Only a REFER in a dialog is sent again (with the dialog's next CSeq): out of one there is no
+      // call for the PBX to be early for.
+      const wait = setup.dialog == null ? undefined : TOO_EARLY_RETRY_MS[attempt];
+      if (tooEarly && wait != null) {
+        await new Promise<void>((resolve) => this.clock.after(wait, resolve));
+        continue;
+      }
+      if ('refused' in end) {
+        const { status = 0, reason = '' } = end.refused;
+        return {
+          ok: false,
+          reason: `${words.who} refused ${words.request}: ${status} ${reason}`.trim(),
+          stage: 'refer',
+          status,
+        };
+      }
+      const { status, line } = end;
+      if (status == null || (status >= 200 && status < 300)) return { ok: true, via: 'refer' };
+      const failure = {
+        ok: false,
+        reason: targetFailure(status, line, words),
+        stage: 'target',
+        status,
+      } as const;
+      return setup.sipfrag?.[status] === 'ask-the-calls' ? { ...failure, askTheCalls: true } : failure;
+    }
+  }
+
+  /** One REFER, kept by its Call-ID until its subscription's final sipfrag (or REFER_OUTCOME_MS). */
+  private async referOnce(setup: ReferSetup): Promise<ReferEnd> {
     const referral: Referral = { settle: () => undefined, dialog: setup.dialog };
     const outcome = new Promise<{ status: number | null; line: string }>((resolve) => {
       referral.settle = (status, line) => resolve({ status, line });
     });
     this.byCallId.set(setup.callId, referral);
     try {
-      setup.beforeSend?.();
       const request = setup.build({ 'refer-to': `<${setup.target}>`, 'referred-by': `<${this.ua.uri}>` });
       const response = await this.ua.send(request, { timeoutMs: 8000 });
       const status = response.status ?? 0;
-      if (status < 200 || status >= 300) {
-        const reason = `${words.who} refused ${words.request}: ${status} ${response.reason ?? ''}`.trim();
-        return { ok: false, reason, stage: 'refer', status };
-      }
+      if (status < 200 || status >= 300) return { refused: response };
       const cancel = this.clock.after(REFER_OUTCOME_MS, () => referral.settle(null, ''));
-      const { status: final, line } = await outcome;
+      const end = await outcome;
       cancel();
-      if (final == null || (final >= 200 && final < 300)) return { ok: true, via: 'refer' };
-      return { ok: false, reason: targetFailure(final, line, words), stage: 'target', status: final };
+      return end;
     } finally {
       this.byCallId.delete(setup.callId);
     }

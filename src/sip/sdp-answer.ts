@@ -7,13 +7,15 @@
  * first audio stream is accepted `a=inactive` (RFC 3264 §5.1: no media flows either way) with one
  * payload type the phone offered: PCMU or PCMA when offered, else another static codec, else the first
  * dynamic codec with the phone's own rtpmap and fmtp (RFC 3264 §6.1: an answerer uses the offerer's
- * payload type numbers). Every other stream (video, a second audio, anything else) is refused. An SRTP
- * stream (RTP/SAVP, SDES, RFC 4568 §5.1.2) is answered with the offered suite and tag and a key of ours;
- * one lampfield cannot key (DTLS, an unknown suite) is refused.
+ * payload type numbers). Where the answer reaches a B2BUA that takes `inactive` for a hold, the stream is
+ * `recvonly` instead: lampfield sends nothing, and what comes goes to port 9, discard (RFC 863); the
+ * dialect says which (src/blf/dialects.ts `answerDirection`). Every other stream (video, a second audio,
+ * anything else) is refused. An SRTP stream (RTP/SAVP, SDES, RFC 4568 §5.1.2) is answered with the
+ * offered suite and tag and a key of ours; one lampfield cannot key (DTLS, an unknown suite) is refused.
  */
 
 export interface AnswerSource {
-  /** Our IPv4 address, for `o=` and `c=` (no media is sent to it: the stream is inactive). */
+  /** Our IPv4 address, for `o=` and `c=` (media sent to it goes to port 9, discard). */
   address: string;
   /** `o=`'s session id and version (RFC 4566 §5.2: an NTP timestamp is suggested). */
   sessionId: number;
@@ -45,7 +47,11 @@ const SDES_KEY_BYTES: Readonly<Record<string, number>> = {
 };
 
 /** The answer to `offer` (an SDP body), or null when it holds no stream to answer. */
-export function inactiveAnswer(offer: string, source: AnswerSource): string | null {
+export function answerWithoutMedia(
+  offer: string,
+  source: AnswerSource,
+  direction: 'inactive' | 'recvonly' = 'inactive',
+): string | null {
   const lines = offer.split(/\r?\n/).map((line) => line.trim());
   const media: OfferedMedia[] = [];
   let timing = 't=0 0';
@@ -61,7 +67,7 @@ export function inactiveAnswer(offer: string, source: AnswerSource): string | nu
   let audioTaken = false;
   const body = media.flatMap((stream) => {
     if (!audioTaken && stream.type === 'audio' && stream.port !== 0) {
-      const accepted = acceptAudio(stream, source);
+      const accepted = acceptAudio(stream, source, direction);
       if (accepted != null) {
         audioTaken = true;
         return accepted;
@@ -81,7 +87,11 @@ export function inactiveAnswer(offer: string, source: AnswerSource): string | nu
 }
 
 /** The lines of the accepted audio stream, or null when no offered format or key can be answered. */
-function acceptAudio(stream: OfferedMedia, source: AnswerSource): string[] | null {
+function acceptAudio(
+  stream: OfferedMedia,
+  source: AnswerSource,
+  direction: 'inactive' | 'recvonly',
+): string[] | null {
   const rtpmap = new Map<string, string>();
   const fmtp = new Map<string, string>();
   for (const attribute of stream.attributes) {
@@ -109,7 +119,7 @@ function acceptAudio(stream: OfferedMedia, source: AnswerSource): string[] | nul
     if (crypto == null) return null;
     lines.push(crypto);
   }
-  lines.push('a=inactive');
+  lines.push(`a=${direction}`);
   return lines;
 }
 

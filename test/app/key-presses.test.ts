@@ -31,6 +31,7 @@ const ERROR_FLASH_MS = 1000;
 class FakeDeskPhone implements PressCalls {
   readonly calls: CallTarget[] = [];
   readonly transfers: string[] = [];
+  readonly watched: string | null = null;
   /** Calls still under way: resolved by `finish`. */
   private readonly pending: ((outcome: CallOutcome) => void)[] = [];
 

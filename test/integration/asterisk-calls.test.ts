@@ -6,12 +6,15 @@
  * Skipped, with one line, without an Asterisk build (test/support/asterisk.ts).
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
+import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
+import type { FakePanel } from '../../src/panel/fake-panel.ts';
 import type { MemoryLogger } from '../../src/util/log.ts';
 import { ASTERISK_MISSING, Asterisk, asteriskBuild } from '../support/asterisk.ts';
 import { Baresip } from '../support/baresip.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 import { killAll } from '../support/processes.ts';
-import { expectCall, hangUpAll, registerPhone } from '../support/sipp.ts';
+import { call, expectCall, hangUpAll, registerPhone } from '../support/sipp.ts';
 import { PARTNER_207, until, watch207 } from '../support/watcher-rig.ts';
 
 const build = asteriskBuild();
@@ -112,4 +115,77 @@ describe.skipIf(build == null)('Asterisk: key presses', { timeout: 90_000 }, () 
     expect(await answered).toBe(0);
     expect(rig.log.lines.filter((line) => line.level === 'warn')).toEqual([]);
   });
+
+  it('a press on a ringing partner: the desk phone picks the call up by **207, and lampfield says so (no red flash)', async () => {
+    const pbx = await Asterisk.start();
+    cleanup.push(() => pbx.close());
+    const desk = await Baresip.start(pbx, '201');
+    cleanup.push(() => desk.stop());
+    const partner = await registerPhone(pbx, '207');
+    cleanup.push(() => hangUpAll([partner]));
+    const rig = await watch207(pbx.port, { ...ON_ASTERISK, phone: { uri: '201', watch: true } });
+    cleanup.push(() => rig.watcher.stop());
+    await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
+    await until(() => rig.watcher.partner(DESK)?.situation === 'idle', 'the desk phone idle');
+
+    const ringing = expectCall(pbx, partner, 30_000).exited;
+    const caller = call(pbx, '211', '207', { talkMs: 1500 });
+    await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'ringing', '207 ringing');
+    const lamps = lampsOf(rig.panel, 1);
+
+    expect(await rig.watcher.press(1, 'short'), said(rig.log)).toMatchObject({
+      kind: 'call',
+      action: 'pickup',
+    });
+    // Asterisk ran Pickup(): 207 stops ringing (its INVITE cancelled), 211 is answered by the desk phone.
+    expect(await ringing).toBe(0);
+    expect(rig.watcher.partner(DESK)?.situation).toBe('busy');
+    expect(await caller).toBe(0); // 211 talked, and hung up
+    expect(rig.log.lines.filter((line) => line.level === 'warn')).toEqual([]);
+    expect(said(rig.log)).toMatch(/key 1: pickup sip:207@127\.0\.0\.1 went through, as the calls show/);
+    expect(lamps()).not.toContainEqual(lampFor('error', DEFAULT_LAMPS, 'rgb'));
+  });
+
+  it("the desk phone's call is handed on without a hold: its key never shows held", async () => {
+    const pbx = await Asterisk.start();
+    cleanup.push(() => pbx.close());
+    const desk = await Baresip.start(pbx, '201');
+    cleanup.push(() => desk.stop());
+    const partner = await registerPhone(pbx, '207');
+    cleanup.push(() => hangUpAll([partner]));
+    const rig = await watch207(pbx.port, { ...ON_ASTERISK, phone: { uri: '201', watch: true } });
+    cleanup.push(() => rig.watcher.stop());
+    await until(() => rig.watcher.partner(DESK)?.situation === 'idle', 'the desk phone idle');
+
+    const answered = expectCall(pbx, partner, 100).exited;
+    expect(await rig.watcher.press(1, 'short')).toMatchObject({ kind: 'call', action: 'dial' });
+    await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'busy', '207 busy');
+    await desk.hangUp();
+    expect(await answered).toBe(0);
+    await until(() => rig.watcher.partner(DESK)?.situation === 'idle', 'the desk phone idle again');
+    // Every state the desk phone's own dialog-info went through (an inactive answer made it `held`).
+    const states = statesOf(rig.log, DESK);
+    expect(states).toContain('busy');
+    expect(states).not.toContain('held');
+  });
 });
+
+const DESK = 'sip:201@127.0.0.1';
+
+/** Every lamp a key showed, as the panel was told them. */
+function lampsOf(panel: FakePanel, key: number): () => Lamp[] {
+  const shown: Lamp[] = [];
+  const setLamp = panel.setLamp.bind(panel);
+  panel.setLamp = (at, lamp, info) => {
+    if (at === key) shown.push(lamp);
+    setLamp(at, lamp, info);
+  };
+  return () => shown;
+}
+
+/** Every state lampfield read for `partner`, in order (PartnerLamps logs each update at debug). */
+function statesOf(log: MemoryLogger, partner: string): string[] {
+  return log.lines
+    .filter((line) => line.message === 'partner' && line.fields?.['partner'] === partner)
+    .map((line) => String(line.fields?.['state']));
+}

@@ -75,6 +75,7 @@ async function watch(dialect: DialectName) {
       autoAnswer: DEFAULT_AUTO_ANSWER,
       answerTimeoutMs: 5000,
     },
+    DIALECTS[dialect],
     systemClock,
     log,
   );

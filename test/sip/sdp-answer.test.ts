@@ -6,7 +6,7 @@
  * offered, every other stream refused with port 0, and the offer's t= line.
  */
 import { describe, expect, it } from 'vitest';
-import { inactiveAnswer } from '../../src/sip/sdp-answer.ts';
+import { answerWithoutMedia } from '../../src/sip/sdp-answer.ts';
 import { readVector } from '../support/vectors.ts';
 
 const SOURCE = {
@@ -60,7 +60,7 @@ describe('the answer to a desk phone’s offer', () => {
     ['text2sip-g722-offer.sdp', 'm=audio 9 RTP/AVP 9', ['a=rtpmap:9 G722/8000/1', 'a=inactive']],
   ])('%s: accepts audio as %s', (file, audio, attributes) => {
     const offer = offerOf(file);
-    const answer = inactiveAnswer(offer, SOURCE)!;
+    const answer = answerWithoutMedia(offer, SOURCE)!;
     const offered = mLines(offer);
     const answered = streams(answer);
     // RFC 3264 §6: one m-line per offered m-line, in order, of the same media type and transport.
@@ -90,7 +90,7 @@ describe('the answer to a desk phone’s offer', () => {
   });
 
   it('refuses the video of liblinphone’s offer and keeps its format', () => {
-    const answer = inactiveAnswer(offerOf('liblinphone-5.1-200-offer.sip'), SOURCE)!;
+    const answer = answerWithoutMedia(offerOf('liblinphone-5.1-200-offer.sip'), SOURCE)!;
     expect(mLines(answer)).toEqual(['m=audio 9 RTP/AVP 0', 'm=video 0 RTP/AVP 96']);
   });
 
@@ -101,12 +101,12 @@ describe('the answer to a desk phone’s offer', () => {
       );
     expect(
       mLines(
-        inactiveAnswer(offer('m=audio 5000 UDP/TLS/RTP/SAVPF 0', 'a=fingerprint:sha-256 AB:CD'), SOURCE)!,
+        answerWithoutMedia(offer('m=audio 5000 UDP/TLS/RTP/SAVPF 0', 'a=fingerprint:sha-256 AB:CD'), SOURCE)!,
       ),
     ).toEqual(['m=audio 0 UDP/TLS/RTP/SAVPF 0']);
     expect(
       mLines(
-        inactiveAnswer(
+        answerWithoutMedia(
           offer('m=audio 5000 RTP/SAVP 0', 'a=crypto:1 F8_128_HMAC_SHA1_80 inline:abc'),
           SOURCE,
         )!,
@@ -114,17 +114,17 @@ describe('the answer to a desk phone’s offer', () => {
     ).toEqual(['m=audio 0 RTP/SAVP 0']);
     expect(
       mLines(
-        inactiveAnswer(offer('m=audio 5000 RTP/AVP 101 13', 'a=rtpmap:101 telephone-event/8000'), SOURCE)!,
+        answerWithoutMedia(offer('m=audio 5000 RTP/AVP 101 13', 'a=rtpmap:101 telephone-event/8000'), SOURCE)!,
       ),
     ).toEqual(['m=audio 0 RTP/AVP 101']);
     // The second audio stream of an offer is refused; the first is the call's.
     expect(
-      mLines(inactiveAnswer(offer('m=audio 5000 RTP/AVP 8', 'm=audio 5002 RTP/AVP 0'), SOURCE)!),
+      mLines(answerWithoutMedia(offer('m=audio 5000 RTP/AVP 8', 'm=audio 5002 RTP/AVP 0'), SOURCE)!),
     ).toEqual(['m=audio 9 RTP/AVP 8', 'm=audio 0 RTP/AVP 0']);
   });
 
   it('gives no answer to a body with no stream', () => {
-    expect(inactiveAnswer('', SOURCE)).toBeNull();
-    expect(inactiveAnswer('v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nt=0 0\r\n', SOURCE)).toBeNull();
+    expect(answerWithoutMedia('', SOURCE)).toBeNull();
+    expect(answerWithoutMedia('v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nt=0 0\r\n', SOURCE)).toBeNull();
   });
 });
