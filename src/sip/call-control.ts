@@ -96,7 +96,7 @@ export class CallControl {
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
-    this.referrals = new Referrals(ua, clock);
+    this.referrals = new Referrals(ua, clock, log);
     this.dialect = ChosenDialect.of(dialect);
   }
 

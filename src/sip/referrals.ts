@@ -6,6 +6,7 @@
  */
 import type { SipfragMeaning } from '../blf/dialects.ts';
 import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/log.ts';
 import type { CallOutcome } from './call-outcome.ts';
 import { contactUri, headerText, tagOf, type SipMessage } from './message.ts';
 import type { IncomingRequest } from './stack.ts';
@@ -70,6 +71,7 @@ export class Referrals {
   constructor(
     private readonly ua: UserAgent,
     private readonly clock: Clock,
+    private readonly log: Logger,
   ) {}
 
   /** Takes a referral's sipfrag NOTIFY, or a BYE of the dialog it was sent in; false for anything else. */
@@ -121,6 +123,8 @@ export class Referrals {
       // call for the PBX to be early for.
       const wait = setup.dialog == null ? undefined : TOO_EARLY_RETRY_MS[attempt];
       if (tooEarly && wait != null) {
+        const status = 'refused' in end ? end.refused.status : end.status;
+        this.log.info(`${words.request} came too early for the PBX (${status}): sent again in ${wait} ms`);
         await new Promise<void>((resolve) => this.clock.after(wait, resolve));
         continue;
       }
