@@ -4,9 +4,9 @@
  * key lamps go out, each change once, with what the lamp stands for (the partner, its state, the key's
  * label, the caller of a ringing call) for boards and pages that show more than a lamp.
  *
- *   dialog update ─┐
- *                  ├─▶ situation (reginfo.ts withRegistration) ─▶ idle hold ─▶ lamp policy ─▶ show
- *   reg update ────┘                                         a failed press: the error lamp ─┘
+ *   dialog update ─────────────┐
+ *                              ├─▶ situation (reginfo.ts withRegistration) ─▶ idle hold ─▶ lamp policy ─▶ show
+ *   reg (or presence) update ──┘                                     a failed press: the error lamp ─┘
  *
  * The no-flicker hold of a change to idle (src/blf/idle-hold.ts, BRIEF §3) runs on the injected clock.
  * The last dialog update of every partner is kept: it is what a key press acts on (key-press.ts).
@@ -66,7 +66,6 @@ export class PartnerLamps {
   private readonly keys = new Map<number, KeyLamp>();
   private readonly dialogUpdates = new Map<string, PartnerUpdate>();
   private readonly regUpdates = new Map<string, PartnerUpdate>();
-  private regRefusedSaid = false;
   /** Checks waiting for what the partners' updates will show (`until`), looked at after each update. */
   private readonly waiting = new Set<() => void>();
 
@@ -121,15 +120,11 @@ export class PartnerLamps {
     });
   }
 
-  /** A partner's registrations (RFC 3680): offline when no phone is registered. */
+  /**
+   * Whether a partner has a phone (RFC 3680 registrations, or RFC 3856 presence where the PBX refuses
+   * those: offline-watch.ts): offline when none is registered.
+   */
   registrations(update: PartnerUpdate): void {
-    if (update.status === 'refused' && !this.regRefusedSaid) {
-      this.regRefusedSaid = true;
-      this.setup.log.warn('the PBX refuses the registration event package (reg): keys cannot show offline', {
-        partner: update.partner,
-        reason: update.reason,
-      });
-    }
     this.regUpdates.set(update.partner, update);
     this.offer(update);
   }

@@ -23,7 +23,6 @@ import { DIALECTS } from '../blf/dialects.ts';
 import { DialogIntake } from '../blf/dialog-intake.ts';
 import type { Gesture } from '../blf/key-actions.ts';
 import type { PickupOptions } from '../blf/pickup.ts';
-import { RegIntake } from '../blf/reginfo.ts';
 import { ResourceListIntake } from '../blf/resource-list-intake.ts';
 import type { Config } from '../config/config.ts';
 import { PagedPanel } from '../panel/paged-panel.ts';
@@ -43,6 +42,7 @@ import type { Logger } from '../util/log.ts';
 import { AutoDialect } from './dialect-auto.ts';
 import { DeskPhone } from './desk-phone.ts';
 import { KeyPresses, type KeyPressSetup, type PressOutcome } from './key-press.ts';
+import { OfflineWatch, type MakeWatch } from './offline-watch.ts';
 import { PartnerLamps, type PartnerLampsSetup } from './partner-lamps.ts';
 import { pbxUserAgent, resolvePbxAddress, tlsSetup } from './pbx.ts';
 import type { Platform } from './platform.ts';
@@ -188,7 +188,10 @@ function lampSetup(config: Config, clock: Clock, log: Logger): PartnerLampsSetup
   };
 }
 
-/** Every key's partner's registrations (RFC 3680, `pbx.registrations`): offline when no phone is registered. */
+/**
+ * Whether every key's partner has a phone (`pbx.registrations`): by registrations (RFC 3680), or by
+ * presence where the PBX refuses those (offline-watch.ts).
+ */
 function watchRegistrations(
   config: Config,
   ua: UserAgent,
@@ -196,13 +199,10 @@ function watchRegistrations(
   onUpdate: (update: PartnerUpdate) => void,
 ): PartnerWatch {
   const partners = config.keys.map((key) => key.partner);
-  // Said once for all by the lamps (partner-lamps.ts), not per partner.
-  return new PartnerSubscriptions(
-    ua,
-    partners,
-    { ...options, intake: new RegIntake(), quietRefusals: true },
-    onUpdate,
-  );
+  // Refusals are said once for all by the OfflineWatch, not per partner.
+  const make: MakeWatch = (intake, told) =>
+    new PartnerSubscriptions(ua, partners, { ...options, intake, quietRefusals: true }, told);
+  return new OfflineWatch(make, options.log, onUpdate);
 }
 
 /** What every key's press depends on besides the key itself (key-press.ts PressRules). */

@@ -48,6 +48,9 @@ export type NotifyErrorCode =
   | 'version-gap'
   | 'not-reg-event'
   | 'not-reginfo'
+  /** The presence intake's (src/blf/presence.ts). */
+  | 'not-presence-event'
+  | 'not-pidf'
   /** A list subscription answered with a single resource's document (src/blf/resource-list-intake.ts). */
   | 'not-a-list'
   /** A resource list NOTIFY that cannot be read: its multipart framing or its RLMI. */

@@ -74,9 +74,18 @@ export function readRequests(text: string): SipRequestText[] {
       headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
     }
     const bodyLines: string[] = [];
+    // A sipfrag (RFC 3420, a REFER's NOTIFY) is itself a start line and headers: it ends at a blank line.
+    const sipfrag = /^message\/sipfrag\b/i.test(
+      headers.find(([name]) => /^(content-type|c)$/i.test(name))?.[1] ?? '',
+    );
     for (index += 1; index < lines.length; index++) {
       const line = lines[index]!;
-      if (REQUEST_LINE.test(line) || STATUS_LINE.test(line)) break;
+      if (
+        sipfrag
+          ? line.trim() === '' && bodyLines.length > 0
+          : REQUEST_LINE.test(line) || STATUS_LINE.test(line)
+      )
+        break;
       bodyLines.push(line);
     }
     requests.push({ method, headers, body: withoutTrailer(bodyLines), line: start + 1 });

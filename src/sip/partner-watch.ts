@@ -74,6 +74,8 @@ export abstract class SubscriptionSet implements PartnerWatch {
   private readonly byCallId = new Map<string, Subscription>();
   private readonly reported = new Map<string, PartnerUpdate>();
   private readonly pacer: Pacer;
+  /** Whether the pacer is this set's own, to stop with it (a shared one goes on for the others). */
+  private readonly ownPacer: boolean;
 
   constructor(
     ua: UserAgent,
@@ -81,6 +83,7 @@ export abstract class SubscriptionSet implements PartnerWatch {
     private readonly onUpdate: (update: PartnerUpdate) => void,
   ) {
     this.pacer = options.pacer ?? new Pacer(options.subscribeRate, options.clock);
+    this.ownPacer = options.pacer == null;
     this.context = {
       ua,
       intake: options.intake,
@@ -158,7 +161,7 @@ export abstract class SubscriptionSet implements PartnerWatch {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.pacer.stop();
+    if (this.ownPacer) this.pacer.stop();
     await Promise.all([...this.subscriptions.values()].map((subscription) => subscription.end()));
   }
 

@@ -146,16 +146,6 @@ describe('partner lamps', () => {
     expect(shown.at(-1)?.state).toBe('idle');
   });
 
-  it('say once that the PBX refuses the registration package, however many partners it refuses', () => {
-    const { lamps, log } = setup(0, true);
-    const view = new RegIntake().view(PARTNER);
-    for (let i = 0; i < 3; i++)
-      lamps.registrations(partnerUpdate(PARTNER, { status: 'refused', reason: '489 Bad Event' }, view));
-    expect(
-      log.lines.filter((line) => line.message.includes('refuses the registration event package')),
-    ).toHaveLength(1);
-  });
-
   it('flash the error lamp for the given time, then show the partner again', () => {
     const { clock, shown, lamps, deliver } = setup();
     deliver(1);

@@ -9,7 +9,7 @@ import { ASTERISK_MISSING, Asterisk, asteriskBuild } from '../support/asterisk.t
 import { Baresip } from '../support/baresip.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 import { killAll } from '../support/processes.ts';
-import { call, expectCall, hangUpAll, registerPhone } from '../support/sipp.ts';
+import { call, expectCall, hangUpAll, registerPhone, unregisterPhone } from '../support/sipp.ts';
 import { PARTNER_207, until, watch207 } from '../support/watcher-rig.ts';
 
 const build = asteriskBuild();
@@ -104,6 +104,31 @@ describe.skipIf(build == null)('Asterisk: what a key shows', { timeout: 60_000 }
     }
     // Still the one subscription Asterisk knows, not a new one each time.
     expect(subscriptionIds(pbx)).toEqual(before);
+  });
+
+  it('offline: Asterisk refuses reg (489), so lampfield reads presence: offline with no phone, idle with one', async () => {
+    const pbx = await asterisk();
+    const rig = await watch207(pbx.port, {
+      ...ON_ASTERISK,
+      pbx: { dialect: 'asterisk', registrations: true },
+    });
+    cleanup.push(() => rig.watcher.stop());
+    const shown = () => rig.panel.infos.get(1)?.state;
+    await until(() => shown() === 'offline', '207 offline (no phone registered)');
+    expect(rig.log.lines.map((line) => line.message)).toContain(
+      'the PBX refuses the registration event package (reg): offline is read from presence',
+    );
+    const partner = await registerPhone(pbx, '207');
+    cleanup.push(() => hangUpAll([partner]));
+    await until(() => shown() === 'idle', '207 idle once registered');
+    expectCall(pbx, partner, 1000);
+    const talk = call(pbx, '211', '207', { talkMs: 300 });
+    await until(() => shown() === 'ringing', '207 ringing');
+    await talk;
+    await until(() => shown() === 'idle', '207 idle after the call');
+    await unregisterPhone(pbx, partner);
+    await until(() => shown() === 'offline', '207 offline again once unregistered');
+    expect(rig.log.lines.filter((line) => line.level === 'warn')).toEqual([]);
   });
 
   it('an Asterisk restart: keys show unknown while it is down, and are right again once it answers', async () => {

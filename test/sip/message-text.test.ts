@@ -5,6 +5,7 @@ import {
   looksLikeSipMessage,
   notifyParts,
   readFirstRequest,
+  readRequests,
 } from '../../src/sip/message-text.ts';
 import { readVector } from '../support/vectors.ts';
 
@@ -53,5 +54,13 @@ describe('SIP message text as copied from a trace', () => {
   it('tells a bare body from a message', () => {
     expect(looksLikeSipMessage('<?xml version="1.0"?><dialog-info/>')).toBe(false);
     expect(looksLikeSipMessage('\n\nNOTIFY sip:a@b SIP/2.0\nEvent: dialog\n\n')).toBe(true);
+  });
+
+  it("keeps a sipfrag body's status line (RFC 3420), which looks like the next message, and ends it at the blank line", () => {
+    const [refer, next] = readRequests(
+      'NOTIFY sip:w@h SIP/2.0\nEvent: refer\nContent-Type: message/sipfrag;version=2.0\n\nSIP/2.0 503 Service Unavailable\n\nNOTIFY sip:w@h SIP/2.0\nEvent: dialog\n\n',
+    );
+    expect(refer!.body).toBe('SIP/2.0 503 Service Unavailable');
+    expect(headerValue(next!, 'event')).toBe('dialog');
   });
 });

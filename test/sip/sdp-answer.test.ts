@@ -114,7 +114,10 @@ describe('the answer to a desk phone’s offer', () => {
     ).toEqual(['m=audio 0 RTP/SAVP 0']);
     expect(
       mLines(
-        answerWithoutMedia(offer('m=audio 5000 RTP/AVP 101 13', 'a=rtpmap:101 telephone-event/8000'), SOURCE)!,
+        answerWithoutMedia(
+          offer('m=audio 5000 RTP/AVP 101 13', 'a=rtpmap:101 telephone-event/8000'),
+          SOURCE,
+        )!,
       ),
     ).toEqual(['m=audio 0 RTP/AVP 101']);
     // The second audio stream of an offer is refused; the first is the call's.
@@ -126,5 +129,16 @@ describe('the answer to a desk phone’s offer', () => {
   it('gives no answer to a body with no stream', () => {
     expect(answerWithoutMedia('', SOURCE)).toBeNull();
     expect(answerWithoutMedia('v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nt=0 0\r\n', SOURCE)).toBeNull();
+  });
+
+  it("answers Asterisk's offer recvonly where the dialect says a B2BUA takes inactive for a hold", () => {
+    // The offer in Asterisk's 200 to lampfield's offer-less INVITE (test/vectors/asterisk/).
+    const offer = readVector('asterisk/invite-201-200-offer.sip').split(/\r?\n\r?\n/)[1]!;
+    const answer = answerWithoutMedia(offer, SOURCE, 'recvonly')!;
+    expect(streams(answer)).toEqual([
+      { m: 'm=audio 9 RTP/AVP 0', attributes: ['a=rtpmap:0 PCMU/8000', 'a=recvonly'] },
+    ]);
+    // res_pjsip_sdp_rtp.c reads sendonly, inactive or a 0.0.0.0 address as a hold: none of them is here.
+    expect(answer).not.toMatch(/a=(sendonly|inactive)|IN IP4 0\.0\.0\.0/);
   });
 });
