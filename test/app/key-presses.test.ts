@@ -10,7 +10,7 @@ import { KeyPresses, type PressCalls } from '../../src/app/key-press.ts';
 import { PartnerLamps } from '../../src/app/partner-lamps.ts';
 import type { DeskCall } from '../../src/blf/desk-phone-calls.ts';
 import { ChosenDialect } from '../../src/blf/dialect-choice.ts';
-import { DIALECTS } from '../../src/blf/dialects.ts';
+import { DIALECTS, type DialectName } from '../../src/blf/dialects.ts';
 import { DialogIntake } from '../../src/blf/dialog-intake.ts';
 import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
 import type { KeyConfig } from '../../src/config/config.ts';
@@ -61,7 +61,7 @@ class FakeDeskPhone implements PressCalls {
   }
 }
 
-function rig(calls: PressCalls | null, files: readonly string[]) {
+function rig(calls: PressCalls | null, files: readonly string[], dialect: DialectName = 'kamailio') {
   const clock = new FakeClock();
   const log = new MemoryLogger();
   const key: KeyConfig = { key: 1, partner: PARTNER, label: 'Anna' };
@@ -70,12 +70,16 @@ function rig(calls: PressCalls | null, files: readonly string[]) {
     shown.push(view),
   );
   // The partner as its subscription would tell it, after the captured NOTIFYs.
-  const intake = new DialogIntake(DIALECTS.kamailio, { pickup: { code: '*8' } });
-  for (const file of files) {
+  const intake = new DialogIntake(
+    DIALECTS[dialect],
+    dialect === 'kamailio' ? { pickup: { code: '*8' } } : {},
+  );
+  const deliver = (file: string) => {
     const result = intake.notify(notifyParts(readFirstRequest(readVector(file))!), PARTNER);
     if (!result.accepted) throw new Error(`${file}: ${result.error.message}`);
     lamps.dialogs(partnerUpdate(PARTNER, { status: 'active' }, result.view));
-  }
+  };
+  for (const file of files) deliver(file);
   const reports: PressReport[] = [];
   const presses = new KeyPresses({
     keys: [key],
@@ -85,7 +89,7 @@ function rig(calls: PressCalls | null, files: readonly string[]) {
       pickup: { code: '*8' },
       pbx: { hosts: ['127.0.0.1'], port: 5080 },
     },
-    dialect: new ChosenDialect(DIALECTS.kamailio),
+    dialect: new ChosenDialect(DIALECTS[dialect]),
     calls,
     lamps,
     errorFlashMs: ERROR_FLASH_MS,
@@ -95,7 +99,7 @@ function rig(calls: PressCalls | null, files: readonly string[]) {
   });
   const warnings = () => log.lines.filter((line) => line.level === 'warn').map((line) => line.message);
   const infos = () => log.lines.filter((line) => line.level === 'info').map((line) => line.message);
-  return { clock, presses, shown, reports, warnings, infos, lamp: () => shown.at(-1)?.lamp };
+  return { clock, presses, shown, reports, warnings, infos, deliver, lamp: () => shown.at(-1)?.lamp };
 }
 
 const lamp = (state: Parameters<typeof lampFor>[0]) => lampFor(state, DEFAULT_LAMPS, 'rgb');
@@ -218,5 +222,56 @@ describe('key presses', () => {
     presses.event({ key: 9, event: 'down' });
     presses.event({ key: 9, event: 'up' });
     expect(phone.calls).toEqual([]);
+  });
+
+  describe("where the PBX's last word does not say (Asterisk's 503 after a pickup)", () => {
+    const RINGING_ON_ASTERISK = [
+      'asterisk/dialog-207-2-registered.sip',
+      'asterisk/dialog-207-3-early-from-211.sip',
+    ];
+    const ASTERISK_503: CallOutcome = {
+      ok: false,
+      reason: "the desk phone's call failed: SIP/2.0 503 Service Unavailable",
+      stage: 'target',
+      status: 503,
+      askTheCalls: true,
+    };
+
+    it('the partner stops ringing unanswered: the pickup went through, no error lamp, no warning', async () => {
+      const phone = new FakeDeskPhone([ASTERISK_503]);
+      const { presses, deliver, warnings, infos, shown } = rig(phone, RINGING_ON_ASTERISK, 'asterisk');
+      const outcome = presses.press(1, 'short');
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      deliver('asterisk/dialog-207-7-terminated.sip');
+      expect(await outcome).toMatchObject({ kind: 'call', action: 'pickup' });
+      expect(phone.calls.map((call) => call.uri)).toEqual(['sip:**207@127.0.0.1:5080']);
+      expect(warnings()).toEqual([]);
+      expect(infos().at(-1)).toMatch(/^key 1: pickup sip:207@127\.0\.0\.1 went through, as the calls show/);
+      expect(shown.map((view) => view.state)).not.toContain('error');
+    });
+
+    it('the partner rings on: after 3 s the pickup failed, with the error lamp and one warning', async () => {
+      const phone = new FakeDeskPhone([ASTERISK_503]);
+      const { presses, clock, warnings, lamp: shownLamp } = rig(phone, RINGING_ON_ASTERISK, 'asterisk');
+      const outcome = presses.press(1, 'short');
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      clock.advance(2999);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(warnings()).toEqual([]);
+      clock.advance(1);
+      expect(await outcome).toEqual({ kind: 'failed', action: 'pickup', reason: ASTERISK_503.reason });
+      expect(warnings()).toEqual([`key 1: pickup ${PARTNER} failed: ${ASTERISK_503.reason}`]);
+      expect(shownLamp()).toEqual(lamp('error'));
+    });
+
+    it('the partner answered it first (busy): the pickup failed', async () => {
+      const phone = new FakeDeskPhone([ASTERISK_503]);
+      const { presses, deliver, clock } = rig(phone, RINGING_ON_ASTERISK, 'asterisk');
+      const outcome = presses.press(1, 'short');
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      deliver('asterisk/dialog-207-4-confirmed.sip');
+      clock.advance(3000);
+      expect(await outcome).toMatchObject({ kind: 'failed', action: 'pickup' });
+    });
   });
 });
