@@ -29,6 +29,7 @@ export function realPlatform(): Platform {
   return {
     clock: systemClock,
     openStack: (options) => SipStack.open(options),
+    connect: (host, port) => net.connect({ host, port }),
     openBoard: (config, log, clock) => openBoard(config, terminal, log, clock),
     boardProbe: systemProbe,
     resolveHost: async (host) => (net.isIP(host) ? host : (await lookup(host, { family: 4 })).address),

@@ -3,10 +3,17 @@
  * places through the PBX (src/sip/call-control.ts), and, with `phone.watch`, the call it has in progress
  * as its own dialog-info shows it (src/blf/desk-phone-calls.ts), for a press to transfer. A call
  * lampfield keeps as controller is the one in progress first.
+ *
+ * A transfer, by the first way that can name the call: a call lampfield keeps, by REFER in its own
+ * dialog; on Asterisk with its manager given (`pbx.asterisk.manager`), by BlindTransfer of the desk
+ * phone's channel (src/sip/asterisk-manager.ts), as Asterisk names no call in its dialog-info; else by
+ * REFER with Target-Dialog to the far side (RFC 4538), where the dialog-info gave the call's identifiers.
  */
 import { DeskPhoneCalls, type DeskCall } from '../blf/desk-phone-calls.ts';
 import type { ChosenDialect } from '../blf/dialect-choice.ts';
+import { uriUser } from '../blf/uri.ts';
 import type { Config } from '../config/config.ts';
+import { blindTransfer, type ManagerSetup } from '../sip/asterisk-manager.ts';
 import { CallControl, DEFAULT_AUTO_ANSWER } from '../sip/call-control.ts';
 import type { CallOutcome, CallTarget } from '../sip/call-outcome.ts';
 import type { PartnerUpdate } from '../sip/partner-update.ts';
@@ -23,11 +30,13 @@ export class DeskPhone implements PressCalls {
   private readonly dialogs: DeskPhoneCalls;
 
   constructor(
-    phone: NonNullable<Config['phone']>,
+    private readonly phone: NonNullable<Config['phone']>,
     ua: UserAgent,
     dialect: ChosenDialect,
     clock: Clock,
     log: Logger,
+    /** Asterisk's manager interface, where the config gives it (`pbx.asterisk.manager`). */
+    private readonly manager: ManagerSetup | null = null,
   ) {
     this.watched = phone.watch === true ? phone.uri : null;
     this.dialogs = new DeskPhoneCalls(dialect);
@@ -60,8 +69,14 @@ export class DeskPhone implements PressCalls {
     return this.control.call(target);
   }
 
-  transfer(target: string, call: DeskCall): Promise<CallOutcome> {
-    return this.control.transfer(target, call);
+  async transfer(target: string, call: DeskCall): Promise<CallOutcome> {
+    const ownCall = this.control.controlledCall() != null;
+    if (this.manager == null || ownCall) return this.control.transfer(target, call);
+    const desk = uriUser(this.phone.uri) ?? this.phone.uri;
+    const done = await blindTransfer(this.manager, desk, uriUser(target) ?? target);
+    return done.ok
+      ? { ok: true, via: 'manager' }
+      : { ok: false, reason: done.reason, stage: 'refer', status: null };
   }
 
   /** Takes the requests of the phone's calls (sipfrag NOTIFY, BYE, re-INVITE); false for any other. */

@@ -1,10 +1,11 @@
 /**
- * The real things the application runs on, as one interface: the clock, SIP sockets, the board's
- * hardware, name lookups, certificate files and the trust store, the log, the terminal and the process's
- * stop signals. The composition root (src/real-platform.ts) picks the real ones, once, for the entry
+ * The real things the application runs on, as one interface: the clock, SIP sockets and a TCP connection,
+ * the board's hardware, name lookups, certificate files and the trust store, the log, the terminal and the
+ * process's stop signals. The composition root (src/real-platform.ts) picks the real ones, once, for the entry
  * (src/main.ts); tests give their own (a fake clock, a board in memory). Nothing below takes a real one
  * by default: what needs time, a socket or a board is handed it from here.
  */
+import type { Socket } from 'node:net';
 import type { Terminal } from '../../hw/open-board.ts';
 import type { Config } from '../config/config.ts';
 import type { PanelDevice } from '../panel/panel.ts';
@@ -17,6 +18,8 @@ export interface Platform {
   readonly clock: Clock;
   /** A SIP stack on sockets of its own (src/sip/stack.ts). */
   openStack(options: SipStackOptions): Promise<SipStack>;
+  /** A TCP connection to `host`:`port`, connecting (Asterisk's manager interface, src/sip/asterisk-manager.ts). */
+  connect(host: string, port: number): Socket;
   /** The board the config names, on its hardware (hw/open-board.ts); it keeps trying when that is missing. */
   openBoard(config: Pick<Config, 'board' | 'panel'>, log: Logger, clock: Clock): Promise<PanelDevice>;
   /** What doctor looks at to check a board: device files, the GPIO driver, the USB HID devices. */

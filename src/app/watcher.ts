@@ -27,6 +27,7 @@ import { ResourceListIntake } from '../blf/resource-list-intake.ts';
 import type { Config } from '../config/config.ts';
 import { PagedPanel } from '../panel/paged-panel.ts';
 import type { KeyViewer, PanelDevice } from '../panel/panel.ts';
+import type { ManagerSetup } from '../sip/asterisk-manager.ts';
 import { PartnerSubscriptions } from '../sip/partner-subscriptions.ts';
 import type { PartnerUpdate } from '../sip/partner-update.ts';
 import type { PartnerWatch, WatchOptions } from '../sip/partner-watch.ts';
@@ -89,7 +90,8 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   });
 
   // The desk phone, and the subscriptions that feed the lamps (and the desk phone its own call).
-  const desk = config.phone == null ? null : new DeskPhone(config.phone, ua, dialect, clock, log);
+  const manager = asteriskManager(config, platform, pbxAddress);
+  const desk = config.phone == null ? null : new DeskPhone(config.phone, ua, dialect, clock, log, manager);
   const { expires, subscribeRate } = config.pbx;
   const watch = { clock, log, expires, subscribeRate, pbxAddress, pacer: new Pacer(subscribeRate, clock) };
   const subscriptions = watchDialogs(config, ua, partners, dialect, watch, (update) => {
@@ -203,6 +205,15 @@ function watchRegistrations(
   const make: MakeWatch = (intake, told) =>
     new PartnerSubscriptions(ua, partners, { ...options, intake, quietRefusals: true }, told);
   return new OfflineWatch(make, options.log, onUpdate);
+}
+
+/** Asterisk's manager interface, where the config gives it (`pbx.asterisk.manager`), on the PBX's host by default. */
+function asteriskManager(config: Config, platform: Platform, pbxAddress: string): ManagerSetup | null {
+  const manager = config.pbx.asterisk?.manager;
+  if (manager == null) return null;
+  const { host = pbxAddress, port, user, secret, context = null } = manager;
+  const connect = (to: string, at: number) => platform.connect(to, at);
+  return { host, port, user, secret, context, connect, clock: platform.clock };
 }
 
 /** What every key's press depends on besides the key itself (key-press.ts PressRules). */

@@ -7,7 +7,8 @@
  * but PBXs do not repeat them in every document: Kamailio's pua_dialoginfo puts the tags and the peer's
  * target only in the `early` document, never in `confirmed` (notes/kamailio.md). So the tags and target
  * a dialog showed once are kept while the dialog lasts, and forgotten with it (memory follows the
- * phone's live dialogs, no more).
+ * phone's live dialogs, no more). Asterisk names no call at all (no call-id, no tags): the desk phone is
+ * in a call all the same, one that only Asterisk's own interface can move (src/sip/asterisk-manager.ts).
  */
 import type { DialogInfoDialog } from './dialog-info.ts';
 import { ChosenDialect } from './dialect-choice.ts';
@@ -17,7 +18,8 @@ import { uriUser } from './uri.ts';
 
 /** The desk phone's call in progress: its dialog as the desk phone's side sees it (RFC 4235 §4.1). */
 export interface DeskCall {
-  callId: string;
+  /** The call's Call-ID; null when the PBX never said (Asterisk). */
+  callId: string | null;
   /** The desk phone's tag; null when the PBX never said. */
   localTag: string | null;
   /** The far side's tag; null when the PBX never said. */
@@ -61,11 +63,7 @@ export class DeskPhoneCalls {
       };
       this.remembered.set(key, kept);
       // The call in progress: confirmed and not held (a held call waits while another is talked on).
-      if (
-        this.current == null &&
-        dialog.callId != null &&
-        classifyDialog(dialog, this.dialect.current) === 'busy'
-      ) {
+      if (this.current == null && classifyDialog(dialog, this.dialect.current) === 'busy') {
         const peer = dialog.remote.identity ?? dialog.remote.target;
         this.current = {
           callId: dialog.callId,

@@ -40,9 +40,17 @@ export interface Config {
     subscribeRate: number;
     /**
      * Also subscribe to each partner's registrations (RFC 3680 `Event: reg`): a partner with no phone
-     * registered shows `offline`. Where the PBX refuses reg, keys show what dialogs say, as without it.
+     * registered shows `offline`. Where the PBX refuses reg, its presence (RFC 3856) says it instead
+     * (src/app/offline-watch.ts); where it refuses both, keys show what dialogs say, as without it.
      */
     registrations: boolean;
+    /**
+     * Asterisk's own interfaces, for what SIP cannot do there: its manager (AMI) transfers the desk
+     * phone's call (src/sip/asterisk-manager.ts).
+     */
+    asterisk?: {
+      manager?: { host?: string; port: number; user: string; secret: string; context?: string };
+    };
     keepaliveSeconds: number;
     pickupCode?: string | null;
     /**

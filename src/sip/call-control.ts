@@ -169,7 +169,7 @@ export class CallControl {
 
   /** Transfers the desk phone's call `call` to `target` (a blind transfer: see the top of this file). */
   async transfer(target: string, call: DeskCall): Promise<CallOutcome> {
-    const controlled = this.controlled.get(call.callId);
+    const controlled = call.callId == null ? undefined : this.controlled.get(call.callId);
     if (controlled != null) {
       const { far } = controlled.dialogs;
       const outcome = await this.referrals.refer({
@@ -185,8 +185,14 @@ export class CallControl {
       return outcome;
     }
     const peer = call.peerTarget ?? call.peer;
-    if (call.localTag == null || call.remoteTag == null || peer == null) {
-      const reason = "cannot transfer: the PBX's dialog state does not identify the desk phone's call (tags)";
+    if (call.callId == null || call.localTag == null || call.remoteTag == null || peer == null) {
+      const missing = call.callId == null ? 'call-id, tags' : peer == null ? 'far side' : 'tags';
+      // Asterisk never names a call in its dialog-info: only its manager interface can move one.
+      const hint =
+        this.dialect.current.name === 'asterisk'
+          ? "; give lampfield Asterisk's manager (pbx.asterisk.manager)"
+          : '';
+      const reason = `cannot transfer: the PBX's dialog state does not identify the desk phone's call (${missing})${hint}`;
       return { ok: false, reason, stage: 'refer', status: null };
     }
     const callId = this.ua.newCallId();

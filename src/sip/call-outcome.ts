@@ -11,7 +11,8 @@ export interface CallTarget {
 }
 
 export type CallOutcome =
-  | { ok: true; via: 'refer' | 'controller' }
+  /** Done: by REFER, as the controller, or by the PBX's own interface (Asterisk's manager). */
+  | { ok: true; via: 'refer' | 'controller' | 'manager' }
   | {
       ok: false;
       reason: string;

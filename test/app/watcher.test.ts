@@ -135,11 +135,11 @@ describe('a NOTIFY on its way to a lamp', () => {
 });
 
 describe('the watcher with pbx.registrations', () => {
-  it('on a PBX that refuses reg (489): the keys show what dialogs say, and the log says it once', async () => {
+  it('on a PBX that refuses reg and presence (489): the keys show what dialogs say, and the log says it once', async () => {
     const pbx = await ScriptedPbx.open();
     pbx.answer = (request) => {
       if (request.message.method !== 'SUBSCRIBE') return request.respond(200);
-      if (headerText(request.message, 'event') === 'reg') return request.respond(489, 'Bad Event');
+      if (headerText(request.message, 'event') !== 'dialog') return request.respond(489, 'Bad Event');
       return pbx.accept(request);
     };
     const { board, panel, log } = await watcherOn(pbx, {
@@ -149,7 +149,8 @@ describe('the watcher with pbx.registrations', () => {
         { key: 2, partner: '211' },
       ],
     });
-    await vi.waitFor(() => expect(pbx.subscribes()).toHaveLength(4)); // dialog and reg, for each partner
+    // dialog, reg, and presence once reg is refused, for each partner
+    await vi.waitFor(() => expect(pbx.subscribes()).toHaveLength(6));
     const dialog = pbx
       .subscribes()
       .find((s) => s.message.uri?.includes('207') && headerText(s.message, 'event') === 'dialog')!;
@@ -160,5 +161,10 @@ describe('the watcher with pbx.registrations', () => {
     expect(
       log.lines.filter((line) => /refuses the registration event package/.test(line.message)),
     ).toHaveLength(1);
+    await vi.waitFor(() =>
+      expect(
+        log.lines.filter((line) => /refuses the reg and presence event packages/.test(line.message)),
+      ).toHaveLength(1),
+    );
   });
 });

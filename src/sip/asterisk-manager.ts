@@ -1,0 +1,246 @@
+/**
+ * Asterisk's manager interface (AMI), for the one thing SIP cannot do on a stock Asterisk: transfer the
+ * call the desk phone is in (a press during a call, README "Asterisk and FreePBX"). Asterisk's
+ * dialog-info names no call (no call-id, no tags: res_pjsip_dialog_info_body_generator.c) and res_pjsip
+ * takes no REFER with Target-Dialog (RFC 4538), so lampfield asks Asterisk itself: `BlindTransfer` of
+ * the desk phone's channel (manager.c action_blind_transfer: the channel's peer, the caller, goes to the
+ * partner's extension, and the desk phone's channel is hung up), the channel found by `CoreShowChannels`.
+ *
+ * One TCP connection per transfer, each step answered within STEP_MS:
+ *
+ *   banner "Asterisk Call Manager/…" ─▶ Login (Events: off) ─▶ CoreShowChannels ─▶ BlindTransfer ─▶ Logoff
+ *
+ * AMI messages are `Key: Value` lines ended by a blank line; the banner is one line. What Asterisk sends
+ * is read under a cap (MAX_BUFFER): a peer that floods is cut off, never kept in memory.
+ */
+import type { Socket } from 'node:net';
+import type { Clock } from '../util/clock.ts';
+
+export interface ManagerSetup {
+  host: string;
+  port: number;
+  user: string;
+  secret: string;
+  /** The dialplan context the call goes to; null: the desk phone's channel's own (manager.c). */
+  context: string | null;
+  /** Opens the TCP connection (the platform's). */
+  connect: (host: string, port: number) => Socket;
+  clock: Clock;
+}
+
+/** How long each answer of Asterisk is waited for. */
+const STEP_MS = 5000;
+/** More unread bytes than this from the manager is no manager: the connection is closed. */
+const MAX_BUFFER = 1024 * 1024;
+
+type AmiMessage = Readonly<Record<string, string>>;
+
+export type ManagerOutcome = { ok: true } | { ok: false; reason: string };
+
+/** Moves the desk phone's call (its channel, of the endpoint `deskUser`) to extension `exten`. */
+export async function blindTransfer(
+  setup: ManagerSetup,
+  deskUser: string,
+  exten: string,
+): Promise<ManagerOutcome> {
+  const where = `Asterisk's manager at ${setup.host}:${setup.port}`;
+  let link: ManagerLink;
+  try {
+    link = await ManagerLink.open(setup);
+  } catch (error) {
+    return { ok: false, reason: `${where}: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  try {
+    const login = await link.action({
+      Action: 'Login',
+      Username: setup.user,
+      Secret: setup.secret,
+      Events: 'off',
+    });
+    if (login.response['Response'] !== 'Success')
+      return {
+        ok: false,
+        reason: `${where} refused the login (${login.response['Message'] ?? 'no reason'}): check pbx.asterisk.manager`,
+      };
+    const { events } = await link.action({ Action: 'CoreShowChannels' }, 'CoreShowChannelsComplete');
+    const channel = deskChannel(events, deskUser);
+    if (channel == null)
+      return { ok: false, reason: `${where} shows no call of the desk phone (${deskUser}) in a bridge` };
+    const { response } = await link.action({
+      Action: 'BlindTransfer',
+      Channel: channel,
+      Exten: exten,
+      ...(setup.context == null ? {} : { Context: setup.context }),
+    });
+    if (response['Response'] !== 'Success')
+      return {
+        ok: false,
+        reason: `${where} could not transfer ${channel}: ${response['Message'] ?? 'no reason'}`,
+      };
+    void link.action({ Action: 'Logoff' }).catch(() => undefined);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, reason: `${where}: ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    link.close();
+  }
+}
+
+/**
+ * The desk phone's channel in a call: a channel of its endpoint (`PJSIP/201-…`, chan_sip's `SIP/201-…`)
+ * that is up (state 6) and in a bridge; of several, the newest (the call last answered).
+ */
+export function deskChannel(events: readonly AmiMessage[], deskUser: string): string | null {
+  const ours = events.filter(
+    (event) =>
+      event['Event'] === 'CoreShowChannel' &&
+      [`PJSIP/${deskUser}-`, `SIP/${deskUser}-`].some((prefix) => event['Channel']?.startsWith(prefix)) &&
+      event['ChannelState'] === '6' &&
+      (event['BridgeId'] ?? '') !== '',
+  );
+  const seconds = (event: AmiMessage) =>
+    (event['Duration'] ?? '').split(':').reduce((total, part) => total * 60 + (Number(part) || 0), 0);
+  return ours.sort((a, b) => seconds(a) - seconds(b))[0]?.['Channel'] ?? null;
+}
+
+/** Reads AMI messages from text as it comes: the banner line first, then blocks ended by a blank line. */
+export class AmiReader {
+  private buffer = '';
+  private banner = false;
+
+  /** The messages `chunk` completes; throws when the manager sends past the cap without ending one. */
+  push(chunk: string): AmiMessage[] {
+    this.buffer += chunk;
+    if (this.buffer.length > MAX_BUFFER) throw new Error('sent more than 1 MiB without ending a message');
+    const messages: AmiMessage[] = [];
+    if (!this.banner) {
+      const end = this.buffer.indexOf('\n');
+      if (end < 0) return messages;
+      const banner = this.buffer.slice(0, end).trim();
+      if (!/^Asterisk Call Manager\//.test(banner))
+        throw new Error(`is no Asterisk manager (it said "${banner.slice(0, 60)}")`);
+      this.banner = true;
+      this.buffer = this.buffer.slice(end + 1);
+    }
+    for (;;) {
+      const end = /\r?\n\r?\n/.exec(this.buffer);
+      if (end == null) return messages;
+      const block = this.buffer.slice(0, end.index);
+      this.buffer = this.buffer.slice(end.index + end[0].length);
+      const message: Record<string, string> = {};
+      for (const line of block.split(/\r?\n/)) {
+        const colon = line.indexOf(':');
+        if (colon > 0) message[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+      }
+      if (Object.keys(message).length > 0) messages.push(message);
+    }
+  }
+}
+
+/** One manager connection: actions sent one at a time, each answer matched by its ActionID. */
+class ManagerLink {
+  private readonly reader = new AmiReader();
+  private waiting: ((message: AmiMessage | Error) => void) | null = null;
+  private readonly queue: AmiMessage[] = [];
+  private failure: Error | null = null;
+  private nextId = 1;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly clock: Clock,
+  ) {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      try {
+        this.queue.push(...this.reader.push(chunk));
+      } catch (error) {
+        this.fail(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      this.deliver();
+    });
+    socket.on('error', (error) => this.fail(error));
+    socket.on('close', () => this.fail(new Error('closed the connection')));
+  }
+
+  /** Connected, with the banner read (the manager answers nothing before it). */
+  static async open(setup: ManagerSetup): Promise<ManagerLink> {
+    const socket = setup.connect(setup.host, setup.port);
+    const link = new ManagerLink(socket, setup.clock);
+    await new Promise<void>((resolve, reject) => {
+      const cancel = setup.clock.after(STEP_MS, () => {
+        socket.destroy();
+        reject(new Error(`did not answer within ${STEP_MS / 1000} s`));
+      });
+      socket.once('connect', () => {
+        cancel();
+        resolve();
+      });
+      socket.once('error', (error) => {
+        cancel();
+        reject(error);
+      });
+    });
+    return link;
+  }
+
+  /**
+   * Sends an action and resolves with its response and, for a list (`complete` names its last event),
+   * the events of the list.
+   */
+  async action(
+    fields: Readonly<Record<string, string>>,
+    complete?: string,
+  ): Promise<{ response: AmiMessage; events: AmiMessage[] }> {
+    const id = `lampfield-${this.nextId++}`;
+    const text = Object.entries({ ...fields, ActionID: id })
+      .map(([key, value]) => `${key}: ${value.replace(/[\r\n]/g, ' ')}\r\n`)
+      .join('');
+    this.socket.write(`${text}\r\n`);
+    let response: AmiMessage | null = null;
+    const events: AmiMessage[] = [];
+    for (;;) {
+      const message = await this.next();
+      if (message['ActionID'] !== id) continue; // an event of no action of ours
+      if (response == null) {
+        response = message;
+        if (complete == null || message['Response'] !== 'Success') return { response, events };
+      } else if (message['Event'] === complete) return { response, events };
+      else events.push(message);
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private next(): Promise<AmiMessage> {
+    const queued = this.queue.shift();
+    if (queued != null) return Promise.resolve(queued);
+    if (this.failure != null) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      const cancel = this.clock.after(STEP_MS, () => {
+        this.waiting = null;
+        reject(new Error(`did not answer within ${STEP_MS / 1000} s`));
+      });
+      this.waiting = (message) => {
+        cancel();
+        this.waiting = null;
+        if (message instanceof Error) reject(message);
+        else resolve(message);
+      };
+    });
+  }
+
+  private deliver(): void {
+    if (this.waiting == null) return;
+    const message = this.queue.shift();
+    if (message != null) this.waiting(message);
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.waiting?.(this.failure);
+    this.socket.destroy();
+  }
+}

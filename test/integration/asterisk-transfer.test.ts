@@ -1,0 +1,94 @@
+/**
+ * A press while the desk phone is in a call, on Asterisk: the call goes to the partner. Asterisk's
+ * dialog-info names no call (no call-id, no tags), and res_pjsip takes no REFER with Target-Dialog, so
+ * lampfield moves it through Asterisk's manager interface (`pbx.asterisk.manager`, AMI BlindTransfer of
+ * the desk phone's channel); without one the press says why it cannot, and the busy desk phone is not
+ * rung again. baresip plays the desk phone (answered by hand) and the caller (211); a sipp phone is 207.
+ * Skipped, with one line, without an Asterisk build (test/support/asterisk.ts).
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
+import type { MemoryLogger } from '../../src/util/log.ts';
+import { AMI_SECRET, AMI_USER, ASTERISK_MISSING, Asterisk, asteriskBuild } from '../support/asterisk.ts';
+import { Baresip } from '../support/baresip.ts';
+import { killAll } from '../support/processes.ts';
+import { expectCall, hangUpAll, registerPhone } from '../support/sipp.ts';
+import { PARTNER_207, until, watch207 } from '../support/watcher-rig.ts';
+
+const build = asteriskBuild();
+if (build == null) console.log(ASTERISK_MISSING);
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+afterAll(() => killAll());
+
+const DESK = 'sip:201@127.0.0.1';
+const said = (log: MemoryLogger) => log.lines.map((line) => `${line.level} ${line.message}`).join('\n');
+
+/** Asterisk, the desk phone answered by hand, 211 and 207, lampfield watching 207 and the desk phone. */
+async function setup(manager: boolean) {
+  const pbx = await Asterisk.start({ manager });
+  cleanup.push(() => pbx.close());
+  const desk = await Baresip.start(pbx, '201', 'manual');
+  cleanup.push(() => desk.stop());
+  const caller = await Baresip.start(pbx, '211');
+  cleanup.push(() => caller.stop());
+  const partner = await registerPhone(pbx, '207');
+  cleanup.push(() => hangUpAll([partner]));
+  const rig = await watch207(pbx.port, {
+    pbx: {
+      dialect: 'asterisk',
+      ...(manager
+        ? { asterisk: { manager: { port: pbx.managerPort, user: AMI_USER, secret: AMI_SECRET } } }
+        : {}),
+    },
+    account: { user: '900', password: 'watch900' },
+    phone: { uri: '201', watch: true },
+  });
+  cleanup.push(() => rig.watcher.stop());
+  await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
+  await until(() => rig.watcher.partner(DESK)?.situation === 'idle', 'the desk phone idle');
+  // 211 calls the desk phone; the person at the desk answers.
+  const before = desk.output().length;
+  await caller.dial(`sip:201@127.0.0.1:${pbx.port}`);
+  await desk.waitFor(/Incoming call from/, 'the call ringing at the desk', before);
+  await desk.answer();
+  await until(() => rig.watcher.partner(DESK)?.situation === 'busy', 'the desk phone in the call');
+  return { pbx, desk, caller, partner, ...rig };
+}
+
+describe.skipIf(build == null)('Asterisk: a press during a call', { timeout: 60_000 }, () => {
+  it("hands 211's call to 207 through Asterisk's manager: 211 talks to 207, the desk phone is free", async () => {
+    const { pbx, desk, caller, partner, watcher, log } = await setup(true);
+    const answered = expectCall(pbx, partner, 100).exited;
+    const before = desk.output().length;
+    expect(await watcher.press(1, 'short'), said(log)).toMatchObject({
+      kind: 'transfer',
+      action: 'transfer',
+    });
+    await until(() => watcher.partner(PARTNER_207)?.situation === 'busy', '207 in the call');
+    await desk.waitFor(/^BYE sip:/m, "Asterisk's BYE to the desk phone", before);
+    await until(() => watcher.partner(DESK)?.situation === 'idle', 'the desk phone free');
+    // 207's call is 211's: when 211 hangs up, 207's call ends.
+    await caller.hangUp();
+    expect(await answered).toBe(0);
+    expect(log.lines.filter((line) => line.level === 'warn')).toEqual([]);
+  });
+
+  it("without Asterisk's manager: one line says why it cannot, the error lamp flashes, the desk phone is not rung again", async () => {
+    const { desk, watcher, log, panel } = await setup(false);
+    const rung = (desk.output().match(/Incoming call from/g) ?? []).length;
+    expect(await watcher.press(1, 'short')).toEqual({
+      kind: 'failed',
+      action: 'transfer',
+      reason:
+        "cannot transfer: the PBX's dialog state does not identify the desk phone's call (call-id, tags); give lampfield Asterisk's manager (pbx.asterisk.manager)",
+    });
+    expect(log.lines.filter((line) => line.level === 'warn')).toHaveLength(1);
+    expect(panel.lamps.get(1)).toEqual(lampFor('error', DEFAULT_LAMPS, 'rgb'));
+    expect((desk.output().match(/Incoming call from/g) ?? []).length).toBe(rung);
+    expect(watcher.partner(DESK)?.situation).toBe('busy');
+  });
+});
