@@ -1,12 +1,16 @@
 /**
  * A key press until the desk phone's call to the partner is established (BRIEF §9), with a real phone:
- * baresip registered on Kamailio as 201, 207 a sipp phone that answers after 20 ms. "Established" is what
- * a user sees: lampfield's own key for 207 turning busy (Kamailio's NOTIFY of the confirmed call). By
- * REFER (`mode: 3pcc`, baresip places the call) and as the controller (`mode: controller`, lampfield
- * places it with baresip's offer). p50 and p99 of 20 presses each.
+ * baresip registered on the PBX as 201, 207 a sipp phone that answers after 20 ms. "Established" is what
+ * a user sees: lampfield's own key for 207 turning busy (the PBX's NOTIFY of the confirmed call). On
+ * Kamailio by REFER (`mode: 3pcc`, baresip places the call) and as the controller (`mode: controller`,
+ * lampfield places it with baresip's offer); on Asterisk by REFER (Asterisk challenges the INVITE and
+ * places the call itself, a blind transfer), when an Asterisk build is there (test/support/asterisk.ts).
+ * p50 and p99 of 20 presses each.
  */
 import { Baresip } from '../test/support/baresip.ts';
+import { Asterisk, asteriskBuild, ASTERISK_MISSING } from '../test/support/asterisk.ts';
 import { Kamailio } from '../test/support/kamailio.ts';
+import type { TestPbx } from '../test/support/pbx.ts';
 import { expectCall, registerPhone } from '../test/support/sipp.ts';
 import { PARTNER_207, until, watch207 } from '../test/support/watcher-rig.ts';
 import type { BenchRow } from './table.ts';
@@ -19,17 +23,26 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function presses(mode: '3pcc' | 'controller'): Promise<number[]> {
-  const kamailio = await Kamailio.start();
-  const phone = await Baresip.start(kamailio, '201');
-  const partner = await registerPhone(kamailio, '207');
-  const { watcher } = await watch207(kamailio.port, { phone: { uri: '201', mode }, log: { level: 'error' } });
+type Pbx = TestPbx & { close(): Promise<void> };
+
+async function presses(
+  pbx: Pbx,
+  mode: '3pcc' | 'controller',
+  config: Record<string, unknown> = {},
+): Promise<number[]> {
+  const phone = await Baresip.start(pbx, '201');
+  const partner = await registerPhone(pbx, '207');
+  const { watcher } = await watch207(pbx.port, {
+    ...config,
+    phone: { uri: '201', mode },
+    log: { level: 'error' },
+  });
   const state = () => watcher.partner(PARTNER)?.situation;
   const times: number[] = [];
   try {
     await until(() => state() === 'idle', 'partner 207 idle');
     for (let press = 0; press < PRESSES; press++) {
-      const answered = expectCall(kamailio, partner, 20).exited; // rings 20 ms (0 would be for ever)
+      const answered = expectCall(pbx, partner, 20).exited; // rings 20 ms (0 would be for ever)
       const started = performance.now();
       void watcher.press(1, 'short');
       await until(() => state() === 'busy', 'partner 207 busy');
@@ -41,24 +54,38 @@ async function presses(mode: '3pcc' | 'controller'): Promise<number[]> {
   } finally {
     await watcher.stop();
     await phone.stop();
-    await kamailio.close();
+    await pbx.close();
   }
   return times;
+}
+
+/** The p50 and p99 rows of one way of calling. */
+function rowsOf(times: number[], how: string): BenchRow[] {
+  return [
+    {
+      figure: `key press → baresip's call to 207 established, ${how}, p50 of ${PRESSES}`,
+      value: percentile(times, 50).toFixed(0),
+      unit: 'ms',
+    },
+    { figure: '  p99', value: percentile(times, 99).toFixed(0), unit: 'ms' },
+  ];
 }
 
 export async function benchDeskPhoneCall(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const mode of ['3pcc', 'controller'] as const) {
-    const times = await presses(mode);
-    const how = mode === '3pcc' ? 'by REFER' : 'as controller';
-    rows.push(
-      {
-        figure: `key press → baresip's call to 207 established, ${how}, p50 of ${PRESSES}`,
-        value: percentile(times, 50).toFixed(0),
-        unit: 'ms',
-      },
-      { figure: '  p99', value: percentile(times, 99).toFixed(0), unit: 'ms' },
-    );
+    const times = await presses(await Kamailio.start(), mode);
+    rows.push(...rowsOf(times, mode === '3pcc' ? 'by REFER' : 'as controller'));
   }
+  if (asteriskBuild() == null) {
+    rows.push({
+      figure: "key press → baresip's call to 207 established, Asterisk",
+      value: 'did not run',
+      unit: ASTERISK_MISSING,
+    });
+    return rows;
+  }
+  const onAsterisk = { pbx: { dialect: 'asterisk' }, account: { user: '900', password: 'watch900' } };
+  rows.push(...rowsOf(await presses(await Asterisk.start(), '3pcc', onAsterisk), 'Asterisk 23.4, by REFER'));
   return rows;
 }

@@ -146,6 +146,31 @@ describe.skipIf(build == null)('Asterisk: key presses', { timeout: 90_000 }, () 
     expect(lamps()).not.toContainEqual(lampFor('error', DEFAULT_LAMPS, 'rgb'));
   });
 
+  it('plain Asterisk without the pickup line: the press fails with one line, the key flashes red, the call rings on', async () => {
+    const pbx = await Asterisk.start({ pickupLine: false });
+    cleanup.push(() => pbx.close());
+    const desk = await Baresip.start(pbx, '201');
+    cleanup.push(() => desk.stop());
+    const partner = await registerPhone(pbx, '207');
+    cleanup.push(() => hangUpAll([partner]));
+    const rig = await watch207(pbx.port, ON_ASTERISK);
+    cleanup.push(() => rig.watcher.stop());
+    await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
+    void expectCall(pbx, partner, 30_000);
+    const caller = call(pbx, '211', '207', { cancelAfterMs: 4000 });
+    await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'ringing', '207 ringing');
+    const outcome = await rig.watcher.press(1, 'short');
+    expect(outcome).toMatchObject({ kind: 'failed', action: 'pickup' });
+    const warnings = rig.log.lines.filter((line) => line.level === 'warn').map((line) => line.message);
+    expect(warnings).toEqual([
+      `key 1: pickup sip:207@127.0.0.1 failed: ${'reason' in outcome ? outcome.reason : ''}`,
+    ]);
+    expect(warnings[0]).toMatch(/: the desk phone's call failed: SIP\/2\.0 404 Not Found$/);
+    expect(rig.panel.lamps.get(1)).toEqual(lampFor('error', DEFAULT_LAMPS, 'rgb'));
+    expect(rig.watcher.partner(PARTNER_207)?.situation).toBe('ringing');
+    await caller;
+  });
+
   it("the desk phone's call is handed on without a hold: its key never shows held", async () => {
     const pbx = await Asterisk.start();
     cleanup.push(() => pbx.close());
