@@ -1,12 +1,14 @@
 /**
- * What `lampfield doctor` checks beyond the config: the board (board-checks.ts) and the PBX, one check per
- * thing that can be missing, each failure with the command or edit that fixes it.
+ * What `lampfield doctor` checks beyond the config: the board (board-checks.ts), the PBX and, where the
+ * config gives it, Asterisk's manager interface: one check per thing that can be missing, each failure
+ * with the command or edit that fixes it.
  */
 import type { Config } from '../config/config.ts';
 import { dialectOfProduct } from '../blf/dialect-detect.ts';
+import { checkManager } from '../sip/asterisk-manager.ts';
 import { headerText, type SipMessage } from '../sip/message.ts';
 import { checkBoard, type Check } from './board-checks.ts';
-import { pbxUserAgent, resolvePbxAddress, tlsSetup } from './pbx.ts';
+import { asteriskManager, pbxUserAgent, resolvePbxAddress, tlsSetup } from './pbx.ts';
 import type { Platform } from './platform.ts';
 
 export async function doctorChecks(
@@ -17,6 +19,29 @@ export async function doctorChecks(
   return [
     ...(await checkBoard(config, platform.boardProbe)),
     ...(await checkPbx(config, platform, optionsTimeoutMs)),
+    ...(await checkAsteriskManager(config, platform)),
+  ];
+}
+
+/** `pbx.asterisk.manager`: whether Asterisk's manager takes lampfield's login (transfers need it). */
+async function checkAsteriskManager(config: Config, platform: Platform): Promise<Check[]> {
+  if (config.pbx.asterisk?.manager == null) return [];
+  let address: string;
+  try {
+    address = await resolvePbxAddress(config, platform);
+  } catch {
+    return []; // the PBX check says the name does not resolve
+  }
+  const setup = asteriskManager(config, platform, address)!;
+  const outcome = await checkManager(setup);
+  const what = `asterisk manager ${setup.host}:${setup.port}`;
+  if (outcome.ok) return [{ ok: true, what: `${what}: takes lampfield's login` }];
+  return [
+    {
+      ok: false,
+      what: outcome.reason,
+      fix: "check pbx.asterisk.manager (user, secret, port) and Asterisk's manager.conf: enabled, bindaddr, permit for this host, read/write = call,reporting",
+    },
   ];
 }
 

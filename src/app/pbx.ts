@@ -1,8 +1,10 @@
 /**
  * Reaching the PBX the config names, for `lampfield run` and `lampfield doctor` alike: its IPv4 address,
- * how its certificate is checked over TLS, and lampfield's SIP identity toward it on a stack.
+ * how its certificate is checked over TLS, lampfield's SIP identity toward it on a stack, and Asterisk's
+ * manager interface where the config gives it.
  */
 import type { Config } from '../config/config.ts';
+import type { ManagerSetup } from '../sip/asterisk-manager.ts';
 import type { SipStack } from '../sip/stack.ts';
 import type { SipProtocol, TlsSetup } from '../sip/transports.ts';
 import { UserError } from '../util/user-error.ts';
@@ -64,4 +66,13 @@ export function tlsSetup(
     },
     failed,
   };
+}
+
+/** Asterisk's manager interface, where the config gives it (`pbx.asterisk.manager`), on the PBX's host by default. */
+export function asteriskManager(config: Config, platform: Platform, pbxAddress: string): ManagerSetup | null {
+  const manager = config.pbx.asterisk?.manager;
+  if (manager == null) return null;
+  const { host = pbxAddress, port, user, secret, context = null } = manager;
+  const connect = (to: string, at: number) => platform.connect(to, at);
+  return { host, port, user, secret, context, connect, clock: platform.clock };
 }

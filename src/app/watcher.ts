@@ -27,7 +27,6 @@ import { ResourceListIntake } from '../blf/resource-list-intake.ts';
 import type { Config } from '../config/config.ts';
 import { PagedPanel } from '../panel/paged-panel.ts';
 import type { KeyViewer, PanelDevice } from '../panel/panel.ts';
-import type { ManagerSetup } from '../sip/asterisk-manager.ts';
 import { PartnerSubscriptions } from '../sip/partner-subscriptions.ts';
 import type { PartnerUpdate } from '../sip/partner-update.ts';
 import type { PartnerWatch, WatchOptions } from '../sip/partner-watch.ts';
@@ -45,7 +44,7 @@ import { DeskPhone } from './desk-phone.ts';
 import { KeyPresses, type KeyPressSetup, type PressOutcome } from './key-press.ts';
 import { OfflineWatch, type MakeWatch } from './offline-watch.ts';
 import { PartnerLamps, type PartnerLampsSetup } from './partner-lamps.ts';
-import { pbxUserAgent, resolvePbxAddress, tlsSetup } from './pbx.ts';
+import { asteriskManager, pbxUserAgent, resolvePbxAddress, tlsSetup } from './pbx.ts';
 import type { Platform } from './platform.ts';
 
 export interface WatcherSetup {
@@ -205,15 +204,6 @@ function watchRegistrations(
   const make: MakeWatch = (intake, told) =>
     new PartnerSubscriptions(ua, partners, { ...options, intake, quietRefusals: true }, told);
   return new OfflineWatch(make, options.log, onUpdate);
-}
-
-/** Asterisk's manager interface, where the config gives it (`pbx.asterisk.manager`), on the PBX's host by default. */
-function asteriskManager(config: Config, platform: Platform, pbxAddress: string): ManagerSetup | null {
-  const manager = config.pbx.asterisk?.manager;
-  if (manager == null) return null;
-  const { host = pbxAddress, port, user, secret, context = null } = manager;
-  const connect = (to: string, at: number) => platform.connect(to, at);
-  return { host, port, user, secret, context, connect, clock: platform.clock };
 }
 
 /** What every key's press depends on besides the key itself (key-press.ts PressRules). */

@@ -38,30 +38,8 @@ type AmiMessage = Readonly<Record<string, string>>;
 export type ManagerOutcome = { ok: true } | { ok: false; reason: string };
 
 /** Moves the desk phone's call (its channel, of the endpoint `deskUser`) to extension `exten`. */
-export async function blindTransfer(
-  setup: ManagerSetup,
-  deskUser: string,
-  exten: string,
-): Promise<ManagerOutcome> {
-  const where = `Asterisk's manager at ${setup.host}:${setup.port}`;
-  let link: ManagerLink;
-  try {
-    link = await ManagerLink.open(setup);
-  } catch (error) {
-    return { ok: false, reason: `${where}: ${error instanceof Error ? error.message : String(error)}` };
-  }
-  try {
-    const login = await link.action({
-      Action: 'Login',
-      Username: setup.user,
-      Secret: setup.secret,
-      Events: 'off',
-    });
-    if (login.response['Response'] !== 'Success')
-      return {
-        ok: false,
-        reason: `${where} refused the login (${login.response['Message'] ?? 'no reason'}): check pbx.asterisk.manager`,
-      };
+export function blindTransfer(setup: ManagerSetup, deskUser: string, exten: string): Promise<ManagerOutcome> {
+  return session(setup, async (link, where) => {
     const { events } = await link.action({ Action: 'CoreShowChannels' }, 'CoreShowChannelsComplete');
     const channel = deskChannel(events, deskUser);
     if (channel == null)
@@ -77,10 +55,48 @@ export async function blindTransfer(
         ok: false,
         reason: `${where} could not transfer ${channel}: ${response['Message'] ?? 'no reason'}`,
       };
-    void link.action({ Action: 'Logoff' }).catch(() => undefined);
     return { ok: true };
+  });
+}
+
+/** Whether the manager takes lampfield's login (`lampfield doctor`). */
+export function checkManager(setup: ManagerSetup): Promise<ManagerOutcome> {
+  return session(setup, () => Promise.resolve({ ok: true }));
+}
+
+/** A connection, logged in, for `work`; logged off and closed after, whatever happened. */
+async function session(
+  setup: ManagerSetup,
+  work: (link: ManagerLink, where: string) => Promise<ManagerOutcome>,
+): Promise<ManagerOutcome> {
+  const where = `Asterisk's manager at ${setup.host}:${setup.port}`;
+  const failed = (error: unknown): ManagerOutcome => ({
+    ok: false,
+    reason: `${where}: ${error instanceof Error ? error.message : String(error)}`,
+  });
+  let link: ManagerLink;
+  try {
+    link = await ManagerLink.open(setup);
   } catch (error) {
-    return { ok: false, reason: `${where}: ${error instanceof Error ? error.message : String(error)}` };
+    return failed(error);
+  }
+  try {
+    const login = await link.action({
+      Action: 'Login',
+      Username: setup.user,
+      Secret: setup.secret,
+      Events: 'off',
+    });
+    if (login.response['Response'] !== 'Success')
+      return {
+        ok: false,
+        reason: `${where} refused the login (${login.response['Message'] ?? 'no reason'}): check pbx.asterisk.manager`,
+      };
+    const outcome = await work(link, where);
+    void link.action({ Action: 'Logoff' }).catch(() => undefined);
+    return outcome;
+  } catch (error) {
+    return failed(error);
   } finally {
     link.close();
   }

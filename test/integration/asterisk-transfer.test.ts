@@ -7,10 +7,13 @@
  * Skipped, with one line, without an Asterisk build (test/support/asterisk.ts).
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { doctorChecks } from '../../src/app/doctor-checks.ts';
 import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
+import { parseConfig } from '../../src/config/config.ts';
 import type { MemoryLogger } from '../../src/util/log.ts';
 import { AMI_SECRET, AMI_USER, ASTERISK_MISSING, Asterisk, asteriskBuild } from '../support/asterisk.ts';
 import { Baresip } from '../support/baresip.ts';
+import { testPlatform } from '../support/platform.ts';
 import { killAll } from '../support/processes.ts';
 import { expectCall, hangUpAll, registerPhone } from '../support/sipp.ts';
 import { PARTNER_207, until, watch207 } from '../support/watcher-rig.ts';
@@ -90,5 +93,36 @@ describe.skipIf(build == null)('Asterisk: a press during a call', { timeout: 60_
     expect(panel.lamps.get(1)).toEqual(lampFor('error', DEFAULT_LAMPS, 'rgb'));
     expect((desk.output().match(/Incoming call from/g) ?? []).length).toBe(rung);
     expect(watcher.partner(DESK)?.situation).toBe('busy');
+  });
+
+  it("lampfield doctor checks the manager's login: ok with the right secret, the fix with a wrong one", async () => {
+    const pbx = await Asterisk.start({ manager: true });
+    cleanup.push(() => pbx.close());
+    const check = async (secret: string) => {
+      const config = parseConfig(
+        JSON.stringify({
+          pbx: {
+            host: '127.0.0.1',
+            port: pbx.port,
+            asterisk: { manager: { port: pbx.managerPort, user: AMI_USER, secret } },
+          },
+          account: { user: '900', password: 'watch900' },
+          local: { address: '127.0.0.1' },
+          keys: [{ key: 1, partner: '207' }],
+        }),
+        'lampfield.json',
+      );
+      const checks = await doctorChecks(config, testPlatform(), 4000);
+      return checks.find((each) => each.what.includes('manager'));
+    };
+    expect(await check(AMI_SECRET)).toEqual({
+      ok: true,
+      what: `asterisk manager 127.0.0.1:${pbx.managerPort}: takes lampfield's login`,
+    });
+    expect(await check('wrong')).toMatchObject({
+      ok: false,
+      what: `Asterisk's manager at 127.0.0.1:${pbx.managerPort} refused the login (Authentication failed): check pbx.asterisk.manager`,
+      fix: expect.stringMatching(/manager\.conf/),
+    });
   });
 });
