@@ -14,15 +14,7 @@
 import type { NotifyParts } from './dialog-notify.ts';
 import type { NotifyResult, PartnerView } from './dialog-intake.ts';
 import type { PartnerState } from './partner-state.ts';
-import {
-  children,
-  localName,
-  nameOf,
-  parseXmlBody,
-  rootNamespace,
-  textOf,
-  type XmlBodyErrorCode,
-} from './xml-body.ts';
+import { children, expectedRoot, parseXmlBody, textOf, type XmlBodyErrorCode } from './xml-body.ts';
 
 const PIDF_NS = 'urn:ietf:params:xml:ns:pidf';
 
@@ -35,17 +27,9 @@ export function readPidf(body: string): PidfRead {
   if (body.trim() === '') return { ok: true, basics: [] };
   const parsed = parseXmlBody(body);
   if (!parsed.ok) return { ok: false, error: { code: parsed.code, message: parsed.message } };
-  const root = parsed.roots[0]!;
-  const name = nameOf(root)!;
-  const namespace = rootNamespace(root);
-  if (
-    parsed.roots.length !== 1 ||
-    localName(name) !== 'presence' ||
-    (namespace != null && namespace !== PIDF_NS)
-  ) {
-    const message = `root element is <${name}>${namespace == null ? '' : ` in ${namespace}`}, expected <presence> (RFC 3863)`;
-    return { ok: false, error: { code: 'not-pidf', message } };
-  }
+  const expected = expectedRoot(parsed.roots, 'presence', PIDF_NS, 'RFC 3863');
+  if (!expected.ok) return { ok: false, error: { code: 'not-pidf', message: expected.message } };
+  const { root } = expected;
   const basics = children(root, 'tuple').map((tuple) => {
     const basic = children(tuple, 'status').flatMap((status) => children(status, 'basic'))[0];
     const value = basic == null ? '' : textOf(basic).trim().toLowerCase();

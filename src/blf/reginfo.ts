@@ -18,10 +18,8 @@ import { normalizePartnerUri } from './uri.ts';
 import {
   attribute,
   children,
-  localName,
-  nameOf,
+  expectedRoot,
   parseXmlBody,
-  rootNamespace,
   textOf,
   type XmlBodyErrorCode,
 } from './xml-body.ts';
@@ -58,17 +56,9 @@ export function readReginfo(body: string): ReginfoRead {
   if (body.trim() === '') return { ok: true, document: { version: null, state: 'full', registrations: [] } };
   const parsed = parseXmlBody(body);
   if (!parsed.ok) return { ok: false, error: { code: parsed.code, message: parsed.message } };
-  const root = parsed.roots[0]!;
-  const name = nameOf(root)!;
-  const namespace = rootNamespace(root);
-  if (
-    parsed.roots.length !== 1 ||
-    localName(name) !== 'reginfo' ||
-    (namespace != null && namespace !== REGINFO_NS)
-  ) {
-    const message = `root element is <${name}>${namespace == null ? '' : ` in ${namespace}`}, expected <reginfo> (RFC 3680)`;
-    return { ok: false, error: { code: 'not-reginfo', message } };
-  }
+  const expected = expectedRoot(parsed.roots, 'reginfo', REGINFO_NS, 'RFC 3680');
+  if (!expected.ok) return { ok: false, error: { code: 'not-reginfo', message: expected.message } };
+  const { root } = expected;
   const versionText = attribute(root, 'version');
   const version = versionText == null ? null : /^\d{1,15}$/.test(versionText) ? Number(versionText) : NaN;
   if (Number.isNaN(version)) {

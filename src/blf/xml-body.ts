@@ -137,3 +137,22 @@ export function nonEmpty(value: string): string | null {
   const trimmed = value.trim();
   return trimmed === '' ? null : trimmed;
 }
+
+/**
+ * The one root element of a body's `roots` when it is `<name>` in the namespace `namespace`, or in none
+ * (notifiers leave it out); else why not, in words naming the document type (`spec`).
+ */
+export function expectedRoot(
+  roots: readonly XmlNode[],
+  name: string,
+  namespace: string,
+  spec: string,
+): { ok: true; root: XmlNode } | { ok: false; message: string } {
+  const root = roots[0]!;
+  const found = nameOf(root)!;
+  const declared = rootNamespace(root);
+  if (roots.length === 1 && localName(found) === name && (declared == null || declared === namespace))
+    return { ok: true, root };
+  const where = declared == null ? '' : ` in ${declared}`;
+  return { ok: false, message: `root element is <${found}>${where}, expected <${name}> (${spec})` };
+}

@@ -5,26 +5,19 @@
  * res_pjsip_refer.c), and a press on a ringing partner picks the call up by `**207` (`Pickup()`).
  * Skipped, with one line, without an Asterisk build (test/support/asterisk.ts).
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
 import type { FakePanel } from '../../src/panel/fake-panel.ts';
 import type { MemoryLogger } from '../../src/util/log.ts';
-import { ASTERISK_MISSING, Asterisk, asteriskBuild } from '../support/asterisk.ts';
+import { Asterisk, describeOnAsterisk } from '../support/asterisk.ts';
 import { Baresip } from '../support/baresip.ts';
 import { FakeClock } from '../support/fake-clock.ts';
-import { killAll } from '../support/processes.ts';
+import { cleanupAfterEach } from '../support/cleanup.ts';
 import { call, expectCall, hangUpAll, registerPhone } from '../support/sipp.ts';
 import { PARTNER_207, until, watch207 } from '../support/watcher-rig.ts';
 
-const build = asteriskBuild();
-if (build == null) console.log(ASTERISK_MISSING);
-
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
-afterAll(() => killAll());
+const cleanup = cleanupAfterEach();
 
 const said = (log: MemoryLogger) => log.lines.map((line) => `${line.level} ${line.message}`).join('\n');
 
@@ -48,19 +41,19 @@ function sent(log: MemoryLogger, method: string): { cseq: number; credentials: b
     }));
 }
 
-describe.skipIf(build == null)('Asterisk: key presses', { timeout: 90_000 }, () => {
+describeOnAsterisk()('Asterisk: key presses', { timeout: 90_000 }, () => {
   it('a desk phone that does not answer is cancelled at phone.answerTimeoutSeconds, one CSeq step per challenge', async () => {
     const pbx = await Asterisk.start();
-    cleanup.push(() => pbx.close());
+    cleanup(() => pbx.close());
     const desk = await Baresip.start(pbx, '201', 'manual');
-    cleanup.push(() => desk.stop());
+    cleanup(() => desk.stop());
     const clock = new FakeClock();
     const rig = await watch207(
       pbx.port,
       { ...ON_ASTERISK, phone: { uri: '201', answerTimeoutSeconds: 5 } },
       clock,
     );
-    cleanup.push(() => rig.watcher.stop());
+    cleanup(() => rig.watcher.stop());
     await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
 
     const before = desk.output().length;
@@ -96,13 +89,13 @@ describe.skipIf(build == null)('Asterisk: key presses', { timeout: 90_000 }, () 
 
   it('a press on an idle partner: the desk phone calls 207, who answers', async () => {
     const pbx = await Asterisk.start();
-    cleanup.push(() => pbx.close());
+    cleanup(() => pbx.close());
     const desk = await Baresip.start(pbx, '201');
-    cleanup.push(() => desk.stop());
+    cleanup(() => desk.stop());
     const partner = await registerPhone(pbx, '207');
-    cleanup.push(() => hangUpAll([partner]));
+    cleanup(() => hangUpAll([partner]));
     const rig = await watch207(pbx.port, ON_ASTERISK);
-    cleanup.push(() => rig.watcher.stop());
+    cleanup(() => rig.watcher.stop());
     await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
 
     const answered = expectCall(pbx, partner, 100).exited;
@@ -118,13 +111,13 @@ describe.skipIf(build == null)('Asterisk: key presses', { timeout: 90_000 }, () 
 
   it('a press on a ringing partner: the desk phone picks the call up by **207, and lampfield says so (no red flash)', async () => {
     const pbx = await Asterisk.start();
-    cleanup.push(() => pbx.close());
+    cleanup(() => pbx.close());
     const desk = await Baresip.start(pbx, '201');
-    cleanup.push(() => desk.stop());
+    cleanup(() => desk.stop());
     const partner = await registerPhone(pbx, '207');
-    cleanup.push(() => hangUpAll([partner]));
+    cleanup(() => hangUpAll([partner]));
     const rig = await watch207(pbx.port, { ...ON_ASTERISK, phone: { uri: '201', watch: true } });
-    cleanup.push(() => rig.watcher.stop());
+    cleanup(() => rig.watcher.stop());
     await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
     await until(() => rig.watcher.partner(DESK)?.situation === 'idle', 'the desk phone idle');
 
@@ -148,13 +141,13 @@ describe.skipIf(build == null)('Asterisk: key presses', { timeout: 90_000 }, () 
 
   it('plain Asterisk without the pickup line: the press fails with one line, the key flashes red, the call rings on', async () => {
     const pbx = await Asterisk.start({ pickupLine: false });
-    cleanup.push(() => pbx.close());
+    cleanup(() => pbx.close());
     const desk = await Baresip.start(pbx, '201');
-    cleanup.push(() => desk.stop());
+    cleanup(() => desk.stop());
     const partner = await registerPhone(pbx, '207');
-    cleanup.push(() => hangUpAll([partner]));
+    cleanup(() => hangUpAll([partner]));
     const rig = await watch207(pbx.port, ON_ASTERISK);
-    cleanup.push(() => rig.watcher.stop());
+    cleanup(() => rig.watcher.stop());
     await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
     void expectCall(pbx, partner, 30_000);
     const caller = call(pbx, '211', '207', { cancelAfterMs: 4000 });
@@ -173,13 +166,13 @@ describe.skipIf(build == null)('Asterisk: key presses', { timeout: 90_000 }, () 
 
   it("the desk phone's call is handed on without a hold: its key never shows held", async () => {
     const pbx = await Asterisk.start();
-    cleanup.push(() => pbx.close());
+    cleanup(() => pbx.close());
     const desk = await Baresip.start(pbx, '201');
-    cleanup.push(() => desk.stop());
+    cleanup(() => desk.stop());
     const partner = await registerPhone(pbx, '207');
-    cleanup.push(() => hangUpAll([partner]));
+    cleanup(() => hangUpAll([partner]));
     const rig = await watch207(pbx.port, { ...ON_ASTERISK, phone: { uri: '201', watch: true } });
-    cleanup.push(() => rig.watcher.stop());
+    cleanup(() => rig.watcher.stop());
     await until(() => rig.watcher.partner(DESK)?.situation === 'idle', 'the desk phone idle');
 
     const answered = expectCall(pbx, partner, 100).exited;

@@ -4,39 +4,32 @@
  * Asterisk restart is followed without a human (BRIEF §10). Skipped, with one line, without an
  * Asterisk build (test/support/asterisk.ts).
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ASTERISK_MISSING, Asterisk, asteriskBuild } from '../support/asterisk.ts';
+import { expect, it } from 'vitest';
+import { Asterisk, describeOnAsterisk } from '../support/asterisk.ts';
 import { Baresip } from '../support/baresip.ts';
 import { FakeClock } from '../support/fake-clock.ts';
-import { killAll } from '../support/processes.ts';
+import { cleanupAfterEach } from '../support/cleanup.ts';
 import { call, expectCall, hangUpAll, registerPhone, unregisterPhone } from '../support/sipp.ts';
 import { PARTNER_207, until, watch207 } from '../support/watcher-rig.ts';
 
-const build = asteriskBuild();
-if (build == null) console.log(ASTERISK_MISSING);
-
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
-afterAll(() => killAll());
+const cleanup = cleanupAfterEach();
 
 async function asterisk(): Promise<Asterisk> {
   const pbx = await Asterisk.start();
-  cleanup.push(() => pbx.close());
+  cleanup(() => pbx.close());
   return pbx;
 }
 
 /** lampfield's config on Asterisk: 900 with its password, the asterisk dialect. */
 const ON_ASTERISK = { pbx: { dialect: 'asterisk' }, account: { user: '900', password: 'watch900' } };
 
-describe.skipIf(build == null)('Asterisk: what a key shows', { timeout: 60_000 }, () => {
+describeOnAsterisk()('Asterisk: what a key shows', { timeout: 60_000 }, () => {
   it('idle, ringing with the caller, busy, idle: 211 calls 207, who answers and talks', async () => {
     const pbx = await asterisk();
     const partner = await registerPhone(pbx, '207');
-    cleanup.push(() => hangUpAll([partner]));
+    cleanup(() => hangUpAll([partner]));
     const rig = await watch207(pbx.port, ON_ASTERISK);
-    cleanup.push(() => rig.watcher.stop());
+    cleanup(() => rig.watcher.stop());
     await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
 
     const seen: string[] = [];
@@ -60,11 +53,11 @@ describe.skipIf(build == null)('Asterisk: what a key shows', { timeout: 60_000 }
   it('held: the partner whose caller pressed hold shows held, and busy again when taken off hold', async () => {
     const pbx = await asterisk();
     const partner = await registerPhone(pbx, '207');
-    cleanup.push(() => hangUpAll([partner]));
+    cleanup(() => hangUpAll([partner]));
     const caller = await Baresip.start(pbx, '211');
-    cleanup.push(() => caller.stop());
+    cleanup(() => caller.stop());
     const rig = await watch207(pbx.port, ON_ASTERISK);
-    cleanup.push(() => rig.watcher.stop());
+    cleanup(() => rig.watcher.stop());
     await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
 
     void expectCall(pbx, partner, 100);
@@ -87,7 +80,7 @@ describe.skipIf(build == null)('Asterisk: what a key shows', { timeout: 60_000 }
       { ...ON_ASTERISK, pbx: { dialect: 'asterisk', expires: 60 }, log: { level: 'debug', sipTrace: true } },
       clock,
     );
-    cleanup.push(() => rig.watcher.stop());
+    cleanup(() => rig.watcher.stop());
     await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
     const before = subscriptionIds(pbx);
     expect(before).toHaveLength(1);
@@ -112,14 +105,14 @@ describe.skipIf(build == null)('Asterisk: what a key shows', { timeout: 60_000 }
       ...ON_ASTERISK,
       pbx: { dialect: 'asterisk', registrations: true },
     });
-    cleanup.push(() => rig.watcher.stop());
+    cleanup(() => rig.watcher.stop());
     const shown = () => rig.panel.infos.get(1)?.state;
     await until(() => shown() === 'offline', '207 offline (no phone registered)');
     expect(rig.log.lines.map((line) => line.message)).toContain(
       'the PBX refuses the registration event package (reg): offline is read from presence',
     );
     const partner = await registerPhone(pbx, '207');
-    cleanup.push(() => hangUpAll([partner]));
+    cleanup(() => hangUpAll([partner]));
     await until(() => shown() === 'idle', '207 idle once registered');
     expectCall(pbx, partner, 1000);
     const talk = call(pbx, '211', '207', { talkMs: 300 });
@@ -137,14 +130,14 @@ describe.skipIf(build == null)('Asterisk: what a key shows', { timeout: 60_000 }
       ...ON_ASTERISK,
       pbx: { dialect: 'asterisk', keepaliveSeconds: 2 },
     });
-    cleanup.push(() => rig.watcher.stop());
+    cleanup(() => rig.watcher.stop());
     await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
     await pbx.stop();
     await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'unknown', '207 unknown', 30_000);
     await pbx.launch();
     await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle again', 30_000);
     const partner = await registerPhone(pbx, '207');
-    cleanup.push(() => hangUpAll([partner]));
+    cleanup(() => hangUpAll([partner]));
     expectCall(pbx, partner, 1000);
     const talk = call(pbx, '211', '207', { talkMs: 300 });
     await until(

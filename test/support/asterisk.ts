@@ -22,6 +22,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describe } from 'vitest';
 import { optionsAnswered, PASSWORDS } from './kamailio.ts';
 import { freePort } from './ports.ts';
 import { startProcess, stopProcess, type Started } from './processes.ts';
@@ -48,6 +49,16 @@ export const ASTERISK_MISSING =
   'no Asterisk build: set LAMPFIELD_ASTERISK to a folder (or tarball) holding sbin/asterisk to run the Asterisk tests';
 
 let found: string | null | undefined;
+
+/**
+ * `describe` for tests that need Asterisk: run where a build is found, else skipped, the file saying how
+ * to run them in one line.
+ */
+export function describeOnAsterisk(): ReturnType<typeof describe.skipIf> {
+  const missing = asteriskBuild() == null;
+  if (missing) console.log(ASTERISK_MISSING);
+  return describe.skipIf(missing);
+}
 
 /** The folder of an Asterisk build (sbin/asterisk, lib/, lib/asterisk/modules), or null when there is none. */
 export function asteriskBuild(): string | null {
