@@ -41,20 +41,35 @@ function sent(log: MemoryLogger, method: string): { cseq: number; credentials: b
     }));
 }
 
+/**
+ * Asterisk (`pickupLine`: FreePBX's `**` line, default on), the desk phone (baresip, 201, answering by
+ * itself unless `manual`), 207 registered, lampfield watching 207 with `config` on `clock`.
+ */
+async function setup(
+  options: {
+    pickupLine?: boolean;
+    manual?: boolean;
+    config?: Record<string, unknown>;
+    clock?: FakeClock;
+  } = {},
+) {
+  const pbx = await Asterisk.start({ pickupLine: options.pickupLine ?? true });
+  cleanup(() => pbx.close());
+  const desk = await Baresip.start(pbx, '201', options.manual === true ? 'manual' : 'auto');
+  cleanup(() => desk.stop());
+  const partner = await registerPhone(pbx, '207');
+  cleanup(() => hangUpAll([partner]));
+  const rig = await watch207(pbx.port, { ...ON_ASTERISK, ...options.config }, options.clock);
+  cleanup(() => rig.watcher.stop());
+  await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
+  return { pbx, desk, partner, ...rig };
+}
+
 describeOnAsterisk()('Asterisk: key presses', { timeout: 90_000 }, () => {
   it('a desk phone that does not answer is cancelled at phone.answerTimeoutSeconds, one CSeq step per challenge', async () => {
-    const pbx = await Asterisk.start();
-    cleanup(() => pbx.close());
-    const desk = await Baresip.start(pbx, '201', 'manual');
-    cleanup(() => desk.stop());
     const clock = new FakeClock();
-    const rig = await watch207(
-      pbx.port,
-      { ...ON_ASTERISK, phone: { uri: '201', answerTimeoutSeconds: 5 } },
-      clock,
-    );
-    cleanup(() => rig.watcher.stop());
-    await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
+    const config = { phone: { uri: '201', answerTimeoutSeconds: 5 } };
+    const { desk, ...rig } = await setup({ manual: true, config, clock });
 
     const before = desk.output().length;
     const press = rig.watcher.press(1, 'short');
@@ -88,16 +103,7 @@ describeOnAsterisk()('Asterisk: key presses', { timeout: 90_000 }, () => {
   });
 
   it('a press on an idle partner: the desk phone calls 207, who answers', async () => {
-    const pbx = await Asterisk.start();
-    cleanup(() => pbx.close());
-    const desk = await Baresip.start(pbx, '201');
-    cleanup(() => desk.stop());
-    const partner = await registerPhone(pbx, '207');
-    cleanup(() => hangUpAll([partner]));
-    const rig = await watch207(pbx.port, ON_ASTERISK);
-    cleanup(() => rig.watcher.stop());
-    await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
-
+    const { pbx, desk, partner, ...rig } = await setup();
     const answered = expectCall(pbx, partner, 100).exited;
     expect(await rig.watcher.press(1, 'short'), said(rig.log)).toMatchObject({
       kind: 'call',
@@ -110,15 +116,7 @@ describeOnAsterisk()('Asterisk: key presses', { timeout: 90_000 }, () => {
   });
 
   it('a press on a ringing partner: the desk phone picks the call up by **207, and lampfield says so (no red flash)', async () => {
-    const pbx = await Asterisk.start();
-    cleanup(() => pbx.close());
-    const desk = await Baresip.start(pbx, '201');
-    cleanup(() => desk.stop());
-    const partner = await registerPhone(pbx, '207');
-    cleanup(() => hangUpAll([partner]));
-    const rig = await watch207(pbx.port, { ...ON_ASTERISK, phone: { uri: '201', watch: true } });
-    cleanup(() => rig.watcher.stop());
-    await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
+    const { pbx, partner, ...rig } = await setup({ config: { phone: { uri: '201', watch: true } } });
     await until(() => rig.watcher.partner(DESK)?.situation === 'idle', 'the desk phone idle');
 
     const ringing = expectCall(pbx, partner, 30_000).exited;
@@ -140,15 +138,7 @@ describeOnAsterisk()('Asterisk: key presses', { timeout: 90_000 }, () => {
   });
 
   it('plain Asterisk without the pickup line: the press fails with one line, the key flashes red, the call rings on', async () => {
-    const pbx = await Asterisk.start({ pickupLine: false });
-    cleanup(() => pbx.close());
-    const desk = await Baresip.start(pbx, '201');
-    cleanup(() => desk.stop());
-    const partner = await registerPhone(pbx, '207');
-    cleanup(() => hangUpAll([partner]));
-    const rig = await watch207(pbx.port, ON_ASTERISK);
-    cleanup(() => rig.watcher.stop());
-    await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
+    const { pbx, partner, ...rig } = await setup({ pickupLine: false });
     void expectCall(pbx, partner, 30_000);
     const caller = call(pbx, '211', '207', { cancelAfterMs: 4000 });
     await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'ringing', '207 ringing');
@@ -165,14 +155,7 @@ describeOnAsterisk()('Asterisk: key presses', { timeout: 90_000 }, () => {
   });
 
   it("the desk phone's call is handed on without a hold: its key never shows held", async () => {
-    const pbx = await Asterisk.start();
-    cleanup(() => pbx.close());
-    const desk = await Baresip.start(pbx, '201');
-    cleanup(() => desk.stop());
-    const partner = await registerPhone(pbx, '207');
-    cleanup(() => hangUpAll([partner]));
-    const rig = await watch207(pbx.port, { ...ON_ASTERISK, phone: { uri: '201', watch: true } });
-    cleanup(() => rig.watcher.stop());
+    const { pbx, desk, partner, ...rig } = await setup({ config: { phone: { uri: '201', watch: true } } });
     await until(() => rig.watcher.partner(DESK)?.situation === 'idle', 'the desk phone idle');
 
     const answered = expectCall(pbx, partner, 100).exited;
