@@ -176,4 +176,32 @@ describe('the desk phone’s calls, when the first way fails', () => {
     expect(headerText(invites[2]!, 'replaces')).toBeNull();
     expect(r.watcher.controlledCalls()).toBe(1);
   });
+
+  it('sends a REFER again that Asterisk refused as too early (sipfrag 400: its bridge not made yet), in the same call', async () => {
+    let refers = 0;
+    const r = await rig({
+      dialect: 'asterisk',
+      sipfrag: () => (++refers === 1 ? '400 Bad Request' : '200 OK'),
+    });
+    expect(await r.watcher.press(1, 'short')).toMatchObject({ kind: 'call', action: 'dial' });
+    const sent = r.got('REFER').map((request) => request.message);
+    expect(sent.map((refer) => refer.headers['call-id'])).toEqual([
+      r.got('INVITE')[0]!.message.headers['call-id'],
+      r.got('INVITE')[0]!.message.headers['call-id'],
+    ]);
+    const [first, second] = sent.map((refer) => refer.headers.cseq!.seq);
+    expect(second).toBe(first! + 1);
+    expect(infos(r.log)).toContain('the REFER came too early for the PBX (400): sent again in 150 ms');
+    expect(r.got('INVITE')).toHaveLength(1); // the desk phone was called once
+  });
+
+  it('gives up after two more tries, with one warning; elsewhere a 400 is the call failing at once', async () => {
+    const r = await rig({ dialect: 'asterisk', sipfrag: () => '400 Bad Request' });
+    expect(await r.watcher.press(1, 'short')).toMatchObject({ kind: 'failed', action: 'dial' });
+    expect(r.got('REFER')).toHaveLength(3);
+    expect(r.log.lines.filter((line) => line.level === 'warn')).toHaveLength(1);
+    const generic = await rig({ dialect: 'kamailio', sipfrag: () => '400 Bad Request' });
+    expect(await generic.watcher.press(1, 'short')).toMatchObject({ kind: 'failed', action: 'dial' });
+    expect(generic.got('REFER')).toHaveLength(1);
+  });
 });
