@@ -6,23 +6,21 @@
  * 400 (res_pjsip_refer.c): lampfield sends it again (the asterisk dialect's sipfrag table). Skipped, with
  * one line, without an Asterisk build (test/support/asterisk.ts).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import type { MemoryLogger } from '../../src/util/log.ts';
-import { ASTERISK_MISSING, Asterisk, asteriskBuild } from '../support/asterisk.ts';
+import { Asterisk, describeOnAsterisk } from '../support/asterisk.ts';
 import { Baresip } from '../support/baresip.ts';
 import { killAll, startProcess, stopProcess } from '../support/processes.ts';
 import { call, expectCall, hangUpAll, registerPhone } from '../support/sipp.ts';
 import { PARTNER_207, until, watch207 } from '../support/watcher-rig.ts';
 
-const build = asteriskBuild();
-if (build == null) console.log(ASTERISK_MISSING);
 afterAll(() => killAll());
 
 const PRESSES = 50;
 const DESK = 'sip:201@127.0.0.1';
 const said = (log: MemoryLogger) => log.lines.map((line) => `${line.level} ${line.message}`).join('\n');
 
-describe.skipIf(build == null)('Asterisk under load', () => {
+describeOnAsterisk()('Asterisk under load', () => {
   it(
     `${PRESSES} presses in a row, beside stress-ng --cpu 2: each ends in the right call`,
     { timeout: 300_000 },
