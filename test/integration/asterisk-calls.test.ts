@@ -81,11 +81,14 @@ describeOnAsterisk()('Asterisk: key presses', { timeout: 90_000 }, () => {
       { cseq: 2, credentials: true },
     ]);
     // Not a moment before the answer time (counted from the first INVITE: the clock has not moved)…
+    // (A timer's CANCEL is on the wire a turn of the event loop after advance() fires it.)
     clock.advance(4999);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setImmediate(resolve));
     expect(sent(rig.log, 'CANCEL')).toEqual([]);
     // …and at it: the INVITE on the wire (the one with credentials) is cancelled.
     clock.advance(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent(rig.log, 'CANCEL')).toHaveLength(1);
     expect(await press).toEqual({
       kind: 'failed',
       action: 'dial',
