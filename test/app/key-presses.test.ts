@@ -241,7 +241,7 @@ describe('key presses', () => {
       const phone = new FakeDeskPhone([ASTERISK_503]);
       const { presses, deliver, warnings, infos, shown } = rig(phone, RINGING_ON_ASTERISK, 'asterisk');
       const outcome = presses.press(1, 'short');
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setImmediate(resolve));
       deliver('asterisk/dialog-207-7-terminated.sip');
       expect(await outcome).toMatchObject({ kind: 'call', action: 'pickup' });
       expect(phone.calls.map((call) => call.uri)).toEqual(['sip:**207@127.0.0.1:5080']);
@@ -254,9 +254,9 @@ describe('key presses', () => {
       const phone = new FakeDeskPhone([ASTERISK_503]);
       const { presses, clock, warnings, lamp: shownLamp } = rig(phone, RINGING_ON_ASTERISK, 'asterisk');
       const outcome = presses.press(1, 'short');
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setImmediate(resolve));
       clock.advance(2999);
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setImmediate(resolve));
       expect(warnings()).toEqual([]);
       clock.advance(1);
       expect(await outcome).toEqual({ kind: 'failed', action: 'pickup', reason: ASTERISK_503.reason });
@@ -268,7 +268,7 @@ describe('key presses', () => {
       const phone = new FakeDeskPhone([ASTERISK_503]);
       const { presses, deliver, clock } = rig(phone, RINGING_ON_ASTERISK, 'asterisk');
       const outcome = presses.press(1, 'short');
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setImmediate(resolve));
       deliver('asterisk/dialog-207-4-confirmed.sip');
       clock.advance(3000);
       expect(await outcome).toMatchObject({ kind: 'failed', action: 'pickup' });
