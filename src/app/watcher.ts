@@ -102,6 +102,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
     : null;
   dialect.onChange(() => subscriptions.reread());
   const watches = registrations == null ? [subscriptions] : [subscriptions, registrations];
+  resubscribeOnFlowLoss(stack, ua, watches, clock, log);
   const keepalive = new PbxKeepalive(ua, config.pbx.keepaliveSeconds, clock, log, {
     gone: () => {
       for (const each of watches) each.pbxGone();
@@ -160,6 +161,42 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
       await board.close();
     },
   };
+}
+
+/** How soon after one resubscription for a lost connection another may follow (a PBX closing every one). */
+const FLOW_RESUBSCRIBE_MS = 10_000;
+
+/**
+ * A TCP or TLS connection to the PBX that ended (src/sip/transports.ts: the PBX closed it, stopped
+ * answering on it, or stalled mid-message): what came over it (NOTIFYs) must come over a new one, so
+ * every subscription is refreshed at once, which opens it (RFC 5626 §4.4's flow recovery, for
+ * subscriptions). The keys keep what they show meanwhile; a refresh that fails makes them unknown.
+ */
+function resubscribeOnFlowLoss(
+  stack: SipStack,
+  ua: UserAgent,
+  watches: readonly PartnerWatch[],
+  clock: Clock,
+  log: Logger,
+): void {
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let pending = false;
+  const resubscribe = () => {
+    pending = false;
+    lastAt = clock.now();
+    for (const watch of watches) watch.pbxBack();
+  };
+  stack.onFlowLost((remote, reason) => {
+    if (remote.address !== ua.pbx.address || remote.port !== ua.pbx.port) return;
+    log.info(`the connection to the PBX ended (${reason}); subscribing again over a new one`, {
+      pbx: `${remote.address}:${remote.port}/${remote.protocol.toLowerCase()}`,
+    });
+    if (pending) return;
+    const wait = lastAt + FLOW_RESUBSCRIBE_MS - clock.now();
+    if (wait <= 0) return resubscribe();
+    pending = true;
+    clock.after(wait, resubscribe);
+  });
 }
 
 /** The partners whose dialogs are watched: every key's, and the desk phone's own with `phone.watch`. */

@@ -36,6 +36,7 @@ import {
   TcpTransport,
   TransportError,
   type SipProtocol,
+  type FlowLost,
   type ReceiveNotes,
   type SipRemote,
   type TlsSetup,
@@ -99,6 +100,8 @@ export class SipStack {
   private readonly clock: Clock;
   private readonly viaHost: string;
   private closed = false;
+  /** Responses that came from the network (not made up by a timer): a flow that gave none may be dead. */
+  private readonly heard = new WeakSet<SipMessage>();
 
   private constructor(
     private readonly options: SipStackOptions,
@@ -133,6 +136,7 @@ export class SipStack {
         options.port,
         options.transports ?? ['udp'],
         (message, remote, notes) => stack?.receive(message, remote, notes),
+        options.clock,
         options.tls,
       );
       stack = new SipStack(options, transports, port);
@@ -146,6 +150,15 @@ export class SipStack {
   /** Where incoming requests (other than ACK) go. */
   onRequests(handler: (request: IncomingRequest) => void): void {
     this.incoming.onRequest = handler;
+  }
+
+  /**
+   * Hears of each TCP or TLS connection this stack opened that has ended, and why (transports.ts): what
+   * was subscribed over it must be subscribed again over a new one.
+   */
+  onFlowLost(handler: FlowLost): void {
+    for (const transport of this.transports.values())
+      if (transport instanceof TcpTransport) transport.flowLost = handler;
   }
 
   /** Where ACKs for 2xx responses go (they have no transaction, RFC 3261 §17.2.1). */
@@ -240,9 +253,17 @@ export class SipStack {
           : this.clock.after(timeoutMs, () => {
               if (settled) return;
               settled = true;
-              resolve(sip.makeResponse(outgoing, 408, 'Request Timeout'));
+              const timedOut = sip.makeResponse(outgoing, 408, 'Request Timeout');
+              unanswered(timedOut);
+              resolve(timedOut);
             });
       const transport = this.transportFor(target.protocol);
+      const sentAt = this.clock.now();
+      // A request on a connection that no byte answered: the connection is dead (transports.ts).
+      const unanswered = (response: SipMessage) => {
+        if (this.heard.has(response) || !(transport instanceof TcpTransport)) return;
+        transport.retireIfSilent(target, sentAt);
+      };
       const connection = this.wrap(
         transport.open(target, () =>
           transaction?.message?.(sip.makeResponse(outgoing, 503, 'Connection Failed')),
@@ -257,6 +278,7 @@ export class SipStack {
         } else if (!settled) {
           settled = true;
           cancelTimeout();
+          if (status === 408 || status === 503) unanswered(response);
           resolve(response);
         }
       });
@@ -345,6 +367,7 @@ export class SipStack {
         return;
       }
       if (message.method == null) {
+        this.heard.add(message);
         this.transactions.getClient(message)?.message?.(message, remote);
         return; // a response no transaction wants is dropped
       }

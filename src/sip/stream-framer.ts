@@ -58,6 +58,11 @@ export class SipStreamFramer {
     },
   ) {}
 
+  /** Whether a message has begun and not ended: the peer owes the rest of it. */
+  get midMessage(): boolean {
+    return this.headLength > 0 || this.bodyLeft >= 0 || this.skipLeft > 0;
+  }
+
   /** Feeds the next bytes; returns the messages they complete, in order. After `broken`, nothing more. */
   push(data: string): Framed[] {
     const out: Framed[] = [];

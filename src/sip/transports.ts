@@ -7,11 +7,19 @@
  * TLS (RFC 3261 §26.2) is a client only: lampfield opens the connection to the PBX, verifies the PBX's
  * certificate and name (never falling back to an unverified or plain connection), and the PBX sends its
  * requests back over that connection, as the `alias` Via parameter asks (RFC 5923 §5).
+ *
+ * A connection lampfield opens is replaced when it fails, as RFC 5626 §4.4 keeps a flow: its connect
+ * (and TLS handshake) must finish within CONNECT_MS; a request on it followed by no message at all (the
+ * stack's `retireIfSilent`, after the PBX keepalive's unanswered OPTIONS) ends it; a message begun on any
+ * connection must go on arriving (BYTES_OWED_MS), and one whose Content-Length cannot be honoured
+ * (over SKIP_LIMIT) is answered 413 and ends its connection. The stack hears of each ended flow it
+ * opened (`flowLost`), so that what was subscribed over it is subscribed again over a new one.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
 import tls from 'node:tls';
 import sip from 'sip';
+import type { Clock } from '../util/clock.ts';
 import type { SipMessage } from './message.ts';
 import { SipStreamFramer } from './stream-framer.ts';
 
@@ -29,6 +37,12 @@ export interface TlsClientOptions {
 }
 
 const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
+/** A connection lampfield opens must be up (and, over TLS, its handshake done) this soon. */
+export const CONNECT_MS = 10_000;
+/** A message begun on a connection must go on arriving: after this long without a byte, the connection ends. */
+export const BYTES_OWED_MS = 10_000;
+/** A body declared larger than this is not waited for (it is not skipped either): 413, and the connection ends. */
+const SKIP_LIMIT = 16 * 1024 * 1024;
 
 export interface SipRemote {
   protocol: SipProtocol;
@@ -176,7 +190,18 @@ export class UdpTransport implements Transport {
 interface Flow {
   socket: net.Socket;
   refs: number;
+  /** Opened by lampfield (toward the PBX), not accepted from a peer. */
+  outbound: boolean;
+  /** When the last whole message came in (the clock's time); when it was opened, before any. */
+  heardAt: number;
+  /** Why lampfield ended it, for the stack's `flowLost`; null while up, or when the peer ended it. */
+  endedFor: string | null;
+  /** Connected (over TLS, its handshake done): accepted flows are from the start. */
+  ready: boolean;
 }
+
+/** A connection lampfield opened that has ended, and why, in words for the log. */
+export type FlowLost = (remote: SipRemote, reason: string) => void;
 
 /**
  * A connection-oriented transport (TCP, TLS): flows by remote address and port, each message framed
@@ -187,10 +212,15 @@ export class TcpTransport implements Transport {
   private readonly flows = new Map<string, Flow>();
   private readonly sockets = new Set<net.Socket>();
 
+  /** Hears of each connection lampfield opened that has ended (the stack's). */
+  flowLost: FlowLost = () => undefined;
+  private closed = false;
+
   private constructor(
     private readonly server: net.Server | null,
     readonly port: number,
     private readonly receive: TransportReceive,
+    private readonly clock: Clock,
     readonly protocol: 'TCP' | 'TLS' = 'TCP',
     private readonly connect: (target: SipRemote) => net.Socket = (target) =>
       net.connect(target.port, target.address),
@@ -204,9 +234,10 @@ export class TcpTransport implements Transport {
     port: number,
     options: TlsClientOptions,
     receive: TransportReceive,
+    clock: Clock,
     failed: (reason: string) => void,
   ): TcpTransport {
-    return new TcpTransport(null, port, receive, 'TLS', (target) => {
+    return new TcpTransport(null, port, receive, clock, 'TLS', (target) => {
       const socket = tls.connect({
         host: target.address,
         port: target.port,
@@ -225,7 +256,12 @@ export class TcpTransport implements Transport {
     });
   }
 
-  static listen(address: string, port: number, receive: TransportReceive): Promise<TcpTransport> {
+  static listen(
+    address: string,
+    port: number,
+    receive: TransportReceive,
+    clock: Clock,
+  ): Promise<TcpTransport> {
     return new Promise((resolve, reject) => {
       let transport: TcpTransport | null = null;
       const server = net.createServer((socket) => transport?.adopt(socket));
@@ -234,7 +270,7 @@ export class TcpTransport implements Transport {
         server.removeAllListeners('error');
         server.on('error', () => undefined);
         const bound = server.address() as net.AddressInfo;
-        transport = new TcpTransport(server, bound.port, receive, 'TCP');
+        transport = new TcpTransport(server, bound.port, receive, clock, 'TCP');
         resolve(transport);
       });
     });
@@ -249,8 +285,19 @@ export class TcpTransport implements Transport {
     return `${address ?? ''}:${port ?? 0}`;
   }
 
-  private adopt(socket: net.Socket, key = this.key(socket.remoteAddress, socket.remotePort)): Flow {
-    const flow: Flow = { socket, refs: 0 };
+  private adopt(
+    socket: net.Socket,
+    key = this.key(socket.remoteAddress, socket.remotePort),
+    outbound = false,
+  ): Flow {
+    const flow: Flow = {
+      socket,
+      refs: 0,
+      outbound,
+      heardAt: this.clock.now(),
+      endedFor: null,
+      ready: !outbound,
+    };
     this.flows.set(key, flow);
     this.sockets.add(socket);
     socket.setEncoding('binary');
@@ -259,13 +306,20 @@ export class TcpTransport implements Transport {
       address: socket.remoteAddress ?? '',
       port: socket.remotePort ?? 0,
     });
+    const end = (reason: string) => {
+      flow.endedFor ??= reason;
+      socket.destroy();
+    };
     const framer = new SipStreamFramer();
+    let cancelOwed: (() => void) | null = null;
     socket.on('data', (data: string) => {
       for (const framed of framer.push(data)) {
+        // A whole message is a sign of life; bytes alone are not (they may be a body that never ends).
+        flow.heardAt = this.clock.now();
         if (framed.kind === 'broken') {
           // Headers past the limit or a length that cannot frame the stream: a flood; drop the connection.
           this.dropped++;
-          socket.destroy();
+          end(`it sent what cannot be read as SIP (${framed.reason})`);
           return;
         }
         const text = framed.kind === 'message' ? framed.text : framed.head;
@@ -279,14 +333,39 @@ export class TcpTransport implements Transport {
           this.dropped++;
           continue;
         }
-        if (framed.kind === 'too-large') this.receive(message, remote(), { bodyTooLarge: framed.declared });
-        else this.receive(message, remote());
+        if (framed.kind !== 'too-large') {
+          this.receive(message, remote());
+          continue;
+        }
+        this.receive(message, remote(), { bodyTooLarge: framed.declared });
+        if (framed.declared > SKIP_LIMIT) {
+          // RFC 3261 §21.4.14 lets a server close the connection after a 413: a body of gigabytes is not
+          // worth waiting for. end() lets the 413 out first.
+          flow.endedFor ??= `it announced a body of ${framed.declared} bytes`;
+          socket.end();
+          return;
+        }
       }
+      // A message begun must go on arriving: a peer that stops mid-way would hold the stream for ever.
+      cancelOwed?.();
+      cancelOwed = framer.midMessage
+        ? this.clock.after(BYTES_OWED_MS, () =>
+            end(`a message on it stopped arriving for ${BYTES_OWED_MS / 1000} s`),
+          )
+        : null;
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
+      cancelOwed?.();
       this.sockets.delete(socket);
       if (this.flows.get(key) === flow) this.flows.delete(key);
+      if (flow.outbound && !this.closed) {
+        const [address = '', port = '0'] = key.split(/:(?=\d+$)/);
+        this.flowLost(
+          { protocol: this.protocol, address, port: Number(port) },
+          flow.endedFor ?? 'the PBX closed it',
+        );
+      }
     });
     return flow;
   }
@@ -294,10 +373,7 @@ export class TcpTransport implements Transport {
   open(target: SipRemote, onError?: (error: Error) => void): sip.Connection {
     const key = this.key(target.address, target.port);
     let flow = this.flows.get(key);
-    if (flow == null || flow.socket.destroyed) {
-      const socket = this.connect(target);
-      flow = this.adopt(socket, key);
-    }
+    if (flow == null || flow.socket.destroyed) flow = this.dial(target, key);
     const { socket } = flow;
     if (onError != null) socket.once('error', onError);
     flow.refs++;
@@ -312,6 +388,50 @@ export class TcpTransport implements Transport {
         if (onError != null) socket.removeListener('error', onError);
       },
     };
+  }
+
+  /**
+   * Ends the connection lampfield opened to `remote` when no message came on it since `since` (the
+   * clock's time when a request that went unanswered was sent): the peer stopped answering on it, or its
+   * stream lost its framing (a body longer than what was sent eats what follows); the next request opens
+   * another.
+   */
+  retireIfSilent(remote: SipRemote, since: number): void {
+    const flow = this.flows.get(this.key(remote.address, remote.port));
+    if (flow == null || !flow.outbound || flow.heardAt >= since) return;
+    if (flow.ready) {
+      flow.endedFor ??= 'a request on it got no answer at all';
+      flow.socket.destroy();
+    } else {
+      // Said as what it is (over TLS, the failure line of tlsClient): the connection never came up.
+      const reason = `${this.notReady} while a request waited`;
+      flow.endedFor ??= reason;
+      flow.socket.destroy(new Error(reason));
+    }
+  }
+
+  /** What a connection lampfield opens lacks until it is up. */
+  private get notReady(): string {
+    return this.protocol === 'TLS'
+      ? 'the PBX did not finish the TLS handshake'
+      : 'the connection was not made';
+  }
+
+  /** A new connection toward `target`, given CONNECT_MS to be up (over TLS, with its handshake done). */
+  private dial(target: SipRemote, key: string): Flow {
+    const socket = this.connect(target);
+    const flow = this.adopt(socket, key, true);
+    const cancel = this.clock.after(CONNECT_MS, () => {
+      const reason = `${this.notReady} within ${CONNECT_MS / 1000} s`;
+      flow.endedFor ??= reason;
+      socket.destroy(new Error(reason));
+    });
+    socket.once(this.protocol === 'TLS' ? 'secureConnect' : 'connect', () => {
+      flow.ready = true;
+      cancel();
+    });
+    socket.once('close', cancel);
+    return flow;
   }
 
   sendBytes(remote: SipRemote, bytes: Buffer): void {
@@ -329,6 +449,7 @@ export class TcpTransport implements Transport {
   }
 
   close(): Promise<void> {
+    this.closed = true;
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
     this.flows.clear();
@@ -355,6 +476,7 @@ export async function openTransports(
   port: number,
   wanted: readonly ('udp' | 'tcp' | 'tls')[],
   receive: TransportReceive,
+  clock: Clock,
   tlsSetup?: TlsSetup,
 ): Promise<{ transports: Map<SipProtocol, Transport>; port: number }> {
   const transports = new Map<SipProtocol, Transport>();
@@ -366,13 +488,13 @@ export async function openTransports(
       bound = udp.port;
     }
     if (wanted.includes('tcp')) {
-      const tcp = await TcpTransport.listen(address, bound, receive);
+      const tcp = await TcpTransport.listen(address, bound, receive, clock);
       transports.set('TCP', tcp);
       bound = tcp.port;
     }
     if (wanted.includes('tls') && tlsSetup != null) {
       if (bound === 0) bound = TLS_ONLY_PORT;
-      transports.set('TLS', TcpTransport.tlsClient(bound, tlsSetup.options, receive, tlsSetup.failed));
+      transports.set('TLS', TcpTransport.tlsClient(bound, tlsSetup.options, receive, clock, tlsSetup.failed));
     }
     return { transports, port: bound };
   } catch (error) {

@@ -102,4 +102,20 @@ describe('SipStreamFramer', () => {
     const agree = notify('ab').replace('Content-Length: 2', 'Content-Length: 2\r\nl: 2');
     expect(texts(new SipStreamFramer().push(agree))).toEqual([agree]);
   });
+
+  it('says when a message has begun and not ended (the peer owes the rest), and not between messages', () => {
+    const framer = new SipStreamFramer();
+    expect(framer.midMessage).toBe(false);
+    framer.push('\r\n\r\n'); // keepalive CRLFs (RFC 5626 §3.5.1) begin nothing
+    expect(framer.midMessage).toBe(false);
+    const whole = notify(BODY);
+    framer.push(whole.slice(0, 40)); // in the headers
+    expect(framer.midMessage).toBe(true);
+    framer.push(whole.slice(40, whole.length - 5)); // in the body
+    expect(framer.midMessage).toBe(true);
+    expect(texts(framer.push(whole.slice(whole.length - 5)))).toEqual([whole]);
+    expect(framer.midMessage).toBe(false);
+    framer.push(notify('', String(STREAM_BODY_LIMIT + 10))); // a body being skipped is owed too
+    expect(framer.midMessage).toBe(true);
+  });
 });
