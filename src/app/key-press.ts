@@ -265,8 +265,16 @@ export class KeyPresses {
   /** A key event of the panel: a finished gesture on a configured key is pressed, unless presses flood. */
   event(event: PanelKeyEvent): void {
     const gesture = this.gestures.event(event.key, event.event);
-    const key = this.byKey.get(event.key);
-    if (gesture == null || key == null) return;
+    if (gesture != null) this.pressThroughGate(event.key, gesture);
+  }
+
+  /**
+   * A press from elsewhere than the panel (the status page's, `web.control`), through the same gate as
+   * the panel's own: one press per key at a time, a flood said once.
+   */
+  pressThroughGate(number: number, gesture: Gesture): void {
+    const key = this.byKey.get(number);
+    if (key == null) return;
     const { clock, log } = this.setup;
     if (!this.gate.admit(key.key, clock.now())) {
       if (clock.now() - this.floodSaidAt > FLOOD_SAID_EVERY_MS) {

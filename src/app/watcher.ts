@@ -65,6 +65,8 @@ export interface RunningWatcher {
   controlledCalls(): number;
   /** Presses a key as its panel would; resolves when the desk phone's call has gone as far as it goes. */
   press(key: number, gesture: Gesture): Promise<PressOutcome>;
+  /** A press from the status page (`web.control`): through the panel's gate against floods. */
+  pressFromPage(key: number, gesture: Gesture): void;
   /** Ends subscriptions and registration, closes the stack and the board. */
   stop(): Promise<void>;
 }
@@ -152,6 +154,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
     partner: (uri) => lamps.partner(uri),
     controlledCalls: () => desk?.activeCalls ?? 0,
     press: (key, gesture) => presses.press(key, gesture),
+    pressFromPage: (key, gesture) => presses.pressThroughGate(key, gesture),
     stop: async () => {
       keepalive.stop();
       await desk?.stop();

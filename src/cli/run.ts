@@ -39,7 +39,9 @@ export async function runCommand(
   let page: Awaited<ReturnType<typeof startStatusPage>> = null;
   try {
     // With web.control, a press on the page is a press of the panel's key.
-    page = await startStatusPage(config, platform.clock, (key, gesture) => void running?.press(key, gesture));
+    page = await startStatusPage(config, platform.clock, (key, gesture) =>
+      running?.pressFromPage(key, gesture),
+    );
     if (page != null && config.web != null) {
       const token = config.web.token == null ? '' : ' (add ?token= and the web.token of the config)';
       const control = config.web.control ? '; presses on it press keys (web.control)' : '';
