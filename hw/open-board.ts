@@ -65,8 +65,14 @@ export async function openBoard(
       break;
     }
   }
+  // One line per change of the panel's state or its reason: a module unplugged for an hour, retried every
+  // few seconds, is said once (a retry that fails the same way again is only debug).
+  let said: string | null = null;
   panel.onStatus((status) => {
     const fields = { board: board.id, detail: status.detail };
+    const line = `${status.state}: ${status.detail}`;
+    if (line === said) return log.debug(`panel ${status.state} again`, fields);
+    said = line;
     if (status.state === 'connected') log.info(`panel ${status.state}`, fields);
     else log.warn(`panel ${status.state}`, fields);
   });

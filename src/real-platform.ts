@@ -48,6 +48,9 @@ export function realPlatform(): Platform {
       new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
+        // The terminal it was started from went away (an ssh session closed): stop cleanly, unsubscribed,
+        // rather than die by the default action.
+        process.once('SIGHUP', resolve);
       }),
   };
 }

@@ -34,6 +34,6 @@ export interface Platform {
   logger(level: LogLevel): Logger;
   /** Where the console board (and the module simulator's view) writes and reads. */
   readonly terminal: Terminal;
-  /** Resolves when the process is asked to stop (SIGINT, SIGTERM). */
+  /** Resolves when the process is asked to stop (SIGINT, SIGTERM, SIGHUP). */
   stopRequested(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 /**
  * `lampfield run [--config FILE] [--service]` (BRIEF §8): the product's main loop. Starts the application
  * (src/app/watcher.ts) and the status page the config asks for, runs until the process is asked to stop
- * (SIGINT, SIGTERM), then ends its subscriptions and registration cleanly.
+ * (SIGINT, SIGTERM, SIGHUP), then ends its subscriptions and registration cleanly.
  */
 import type { ConfigFailure } from '../app/config-file.ts';
 import { showConfigTrouble } from '../app/config-trouble.ts';

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
+import { LampfieldProcess } from '../support/lampfield-process.ts';
 import { freePort } from '../support/ports.ts';
 import { killAll, startProcess, stopProcess, type Started } from '../support/processes.ts';
 import { lampfieldOnInnovaphone } from '../support/innovaphone-pbx.ts';
@@ -120,5 +121,22 @@ describe('lampfield run with the expansion module', () => {
       () => module.process.output(),
     );
     await drive(pty.host, module);
+  });
+
+  it('an unplugged module is said once, however often lampfield tries it again', async () => {
+    const lampfield = LampfieldProcess.start({
+      pbx: { host: '127.0.0.1', port: await freePort(), keepaliveSeconds: 0 },
+      account: { user: '900' },
+      local: { address: '127.0.0.1', port: await freePort(true) },
+      board: 'module-20rgb',
+      panel: { port: `tcp://127.0.0.1:${await freePort(true)}` }, // nothing listens: unplugged
+      keys: [{ key: 1, partner: '207' }],
+      log: { level: 'debug' },
+    });
+    cleanup.push(() => lampfield.stop());
+    const count = (pattern: RegExp) => (lampfield.output().match(pattern) ?? []).length;
+    // Tried again with a growing backoff (0.1 s, 0.2 s, 0.4 s, …): wait for the fourth failure.
+    await lampfield.waitFor(() => count(/"msg":"panel disconnected again"/g) >= 3, 'four tries');
+    expect(count(/"msg":"panel disconnected"/g)).toBe(1);
   });
 });

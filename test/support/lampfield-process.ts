@@ -110,4 +110,10 @@ export class LampfieldProcess {
   stop(): Promise<number> {
     return stopProcess(this.process);
   }
+
+  /** Sends `signal` (as a terminal or a service manager would) and resolves with the exit code. */
+  signal(signal: NodeJS.Signals): Promise<number> {
+    this.process.child.kill(signal);
+    return this.process.exited;
+  }
 }
