@@ -98,7 +98,9 @@ async function checkPbx(config: Config, platform: Platform, timeoutMs: number): 
         {
           ok: false,
           what: `pbx ${where}: ${tlsFailure}`,
-          fix: 'set pbx.tls.ca to the CA that signed the PBX certificate, or pbx.host to the name it carries',
+          fix: /expired on|valid only from/.test(tlsFailure)
+            ? "renew the PBX's certificate, or set this machine's clock right (timedatectl; a Pi needs network time)"
+            : 'set pbx.tls.ca to the CA that signed the PBX certificate, or pbx.host to the name it carries',
         },
       ];
     if (response.status === 408 || response.status === 503) {

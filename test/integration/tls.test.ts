@@ -14,6 +14,7 @@ import { doctorCommand } from '../../src/cli/doctor.ts';
 import type { MemoryLogger } from '../../src/util/log.ts';
 import { makeCa, makeServerCert } from '../support/certificates.ts';
 import { Kamailio } from '../support/kamailio.ts';
+import { StreamPbx } from '../support/stream-pbx.ts';
 import { killAll } from '../support/processes.ts';
 import { call, expectCall, hangUpAll, registerPhone } from '../support/sipp.ts';
 import { PARTNER_207, until, watch207 } from '../support/watcher-rig.ts';
@@ -102,6 +103,22 @@ describe('SIP over TLS', { timeout: 60_000 }, () => {
     ]);
     // Bare numbers are on the PBX's domain, here its host name.
     expect(watcher.partner('sip:207@localhost')?.situation).toBe('unknown');
+  });
+
+  it("an expired certificate: the line names its end and this machine's clock (a Pi has no clock battery)", async () => {
+    const pbx = await StreamPbx.start('tls', makeServerCert(ca, ['IP:127.0.0.1'], -1));
+    cleanup.push(() => pbx.close());
+    const rig = await watch207(pbx.port, {
+      pbx: { transport: 'tls', keepaliveSeconds: 1, tls: { ca: ca.cert } },
+    });
+    cleanup.push(() => rig.watcher.stop());
+    await until(() => errors(rig.log).length > 0, 'the TLS error');
+    expect(errors(rig.log)).toEqual([
+      expect.stringMatching(
+        /^TLS to 127\.0\.0\.1:\d+: the PBX's certificate expired on \w{3} +\d+ [\d:]+ \d{4} GMT, and this machine's clock says .+ GMT: renew the certificate, or set the clock right \(network time, NTP\)$/,
+      ),
+    ]);
+    expect(rig.watcher.partner(PARTNER_207)?.situation).toBe('unknown');
   });
 
   it('doctor says over TLS whether the PBX answers, and which certificate check fails, with the fix', async () => {

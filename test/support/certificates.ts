@@ -31,10 +31,12 @@ export function makeCa(name: string): CertificateAuthority {
   return { cert, key, dir };
 }
 
-/** A server certificate signed by `ca`, for `altNames` (`IP:127.0.0.1`, `DNS:pbx.test`). */
+/** A server certificate signed by `ca`, for `altNames` (`IP:127.0.0.1`, `DNS:pbx.test`), valid for `days`. */
 export function makeServerCert(
   ca: CertificateAuthority,
   altNames: readonly string[],
+  /** Valid for this many days from now; -1: it expired yesterday. */
+  days = 2,
 ): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'lampfield-cert-'));
   const key = join(dir, 'server.key');
@@ -56,7 +58,7 @@ export function makeServerCert(
     '-out',
     cert,
     '-days',
-    '2',
+    String(days),
     '-extfile',
     extensions,
   ]);
