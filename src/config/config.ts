@@ -90,7 +90,7 @@ export interface Config {
    * The status page (src/web); none when absent. Read-only unless `control`: then presses on the page
    * press keys, and the page needs `token` even on 127.0.0.1 (the schema says so).
    */
-  web?: { port: number; address: string; token?: string; control: boolean };
+  web?: { port: number; address: string; token?: string; control: boolean; hosts?: string[] };
   idleHoldMs: number;
   /**
    * Pages of keys on a board whose last key can turn pages (boards.json `pageKeys: last-key`: a Stream

@@ -4,7 +4,8 @@
  * has lasted, the desk phone's state, whether the PBX answers, and the last presses with what came of
  * them, updated live through server-sent events. Where it was given a way to press (the simulator, or
  * `run` with `web.control`), a click is a key press (POST /press); elsewhere the page is read-only. It
- * binds to 127.0.0.1 unless told otherwise, and then needs a token (BRIEF §10).
+ * binds to 127.0.0.1 unless told otherwise, and then needs a token (BRIEF §10); it answers only under
+ * a loopback name, or the names it is told (`hosts`), so that no other site's page reads it.
  * No dependencies: node:http and one static page (page.html).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -27,6 +28,11 @@ export interface PanelServerOptions {
   port?: number;
   /** Required when the address is not a loopback address. */
   token?: string;
+  /**
+   * The names the page is reached by (web.hosts), checked against each request's Host header besides
+   * loopback names; without them, a page with a token answers any name, one without only loopback ones.
+   */
+  hosts?: readonly string[];
   /** Key presses from the page; without it the page is read-only. */
   press?: (key: number, gesture: 'short' | 'long') => void;
   /** The keys the config uses (the others are drawn dimmed, as unused). */
@@ -76,6 +82,21 @@ function sameToken(given: string | null, token: string): boolean {
   return timingSafeEqual(digest(given), digest(token));
 }
 
+/**
+ * Whether a request's Host header names the page as it may be named: a loopback name always, a name of
+ * `hosts` where given, any other only on a page with a token and no `hosts` (the token is its guard).
+ */
+function hostAllowed(
+  header: string | undefined,
+  options: Pick<PanelServerOptions, 'token' | 'hosts'>,
+): boolean {
+  if (header == null) return false;
+  const name = (/^\[([^\]]+)\](?::\d+)?$/.exec(header)?.[1] ?? header.replace(/:\d+$/, '')).toLowerCase();
+  if (isLoopback(name) || name.endsWith('.localhost')) return true;
+  if (options.hosts != null) return options.hosts.some((host) => host.toLowerCase() === name);
+  return options.token != null;
+}
+
 function isLoopback(address: string): boolean {
   return (
     address === '127.0.0.1' || address === '::1' || address === 'localhost' || address.startsWith('127.')
@@ -122,6 +143,13 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
 
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://page');
+    if (!hostAllowed(request.headers.host, options)) {
+      // A page of another site whose name now resolves to this machine (DNS rebinding) reads nothing.
+      response
+        .writeHead(421, { 'content-type': 'text/plain' })
+        .end('lampfield: not served under this name\n');
+      return;
+    }
     if (options.token != null && !sameToken(url.searchParams.get('token'), options.token)) {
       response
         .writeHead(403, { 'content-type': 'text/plain' })

@@ -83,6 +83,31 @@ describe('panel page server', () => {
     expect((await fetch(`${server.url}?token=a-long-enough-tokeN`)).status).toBe(403);
   });
 
+  it('answers only under a loopback name, or the names it is given (no DNS rebinding)', async () => {
+    const under = (url: string, host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = http.get(url, { headers: { host } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on('error', reject);
+      });
+    const page = await open();
+    const port = new URL(page.url).port;
+    expect(await under(page.url, `127.0.0.1:${port}`)).toBe(200);
+    expect(await under(page.url, `localhost:${port}`)).toBe(200);
+    expect(await under(page.url, `[::1]:${port}`)).toBe(200);
+    // Another site's name, resolving to this machine: its page must read nothing of the callers.
+    expect(await under(page.url, `attacker.example:${port}`)).toBe(421);
+    expect(await under(`${page.url}events`, 'attacker.example')).toBe(421);
+    // A page with a token is guarded by it under any name, unless told its names.
+    const withToken = await open({ token: 'a-long-enough-token' });
+    expect(await under(`${withToken.url}?token=a-long-enough-token`, 'pi.example:8080')).toBe(200);
+    const named = await open({ token: 'a-long-enough-token', hosts: ['reception-pi.example'] });
+    expect(await under(`${named.url}?token=a-long-enough-token`, 'Reception-Pi.example:8080')).toBe(200);
+    expect(await under(`${named.url}?token=a-long-enough-token`, 'pi.example:8080')).toBe(421);
+  });
+
   it('says the port is taken by another program, with a code of its own', async () => {
     const first = await open();
     const port = Number(new URL(first.url).port);
