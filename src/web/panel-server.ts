@@ -43,6 +43,9 @@ export interface PanelServerOptions {
   clock: Clock;
 }
 
+/** An event stream that takes nothing this long, while a snapshot waits for it, is dropped. */
+const SLOW_CLIENT_MS = 30_000;
+
 /** How many presses the page lists: the last ones, newest first. */
 const RECENT_PRESSES = 12;
 
@@ -61,6 +64,8 @@ export interface PanelServer extends KeyViewer {
   deskPhone(text: string | null): void;
   /** Shows a config lampfield could not use: its file and each mistake (with its line). */
   configProblems(file: string | null, lines: readonly string[]): void;
+  /** Bytes written to the event streams and not yet taken by their clients (bounded: one snapshot each). */
+  readonly buffered: number;
   close(): Promise<void>;
 }
 
@@ -120,7 +125,8 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
   let panelPage: number | null = null;
   let problems: { file: string | null; lines: readonly string[] } | null = null;
   const presses = new Map<number, ListedPress>();
-  const clients = new Set<http.ServerResponse>();
+  /** The event streams open now; `behind`: its last snapshot is not written out yet (it does not read). */
+  const clients = new Map<http.ServerResponse, { behind: boolean; since: number }>();
   const { board } = options;
   const snapshot = () =>
     JSON.stringify({
@@ -136,9 +142,28 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
       presses: [...presses.values()].reverse(),
       problems,
     });
+  /**
+   * Sends the snapshot to every stream. Each snapshot is the whole state, so a client that does not
+   * read keeps one snapshot waiting, never a backlog: it gets the newest once it reads again, and one
+   * that reads nothing for SLOW_CLIENT_MS is dropped (a browser connects again by itself).
+   */
+  const send = (client: http.ServerResponse) => {
+    const state = clients.get(client);
+    if (state == null) return;
+    if (state.behind) {
+      if (clock.now() - state.since > SLOW_CLIENT_MS) client.destroy();
+      return;
+    }
+    if (client.write(`data: ${snapshot()}\n\n`)) return;
+    state.behind = true;
+    state.since = clock.now();
+    client.once('drain', () => {
+      state.behind = false;
+      send(client);
+    });
+  };
   const broadcast = () => {
-    const data = `data: ${snapshot()}\n\n`;
-    for (const client of clients) client.write(data);
+    for (const client of clients.keys()) send(client);
   };
 
   const server = http.createServer((request, response) => {
@@ -168,8 +193,8 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
         'cache-control': 'no-store',
         connection: 'keep-alive',
       });
-      response.write(`data: ${snapshot()}\n\n`);
-      clients.add(response);
+      clients.set(response, { behind: false, since: 0 });
+      send(response);
       request.on('close', () => clients.delete(response));
       return;
     }
@@ -252,9 +277,14 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
       problems = { file, lines };
       broadcast();
     },
+    get buffered() {
+      let bytes = 0;
+      for (const client of clients.keys()) bytes += client.writableLength;
+      return bytes;
+    },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const client of clients) client.end();
+        for (const client of clients.keys()) client.end();
         server.close(() => resolve());
         // A browser keeps its connections open (keep-alive, an event stream it reconnects): close them,
         // or closing waits for the browser.

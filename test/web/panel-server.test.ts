@@ -1,7 +1,8 @@
 /** The panel page's server over real HTTP on 127.0.0.1: live snapshots, presses, read-only, tokens. */
 import { systemClock } from '../../src/util/clock.ts';
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadBoards } from '../../src/config/boards.ts';
 import { PanelServerError, startPanelServer, type PanelServer } from '../../src/web/panel-server.ts';
 import { FakeClock } from '../support/fake-clock.ts';
@@ -106,6 +107,33 @@ describe('panel page server', () => {
     const named = await open({ token: 'a-long-enough-token', hosts: ['reception-pi.example'] });
     expect(await under(`${named.url}?token=a-long-enough-token`, 'Reception-Pi.example:8080')).toBe(200);
     expect(await under(`${named.url}?token=a-long-enough-token`, 'pi.example:8080')).toBe(421);
+  });
+
+  it('keeps one snapshot, not a backlog, for a stream that does not read, and drops it after 30 s', async () => {
+    const clock = new FakeClock();
+    const page = await open({ clock });
+    const { port } = new URL(page.url);
+    // A client that asks for the stream, then reads nothing more.
+    const stalled = net.connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => stalled.once('connect', resolve));
+    stalled.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await new Promise((resolve) => stalled.once('data', resolve)); // its first snapshot
+    stalled.pause();
+    // 2,000 changes of a key with a long label: some 4 MB of snapshots if each were kept.
+    const label = 'x'.repeat(2000);
+    for (let change = 0; change < 2000; change++) {
+      page.keyShown({ ...view, label: `${label}${change}` });
+      if (change % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(page.buffered).toBeLessThan(64 * 1024);
+    // A stream that reads gets the newest state at once.
+    const [latest] = await events(page.url, 1);
+    expect(latest).toMatchObject({ keys: [{ label: `${label}1999` }] });
+    // After 30 s without reading, the next change drops it.
+    clock.advance(30_001);
+    page.keyShown(view);
+    await vi.waitFor(() => expect(page.buffered).toBe(0));
+    stalled.destroy();
   });
 
   it('says the port is taken by another program, with a code of its own', async () => {
