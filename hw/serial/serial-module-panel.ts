@@ -3,7 +3,13 @@
  *
  *   disconnected ──link open──▶ handshaking (HELLO, wait INFO) ──INFO matches boards.json──▶ ready
  *        ▲                                │ INFO does not match ─▶ unusable (retried slowly)
- *        └── backoff ◀── link closed / 5 unanswered frames / NAK not-ready / unsolicited INFO (reset)
+ *        └── backoff ◀── link closed / 5 unanswered frames / unsolicited INFO (reset)
+ *   ready ──NAK not-ready (§6.3: the module lost its session)──▶ HELLO again, after a growing backoff
+ *
+ * "connected" is said once the module has acknowledged a frame of its session after INFO (the replay,
+ * or a heartbeat): a module that takes HELLO and refuses all else is not connected. What the module
+ * sends is held to PROTOCOL.md §4.3: a type meant for the module is NAKed `unknown-type`, a key past
+ * the board's `bad-key`, a page past its pages `bad-value`, and none of them is passed on.
  *
  * One write queue, stop-and-wait (§4.1). Lamp changes are coalesced: while a frame waits for its ACK,
  * new changes collect, and the next SET_LAMPS carries them all. When the module comes back (replug,
@@ -59,6 +65,10 @@ export class SerialModulePanel implements PanelDevice {
   /** Stop-and-wait to the module (§4.1): a frame unanswered after every retry means the link is broken. */
   private readonly frames: StopAndWait;
   private state: LinkState = 'disconnected';
+  /** Ready, and a frame of the session acknowledged since INFO: said as connected. */
+  private confirmed = false;
+  /** What INFO said of the module, for the "connected" line once confirmed. */
+  private described = '';
   private readonly desired: (LampSetting | undefined)[] = [];
   private readonly labels: (string | null)[] = [];
   private dirty = new Set<number>();
@@ -209,6 +219,7 @@ export class SerialModulePanel implements PanelDevice {
     this.link?.close();
     this.link = null;
     this.state = 'disconnected';
+    this.confirmed = false;
     this.frames.clear();
     this.cancelHeartbeat();
     this.status({ state: 'disconnected', detail: reason });
@@ -243,15 +254,21 @@ export class SerialModulePanel implements PanelDevice {
     const message = decoded.message;
     if (message.type === 'ack') {
       this.frames.answered(message.seq);
+      if (this.state === 'ready' && !this.confirmed) this.confirm();
       return;
     }
     if (message.type === 'nak') {
       this.counters.naks++;
-      if (message.reason === 'not-ready') this.handshake();
+      if (message.reason === 'not-ready') this.sessionRefused();
       else this.frames.answered(message.seq); // refused for good: move on
       return;
     }
     if (frame.seq === 0) return;
+    const refusal = this.refusal(message);
+    if (refusal != null) {
+      this.frames.reply({ type: 'nak', seq: frame.seq, reason: refusal });
+      return;
+    }
     this.frames.reply({ type: 'ack', seq: frame.seq });
     if (this.frames.isRepeat(frame.seq)) return; // a retransmission: applied once already
     this.frames.took(frame.seq);
@@ -281,17 +298,58 @@ export class SerialModulePanel implements PanelDevice {
       return;
     }
     this.state = 'ready';
-    this.backoffMs = BACKOFF_MIN_MS;
-    this.status({
-      state: 'connected',
-      detail: `${info.boardId} ${info.serial}, firmware ${info.firmware.major}.${info.firmware.minor}.${info.firmware.patch}`,
-    });
+    this.confirmed = false;
+    this.described = `${info.boardId} ${info.serial}, firmware ${info.firmware.major}.${info.firmware.minor}.${info.firmware.patch}`;
     // Replay: every lamp and label the module should show.
     this.dirty = new Set(this.desired.flatMap((lamp, index) => (lamp == null ? [] : [index])));
     this.dirtyLabels = new Set(this.labels.flatMap((label, index) => (label == null ? [] : [index])));
     this.pageLampsDirty = this.pageKeys > 0;
     this.scheduleHeartbeat();
     this.flush();
+  }
+
+  /** The module took a frame of the session after its INFO: it is connected, and the backoff starts over. */
+  private confirm(): void {
+    this.confirmed = true;
+    this.backoffMs = BACKOFF_MIN_MS;
+    this.status({ state: 'connected', detail: this.described });
+  }
+
+  /**
+   * NAK not-ready: the module has no session (§6.3). HELLO again, after a backoff that grows until a
+   * session holds, so that a module refusing everything is not asked hundreds of times a second.
+   */
+  private sessionRefused(): void {
+    if (this.state !== 'ready' && this.state !== 'handshaking') return;
+    this.state = 'handshaking';
+    this.confirmed = false;
+    this.frames.clear();
+    this.cancelHeartbeat();
+    this.status({
+      state: 'disconnected',
+      detail: 'the module refuses its session (not-ready): starting one again',
+    });
+    const wait = this.backoffMs;
+    this.backoffMs = Math.min(BACKOFF_MAX_MS, this.backoffMs * 2);
+    this.cancelReconnect();
+    this.cancelReconnect = this.clock.after(wait, () => {
+      if (this.link != null && this.state === 'handshaking') this.handshake();
+    });
+  }
+
+  /** Why a message from the module is refused (PROTOCOL.md §4.3), or null when it is one to take. */
+  private refusal(message: Message): 'unknown-type' | 'bad-key' | 'bad-value' | null {
+    switch (message.type) {
+      case 'info':
+        return null;
+      case 'key-event':
+        return message.key < this.keys ? null : 'bad-key';
+      case 'page-shown':
+        return message.page < this.board.grid.pages ? null : 'bad-value';
+      default:
+        // HELLO, SET_LAMPS, SET_LABEL, HEARTBEAT, SET_PAGE_LAMPS: the host's to send, not the module's.
+        return 'unknown-type';
+    }
   }
 
   /** The module must be the board the config names (boards.json), or lamps would land on wrong keys. */

@@ -4,7 +4,13 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame, FrameDecoder } from '../../firmware-sim/protocol/framing.ts';
+import { encodeFrame, FrameDecoder, type Frame } from '../../firmware-sim/protocol/framing.ts';
+import {
+  encodeMessage,
+  NakCode,
+  type Message,
+  type NakReason,
+} from '../../firmware-sim/protocol/messages.ts';
 import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
 import type { Faults } from '../../firmware-sim/sim/module-hardware.ts';
 import { hardwareOf } from '../../src/app/module-simulator.ts';
@@ -239,5 +245,105 @@ describe('serial module driver', () => {
     expect(seen.find((status) => status.state === 'unusable')?.detail).toBe(
       'module has 8 pages and 1 page keys, boards.json says 8 and 8',
     );
+  });
+
+  describe('a module that breaks PROTOCOL.md', () => {
+    /**
+     * A module-20rgb played frame by frame: on HELLO it acknowledges and sends its INFO, then answers
+     * each other frame of the host with `reply` (an ACK by default); `send` writes a frame of its own.
+     */
+    async function scripted(reply: (frame: Frame) => Uint8Array | null = (frame) => ack(frame.seq)) {
+      const firmware = new ModuleFirmware(hardwareOf(board('module-20rgb')), systemClock);
+      const got: Frame[] = [];
+      let link: net.Socket | null = null;
+      let seq = 1;
+      const server = net.createServer((socket) => {
+        link = socket;
+        const decoder = new FrameDecoder();
+        socket.on('data', (data: Buffer) => {
+          for (const frame of decoder.push(data)) {
+            got.push(frame);
+            if (frame.type === 0x7e || frame.type === 0x7f) continue;
+            if (frame.type === 0x01) {
+              socket.write(ack(frame.seq));
+              socket.write(
+                encodeFrame({ seq: seq++, ...encodeMessage({ type: 'info', info: firmware.info }) }),
+              );
+              continue;
+            }
+            const answer = reply(frame);
+            if (answer != null) socket.write(answer);
+          }
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const panel = new SerialModulePanel(
+        board('module-20rgb'),
+        `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+        { clock: systemClock },
+      );
+      const statuses: PanelStatus[] = [];
+      const pages: number[] = [];
+      const keys: PanelKeyEvent[] = [];
+      panel.onStatus((status) => statuses.push(status));
+      panel.onPage((page) => pages.push(page));
+      panel.onKey((event) => keys.push(event));
+      closing.push(async () => {
+        await panel.close();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      });
+      panel.setLamp(1, IDLE, { ...info, state: 'idle' }); // a lamp to send as soon as INFO is in
+      panel.start();
+      const send = (message: Message) => link?.write(encodeFrame({ seq: seq++, ...encodeMessage(message) }));
+      return { panel, got, statuses, pages, keys, send };
+    }
+    const ack = (seq: number) => encodeFrame({ seq: 0, ...encodeMessage({ type: 'ack', seq }) });
+    const nak = (seq: number, reason: NakReason) =>
+      encodeFrame({ seq: 0, type: 0x7f, payload: Uint8Array.of(seq, NakCode[reason]) });
+    const naksFor = (got: Frame[]) =>
+      got
+        .filter((frame) => frame.type === 0x7f)
+        .map((frame) => ({ seq: frame.payload[0], reason: frame.payload[1] }));
+
+    it('refuses every frame with not-ready: HELLO again with a growing backoff, never said connected', async () => {
+      const { got, statuses } = await scripted((frame) => nak(frame.seq, 'not-ready'));
+      const hellos = () => got.filter((frame) => frame.type === 0x01).length;
+      await until(() => hellos() >= 5, 'five HELLOs', 10_000);
+      const started = Date.now();
+      await until(() => hellos() >= 6, 'one more HELLO', 10_000);
+      // 100 ms, 200, 400, 800, then 1.6 s: the sixth HELLO comes more than a second after the fifth (a
+      // wait that load can only make longer), not in the same millisecond.
+      expect(Date.now() - started).toBeGreaterThan(1000);
+      expect(statuses.filter((status) => status.state === 'connected')).toEqual([]);
+    });
+
+    it('is said connected once the module takes a frame of its session, not at its INFO', async () => {
+      const { statuses, panel } = await scripted();
+      await until(() => statuses.some((status) => status.state === 'connected'), 'connected');
+      expect(panel.ready).toBe(true);
+      expect(statuses.filter((status) => status.state === 'connected')).toHaveLength(1);
+    });
+
+    it("NAKs a module's HELLO or HEARTBEAT (unknown-type), a page it has not (bad-value), a key past its keys (bad-key), and passes none on", async () => {
+      const { got, statuses, pages, keys, send } = await scripted();
+      await until(() => statuses.some((status) => status.state === 'connected'), 'connected');
+      const before = naksFor(got).length;
+      send({ type: 'hello', protocol: { major: 2, minor: 0 } });
+      send({ type: 'heartbeat' });
+      send({ type: 'page-shown', page: 3 });
+      send({ type: 'key-event', key: 20, event: 'down', uptimeMs: 1 });
+      await until(() => naksFor(got).length >= before + 4, 'four NAKs');
+      expect(
+        naksFor(got)
+          .slice(before)
+          .map((nakked) => nakked.reason),
+      ).toEqual([NakCode['unknown-type'], NakCode['unknown-type'], NakCode['bad-value'], NakCode['bad-key']]);
+      expect(pages).toEqual([]);
+      expect(keys).toEqual([]);
+      // And the module's own frames that are right still pass: its last key.
+      send({ type: 'key-event', key: 19, event: 'down', uptimeMs: 2 });
+      await until(() => keys.length === 1, 'the key event');
+      expect(keys).toEqual([{ key: 20, event: 'down' }]);
+    });
   });
 });
