@@ -8,7 +8,7 @@
  * document names its partner by `entity`; when it has none (innovaphone, RFC 4235 §4.2's sample), the
  * NOTIFY's From names it, else the first dialog's local identity, else the partner last seen.
  */
-import type { DialogInfoDialog, ReadErrorCode } from './dialog-info.ts';
+import type { DialogInfoDialog, ReadErrorCode, ReadResult } from './dialog-info.ts';
 import { readDialogNotify, type DialogNotifyErrorCode, type NotifyParts } from './dialog-notify.ts';
 import { readDialogInfo } from './dialog-info-reader.ts';
 import { ChosenDialect } from './dialect-choice.ts';
@@ -27,6 +27,8 @@ export interface NotifyInput {
   subscription?: string | null;
   /** The partner the NOTIFY's subscription watches; it names the state, whatever the body says. */
   partner?: string | null;
+  /** The body already read, where one document serves several partners (a resource list's shared part). */
+  read?: ReadResult;
 }
 
 export interface PartnerView {
@@ -107,7 +109,7 @@ export class DialogIntake {
 
   /** A NOTIFY body (dialog-info, or empty), with what the NOTIFY's headers said of it. */
   apply(input: NotifyInput): NotifyResult {
-    const read = readDialogInfo(input.body);
+    const read = input.read ?? readDialogInfo(input.body);
     const named = input.partner ?? null;
     const from = normalizePartnerUri(input.from);
     if (!read.ok) {

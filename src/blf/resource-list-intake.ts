@@ -10,6 +10,9 @@
  * afresh): a full document not newer than the table is dropped, a partial one exactly one newer is
  * applied, one further ahead is applied and asks for a refresh (full state), an older one is dropped.
  * The resources' own documents keep their own versions, per list subscription and instance.
+ *
+ * In time linear in the NOTIFY: each part is read once, however many resources point to it, and each
+ * resource finds its partner in an index (uri.ts PartnerIndex), not by a search through every key.
  */
 import type { NotifyParts } from './dialog-notify.ts';
 import type { ChosenDialect } from './dialect-choice.ts';
@@ -17,7 +20,10 @@ import type { Dialect } from './dialects.ts';
 import { DialogIntake, type NotifyResult, type PartnerView, type IntakeOptions } from './dialog-intake.ts';
 import { mediaType, readMultipart } from './multipart.ts';
 import { readRlmi, type RlmiInstance } from './rlmi.ts';
-import { partnerNamedBy } from './uri.ts';
+import { readDialogInfo } from './dialog-info-reader.ts';
+import type { ReadResult } from './dialog-info.ts';
+import type { BodyPart } from './multipart.ts';
+import { PartnerIndex } from './uri.ts';
 
 /** What the list says of one partner's resource. */
 export type ResourceState =
@@ -51,16 +57,20 @@ export class ResourceListIntake {
   private applied = new Map<string, PartnerView>();
   /** The PBX answered the list's subscription with a partner's own document: it serves no such list. */
   notAList = false;
+  /** Dialog-info parts read so far (each part once per NOTIFY, however many resources name it). */
+  partsRead = 0;
+  private readonly index: PartnerIndex;
 
   constructor(
     dialect: Dialect | ChosenDialect,
     /** The partners the keys watch, as the config names them. */
-    private readonly partners: readonly string[],
+    partners: readonly string[],
     /** The PBX's address, for resource URIs that name it where the config names a domain. */
-    private readonly pbxAddress: string,
+    pbxAddress: string,
     options: IntakeOptions = {},
   ) {
     this.dialogs = new DialogIntake(dialect, options);
+    this.index = new PartnerIndex(partners, pbxAddress);
   }
 
   /** A NOTIFY of the list subscription (RFC 4662 §5); `list` is the list's URI. */
@@ -128,8 +138,18 @@ export class ResourceListIntake {
     const resources = list.fullState || table == null ? new Map<string, ResourceState>() : table.resources;
     this.table = { subscription, version: list.version, resources };
     const byId = new Map(multipart.parts.flatMap((part) => (part.id == null ? [] : [[part.id, part]])));
+    const reads = new Map<BodyPart, ReadResult>();
+    const read = (part: BodyPart) => {
+      let result = reads.get(part);
+      if (result == null) {
+        result = readDialogInfo(part.body);
+        reads.set(part, result);
+        this.partsRead++;
+      }
+      return result;
+    };
     for (const resource of list.resources) {
-      const partner = partnerNamedBy(resource.uri, this.partners, this.pbxAddress);
+      const partner = this.index.find(resource.uri);
       if (partner == null) continue; // a resource no key watches
       const instance = resource.instances[0];
       resources.set(partner, instanceState(instance));
@@ -138,6 +158,7 @@ export class ResourceListIntake {
       if (instance != null && part != null && part.type === 'application/dialog-info+xml') {
         const result = this.dialogs.apply({
           body: part.body,
+          read: read(part),
           partner,
           subscription: `${subscription ?? ''} ${instance.id}`,
         });

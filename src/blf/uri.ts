@@ -77,17 +77,40 @@ export function partnerNamedBy(
   partners: Iterable<string>,
   pbxAddress: string,
 ): string | null {
-  const wanted = normalizePartnerUri(from);
-  if (wanted == null) return null;
-  const user = uriUser(wanted);
-  const host = uriHost(wanted);
-  let byNumber: string | null = null;
-  for (const partner of partners) {
-    if (partner === wanted) return partner;
-    if (byNumber == null && uriUser(partner) === user && (host === pbxAddress || host === uriHost(partner)))
-      byNumber = partner;
+  return new PartnerIndex(partners, pbxAddress).find(from);
+}
+
+/**
+ * `partnerNamedBy` for many look-ups among the same partners (a resource list's resources): the
+ * partners indexed once, by URI and by number, so that each look-up costs the same however many keys
+ * there are.
+ */
+export class PartnerIndex {
+  private readonly byUri = new Map<string, string>();
+  /** Partners by their number, in the order given (the first that fits is the one named). */
+  private readonly byNumber = new Map<string, string[]>();
+
+  constructor(
+    partners: Iterable<string>,
+    private readonly pbxAddress: string,
+  ) {
+    for (const partner of partners) {
+      if (!this.byUri.has(partner)) this.byUri.set(partner, partner);
+      const user = uriUser(partner);
+      if (user != null) this.byNumber.set(user, [...(this.byNumber.get(user) ?? []), partner]);
+    }
   }
-  return byNumber;
+
+  find(from: string | null): string | null {
+    const wanted = normalizePartnerUri(from);
+    if (wanted == null) return null;
+    const exact = this.byUri.get(wanted);
+    if (exact != null) return exact;
+    const host = uriHost(wanted);
+    const user = uriUser(wanted);
+    const candidates = user == null ? [] : (this.byNumber.get(user) ?? []);
+    return candidates.find((partner) => host === this.pbxAddress || host === uriHost(partner)) ?? null;
+  }
 }
 
 /** The PBX as the URIs a desk phone is sent must name it: the hosts that are its, and its port. */

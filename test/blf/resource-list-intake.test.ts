@@ -157,3 +157,84 @@ describe('multipart/related and RLMI, on their own', () => {
     );
   });
 });
+
+/** A list NOTIFY's body: RLMI naming `resources`, each pointing at part `cids[i]`, and the parts. */
+function listNotify(resources: readonly { uri: string; cid: string }[], parts: ReadonlyMap<string, string>) {
+  const rlmi =
+    `<?xml version="1.0"?><list xmlns="urn:ietf:params:xml:ns:rlmi" uri="${LIST}" version="1" fullState="true">` +
+    resources
+      .map(
+        ({ uri, cid }, i) =>
+          `<resource uri="${uri}"><instance id="i${i}" state="active" cid="${cid}"/></resource>`,
+      )
+      .join('') +
+    '</list>';
+  const part = (id: string, type: string, body: string) =>
+    `--bd\r\nContent-ID: <${id}>\r\nContent-Type: ${type}\r\n\r\n${body}\r\n`;
+  const body =
+    part('rlmi@x', 'application/rlmi+xml', rlmi) +
+    [...parts].map(([id, doc]) => part(id, 'application/dialog-info+xml', doc)).join('') +
+    '--bd--\r\n';
+  return {
+    header: (name: string) =>
+      name === 'content-type'
+        ? 'multipart/related;type="application/rlmi+xml";start="<rlmi@x>";boundary="bd"'
+        : name === 'event'
+          ? 'dialog'
+          : name === 'call-id'
+            ? 'list-1'
+            : null,
+    body,
+  };
+}
+
+/** A dialog-info document with `dialogs` ended dialogs and one ringing: some 120 bytes a dialog. */
+function ringing(entity: string, dialogs: number): string {
+  const ended = Array.from(
+    { length: dialogs },
+    (_, i) => `<dialog id="e${i}" call-id="c${i}"><state>terminated</state></dialog>`,
+  ).join('');
+  return `<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="1" state="full" entity="${entity}">${ended}<dialog id="r" call-id="live" local-tag="a" remote-tag="b" direction="recipient"><state>early</state></dialog></dialog-info>`;
+}
+
+describe('a resource list read in time linear in its NOTIFY (each part once, each resource by an index)', () => {
+  it('1,000 resources that all point to one 243 KB part: the part is read once, every key gets it', () => {
+    const partners = Array.from({ length: 1000 }, (_, i) => `sip:${3000 + i}@127.0.0.1`);
+    const list = new ResourceListIntake(DIALECTS.kamailio, partners, '127.0.0.1');
+    const shared = ringing('sip:3000@127.0.0.1', 3600);
+    expect(shared.length).toBeGreaterThan(200_000);
+    const result = list.notify(
+      listNotify(
+        partners.map((uri) => ({ uri, cid: 'shared@x' })),
+        new Map([['shared@x', shared]]),
+      ),
+      LIST,
+    );
+    expect(result).toMatchObject({ accepted: true });
+    expect(list.partsRead).toBe(1);
+    expect(partners.every((partner) => list.view(partner).state === 'ringing')).toBe(true);
+  });
+
+  it('reads no part twice and no part no resource names, whatever the list (seeded)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 120 }),
+        (partCount, pointers) => {
+          const partners = pointers.map((_, i) => `sip:${4000 + i}@127.0.0.1`);
+          const parts = new Map(
+            Array.from({ length: partCount }, (_, p) => [
+              `p${p}@x`,
+              ringing(`sip:${4000 + p}@127.0.0.1`, p % 5),
+            ]),
+          );
+          const resources = partners.map((uri, i) => ({ uri, cid: `p${pointers[i]! % partCount}@x` }));
+          const list = new ResourceListIntake(DIALECTS.kamailio, partners, '127.0.0.1');
+          expect(list.notify(listNotify(resources, parts), LIST)).toMatchObject({ accepted: true });
+          expect(list.partsRead).toBe(new Set(resources.map((resource) => resource.cid)).size);
+        },
+      ),
+      { seed: 4662, numRuns: 60 },
+    );
+  });
+});
