@@ -100,6 +100,9 @@ export class ResourceListIntake {
       };
     const contentType = parts.header('content-type') ?? '';
     const type = mediaType(contentType);
+    // RFC 6665 §4.2.2: a NOTIFY may carry no body (a pending subscription, or its end): it says nothing
+    // of the resources, and takes nothing away.
+    if (type == null && parts.body.trim() === '') return { accepted: true, view };
     if (type !== 'multipart/related') {
       // RFC 4662 §4.1: a server that does not take the URI for a list answers as for one resource.
       this.notAList = true;

@@ -31,6 +31,8 @@ export class ResourceListSubscription extends SubscriptionSet {
   /** Each partner as the list's parts last gave it: read again only when a part about it came. */
   private readonly views = new Map<string, PartnerView>();
   private notAListSaid = false;
+  /** Partners the list was found not to hold, each said once (until the list holds them again). */
+  private readonly absentSaid = new Set<string>();
   private cancelListCheck: (() => void) | null = null;
   private listWaitMs = LIST_STATE_WAIT_MS;
 
@@ -74,8 +76,29 @@ export class ResourceListSubscription extends SubscriptionSet {
         list: this.uri,
       });
     this.notAListSaid = notAList;
-    for (const partner of this.partners) this.tell(this.partnerUpdate(partner));
+    for (const partner of this.partners) {
+      this.tell(this.partnerUpdate(partner));
+      this.sayIfAbsent(partner);
+    }
     this.watchListState();
+  }
+
+  /** A partner of the config the list does not hold: its key shows refused, and the log says why, once. */
+  private sayIfAbsent(partner: string): void {
+    const absent =
+      this.list.state.status === 'active' &&
+      !this.intake.notAList &&
+      this.intake.resource(partner).kind === 'absent';
+    if (!absent) {
+      this.absentSaid.delete(partner);
+      return;
+    }
+    if (this.absentSaid.has(partner)) return;
+    this.absentSaid.add(partner);
+    this.options.log.warn(`${partner} is not in the resource list ${this.uri}: its key shows refused`, {
+      partner,
+      list: this.uri,
+    });
   }
 
   /** A partner watched through the list: the list subscription's state, then the list's word on it. */

@@ -88,6 +88,16 @@ describe('a resource list from Kamailio rls', () => {
     expect(read(list)).toEqual(['pending', 'pending', 'pending', 'absent']);
   });
 
+  it('takes a NOTIFY without a body (RFC 6665 allows it) as no news: every partner stays as it was', () => {
+    const list = watcher();
+    for (const file of CAPTURES.slice(0, 3)) list.notify(notify(file), LIST);
+    const before = read(list);
+    const empty = { header: (name: string) => (name === 'event' ? 'dialog' : null), body: '' };
+    expect(list.notify(empty, LIST)).toMatchObject({ accepted: true });
+    expect(list.notAList).toBe(false);
+    expect(read(list)).toEqual(before);
+  });
+
   it("says when the PBX answers with one resource's document instead of a list", () => {
     const list = watcher();
     const single = notifyParts(readFirstRequest(readVector('kamailio/call-answered-2-early.sip'))!);

@@ -44,6 +44,12 @@ describe('a resource list on Kamailio', { timeout: 60_000 }, () => {
     );
     expect(state('213')).toBe('refused');
     expect(watcher.partner(uri('213'))?.reason).toBe(`not in the resource list ${LIST}`);
+    // The log says it, once (README "Large panels").
+    expect(
+      log.lines
+        .filter((line) => /is not in the resource list/.test(line.message))
+        .map((line) => line.message),
+    ).toEqual([`${uri('213')} is not in the resource list ${LIST}: its key shows refused`]);
     expect(subscribes(log).map((line) => String(line.fields?.['text']).split('\r\n')[0])).toEqual([
       `SUBSCRIBE ${LIST} SIP/2.0`,
     ]);
