@@ -45,6 +45,8 @@ export class SipStreamFramer {
   private tail = '';
   /** The body being read: its chunks, and how many bytes are still to come. */
   private body: string[] = [];
+  /** The length of `body`'s chunks together. */
+  private bodyBytes = 0;
   private bodyHead = '';
   private bodyLeft = -1;
   /** Bytes of a refused body still to skip. */
@@ -57,6 +59,11 @@ export class SipStreamFramer {
       maxBodyBytes: STREAM_BODY_LIMIT,
     },
   ) {}
+
+  /** Bytes held for the message being read (its headers, or its body so far); 0 between messages. */
+  get heldBytes(): number {
+    return this.headLength + this.bodyBytes;
+  }
 
   /** Whether a message has begun and not ended: the peer owes the rest of it. */
   get midMessage(): boolean {
@@ -84,10 +91,12 @@ export class SipStreamFramer {
   private takeBody(data: string, out: Framed[]): string {
     const taken = Math.min(this.bodyLeft, data.length);
     this.body.push(data.slice(0, taken));
+    this.bodyBytes += taken;
     this.bodyLeft -= taken;
     if (this.bodyLeft === 0) {
       out.push({ kind: 'message', text: this.bodyHead + this.body.join('') });
       this.body = [];
+      this.bodyBytes = 0;
       this.bodyHead = '';
       this.bodyLeft = -1;
     }
@@ -147,7 +156,9 @@ export class SipStreamFramer {
   private fail(out: Framed[], reason: string): void {
     this.broken = true;
     this.head = [];
+    this.headLength = 0;
     this.body = [];
+    this.bodyBytes = 0;
     out.push({ kind: 'broken', reason });
   }
 }

@@ -43,6 +43,16 @@ export const CONNECT_MS = 10_000;
 export const BYTES_OWED_MS = 10_000;
 /** A body declared larger than this is not waited for (it is not skipped either): 413, and the connection ends. */
 const SKIP_LIMIT = 16 * 1024 * 1024;
+/**
+ * One budget for the connections peers open to lampfield (a PBX sends its NOTIFYs over a few): at most
+ * MAX_INBOUND at once (a new one beyond takes the place of the one longest without a whole message),
+ * each closed after INBOUND_IDLE_MS without a whole message (the PBX opens another when it has one to
+ * send), and INBOUND_HELD_BYTES held for unfinished messages across all of them (past it, the connection
+ * whose message grows is closed).
+ */
+export const MAX_INBOUND = 128;
+export const INBOUND_IDLE_MS = 300_000;
+export const INBOUND_HELD_BYTES = 16 * 1024 * 1024;
 
 export interface SipRemote {
   protocol: SipProtocol;
@@ -218,6 +228,8 @@ interface Flow {
   endedFor: string | null;
   /** Connected (over TLS, its handshake done): accepted flows are from the start. */
   ready: boolean;
+  /** Bytes its framer holds for an unfinished message (counted in the inbound budget). */
+  held: number;
 }
 
 /** A connection lampfield opened that has ended, and why, in words for the log. */
@@ -291,7 +303,7 @@ export class TcpTransport implements Transport {
   ): Promise<TcpTransport> {
     return new Promise((resolve, reject) => {
       let transport: TcpTransport | null = null;
-      const server = net.createServer((socket) => transport?.adopt(socket));
+      const server = net.createServer((socket) => transport?.accept(socket));
       server.once('error', (error) => reject(bindError(error, `TCP ${address}:${port}`)));
       server.listen(port, address, () => {
         server.removeAllListeners('error');
@@ -301,6 +313,20 @@ export class TcpTransport implements Transport {
         resolve(transport);
       });
     });
+  }
+
+  /** Bytes held for unfinished messages across the connections peers opened. */
+  private inboundHeld = 0;
+
+  /** A connection a peer opened: within the budget (MAX_INBOUND), with an idle limit of its own. */
+  private accept(socket: net.Socket): void {
+    const inbound = [...this.flows.values()].filter((flow) => !flow.outbound);
+    if (inbound.length >= MAX_INBOUND) {
+      const stalest = inbound.reduce((a, b) => (b.heardAt < a.heardAt ? b : a));
+      stalest.socket.destroy();
+      this.dropped++;
+    }
+    this.adopt(socket);
   }
 
   /** Number of open TCP connections (the stack's close leaves none). */
@@ -318,6 +344,7 @@ export class TcpTransport implements Transport {
     outbound = false,
   ): Flow {
     const flow: Flow = {
+      held: 0,
       socket,
       refs: 0,
       outbound,
@@ -339,10 +366,21 @@ export class TcpTransport implements Transport {
     };
     const framer = new SipStreamFramer();
     let cancelOwed: (() => void) | null = null;
+    // A connection a peer opened is closed when no whole message came on it for INBOUND_IDLE_MS.
+    let cancelIdle: (() => void) | null = null;
+    const idle = () => {
+      if (outbound) return;
+      cancelIdle?.();
+      cancelIdle = this.clock.after(INBOUND_IDLE_MS, () =>
+        end(`no message on it for ${INBOUND_IDLE_MS / 1000} s`),
+      );
+    };
+    idle();
     socket.on('data', (data: string) => {
       for (const framed of framer.push(data)) {
         // A whole message is a sign of life; bytes alone are not (they may be a body that never ends).
         flow.heardAt = this.clock.now();
+        idle();
         if (framed.kind === 'broken') {
           // Headers past the limit or a length that cannot frame the stream: a flood; drop the connection.
           this.dropped++;
@@ -373,6 +411,14 @@ export class TcpTransport implements Transport {
           return;
         }
       }
+      if (!outbound) {
+        this.inboundHeld += framer.heldBytes - flow.held;
+        flow.held = framer.heldBytes;
+        if (this.inboundHeld > INBOUND_HELD_BYTES) {
+          end(`the connections to lampfield held over ${INBOUND_HELD_BYTES} bytes of unfinished messages`);
+          return;
+        }
+      }
       // A message begun must go on arriving: a peer that stops mid-way would hold the stream for ever.
       cancelOwed?.();
       cancelOwed = framer.midMessage
@@ -384,6 +430,9 @@ export class TcpTransport implements Transport {
     socket.on('error', () => undefined);
     socket.on('close', () => {
       cancelOwed?.();
+      cancelIdle?.();
+      this.inboundHeld -= flow.held;
+      flow.held = 0;
       this.sockets.delete(socket);
       if (this.flows.get(key) === flow) this.flows.delete(key);
       if (flow.outbound && !this.closed) {
