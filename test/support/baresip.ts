@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PASSWORDS } from './kamailio.ts';
 import type { TestPbx } from './pbx.ts';
-import { freePort } from './ports.ts';
+import { freePort, freePortPair } from './ports.ts';
 import { startProcess, stopProcess, type Started } from './processes.ts';
 
 export class Baresip {
@@ -26,7 +26,8 @@ export class Baresip {
    */
   static async start(pbx: TestPbx, extension = '201', answer: 'auto' | 'manual' = 'auto'): Promise<Baresip> {
     const dir = mkdtempSync(join(tmpdir(), 'lampfield-baresip-'));
-    const sipPort = await freePort(true);
+    // baresip listens for TLS on the port after its SIP port: both are reserved for it.
+    const sipPort = await freePortPair();
     const consolePort = await freePort();
     writeFileSync(
       join(dir, 'config'),

@@ -38,3 +38,18 @@ export async function freePort(both = false, stable = false): Promise<number> {
   }
   throw new Error('no free port found on 127.0.0.1');
 }
+
+/**
+ * A port free for UDP and TCP whose next one is free for TCP too, both handed out: for a program that
+ * listens on the port it is given and on the next one for TLS (baresip 1.0 does, and has no setting
+ * against it).
+ */
+export async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await freePort(true, true);
+    if (handedOut.has(port + 1) || !(await tcpFree(port + 1))) continue;
+    handedOut.add(port + 1);
+    return port;
+  }
+  throw new Error('no two free ports in a row found on 127.0.0.1');
+}
