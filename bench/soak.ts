@@ -6,12 +6,15 @@
  * process's resident memory and CPU, and every warning it logged since. Last line: minutes run,
  * warnings, RSS first/last/peak, and the median RSS of the last 2 minutes against that of minutes 1 to 3
  * (the target: within 10%, 0 warnings).
+ * `--pbx tls [--stall-every MINUTES]` runs the other soak instead: `lampfield run` against a PBX over TLS
+ * that stalls its connection (soak-tls.ts).
  * Outside `npm test`: it takes as long as it is told.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { soakTls } from './soak-tls.ts';
 
 const BIN = fileURLToPath(new URL('../bin/lampfield.js', import.meta.url));
 const SAMPLE_MS = 30_000;
@@ -24,17 +27,32 @@ interface Options {
   rate: number;
   keys: number;
   seed: number;
+  /** `--pbx tls`: the TLS soak (soak-tls.ts); `--stall-every`: its minutes between stalls. */
+  tls: boolean;
+  stallEvery: number;
 }
 
 function parse(args: readonly string[]): Options | string {
-  const options: Options = { minutes: 30, rate: 600, keys: 20, seed: 1 };
+  const options: Options = { minutes: 30, rate: 600, keys: 20, seed: 1, tls: false, stallEvery: 5 };
+  const names: Record<string, 'minutes' | 'rate' | 'keys' | 'seed' | 'stallEvery'> = {
+    minutes: 'minutes',
+    rate: 'rate',
+    keys: 'keys',
+    seed: 'seed',
+    'stall-every': 'stallEvery',
+  };
   for (let i = 0; i < args.length; i += 2) {
-    const name = args[i]!.replace(/^--/, '');
-    const value = Number(args[i + 1]);
-    if (!(name in options) || !(value > 0)) {
-      return `soak: ${args[i]} ${args[i + 1] ?? ''}: expected --minutes N, --rate CALLS_PER_MINUTE, --keys K, --seed S (positive numbers)`;
+    const flag = args[i]!.replace(/^--/, '');
+    if (flag === 'pbx' && args[i + 1] === 'tls') {
+      options.tls = true;
+      continue;
     }
-    options[name as keyof Options] = value;
+    const name = names[flag];
+    const value = Number(args[i + 1]);
+    if (name == null || !(value > 0)) {
+      return `soak: ${args[i]} ${args[i + 1] ?? ''}: expected --minutes N, --rate CALLS_PER_MINUTE, --keys K, --seed S, --pbx tls, --stall-every MINUTES (positive numbers)`;
+    }
+    options[name] = value;
   }
   return options;
 }
@@ -68,6 +86,7 @@ async function main(): Promise<number> {
     console.error(options);
     return 2;
   }
+  if (options.tls) return soakTls(options);
   const sim = spawn(
     process.execPath,
     [

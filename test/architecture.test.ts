@@ -80,7 +80,11 @@ describe('architecture', () => {
       [/\bsystemClock\b/, 'the system clock', ['src/util/clock.ts']],
       [/\bSipStack\.open\(/, 'a SIP stack', ['src/sip/stack.ts']],
       // The stack's transports and the serial module's TCP link are opened through the platform.
-      [/\b(net|tls)\.connect\(/, 'a TCP connection', ['src/sip/transports.ts', 'hw/serial/module-link.ts']],
+      [
+        /\b(net|tls)\.connect\(/,
+        'a TCP connection',
+        ['src/sip/stream-transport.ts', 'hw/serial/module-link.ts'],
+      ],
       [/import \{[^}]*\bopenBoard\b[^}]*\} from/, 'a board', []],
       [/from 'node:dns(\/promises)?'/, 'DNS', []],
       [/\brootCertificates\b|ca-certificates\.crt/, 'the certificate store', []],

@@ -41,6 +41,7 @@ import {
 } from '../../src/panel/panel.ts';
 import type { Clock } from '../../src/util/clock.ts';
 import { openLink, type ByteLink } from './module-link.ts';
+import { mismatch, modulePageKeys, refusal } from './module-rules.ts';
 
 export interface SerialModuleOptions {
   /** Retries, heartbeats and reconnects. */
@@ -115,7 +116,7 @@ export class SerialModulePanel implements PanelDevice {
 
   /** Page keys of the module's own (boards.json `pageKeys`), or 0. */
   private get pageKeys(): number {
-    return this.board.pageKeys?.kind === 'module' ? this.board.pageKeys.count : 0;
+    return modulePageKeys(this.board);
   }
 
   /** Connects, and keeps reconnecting until closed. */
@@ -264,9 +265,9 @@ export class SerialModulePanel implements PanelDevice {
       return;
     }
     if (frame.seq === 0) return;
-    const refusal = this.refusal(message);
-    if (refusal != null) {
-      this.frames.reply({ type: 'nak', seq: frame.seq, reason: refusal });
+    const refused = refusal(message, this.board);
+    if (refused != null) {
+      this.frames.reply({ type: 'nak', seq: frame.seq, reason: refused });
       return;
     }
     this.frames.reply({ type: 'ack', seq: frame.seq });
@@ -287,7 +288,7 @@ export class SerialModulePanel implements PanelDevice {
       return;
     }
     if (this.state !== 'handshaking') return;
-    const problem = this.mismatch(info);
+    const problem = mismatch(info, this.board);
     if (problem != null) {
       this.state = 'unusable';
       this.status({ state: 'unusable', detail: problem });
@@ -335,38 +336,6 @@ export class SerialModulePanel implements PanelDevice {
     this.cancelReconnect = this.clock.after(wait, () => {
       if (this.link != null && this.state === 'handshaking') this.handshake();
     });
-  }
-
-  /** Why a message from the module is refused (PROTOCOL.md §4.3), or null when it is one to take. */
-  private refusal(message: Message): 'unknown-type' | 'bad-key' | 'bad-value' | null {
-    switch (message.type) {
-      case 'info':
-        return null;
-      case 'key-event':
-        return message.key < this.keys ? null : 'bad-key';
-      case 'page-shown':
-        return message.page < this.board.grid.pages ? null : 'bad-value';
-      default:
-        // HELLO, SET_LAMPS, SET_LABEL, HEARTBEAT, SET_PAGE_LAMPS: the host's to send, not the module's.
-        return 'unknown-type';
-    }
-  }
-
-  /** The module must be the board the config names (boards.json), or lamps would land on wrong keys. */
-  private mismatch(info: ModuleInfo): string | null {
-    if (info.protocol.major !== PROTOCOL_VERSION.major) {
-      const update = info.protocol.major < PROTOCOL_VERSION.major ? "the module's firmware" : 'lampfield';
-      return `module speaks protocol ${info.protocol.major}.${info.protocol.minor}, lampfield ${PROTOCOL_VERSION.major}.${PROTOCOL_VERSION.minor}: update ${update}`;
-    }
-    if (info.boardId !== this.board.id)
-      return `module is a "${info.boardId}", the config says board "${this.board.id}"`;
-    if (info.keys.length !== this.keys)
-      return `module has ${info.keys.length} keys, boards.json says ${this.keys}`;
-    const lamp = info.keys.find((key) => key.lamp !== this.board.lamp.kind);
-    if (lamp != null) return `module keys have ${lamp.lamp} lamps, boards.json says ${this.board.lamp.kind}`;
-    if (info.pages !== this.board.grid.pages || info.pageKeys.length !== this.pageKeys)
-      return `module has ${info.pages} pages and ${info.pageKeys.length} page keys, boards.json says ${this.board.grid.pages} and ${this.pageKeys}`;
-    return null;
   }
 
   // --- frames out ----------------------------------------------------------------------------------

@@ -6,7 +6,8 @@
 import type { Config } from '../config/config.ts';
 import type { ManagerSetup } from '../sip/asterisk-manager.ts';
 import type { SipStack } from '../sip/stack.ts';
-import type { SipProtocol, TlsSetup } from '../sip/transports.ts';
+import type { TlsSetup } from '../sip/open-transports.ts';
+import type { SipProtocol } from '../sip/transports.ts';
 import { UserError } from '../util/user-error.ts';
 import { UserAgent } from '../sip/user-agent.ts';
 import type { Platform } from './platform.ts';

@@ -31,15 +31,13 @@ import {
   strongBranch,
   type SipMessage,
 } from './message.ts';
+import { TcpTransport, type FlowLost } from './stream-transport.ts';
+import { openTransports, type TlsSetup } from './open-transports.ts';
 import {
-  openTransports,
-  TcpTransport,
   TransportError,
   type SipProtocol,
-  type FlowLost,
   type ReceiveNotes,
   type SipRemote,
-  type TlsSetup,
   type Transport,
 } from './transports.ts';
 
@@ -152,10 +150,7 @@ export class SipStack {
     this.incoming.onRequest = handler;
   }
 
-  /**
-   * Hears of each TCP or TLS connection this stack opened that has ended, and why (transports.ts): what
-   * was subscribed over it must be subscribed again over a new one.
-   */
+  /** Hears of each TCP or TLS connection this stack opened that ended, and why (stream-transport.ts). */
   onFlowLost(handler: FlowLost): void {
     for (const transport of this.transports.values())
       if (transport instanceof TcpTransport) transport.flowLost = handler;
@@ -259,7 +254,7 @@ export class SipStack {
             });
       const transport = this.transportFor(target.protocol);
       const sentAt = this.clock.now();
-      // A request on a connection that no byte answered: the connection is dead (transports.ts).
+      // A request on a connection that no message answered: the connection is dead (stream-transport.ts).
       const unanswered = (response: SipMessage) => {
         if (this.heard.has(response) || !(transport instanceof TcpTransport)) return;
         transport.retireIfSilent(target, sentAt);

@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SipStack } from '../../src/sip/stack.ts';
-import { INBOUND_HELD_BYTES, INBOUND_IDLE_MS, MAX_INBOUND } from '../../src/sip/transports.ts';
+import { INBOUND_HELD_BYTES, INBOUND_IDLE_MS, MAX_INBOUND } from '../../src/sip/stream-transport.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 
 const open: { close(): Promise<void> | void }[] = [];

@@ -7,7 +7,7 @@ import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SipStack, SipStackError, type IncomingRequest } from '../../src/sip/stack.ts';
-import { UdpTransport } from '../../src/sip/transports.ts';
+import { UdpTransport } from '../../src/sip/udp-transport.ts';
 import type { SipMessage } from '../../src/sip/message.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 

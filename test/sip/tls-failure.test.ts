@@ -4,7 +4,7 @@
  * machine's clock (a Pi without network time believes it is the time it was switched off).
  */
 import { describe, expect, it } from 'vitest';
-import { tlsFailure } from '../../src/sip/transports.ts';
+import { tlsFailure } from '../../src/sip/tls-failure.ts';
 
 const failure = (code: string) => Object.assign(new Error(`failed: ${code}`), { code });
 const NOW = new Date(Date.UTC(2026, 0, 1, 8, 0, 0));

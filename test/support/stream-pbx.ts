@@ -98,7 +98,7 @@ export class StreamPbx {
     return this.connections.filter((connection) => !connection.ended && !connection.socket.destroyed);
   }
 
-  /** Stops answering, and reading, on every connection there is now; new ones are answered. */
+  /** Stops answering, reading and sending on every connection there is now; new ones are answered. */
   stall(): void {
     for (const connection of this.connections) {
       connection.stalled = true;
@@ -194,6 +194,8 @@ export class StreamPbx {
   }
 
   private notify(subscription: Subscription): void {
+    // A stalled connection carries nothing more, either way.
+    if (subscription.connection.stalled) return;
     const { subscribe } = subscription;
     const contact = /<([^>]+)>/.exec(header(subscribe, 'Contact'))?.[1] ?? '';
     const partner = /<([^>]+)>/.exec(header(subscribe, 'To'))?.[1] ?? '';
