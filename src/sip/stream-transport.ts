@@ -20,7 +20,7 @@ import sip from 'sip';
 import type { Clock } from '../util/clock.ts';
 import type { SipMessage } from './message.ts';
 import { SipStreamFramer } from './stream-framer.ts';
-import { tlsFailure, type CertificateDates } from './tls-failure.ts';
+import { peerCertificateDates, tlsFailure } from './tls-failure.ts';
 import {
   bindError,
   write,
@@ -60,6 +60,8 @@ interface Flow {
   ready: boolean;
   /** Bytes its framer holds for an unfinished message (counted in the inbound budget). */
   held: number;
+  /** Who hears of its failure: each request on it that waits (one listener on the socket for them all). */
+  failures: Set<(error: Error) => void>;
 }
 
 /** A connection lampfield opened that has ended, and why, in words for the log. */
@@ -117,7 +119,7 @@ export class TcpTransport implements Transport {
           return failed(tlsFailure(error, where));
         // The refused certificate is gone with its socket: its dates are read on a second connection
         // that sends nothing and is closed at once.
-        void peerCertificateDates(target, options, clock).then((dates) =>
+        void peerCertificateDates(target, options, clock, CONNECT_MS).then((dates) =>
           failed(tlsFailure(error, where, dates)),
         );
       });
@@ -175,6 +177,7 @@ export class TcpTransport implements Transport {
   ): Flow {
     const flow: Flow = {
       held: 0,
+      failures: new Set(),
       socket,
       refs: 0,
       outbound,
@@ -257,7 +260,11 @@ export class TcpTransport implements Transport {
           )
         : null;
     });
-    socket.on('error', () => undefined);
+    // One listener for every request waiting on the connection, however many (a refresh of every key).
+    socket.on('error', (error) => {
+      for (const failed of [...flow.failures]) failed(error);
+      flow.failures.clear();
+    });
     socket.on('close', () => {
       cancelOwed?.();
       cancelIdle?.();
@@ -281,7 +288,7 @@ export class TcpTransport implements Transport {
     let flow = this.flows.get(key);
     if (flow == null || flow.socket.destroyed) flow = this.dial(target, key);
     const { socket } = flow;
-    if (onError != null) socket.once('error', onError);
+    if (onError != null) flow.failures.add(onError);
     flow.refs++;
     const current = flow;
     return {
@@ -291,7 +298,7 @@ export class TcpTransport implements Transport {
       },
       release: () => {
         current.refs--;
-        if (onError != null) socket.removeListener('error', onError);
+        if (onError != null) current.failures.delete(onError);
       },
     };
   }
@@ -362,34 +369,4 @@ export class TcpTransport implements Transport {
     const { server } = this;
     return server == null ? Promise.resolve() : new Promise((resolve) => server.close(() => resolve()));
   }
-}
-
-/**
- * The validity dates of the certificate a TLS server shows, read without trusting it: the connection
- * sends nothing and is closed as soon as the handshake is done (or after CONNECT_MS). Empty when none came.
- */
-function peerCertificateDates(
-  target: SipRemote,
-  options: TlsClientOptions,
-  clock: Clock,
-): Promise<CertificateDates> {
-  return new Promise((resolve) => {
-    const socket = tls.connect({
-      host: target.address,
-      port: target.port,
-      ...(net.isIP(options.serverName) === 0 ? { servername: options.serverName } : {}),
-      rejectUnauthorized: false,
-    });
-    const done = (dates: CertificateDates) => {
-      cancel();
-      socket.destroy();
-      resolve(dates);
-    };
-    const cancel = clock.after(CONNECT_MS, () => done({}));
-    socket.once('secureConnect', () => {
-      const { valid_from, valid_to } = socket.getPeerCertificate() ?? {};
-      done({ valid_from, valid_to });
-    });
-    socket.once('error', () => done({}));
-  });
 }

@@ -1,7 +1,11 @@
 /**
  * What lampfield says of a TLS connection to the PBX that could not be made, in the words of what to
- * check (pbx.tls, pbx.host, the clock). Pure.
+ * check (pbx.tls, pbx.host, the clock), with the dates of a certificate refused for them.
  */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Clock } from '../util/clock.ts';
+import type { SipRemote, TlsClientOptions } from './transports.ts';
 
 /** The dates a certificate is valid between, as Node's peer certificate gives them. */
 export interface CertificateDates {
@@ -31,4 +35,35 @@ export function tlsFailure(
   if (/CERT|SELF_SIGNED|UNABLE_TO|VERIFY/.test(code))
     return `TLS to ${target}: the PBX's certificate is not trusted (${error.message}); check pbx.tls.ca`;
   return `TLS to ${target}: ${error.message}`;
+}
+
+/**
+ * The validity dates of the certificate a TLS server shows, read without trusting it: the connection
+ * sends nothing and is closed as soon as the handshake is done (or after `deadlineMs`). Empty when none came.
+ */
+export function peerCertificateDates(
+  target: SipRemote,
+  options: TlsClientOptions,
+  clock: Clock,
+  deadlineMs: number,
+): Promise<CertificateDates> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({
+      host: target.address,
+      port: target.port,
+      ...(net.isIP(options.serverName) === 0 ? { servername: options.serverName } : {}),
+      rejectUnauthorized: false,
+    });
+    const done = (dates: CertificateDates) => {
+      cancel();
+      socket.destroy();
+      resolve(dates);
+    };
+    const cancel = clock.after(deadlineMs, () => done({}));
+    socket.once('secureConnect', () => {
+      const { valid_from, valid_to } = socket.getPeerCertificate() ?? {};
+      done({ valid_from, valid_to });
+    });
+    socket.once('error', () => done({}));
+  });
 }
