@@ -79,11 +79,12 @@ describe('architecture', () => {
     const picks: [RegExp, string, string[]][] = [
       [/\bsystemClock\b/, 'the system clock', ['src/util/clock.ts']],
       [/\bSipStack\.open\(/, 'a SIP stack', ['src/sip/stack.ts']],
-      // The stack's transports and the serial module's TCP link are opened through the platform.
+      // The stack's transports (and their look at a refused certificate's dates) and the serial module's
+      // TCP link are opened through the platform.
       [
         /\b(net|tls)\.connect\(/,
         'a TCP connection',
-        ['src/sip/stream-transport.ts', 'hw/serial/module-link.ts'],
+        ['src/sip/stream-transport.ts', 'src/sip/tls-failure.ts', 'hw/serial/module-link.ts'],
       ],
       [/import \{[^}]*\bopenBoard\b[^}]*\} from/, 'a board', []],
       [/from 'node:dns(\/promises)?'/, 'DNS', []],
