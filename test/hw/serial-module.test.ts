@@ -55,6 +55,21 @@ async function setup(moduleBoard = 'module-20rgb', configBoard = moduleBoard, fa
   return { firmware, endpoint, panel, statuses, keys };
 }
 
+/** A module-20rgb panel on a module played by `server` (a test's own), closed with the test. */
+async function panelOn(server: net.Server): Promise<SerialModulePanel> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const panel = new SerialModulePanel(
+    board('module-20rgb'),
+    `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    { clock: systemClock },
+  );
+  closing.push(async () => {
+    await panel.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return panel;
+}
+
 const info = { partner: 'sip:207@pbx', state: 'ringing' as const, label: 'Reception', caller: null };
 const RINGING: Lamp = { color: 'red', pattern: 'fast-blink' };
 const IDLE: Lamp = { color: 'green', pattern: 'steady' };
@@ -207,18 +222,9 @@ describe('serial module driver', () => {
         }
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const panel = new SerialModulePanel(
-      board('module-20rgb'),
-      `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-      { clock: systemClock },
-    );
+    const panel = await panelOn(server);
     const statuses: PanelStatus[] = [];
     panel.onStatus((status) => statuses.push(status));
-    closing.push(async () => {
-      await panel.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    });
     panel.start();
     await until(() => statuses.some((status) => status.state === 'unusable'), 'the refusal');
     expect(statuses.find((status) => status.state === 'unusable')?.detail).toBe(
@@ -276,22 +282,13 @@ describe('serial module driver', () => {
           }
         });
       });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const panel = new SerialModulePanel(
-        board('module-20rgb'),
-        `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-        { clock: systemClock },
-      );
+      const panel = await panelOn(server);
       const statuses: PanelStatus[] = [];
       const pages: number[] = [];
       const keys: PanelKeyEvent[] = [];
       panel.onStatus((status) => statuses.push(status));
       panel.onPage((page) => pages.push(page));
       panel.onKey((event) => keys.push(event));
-      closing.push(async () => {
-        await panel.close();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      });
       panel.setLamp(1, IDLE, { ...info, state: 'idle' }); // a lamp to send as soon as INFO is in
       panel.start();
       const send = (message: Message) => link?.write(encodeFrame({ seq: seq++, ...encodeMessage(message) }));

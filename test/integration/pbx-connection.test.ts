@@ -50,6 +50,19 @@ async function followsAgain(pbx: StreamPbx, lampfield: LampfieldProcess): Promis
   await lampfield.waitForState(1, 'idle');
 }
 
+/** A NOTIFY's head that announces a body of `length` bytes, none of which follows. */
+function notifyHead(pbx: StreamPbx, length: number): string {
+  return sipText([
+    'NOTIFY sip:900@127.0.0.1 SIP/2.0',
+    `Via: SIP/2.0/TCP 127.0.0.1:${pbx.port};branch=z9hG4bK-head-${length}`,
+    'From: <sip:207@127.0.0.1>;tag=x',
+    'To: <sip:900@127.0.0.1>;tag=y',
+    `Call-ID: head-${length}`,
+    'CSeq: 1 NOTIFY',
+    'Event: dialog',
+  ]).replace('Content-Length: 0', `Content-Length: ${length}`);
+}
+
 describe('a connection to the PBX that goes wrong', { timeout: 60_000 }, () => {
   for (const protocol of ['tcp', 'tls'] as const) {
     it(`${protocol}: the PBX stops answering on it but takes new ones: a new connection, subscribed again`, async () => {
@@ -81,17 +94,7 @@ describe('a connection to the PBX that goes wrong', { timeout: 60_000 }, () => {
   it('tcp: a NOTIFY announcing a body of 2 GiB is answered 413 and ends the connection; subscribed again', async () => {
     const { pbx, lampfield } = await setup('tcp');
     await lampfield.waitForState(1, 'idle');
-    pbx.writeRaw(
-      sipText([
-        'NOTIFY sip:900@127.0.0.1 SIP/2.0',
-        `Via: SIP/2.0/TCP 127.0.0.1:${pbx.port};branch=z9hG4bK-huge`,
-        'From: <sip:207@127.0.0.1>;tag=x',
-        'To: <sip:900@127.0.0.1>;tag=y',
-        'Call-ID: huge',
-        'CSeq: 1 NOTIFY',
-        'Event: dialog',
-      ]).replace('Content-Length: 0', 'Content-Length: 2147483648'),
-    );
+    pbx.writeRaw(notifyHead(pbx, 2147483648));
     await lampfield.waitFor(() => pbx.connections[0]!.ended, 'the connection ended by lampfield');
     expect(pbx.connections[0]!.received.some((m) => m.startsWith('SIP/2.0 413 '))).toBe(true);
     await lampfield.waitFor(() => pbx.connections.length >= 2, 'a new connection');
@@ -102,17 +105,7 @@ describe('a connection to the PBX that goes wrong', { timeout: 60_000 }, () => {
     // No keepalive: nothing else would show the connection is stuck.
     const { pbx, lampfield } = await setup('tcp', undefined, 0);
     await lampfield.waitForState(1, 'idle');
-    pbx.writeRaw(
-      sipText([
-        'NOTIFY sip:900@127.0.0.1 SIP/2.0',
-        `Via: SIP/2.0/TCP 127.0.0.1:${pbx.port};branch=z9hG4bK-stuck`,
-        'From: <sip:207@127.0.0.1>;tag=x',
-        'To: <sip:900@127.0.0.1>;tag=y',
-        'Call-ID: stuck',
-        'CSeq: 1 NOTIFY',
-        'Event: dialog',
-      ]).replace('Content-Length: 0', 'Content-Length: 1048000'),
-    );
+    pbx.writeRaw(notifyHead(pbx, 1048000));
     await lampfield.waitFor(
       () => /a message on it stopped arriving for 10 s/.test(lampfield.output()),
       'the connection ended by lampfield',
