@@ -32,11 +32,11 @@ export interface Dialect {
   /** State tokens (lower-case) and their phase; a token not listed is unknown (never ringing). */
   phases: Readonly<Record<string, DialogPhase>>;
   /**
-   * Whether `direction` tells an incoming early dialog from an outgoing one. innovaphone reports a call
-   * the partner receives as `early` with `direction="initiator"` (the seed), so there every early dialog
-   * is a call the partner receives.
+   * Whose side `direction` is written from. RFC 4235 §4.1.1: the partner's (`recipient`: a call the
+   * partner receives). innovaphone writes the PBX's side, inverted: the seed shows a call the partner
+   * receives as `early` with `direction="initiator"`, so its partner's own call out comes as `recipient`.
    */
-  earlyDirectionMeaningful: boolean;
+  directionSeenBy: 'partner' | 'pbx';
   /**
    * FreeSWITCH reports a held answered call as `early` with `+sip.rendering=no` on the local target
    * (presence-hold-state): read such a dialog as held, not ringing. No ringing phone has a local target
@@ -82,7 +82,7 @@ const RFC4235_PHASES: Readonly<Record<string, DialogPhase>> = {
 const generic: Dialect = {
   name: 'generic',
   phases: RFC4235_PHASES,
-  earlyDirectionMeaningful: true,
+  directionSeenBy: 'partner',
   earlyWithRenderingNoIsHeld: true,
   pickup: ['replaces', 'target', 'code'],
   pickupCode: null,
@@ -100,7 +100,7 @@ export const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
     // On answer innovaphone reports the early dialog terminated, then the same id as `proceeding`:
     // connected (the seed). Snom's own parser reads it as ringing, which is wrong here.
     phases: { ...RFC4235_PHASES, proceeding: 'connected' },
-    earlyDirectionMeaningful: false,
+    directionSeenBy: 'pbx',
     pickup: ['replaces', 'code'],
     replacesByCallIdAlone: true,
     unsolicitedNotify: true,

@@ -46,13 +46,12 @@ export function classifyDialog(dialog: DialogInfoDialog, dialect: Dialect): Live
       return held ? 'held' : 'busy';
     case 'alerting':
       if (held && dialect.earlyWithRenderingNoIsHeld) return 'held';
-      // BRIEF §3: early and incoming (recipient, or no direction) rings; initiator is the partner calling out.
-      if (!dialect.earlyDirectionMeaningful) return 'ringing';
-      return dialog.direction === 'initiator' ? 'calling' : 'ringing';
+      // BRIEF §3: early and incoming (received, or no direction) rings; a call the partner places is calling.
+      return partnerSide(dialog, dialect) === 'initiator' ? 'calling' : 'ringing';
     case 'setup':
       // `trying` with no direction is a phone going off-hook (RFC 4235 §6.2, "seized"): the partner is
       // dialling. Only a trying dialog that says it is received is an incoming call (RFC 7463 §11.2 F4).
-      return dialog.direction === 'recipient' ? 'ringing' : 'calling';
+      return partnerSide(dialog, dialect) === 'recipient' ? 'ringing' : 'calling';
   }
 }
 
@@ -81,4 +80,10 @@ export function readPartnerState(
     }
   }
   return best;
+}
+
+/** A dialog's direction from the partner's side (RFC 4235 §4.1.1), whoever wrote it (dialects.ts). */
+function partnerSide(dialog: DialogInfoDialog, dialect: Dialect): 'initiator' | 'recipient' | null {
+  if (dialog.direction == null || dialect.directionSeenBy === 'partner') return dialog.direction;
+  return dialog.direction === 'initiator' ? 'recipient' : 'initiator';
 }

@@ -91,14 +91,15 @@ function generic(calls: readonly SimCall[], context: RenderContext): string {
 }
 
 /**
- * innovaphone (the seed): no entity, no tags, a received call is `early` with direction initiator, a
- * connected call is `proceeding`. The terminated-then-proceeding pair on answer is the simulator's to
+ * innovaphone (the seed): no entity, no tags, the direction written from the PBX's side (a received call
+ * is `early` with direction initiator, a call the partner places recipient), a connected call is
+ * `proceeding`. The terminated-then-proceeding pair on answer is the simulator's to
  * send as two NOTIFYs (see `innovaphoneAnswer`).
  */
 function innovaphone(calls: readonly SimCall[], context: RenderContext): string {
   const dialogs = calls.map(
     (call) =>
-      `\n    <dialog id="${escape(call.id)}" direction="initiator" call-id="${escape(call.callId)}">` +
+      `\n    <dialog id="${escape(call.id)}" direction="${call.direction === 'initiator' ? 'recipient' : 'initiator'}" call-id="${escape(call.callId)}">` +
       `\n        <state>${call.phase === 'confirmed' ? 'proceeding' : call.phase}</state>` +
       `\n        <local>\n            <identity>${escape(context.entity)}</identity>\n        </local>` +
       `\n        <remote>\n            <identity>${escape(call.remote.uri)}</identity>\n        </remote>\n    </dialog>`,

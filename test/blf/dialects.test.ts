@@ -42,6 +42,13 @@ describe('innovaphone', () => {
     expect(only('innovaphone', early(9, 'early')).state).toBe('ringing');
   });
 
+  it("reads an early dialog marked recipient as the partner's own call out: innovaphone writes the PBX's side", () => {
+    const out = early(9, 'early').replace('direction="initiator"', 'direction="recipient"');
+    expect(only('innovaphone', out).state).toBe('calling');
+    // Read the RFC 4235 way, the same document would be the other way round.
+    expect(only('generic', out).state).toBe('ringing');
+  });
+
   it('reads proceeding after terminated as connected, not ringing (Snom gets this wrong)', () => {
     const views = watch('innovaphone', early(9, 'early'), early(10, 'terminated'), early(11, 'proceeding'));
     expect(views.map((view) => view.state)).toEqual(['ringing', 'idle', 'busy']);

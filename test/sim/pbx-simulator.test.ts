@@ -152,6 +152,18 @@ describe('PBX simulator', () => {
     },
   );
 
+  // Asterisk reports the calling side as in a call from the first ring (README "Asterisk and FreePBX").
+  it.each(DIALECT_NAMES.filter((name) => name !== 'asterisk').map((name) => [name]))(
+    '%s: a call the partner places shows calling, not ringing (innovaphone writes it recipient)',
+    async (dialect) => {
+      const { pbx, until } = await watch(dialect);
+      const call = pbx.ring('207', '211');
+      await until('calling');
+      pbx.hangUp(call);
+      await until('idle');
+    },
+  );
+
   it('answers a refresh of a subscription it does not know with 481, and other events with 489', async () => {
     const pbxStack = await SipStack.open({ address: '127.0.0.1', port: 0, clock: systemClock });
     closing.push(() => pbxStack.close());
