@@ -6,7 +6,9 @@
 import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import { callerOf, type DialogIntake, type NotifyResult, type PartnerView } from '../blf/dialog-intake.ts';
 import { DEFAULT_LAMPS, lampFor } from '../blf/lamp-policy.ts';
-import { looksLikeSipMessage, notifyParts, readRequests } from '../sip/message-text.ts';
+import { DialectDetector, type DialectChoice } from '../blf/dialect-detect.ts';
+import { readDialogInfo } from '../blf/dialog-info-reader.ts';
+import { headerValue, looksLikeSipMessage, notifyParts, readRequests } from '../sip/message-text.ts';
 
 export interface DecodedDialog {
   id: string | null;
@@ -118,4 +120,39 @@ function acceptedLine(file: string, at: number | null, view: PartnerView): Decod
   };
   if (view.pickup?.ok === false) line.pickupError = view.pickup.reason;
   return line;
+}
+
+/**
+ * `--dialect auto`: the family the texts show, as `pbx.dialect: auto` would choose it in `run`
+ * (src/blf/dialect-detect.ts): a Server or User-Agent naming a product, else a document's shape, else a
+ * NOTIFY no SUBSCRIBE of the texts asked for whose document names no entity (innovaphone's). Null when
+ * nothing names one (they are then read the generic way).
+ */
+export function chooseDialect(texts: readonly string[]): DialectChoice | null {
+  const detector = new DialectDetector();
+  const requests = texts.flatMap((text) => (looksLikeSipMessage(text) ? readRequests(text) : []));
+  for (const request of requests) {
+    const choice = detector.sawProduct(headerValue(request, 'server'), headerValue(request, 'user-agent'));
+    if (choice != null) return choice;
+  }
+  const bodies = [
+    ...requests.filter((request) => request.method === 'NOTIFY').map((request) => request.body),
+    ...texts.filter((text) => !looksLikeSipMessage(text)),
+  ];
+  for (const body of bodies) {
+    const read = readDialogInfo(body);
+    const choice = read.ok ? detector.sawDocument(read.document) : null;
+    if (choice != null) return choice;
+  }
+  const asked = new Set(
+    requests
+      .filter((request) => request.method === 'SUBSCRIBE')
+      .map((request) => headerValue(request, 'call-id')),
+  );
+  for (const notify of requests.filter((request) => request.method === 'NOTIFY'))
+    if (!asked.has(headerValue(notify, 'call-id'))) {
+      const choice = detector.sawUnsolicited(notify.body);
+      if (choice != null) return choice;
+    }
+  return null;
 }

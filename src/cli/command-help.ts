@@ -78,9 +78,12 @@ export const COMMAND_HELP = {
   },
   decode: {
     summary: 'read NOTIFY messages or dialog-info bodies, print one JSON line each',
-    synopsis: `[--dialect ${DIALECTS}] FILE...`,
+    synopsis: `[--dialect auto|${DIALECTS}] FILE...`,
     options: [
-      ['--dialect D', `the PBX family that wrote them: ${DIALECT_NAMES.join(', ')} (default generic)`],
+      [
+        '--dialect D',
+        `the PBX family that wrote them: ${DIALECT_NAMES.join(', ')}, or auto (what run's pbx.dialect: auto would choose from them, said on standard error; default generic)`,
+      ],
       ['FILE...', 'files holding a NOTIFY or a dialog-info body; - reads standard input'],
     ],
   },

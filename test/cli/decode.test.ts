@@ -3,7 +3,7 @@
  * copied from the innovaphone wiki, and on files it must refuse.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,36 @@ describe('lampfield decode', () => {
     expect(run.lines[0]!['lamp']).toEqual({ color: 'red', pattern: 'fast-blink' });
     expect(run.lines[2]!['lamp']).toEqual({ color: 'red', pattern: 'steady' });
     expect(run.lines[3]!['lamp']).toEqual({ color: 'green', pattern: 'steady' });
+  });
+
+  it("--dialect auto: chooses as run's pbx.dialect: auto would, and says why on standard error", async () => {
+    const asterisk = await lampfield([
+      'decode',
+      '--dialect',
+      'auto',
+      vectorPath('asterisk/dialog-207-3-early-from-211.sip'),
+    ]);
+    expect(asterisk.code).toBe(0);
+    expect(asterisk.stderr.trim()).toBe(
+      'lampfield decode: dialect auto chooses asterisk (the PBX\'s User-Agent is "Asterisk PBX 23.4.1")',
+    );
+    expect(asterisk.lines[0]).toMatchObject({ state: 'ringing', pickup: { uri: 'sip:**207@127.0.0.1' } });
+    // A bare document of Asterisk's shape (its dialog named after the extension, no call-id) says it too.
+    const bare = readFileSync(vectorPath('asterisk/dialog-207-4-confirmed.sip'), 'utf8').split(
+      /\r?\n\r?\n/,
+    )[1]!;
+    const shape = await lampfield(['decode', '--dialect=auto', '-'], bare);
+    expect(shape.stderr).toMatch(/chooses asterisk \(its dialog id is the extension \(207\) with no call-id/);
+    // The seed names no product, but its NOTIFYs come with no SUBSCRIBE and no entity: innovaphone's.
+    const seed = await lampfield(['decode', '--dialect', 'auto', ...SEED]);
+    expect(seed.stderr).toMatch(/chooses innovaphone \(the PBX sends dialog NOTIFYs without a subscription/);
+    expect(seed.lines.map((line) => line['state'])).toEqual(['ringing', 'idle', 'busy', 'idle']);
+    // A bare document that names nothing: read the generic way, said so.
+    const plain = await lampfield(
+      ['decode', '--dialect', 'auto', '-'],
+      '<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="1" state="full" entity="sip:207@pbx"/>',
+    );
+    expect(plain.stderr).toMatch(/nothing in the files names a PBX family; read the generic way/);
   });
 
   it('reads the first seed NOTIFY as an outgoing call with the default dialect', async () => {
