@@ -17,7 +17,7 @@ import type { Platform } from './app/platform.ts';
 import { realPlatform } from './real-platform.ts';
 import { UserError } from './util/user-error.ts';
 import { PACKAGE_VERSION } from './util/package-files.ts';
-import { COMMAND_HELP, commandHelp, isCommandName, overallHelp } from './cli/command-help.ts';
+import { commandHelp, isCommandName, overallHelp, unknownCommandLine } from './cli/command-help.ts';
 
 /** The process's own output, files and standard input, as commands see them. */
 const systemIo: CommandIo = {
@@ -52,7 +52,7 @@ async function dispatch(argv: readonly string[], io: CommandIo, platform: Platfo
     io.stderr(overallHelp());
     return 2;
   }
-  if (command === '--version' || command === '-V' || command === 'version') {
+  if (command === '--version' || command === '-V' || command === '-v' || command === 'version') {
     io.stdout(`lampfield ${PACKAGE_VERSION}`);
     return 0;
   }
@@ -91,9 +91,7 @@ async function dispatch(argv: readonly string[], io: CommandIo, platform: Platfo
 }
 
 function unknownCommand(name: string, io: CommandIo): number {
-  io.stderr(
-    `lampfield: unknown command "${name}"; one of ${Object.keys(COMMAND_HELP).join(', ')} (lampfield help)`,
-  );
+  io.stderr(unknownCommandLine(name));
   return 2;
 }
 

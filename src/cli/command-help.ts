@@ -113,6 +113,50 @@ export function isCommandName(name: string): name is CommandName {
   return Object.hasOwn(COMMAND_HELP, name);
 }
 
+/** Edits (insertions, deletions, changes, swaps of neighbours) from `a` to `b`: Damerau–Levenshtein, small. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) rows[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const change = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + change);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = best;
+    }
+  return rows[a.length]![b.length]!;
+}
+
+/** The one of `candidates` that `word` is a slip for (an edit or two away, less than half of it), or null. */
+export function meant(word: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let distance = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    const edits = editDistance(word.toLowerCase(), candidate);
+    if (edits < distance) [best, distance] = [candidate, edits];
+  }
+  return best != null && distance > 0 && distance <= Math.min(2, Math.floor(best.length / 2)) ? best : null;
+}
+
+/** The line of an unknown command, with the command meant where it looks like a slip. */
+export function unknownCommandLine(name: string): string {
+  const guess = meant(name, Object.keys(COMMAND_HELP));
+  const hint = guess == null ? '' : ` (did you mean "${guess}"?)`;
+  return `lampfield: unknown command "${name}"${hint}; one of ${Object.keys(COMMAND_HELP).join(', ')} (lampfield help)`;
+}
+
+/** The lines after an unknown argument of `command`: with the option meant, and the usage line. */
+export function unknownArgumentLines(command: CommandName, arg: string): string {
+  const help: CommandHelp = COMMAND_HELP[command];
+  const options = (typeof help.options === 'function' ? help.options() : help.options)
+    .map(([option]) => option.split(' ')[0]!)
+    .filter((option) => option.startsWith('-'));
+  const guess = arg.startsWith('-') ? meant(arg.split('=')[0]!, options) : null;
+  const hint = guess == null ? '' : ` (did you mean ${guess}?)`;
+  return `lampfield ${command}: unknown argument ${arg}${hint}\n${usageLine(command)}`;
+}
+
 /** `usage: lampfield COMMAND ...`, the line shown after an argument error. */
 export function usageLine(command: CommandName): string {
   return `usage: lampfield ${command} ${COMMAND_HELP[command].synopsis}`;

@@ -8,7 +8,7 @@ import { configFailure, readConfigFile, type ConfigFailure } from '../app/config
 import { BoardsError } from '../config/boards.ts';
 import { ConfigError, type Config } from '../config/config.ts';
 import type { CommandIo } from './command-io.ts';
-import { usageLine } from './command-help.ts';
+import { unknownArgumentLines } from './command-help.ts';
 
 export const DEFAULT_CONFIGS = ['/etc/lampfield/config.yaml', 'lampfield.yaml'] as const;
 
@@ -28,7 +28,7 @@ export function configFromArgs(
     if (arg === '--config') path = args[++i];
     else if (arg.startsWith('--config=')) path = arg.slice('--config='.length);
     else {
-      io.stderr(`lampfield ${command}: unknown argument ${arg}\n${usageLine(command)}`);
+      io.stderr(unknownArgumentLines(command, arg));
       return 2;
     }
   }

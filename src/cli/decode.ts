@@ -7,7 +7,7 @@ import { chooseDialect, decodeText } from '../app/decode-text.ts';
 import { DIALECTS, DIALECT_NAMES, isDialectName, type DialectName } from '../blf/dialects.ts';
 import { DialogIntake } from '../blf/dialog-intake.ts';
 import type { CommandIo } from './command-io.ts';
-import { usageLine } from './command-help.ts';
+import { unknownArgumentLines, usageLine } from './command-help.ts';
 
 const USAGE = usageLine('decode');
 
@@ -26,7 +26,7 @@ export async function decodeCommand(args: readonly string[], io: CommandIo): Pro
       }
       dialect = value;
     } else if (arg.startsWith('-') && arg !== '-') {
-      io.stderr(`lampfield decode: unknown option ${arg}\n${USAGE}`);
+      io.stderr(unknownArgumentLines('decode', arg));
       return 2;
     } else {
       files.push(arg);

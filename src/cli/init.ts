@@ -5,7 +5,7 @@
  */
 import { writeExampleConfig } from '../app/config-file.ts';
 import type { CommandIo } from './command-io.ts';
-import { usageLine } from './command-help.ts';
+import { unknownArgumentLines } from './command-help.ts';
 import { DEFAULT_CONFIGS } from './config-args.ts';
 
 export function initCommand(
@@ -19,7 +19,7 @@ export function initCommand(
     if (arg === '--config' && args[i + 1] != null) path = args[++i]!;
     else if (arg.startsWith('--config=')) path = arg.slice('--config='.length);
     else {
-      io.stderr(`lampfield init: unknown argument ${arg}\n${usageLine('init')}`);
+      io.stderr(unknownArgumentLines('init', arg));
       return 2;
     }
   }

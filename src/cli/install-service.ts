@@ -5,7 +5,7 @@
  */
 import { installService, SERVICE_CONFIG } from '../app/service-files.ts';
 import type { CommandIo } from './command-io.ts';
-import { usageLine } from './command-help.ts';
+import { unknownArgumentLines, usageLine } from './command-help.ts';
 
 const USAGE = usageLine('install-service');
 
@@ -20,7 +20,7 @@ export function installServiceCommand(args: readonly string[], io: CommandIo): n
       else root = value;
       i++;
     } else {
-      io.stderr(`lampfield install-service: unknown argument ${arg}\n${USAGE}`);
+      io.stderr(unknownArgumentLines('install-service', arg));
       return 2;
     }
   }

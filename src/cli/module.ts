@@ -9,7 +9,7 @@ import { showModule } from '../app/module-view.ts';
 import type { Platform } from '../app/platform.ts';
 import { loadBoards } from '../config/boards.ts';
 import type { CommandIo } from './command-io.ts';
-import { usageLine } from './command-help.ts';
+import { unknownArgumentLines, usageLine } from './command-help.ts';
 
 const USAGE = usageLine('module');
 
@@ -29,7 +29,7 @@ export async function moduleCommand(
     else if (arg === '--board') boardId = args[++i] ?? '';
     else if (arg === '--json') json = true;
     else {
-      io.stderr(`lampfield module: unknown argument ${arg}\n${USAGE}`);
+      io.stderr(unknownArgumentLines('module', arg));
       return 2;
     }
   }

@@ -10,7 +10,7 @@ import { DIALECT_NAMES, isDialectName, type DialectName } from '../blf/dialects.
 import { keyCount, loadBoards } from '../config/boards.ts';
 import { UserError } from '../util/user-error.ts';
 import type { CommandIo } from './command-io.ts';
-import { usageLine } from './command-help.ts';
+import { unknownArgumentLines, usageLine } from './command-help.ts';
 
 const USAGE = usageLine('sim');
 
@@ -53,7 +53,7 @@ export async function simCommand(
     else if (arg === '--expires') expires = Number(value());
     else if (arg === '--json') json = true;
     else {
-      io.stderr(`lampfield sim: unknown argument ${arg}\n${USAGE}`);
+      io.stderr(unknownArgumentLines('sim', arg));
       return 2;
     }
   }

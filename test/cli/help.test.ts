@@ -85,6 +85,42 @@ describe('lampfield --version and help', () => {
   });
 });
 
+describe('a slip of the keyboard', () => {
+  it('a command one or two edits off says which was meant', async () => {
+    for (const [typed, meant] of [
+      ['docter', 'doctor'],
+      ['smi', 'sim'],
+      ['decdoe', 'decode'],
+      ['moduel', 'module'],
+    ] as const) {
+      const run = await lampfield([typed]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(
+        new RegExp(`^lampfield: unknown command "${typed}" \\(did you mean "${meant}"\\?\\); one of `),
+      );
+    }
+  });
+
+  it('an option one or two edits off says which was meant, with the usage', async () => {
+    const sim = await lampfield(['sim', '--prot', '8080']);
+    expect(sim.stderr.split('\n')[0]).toBe('lampfield sim: unknown argument --prot (did you mean --port?)');
+    const decode = await lampfield(['decode', '--dialekt=auto', 'x']);
+    expect(decode.stderr.split('\n')[0]).toBe(
+      'lampfield decode: unknown argument --dialekt=auto (did you mean --dialect?)',
+    );
+    const run = await lampfield(['run', '--servce']);
+    expect(run.stderr.split('\n')[0]).toBe(
+      'lampfield run: unknown argument --servce (did you mean --service?)',
+    );
+  });
+
+  it('-v is the version, as --version and -V are', async () => {
+    const run = await lampfield(['-v']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^lampfield \d+\.\d+\.\d+\n$/);
+  });
+});
+
 describe('option errors name the option and what it accepts', () => {
   it('sim: each wrong option on its own line, then the usage; nothing started', async () => {
     const run = await lampfield(['sim', '--keys', '0', '--rate', '-1', '--port', '99999']);
