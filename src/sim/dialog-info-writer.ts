@@ -121,15 +121,25 @@ export function innovaphoneAnswer(call: SimCall, context: RenderContext): [strin
  */
 function asterisk(calls: readonly SimCall[], context: RenderContext): string {
   const live = calls.filter((call) => call.phase !== 'terminated');
-  const call = live.find((candidate) => candidate.phase === 'early') ?? live[0];
+  const call =
+    live.find((candidate) => candidate.phase === 'early' && candidate.direction === 'recipient') ?? live[0];
+  // As res_pjsip_dialog_info_body_generator.c writes it (test/vectors/asterisk/): a call that rings at the
+  // extension is early with the caller's caller ID; any other live call, one it places too, is confirmed.
+  const ringing = call?.phase === 'early' && call.direction === 'recipient';
+  const caller =
+    call == null || !ringing
+      ? ''
+      : `<remote><identity${call.remote.display == null ? '' : ` display="${escape(call.remote.display)}"`}>${escape(call.remote.uri)}</identity><target uri="${escape(call.remote.uri)}"/></remote>` +
+        `<local><identity>${escape(context.entity)}</identity><target uri="${escape(context.entity)}"/></local>`;
   const dialog =
     call == null
       ? `<dialog id="${escape(context.number)}"><state>terminated</state></dialog>`
-      : `<dialog id="${escape(context.number)}"${call.phase === 'early' ? ` direction="${call.direction}"` : ''}>` +
+      : `<dialog id="${escape(context.number)}"${ringing ? ' direction="recipient"' : ''}>` +
+        caller +
         (call.held
           ? `<local><target uri="${escape(context.entity)}"><param pname="+sip.rendering" pvalue="no"/></target></local>`
           : '') +
-        `<state>${call.phase}</state></dialog>`;
+        `<state>${ringing ? 'early' : 'confirmed'}</state></dialog>`;
   return `<?xml version="1.0" encoding="UTF-8"?>\n<dialog-info xmlns="${NS}" version="${context.version}" state="full" entity="${escape(context.entity)}">${dialog}</dialog-info>`;
 }
 
