@@ -9,7 +9,8 @@ import { DEFAULT_LAMPS, lampFor } from '../blf/lamp-policy.ts';
 import { BOARDS_FILE, keyCount, loadBoards, type Board } from '../config/boards.ts';
 import type { PanelDevice } from '../panel/panel.ts';
 import type { Logger } from '../util/log.ts';
-import { startPanelServer, type PanelServer } from '../web/panel-server.ts';
+import { UserError } from '../util/user-error.ts';
+import { DEFAULT_PAGE_PORT, startPanelServer, type PanelServer } from '../web/panel-server.ts';
 import type { ConfigFailure } from './config-file.ts';
 import type { Platform } from './platform.ts';
 
@@ -51,9 +52,22 @@ export async function showConfigTrouble(
       platform.clock,
     );
     try {
-      // The page only lists the mistakes: no presses from it, whatever web.control says.
-      const { control: _control, ...web } = failure.hints.web ?? { control: false };
-      page = await startPanelServer({ board, ...web, clock: platform.clock });
+      // The page only lists the mistakes: no presses from it, whatever web.control says. Without a web
+      // section, on the README's http://127.0.0.1:8080/, or a free port when another program holds it.
+      const { control: _control, ...web } = failure.hints.web ?? { control: false, port: DEFAULT_PAGE_PORT };
+      const on = (port: number | undefined) =>
+        startPanelServer({ board, ...web, port, clock: platform.clock });
+      page = await on(web.port).catch((error: unknown) => {
+        if (
+          !(error instanceof UserError && error.code === 'address-in-use') ||
+          web.port !== DEFAULT_PAGE_PORT
+        )
+          throw error;
+        log.warn(
+          `port ${DEFAULT_PAGE_PORT} is taken by another program; the mistakes are listed on a free port instead`,
+        );
+        return on(0);
+      });
       page.configProblems(failure.path, failure.problems);
     } catch (error) {
       log.warn(`no status page: ${error instanceof Error ? error.message : String(error)}`);

@@ -20,6 +20,28 @@ export async function doctorChecks(
     ...(await checkBoard(config, platform.boardProbe)),
     ...(await checkPbx(config, platform, optionsTimeoutMs)),
     ...(await checkAsteriskManager(config, platform)),
+    ...checkWeb(config),
+  ];
+}
+
+/** The token lampfield.example.yaml ships with: a page guarded by it is guarded by nothing. */
+const EXAMPLE_TOKEN = 'change-me-to-a-long-secret';
+
+/** `web`: a page reachable beyond this machine needs a token of its own, not the example's. */
+function checkWeb(config: Config): Check[] {
+  const web = config.web;
+  if (web == null) return [];
+  const where = `page ${web.address}:${web.port}`;
+  if (web.token === EXAMPLE_TOKEN)
+    return [
+      {
+        ok: false,
+        what: `${where}: web.token is the example's placeholder, which anyone who read the example knows`,
+        fix: 'set web.token to a secret of your own, 16 characters or more (openssl rand -hex 16)',
+      },
+    ];
+  return [
+    { ok: true, what: `${where}: ${web.token == null ? 'on this machine only' : 'guarded by its token'}` },
   ];
 }
 
@@ -108,7 +130,7 @@ async function checkPbx(config: Config, platform: Platform, timeoutMs: number): 
         {
           ok: false,
           what: `pbx ${where}: no answer to OPTIONS within ${timeoutMs / 1000} s`,
-          fix: `check pbx.host and pbx.port, and that the PBX and any firewall let ${config.local.address} in`,
+          fix: `check pbx.host and pbx.port, and that the PBX and any firewall let ${config.local.address === '0.0.0.0' ? 'this machine' : config.local.address} in`,
         },
       ];
     }

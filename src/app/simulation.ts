@@ -14,7 +14,7 @@ import { PbxSimulator } from '../sim/pbx-simulator.ts';
 import { PBX_PRODUCTS } from '../sim/pbx-products.ts';
 import type { Logger } from '../util/log.ts';
 import { UserError } from '../util/user-error.ts';
-import { startPanelServer, type PanelServer } from '../web/panel-server.ts';
+import { DEFAULT_PAGE_PORT, startPanelServer, type PanelServer } from '../web/panel-server.ts';
 import { serveModule } from './module-simulator.ts';
 import type { Platform } from './platform.ts';
 import { statusPageOptions } from './status-page.ts';
@@ -26,7 +26,7 @@ export const SIM_DEFAULTS = {
   keys: 8,
   board: 'module-20rgb',
   seed: 1,
-  pagePort: 8080,
+  pagePort: DEFAULT_PAGE_PORT,
   /** Generated calls per minute. */
   rate: DEFAULT_GENERATOR.callsPerMinute,
 } as const satisfies { dialect: DialectName; [name: string]: unknown };

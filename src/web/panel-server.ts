@@ -43,6 +43,9 @@ export interface PanelServerOptions {
   clock: Clock;
 }
 
+/** The page's port unless told otherwise (config.schema.json `web.port` says the same). */
+export const DEFAULT_PAGE_PORT = 8080;
+
 /** An event stream that takes nothing this long, while a snapshot waits for it, is dropped. */
 const SLOW_CLIENT_MS = 30_000;
 

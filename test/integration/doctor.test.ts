@@ -76,6 +76,29 @@ describe('lampfield doctor', { timeout: 30_000 }, () => {
     expect(code).toBe(1);
   });
 
+  it("flags the example's placeholder web.token, and says which machine a silent PBX must let in", async () => {
+    const silent = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    const port = silent.address().port;
+    const file = configFile(
+      `pbx: { host: 127.0.0.1, port: ${port} }\naccount: { user: "900" }\nlocal: { address: 0.0.0.0, port: 0 }\n` +
+        `keys: [{ key: 1, partner: "207" }]\nweb: { address: 0.0.0.0, port: 0, token: change-me-to-a-long-secret }\n`,
+    );
+    const out: string[] = [];
+    const code = await doctorCommand(['--config', file], capture(out), testPlatform(), 300);
+    silent.close();
+    expect(out).toContain(
+      "FAIL  page 0.0.0.0:0: web.token is the example's placeholder, which anyone who read the example knows",
+    );
+    expect(out).toContain(
+      '      fix: set web.token to a secret of your own, 16 characters or more (openssl rand -hex 16)',
+    );
+    expect(out).toContain(
+      '      fix: check pbx.host and pbx.port, and that the PBX and any firewall let this machine in',
+    );
+    expect(code).toBe(1);
+  });
+
   it('a module behind tcp:// (ser2net, the simulator): ok while something listens, else the reason and the fix', async () => {
     const listener = net.createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
