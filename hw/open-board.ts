@@ -21,8 +21,19 @@ export interface Terminal {
   /** One line (the newline is added). */
   write(line: string): void;
   input?: Readable;
-  /** A person's screen (a TTY), where a view may clear and redraw itself; else lines are kept. */
-  screen?: boolean;
+  /** A person's screen (a TTY), where a view may keep lines in place; absent when output is kept (a pipe, a file). */
+  screen?: Screen;
+}
+
+/** A terminal a person looks at (a TTY). */
+export interface Screen {
+  /** Text as is: no newline added (control sequences move the cursor). */
+  write(text: string): void;
+  size(): { columns: number; rows: number };
+  /** Calls `listener` when the terminal is resized; returns how to stop. */
+  onResize(listener: () => void): () => void;
+  /** Whether the terminal shows colors (ANSI SGR). */
+  colors: boolean;
 }
 
 export async function openBoard(

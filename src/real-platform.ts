@@ -10,7 +10,7 @@ import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { openBoard, type Terminal } from '../hw/open-board.ts';
+import { openBoard, type Screen, type Terminal } from '../hw/open-board.ts';
 import { systemProbe } from './app/board-checks.ts';
 import type { Platform } from './app/platform.ts';
 import { SipStack } from './sip/stack.ts';
@@ -24,7 +24,7 @@ export function realPlatform(): Platform {
   const terminal: Terminal = {
     write: (line) => process.stdout.write(`${line}\n`),
     input: process.stdin,
-    screen: process.stdout.isTTY,
+    ...(process.stdout.isTTY ? { screen: ttyScreen(process.stdout) } : {}),
   };
   return {
     clock: systemClock,
@@ -52,5 +52,17 @@ export function realPlatform(): Platform {
         // rather than die by the default action.
         process.once('SIGHUP', resolve);
       }),
+  };
+}
+
+function ttyScreen(out: NodeJS.WriteStream): Screen {
+  return {
+    write: (text) => out.write(text),
+    size: () => ({ columns: out.columns, rows: out.rows }),
+    onResize: (listener) => {
+      out.on('resize', listener);
+      return () => out.off('resize', listener);
+    },
+    colors: out.hasColors(),
   };
 }

@@ -12,6 +12,7 @@ import { parseConfig } from '../config/config.ts';
 import { DEFAULT_GENERATOR, planCalls } from '../sim/call-generator.ts';
 import { PbxSimulator } from '../sim/pbx-simulator.ts';
 import { PBX_PRODUCTS } from '../sim/pbx-products.ts';
+import type { KeyView, KeyViewer } from '../panel/panel.ts';
 import type { Logger } from '../util/log.ts';
 import { UserError } from '../util/user-error.ts';
 import { DEFAULT_PAGE_PORT, startPanelServer, type PanelServer } from '../web/panel-server.ts';
@@ -64,6 +65,10 @@ export interface Simulation {
   readonly pagePortWasTaken: number | null;
   /** What the desk phone is doing, in words. */
   deskText(): string;
+  /** What the last key press did, in words ("key 3: picked up …"); empty before the first. */
+  lastPress(): string;
+  /** What lampfield shows on each key now (as the page does), in key order. */
+  keys(): readonly KeyView[];
   stop(): Promise<void>;
 }
 
@@ -135,7 +140,22 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
     pagePortWasTaken = options.pagePort;
     return pageOn(0);
   });
-  const watcher = await startWatcher(config, { platform, log: options.log, viewer: page });
+  // What each key shows goes to the page, and is kept for the terminal's drawing and `sim --json`.
+  const shown = new Map<number, KeyView>();
+  let lastPress = '';
+  const viewer: KeyViewer = {
+    keyShown: (view) => {
+      shown.set(view.key, view);
+      page.keyShown(view);
+    },
+    pressShown: (report) => {
+      lastPress = `key ${report.key}: ${report.text}`;
+      page.pressShown(report);
+    },
+    pbxShown: (reach) => page.pbxShown(reach),
+    pageShown: (shownPage) => page.pageShown(shownPage),
+  };
+  const watcher = await startWatcher(config, { platform, log: options.log, viewer });
 
   // Generated calls between the partners and two outside callers.
   const timers = new Set<() => void>();
@@ -200,6 +220,8 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
     page,
     pagePortWasTaken,
     deskText,
+    keys: () => [...shown.values()].sort((a, b) => a.key - b.key),
+    lastPress: () => lastPress,
     stop: async () => {
       for (const cancel of timers) cancel();
       await page.close();

@@ -53,10 +53,12 @@ export async function moduleCommand(
     return 1;
   }
   const { firmware, endpoint } = served;
-  io.stderr(`lampfield module: ${board.id} on ${serial ?? `tcp://127.0.0.1:${endpoint.port}`}`);
-
-  const view = showModule(firmware, board.grid.columns, io, {
+  const view = showModule(firmware, io, {
     json,
+    header: [
+      `lampfield module: ${board.id} on ${serial ?? `tcp://127.0.0.1:${endpoint.port}`}; ` +
+        `type "press N", "long N"${board.grid.pages > 1 ? ' or "page P"' : ''} and Enter`,
+    ],
     terminal: platform.terminal,
     clock: platform.clock,
   });

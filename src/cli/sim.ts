@@ -101,18 +101,22 @@ export async function simCommand(
     );
     return 1;
   }
-  if (sim.pagePortWasTaken != null)
-    io.stderr(
-      `lampfield sim: port ${sim.pagePortWasTaken} is taken by another program; the page is on a free port instead`,
-    );
-  io.stderr(
-    `lampfield sim: ${dialect} PBX on sip:127.0.0.1:${sim.pbxPort}, ${board.id} with ${keys} partner keys ` +
-      `(extensions ${sim.partners[0]}…${sim.partners.at(-1)}), desk phone ${sim.deskPhone}; type "press N" to press key N`,
-  );
-  io.stderr(`lampfield sim: the panel is at ${sim.page.url}`);
-  const view = showModule(sim.firmware, board.grid.columns, io, {
+  const view = showModule(sim.firmware, io, {
     json,
+    header: [
+      ...(sim.pagePortWasTaken == null
+        ? []
+        : [
+            `lampfield sim: port ${sim.pagePortWasTaken} is taken by another program; the page is on a free port instead`,
+          ]),
+      `lampfield sim: the panel is at ${sim.page.url}`,
+      `lampfield sim: ${dialect} PBX on sip:127.0.0.1:${sim.pbxPort}; ${board.id}, ${keys} partner keys ` +
+        `(${sim.partners[0]}…${sim.partners.at(-1)}); desk phone ${sim.deskPhone}`,
+      `type "press N" and Enter to press key N; Ctrl-C stops`,
+    ],
     status: () => sim.deskText(),
+    lastPress: () => sim.lastPress(),
+    keys: () => sim.keys(),
     terminal: platform.terminal,
     clock: platform.clock,
   });

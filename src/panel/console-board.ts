@@ -8,7 +8,13 @@ import type { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import type { Board } from '../config/boards.ts';
-import type { KeyInfo, PanelDevice, PanelKeyEvent, PanelStatus } from './panel.ts';
+import type { KeyInfo, KeyView, PanelDevice, PanelKeyEvent, PanelStatus } from './panel.ts';
+
+/** A key as one JSON line, the one shape for scripts (the console board, `lampfield sim --json`). */
+export function keyLine(view: KeyView): string {
+  const { key, partner, state, lamp, label, caller } = view;
+  return JSON.stringify({ key, partner, state, lamp, label, caller });
+}
 
 export class ConsoleBoard implements PanelDevice {
   private keyHandlers: ((event: PanelKeyEvent) => void)[] = [];
@@ -25,16 +31,7 @@ export class ConsoleBoard implements PanelDevice {
   }
 
   setLamp(key: number, lamp: Lamp, info: KeyInfo): void {
-    this.writeLine(
-      JSON.stringify({
-        key,
-        partner: info.partner,
-        state: info.state,
-        lamp,
-        label: info.label,
-        caller: info.caller,
-      }),
-    );
+    this.writeLine(keyLine({ key, lamp, ...info }));
   }
 
   onKey(handler: (event: PanelKeyEvent) => void): void {

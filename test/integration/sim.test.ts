@@ -10,10 +10,12 @@ import { killAll, startProcess, stopProcess } from '../support/processes.ts';
 const BIN = fileURLToPath(new URL('../../bin/lampfield.js', import.meta.url));
 afterAll(() => killAll());
 
+/** `sim --json`: each key as the console board prints it, and the desk phone. */
 interface Line {
   key?: number;
-  pattern?: string;
-  color?: string;
+  state?: string;
+  lamp?: { color: string; pattern: string };
+  caller?: string | null;
   status?: string;
 }
 
@@ -46,8 +48,17 @@ it(
         lines()
           .filter((line) => line.key === key)
           .at(-1);
-      const ringingKey = () => [1, 2, 3, 4].find((key) => shown(key)?.pattern === 'fast-blink');
+      const ringingKey = () => [1, 2, 3, 4].find((key) => shown(key)?.state === 'ringing');
       await until(() => ringingKey() != null, 'a key ringing');
+      // Each key in the one shape scripts get from lampfield: the console board's.
+      expect(Object.keys(lines().find((line) => line.key != null)!)).toEqual([
+        'key',
+        'partner',
+        'state',
+        'lamp',
+        'label',
+        'caller',
+      ]);
       const key = ringingKey()!;
       sim.child.stdin?.write(`press ${key}\n`);
       await until(
@@ -60,8 +71,8 @@ it(
         'the pickup',
       );
       // The partner is no longer ringing: its key stops blinking (after the 150 ms idle hold).
-      await until(() => shown(key)?.pattern !== 'fast-blink', 'the key to stop ringing');
-      expect(shown(key)?.pattern).not.toBe('fast-blink');
+      await until(() => shown(key)?.state !== 'ringing', 'the key to stop ringing');
+      expect(shown(key)?.lamp?.pattern).not.toBe('fast-blink');
     } finally {
       await stopProcess(sim);
     }
@@ -88,14 +99,14 @@ it(
       '--json',
     ]);
     try {
-      // The module's lamp changes for each key, in order: ringing is red fast-blink, busy red steady,
+      // The lamp changes for each key, in order: ringing is red fast-blink, busy red steady,
       // idle green steady. An answer must go straight from ringing to busy.
       const sequences = () => {
         const byKey = new Map<number, string[]>();
         for (const line of sim.output().split('\n')) {
           if (!line.startsWith('{"key"')) continue;
-          const { key, color, pattern } = JSON.parse(line) as { key: number; color: string; pattern: string };
-          byKey.set(key, [...(byKey.get(key) ?? []), `${color} ${pattern}`]);
+          const { key, lamp } = JSON.parse(line) as Required<Pick<Line, 'key' | 'lamp'>>;
+          byKey.set(key, [...(byKey.get(key) ?? []), `${lamp.color} ${lamp.pattern}`]);
         }
         return byKey;
       };
