@@ -42,7 +42,15 @@ export function realPlatform(): Platform {
         return null;
       }
     },
-    logger: stderrLogger,
+    logger: (level, options) =>
+      stderrLogger(
+        level,
+        options?.json === true || process.stderr.isTTY !== true
+          ? 'json'
+          : process.stderr.hasColors()
+            ? 'colored'
+            : 'readable',
+      ),
     terminal,
     stopRequested: () =>
       new Promise<void>((resolve) => {

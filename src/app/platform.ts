@@ -30,8 +30,11 @@ export interface Platform {
   readText(path: string): string;
   /** The certificates the system trusts (its CA store beside Node's own roots); null where it has none. */
   trustedCertificates(): string[] | null;
-  /** A log at `level`, one line per event on standard error. */
-  logger(level: LogLevel): Logger;
+  /**
+   * A log at `level`, one line per event on standard error: readable lines for a person at a terminal,
+   * JSON lines for the journal, a file or a pipe, and always with `json` (`--log-json`).
+   */
+  logger(level: LogLevel, options?: { json?: boolean }): Logger;
   /** Where the console board (and the module simulator's view) writes and reads. */
   readonly terminal: Terminal;
   /** Resolves when the process is asked to stop (SIGINT, SIGTERM, SIGHUP). */

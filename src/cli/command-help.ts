@@ -21,21 +21,27 @@ const CONFIG = [
   'the config (YAML); default: the first of /etc/lampfield/config.yaml, ./lampfield.yaml',
 ] as const;
 
+const LOG_JSON = [
+  '--log-json',
+  'log lines as JSON even on a terminal (they are JSON wherever standard error is not a terminal)',
+] as const;
+
 export const COMMAND_HELP = {
   run: {
     summary: 'watch the PBX and drive the configured board',
-    synopsis: '[--config FILE] [--service]',
+    synopsis: '[--config FILE] [--service] [--log-json]',
     options: [
       CONFIG,
       [
         '--service',
         'as the systemd unit runs it: a config mistake shows on the panel and the page instead of ending the run',
       ],
+      LOG_JSON,
     ],
   },
   sim: {
     summary: 'everything simulated: PBX, calls, module; the panel on a web page and in the terminal',
-    synopsis: `[--dialect ${DIALECTS}] [--keys N] [--board ID] [--port PAGE_PORT] [--seed S] [--rate CALLS_PER_MINUTE] [--expires SECONDS] [--json]`,
+    synopsis: `[--dialect ${DIALECTS}] [--keys N] [--board ID] [--port PAGE_PORT] [--seed S] [--rate CALLS_PER_MINUTE] [--expires SECONDS] [--json] [--log-json]`,
     options: () => [
       [
         '--dialect D',
@@ -51,6 +57,7 @@ export const COMMAND_HELP = {
       ['--rate CALLS_PER_MINUTE', `generated calls per minute, 0 or more (default ${SIM_DEFAULTS.rate})`],
       ['--expires SECONDS', 'the subscription duration lampfield asks for, 30..86400 (default 600)'],
       ['--json', 'the terminal panel as one JSON line per change instead of a drawing'],
+      LOG_JSON,
     ],
   },
   init: {

@@ -1,5 +1,5 @@
 /**
- * `lampfield run [--config FILE] [--service]` (BRIEF §8): the product's main loop. Starts the application
+ * `lampfield run [--config FILE] [--service] [--log-json]` (BRIEF §8): the product's main loop. Starts the application
  * (src/app/watcher.ts) and the status page the config asks for, runs until the process is asked to stop
  * (SIGINT, SIGTERM, SIGHUP), then ends its subscriptions and registration cleanly.
  */
@@ -19,22 +19,24 @@ export async function runCommand(
   // --service: the boot-time service (deploy/lampfield.service). A config mistake is then shown on the
   // panel and the status page, and lampfield waits for a restart instead of exiting.
   const service = args.includes('--service');
+  // --log-json: JSON log lines even on a terminal (they are JSON anyway wherever standard error is not one).
+  const logJson = { json: args.includes('--log-json') };
   let failure: ConfigFailure | null = null;
   const config = configFromArgs(
     'run',
-    args.filter((arg) => arg !== '--service'),
+    args.filter((arg) => arg !== '--service' && arg !== '--log-json'),
     io,
     (failed) => (failure = failed),
   );
   if (typeof config === 'number') {
     if (!service || failure == null) return config;
-    const trouble = await showConfigTrouble(failure, platform, platform.logger('info'));
+    const trouble = await showConfigTrouble(failure, platform, platform.logger('info', logJson));
     if (trouble.url != null) io.stderr(`lampfield run: the mistakes are listed at ${trouble.url}`);
     await platform.stopRequested();
     await trouble.stop();
     return 0;
   }
-  const log = platform.logger(config.log.level);
+  const log = platform.logger(config.log.level, logJson);
   let running: RunningWatcher | null = null;
   let page: Awaited<ReturnType<typeof startStatusPage>> = null;
   try {

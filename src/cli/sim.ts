@@ -25,6 +25,7 @@ export async function simCommand(
   let seed: number = SIM_DEFAULTS.seed;
   let rate: number = SIM_DEFAULTS.rate;
   let json = false;
+  let logJson = false;
   let pagePort: number = SIM_DEFAULTS.pagePort;
   let portGiven = false;
   /** Each option's value as typed, for saying what was wrong with it. */
@@ -52,6 +53,7 @@ export async function simCommand(
     else if (arg === '--rate') rate = Number(value());
     else if (arg === '--expires') expires = Number(value());
     else if (arg === '--json') json = true;
+    else if (arg === '--log-json') logJson = true;
     else {
       io.stderr(unknownArgumentLines('sim', arg));
       return 2;
@@ -92,7 +94,7 @@ export async function simCommand(
       // The default port is a wish; a port given with --port is what the user asked for.
       pagePortTaken: portGiven ? 'fail' : 'use-a-free-port',
       platform,
-      log: platform.logger('warn'),
+      log: platform.logger('warn', { json: logJson }),
     });
   } catch (error) {
     if (!(error instanceof UserError && error.code === 'address-in-use')) throw error;

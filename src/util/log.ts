@@ -1,8 +1,11 @@
 /**
- * Logging: one line per event on standard error (pino JSON), so that standard output stays the console
- * board's. Passwords never reach a log line: SIP traces go through redactCredentials (src/sip/stack.ts).
+ * Logging: one line per event on standard error, so that standard output stays the console board's.
+ * For a person at a terminal a readable line (time, level, message: pino-pretty, pino's own printer);
+ * for the journal, a file or a pipe one JSON object per line (pino). Passwords never reach a log line:
+ * SIP traces go through redactCredentials (src/sip/stack.ts).
  */
 import pino from 'pino';
+import pretty from 'pino-pretty';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -13,8 +16,22 @@ export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function stderrLogger(level: LogLevel): Logger {
-  const logger = pino({ level, base: null }, pino.destination({ dest: 2, sync: true }));
+/** `json`: pino's lines; `readable`: pino-pretty's, `colored` too where the terminal has colors. */
+export type LogFormat = 'json' | 'readable' | 'colored';
+
+export function stderrLogger(level: LogLevel, format: LogFormat = 'json'): Logger {
+  const destination =
+    format === 'json'
+      ? pino.destination({ dest: 2, sync: true })
+      : pretty({
+          destination: 2,
+          sync: true,
+          colorize: format === 'colored',
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname',
+          singleLine: true,
+        });
+  const logger = pino({ level, base: null }, destination);
   const at =
     (method: 'error' | 'warn' | 'info' | 'debug') => (message: string, fields?: Record<string, unknown>) =>
       fields == null ? logger[method](message) : logger[method](fields, message);

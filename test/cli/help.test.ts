@@ -152,7 +152,7 @@ describe('option errors name the option and what it accepts', () => {
     const run = await lampfield(['run', '--verbose']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      'lampfield run: unknown argument --verbose\nusage: lampfield run [--config FILE] [--service]\n',
+      'lampfield run: unknown argument --verbose\nusage: lampfield run [--config FILE] [--service] [--log-json]\n',
     );
   });
 });

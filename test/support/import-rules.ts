@@ -187,10 +187,10 @@ export const LAYER_RULES: Readonly<Record<LayerName, LayerRule>> = {
     packages: [/^fast-xml-parser$/],
   },
   'src/util': {
-    name: 'src/util imports only Node and pino',
+    name: 'src/util imports only Node and pino (with its own pretty printer)',
     layers: [],
     node: true,
-    packages: [/^pino$/],
+    packages: [/^pino$/, /^pino-pretty$/],
   },
   hw: {
     name: 'hw (the drivers) imports src/panel, src/config, src/blf, firmware-sim/protocol, src/util and hardware libraries: no SIP',
