@@ -10,6 +10,7 @@ import { BOARDS_FILE, BoardsError, loadBoards } from '../config/boards.ts';
 import {
   configHints,
   loadConfig,
+  problemText,
   type Config,
   type ConfigError,
   type ConfigHints,
@@ -22,7 +23,7 @@ export function readConfigFile(path: string): Config {
 /** A config that did not load: the file (null when there is none), and each mistake for a page to show. */
 export interface ConfigFailure {
   path: string | null;
-  /** One per mistake, with its line where known: `line 3: /pbx/transport: must be one of "udp", "tcp"`. */
+  /** One per mistake, with its line where known: `line 3: /pbx/transport: must be one of "udp", "tcp"`, `line 9: key 3: …`. */
   problems: string[];
   /** What the file still tells (the board, the page), for showing the mistake there. */
   hints: ConfigHints;
@@ -39,18 +40,13 @@ export function configFailure(path: string | null, error: ConfigError | BoardsEr
   return { path, problems: problemsOf(error), hints: configHints(text) };
 }
 
-/** Each mistake as the status page lists it: the line, the place, what was expected. */
+/** Each mistake as the status page lists it (the file is named above the list): the line, the place, what. */
 function problemsOf(error: ConfigError | BoardsError | string): string[] {
   if (typeof error === 'string') return [error];
   if (error instanceof BoardsError) return error.message.split('\n');
-  return error.problems.map((problem, index) => {
-    const line = error.lines[index];
-    const at = [
-      line == null ? null : `line ${line}`,
-      typeof problem.where === 'string' ? problem.where : null,
-    ];
-    return [...at.filter((part) => part != null), problem.what].join(': ');
-  });
+  return error.problems.map((problem) =>
+    problem.line == null ? problemText(problem) : `line ${problem.line}: ${problemText(problem)}`,
+  );
 }
 
 /** The commented example config that ships with lampfield (every section; `lampfield init` writes it). */

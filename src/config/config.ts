@@ -122,57 +122,110 @@ export interface ConfigProblem {
   what: string;
   /** For `schema`: the schema keyword broken (`required`, `enum`, `type`, …). */
   rule: string | null;
+  /** The line of the file it is on, where known. */
+  line: number | null;
+  /** The place in words: the key's own number for a key (`key 3 partner`), else the JSON pointer. */
+  place: string | null;
+  code: ConfigErrorCode;
 }
+
+/**
+ * A problem found, before its line and place are known; `lineOf` where its line is another value's
+ * (a missing panel port is said at the board that needs it).
+ */
+type Found = Pick<ConfigProblem, 'code' | 'where' | 'what' | 'rule'> & { lineOf?: string };
 
 export class ConfigError extends UserError<ConfigErrorCode> {
   override readonly name = 'ConfigError';
   /** Where the first problem is (the others are in `problems`). */
   readonly where: string | number | null;
   readonly rule: string | null;
-  /** Every problem found, each a line of the message. */
+  /** Every problem found, in the order of the file's lines, each a line of the message. */
   readonly problems: readonly ConfigProblem[];
-  /** The line of the file each problem is on (the status page names it), null where none is known. */
-  lines: readonly (number | null)[];
 
   constructor(
-    code: ConfigErrorCode,
     /** The file. */
     readonly source: string,
-    where: string | number | null,
-    what: string,
-    rule: string | null = null,
-    more: readonly ConfigProblem[] = [],
+    problems: readonly ConfigProblem[],
   ) {
-    const problems = [{ where, what, rule }, ...more];
-    super(code, problems.map((problem) => lineOf(source, problem)).join('\n'));
-    this.where = where;
-    this.rule = rule;
+    const first = problems[0]!;
+    super(first.code, problems.map((problem) => problemLine(source, problem)).join('\n'));
+    this.where = first.where;
+    this.rule = first.rule;
     this.problems = problems;
-    this.lines = problems.map((problem) => (typeof problem.where === 'number' ? problem.where : null));
   }
 }
 
-function lineOf(source: string, { where, what }: ConfigProblem): string {
-  const at = where == null ? '' : typeof where === 'number' ? `:${where}` : `: ${where}`;
-  return `${source}${at}: ${what}`;
+/** A whole-file problem (unreadable, not YAML at all): no line, no place. */
+function fileProblem(code: ConfigErrorCode, what: string): ConfigProblem {
+  return { code, what, where: null, rule: null, line: null, place: null };
+}
+
+/** `file:line: place: what`, the one form of a config mistake on a terminal, in the journal and on the page. */
+export function problemLine(source: string, problem: ConfigProblem): string {
+  return `${source}${problem.line == null ? '' : `:${problem.line}`}: ${problemText(problem)}`;
+}
+
+/** The mistake without its file: `place: what`. */
+export function problemText({ place, what }: ConfigProblem): string {
+  return place == null ? what : `${place}: ${what}`;
 }
 
 const SCHEMA = JSON.parse(readFileSync(packageFile('src/config/config.schema.json'), 'utf8')) as object;
 let validator: ReturnType<Ajv['compile']> | null = null;
 
-/** Reads a config from its text; `source` names the file in errors. */
+/** Reads a config from its text; `source` names the file in errors. Every mistake is said at once. */
 export function parseConfig(text: string, source: string, boards: readonly Board[] = loadBoards()): Config {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { prettyErrors: true, lineCounter });
+  const yamlProblems = document.errors.map((error): ConfigProblem => ({
+    code: 'not-yaml',
+    where: error.linePos?.[0].line ?? null,
+    line: error.linePos?.[0].line ?? null,
+    place: null,
+    what: `not valid YAML: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
+    rule: null,
+  }));
+  // Broken YAML has no values to check: its own mistakes are all there is to say.
+  if (yamlProblems.length > 0) throw new ConfigError(source, yamlProblems);
+  let data: unknown;
   try {
-    return readDocument(document, source, boards);
+    // An alias bomb (a billion laughs) stops here, at the yaml package's alias budget.
+    data = document.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    if (error instanceof ConfigError)
-      error.lines = error.problems.map((problem) =>
-        typeof problem.where === 'number' ? problem.where : lineOfPath(document, lineCounter, problem.where),
-      );
-    throw error;
+    const why = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(source, [fileProblem('not-yaml', `not valid YAML: ${why}`)]);
   }
+  const { config, found } = readData(data, boards);
+  if (config != null && found.length === 0) return config;
+  const problems = found
+    .map((problem, order) => {
+      const { lineOf, ...said } = problem;
+      const line =
+        typeof problem.where === 'number'
+          ? problem.where
+          : lineOfPath(document, lineCounter, lineOf ?? problem.where);
+      return { problem: { ...said, line, place: placeOf(problem.where, data) }, order };
+    })
+    // In the file's order: a person fixes them top to bottom.
+    .sort((a, b) => (a.problem.line ?? Infinity) - (b.problem.line ?? Infinity) || a.order - b.order)
+    .map(({ problem }) => problem);
+  throw new ConfigError(source, problems);
+}
+
+/**
+ * A JSON pointer in words: under `keys`, the key's own number (keys count from 1 and may be in any
+ * order; the pointer counts entries from 0), else the pointer itself.
+ */
+function placeOf(where: string | number | null, data: unknown): string | null {
+  if (typeof where !== 'string') return null;
+  const match = /^\/keys\/(\d+)(\/.*)?$/.exec(where);
+  if (match == null) return where;
+  const entry = (data as { keys?: unknown[] }).keys?.[Number(match[1])];
+  const number = isRecord(entry) && Number.isInteger(entry['key']) ? Number(entry['key']) : null;
+  const key = number == null ? `keys entry ${Number(match[1]) + 1}` : `key ${number}`;
+  // `/keys/4/key` is the key's number itself: `key 0`, not `key 0 key`.
+  return match[2] == null || match[2] === '/key' ? key : `${key} ${match[2].slice(1)}`;
 }
 
 /**
@@ -194,112 +247,119 @@ function lineOfPath(document: Document, lines: LineCounter, pointer: string | nu
   return null;
 }
 
-function readDocument(document: Document, source: string, boards: readonly Board[]): Config {
-  const yamlProblems = document.errors.map((error) => ({
-    where: error.linePos?.[0].line ?? null,
-    what: `not valid YAML: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
-    rule: null,
-  }));
-  if (yamlProblems.length > 0) {
-    const [first, ...more] = yamlProblems;
-    throw new ConfigError('not-yaml', source, first!.where, first!.what, null, more);
-  }
-  let data: unknown;
-  try {
-    // An alias bomb (a billion laughs) stops here, at the yaml package's alias budget.
-    data = document.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new ConfigError('not-yaml', source, null, `not valid YAML: ${why}`);
-  }
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value != null && !Array.isArray(value);
+}
+
+/**
+ * Every mistake in the data, of every kind — the schema's, then the board's rules, the keys' numbers,
+ * the addresses — and the config when there is none. A value the schema refused is not checked again
+ * (one line per mistake), but the rest of the file is: a bad transport does not hide a key out of range.
+ */
+function readData(data: unknown, boards: readonly Board[]): { config: Config | null; found: Found[] } {
+  const found: Found[] = [];
   validator ??= new Ajv({ useDefaults: true, allErrors: true, allowUnionTypes: true }).compile(SCHEMA);
-  if (!validator(data)) {
-    const [first, ...more] = describeSchemaErrors(validator.errors);
-    const problems = more.map((problem) => ({
-      where: problem.path,
-      what: problem.detail,
-      rule: problem.rule,
-    }));
-    throw new ConfigError('schema', source, first!.path, first!.detail, first!.rule, problems);
-  }
-  const raw = data as Omit<Config, 'board' | 'keys' | 'pbx'> & {
-    pbx: Omit<Config['pbx'], 'port'> & { port?: number };
-    board: string;
-    keys: (Omit<KeyConfig, 'partner' | 'label'> & { partner: string | number; label?: string })[];
+  const valid = validator(data);
+  if (!valid)
+    for (const problem of describeSchemaErrors(validator.errors))
+      found.push({ code: 'schema', where: problem.path, what: problem.detail, rule: problem.rule });
+  const refused = (where: string) =>
+    found.some((problem) => typeof problem.where === 'string' && `${where}/`.startsWith(`${problem.where}/`));
+  const add = (code: ConfigErrorCode, where: string, what: string, lineOf?: string) => {
+    if (!refused(where)) found.push({ code, where, what, rule: null, ...(lineOf == null ? {} : { lineOf }) });
   };
-  const domain = raw.pbx.domain ?? raw.pbx.host;
-  const board = boards.find((candidate) => candidate.id === raw.board);
-  if (board == null) {
-    const known = boards.map((b) => b.id).join(', ');
-    throw new ConfigError(
+  if (!isRecord(data)) return { config: null, found };
+
+  const pbx = isRecord(data['pbx']) ? data['pbx'] : {};
+  const domain = [pbx['domain'], pbx['host']].find((name): name is string => typeof name === 'string') ?? '';
+  const boardId = data['board'];
+  const board = boards.find((candidate) => candidate.id === boardId) ?? null;
+  if (board == null && typeof boardId === 'string')
+    add(
       'unknown-board',
-      source,
       '/board',
-      `"${raw.board}" is not in boards.json (${known})`,
+      `"${boardId}" is not in boards.json (${boards.map((b) => b.id).join(', ')})`,
     );
-  }
-  if (board.driver === 'serial' && raw.panel == null) {
-    const what = `board "${board.id}" needs the module's port (/dev/ttyACM0 or tcp://host:port)`;
-    throw new ConfigError('no-panel-port', source, '/panel/port', what);
-  }
-  if (raw.pages > 1 && board.pageKeys?.kind !== 'last-key') {
+  if (board?.driver === 'serial' && data['panel'] == null)
+    add(
+      'no-panel-port',
+      '/panel/port',
+      `board "${board.id}" needs the module's port (/dev/ttyACM0 or tcp://host:port)`,
+      '/board',
+    );
+  const pages = Number.isInteger(data['pages']) && Number(data['pages']) >= 1 ? Number(data['pages']) : 1;
+  const pagesFit = pages <= 1 || board == null || board.pageKeys?.kind === 'last-key';
+  if (!pagesFit) {
     const why =
       board.pageKeys?.kind === 'module'
         ? 'has pages of its own, turned by its own page keys'
         : 'has no key to turn pages (boards.json pageKeys)';
-    const what = `board ${board.id} ${why}; pages is for boards whose last key turns pages (Stream Deck, keypad)`;
-    throw new ConfigError('schema', source, '/pages', what);
+    add(
+      'schema',
+      '/pages',
+      `board ${board.id} ${why}; pages is for boards whose last key turns pages (Stream Deck, keypad)`,
+    );
   }
-  const paged = pagedBoard(board, raw.pages);
+  const paged = board == null || !pagesFit ? null : pagedBoard(board, pages);
+
   const seen = new Set<number>();
-  const keys = raw.keys.map((key, index) => {
-    if (seen.has(key.key))
-      throw new ConfigError('duplicate-key', source, `/keys/${index}/key`, `key ${key.key} is given twice`);
-    seen.add(key.key);
-    const keys = keyCount(paged);
-    if (key.key > keys)
-      throw new ConfigError(
-        'no-such-key',
-        source,
-        `/keys/${index}/key`,
-        `board ${board.id} has keys 1 to ${keys}${raw.pages > 1 ? ` on ${raw.pages} pages` : ''}, not ${key.key}`,
-      );
-    if (raw.pages > 1 && key.key % pageKeySlot(board) === 0)
-      throw new ConfigError(
-        'no-such-key',
-        source,
-        `/keys/${index}/key`,
-        `key ${key.key} is the page key (the last of every page of ${pageKeySlot(board)})`,
-      );
-    const written = String(key.partner).trim();
-    const partner = addressOn(domain, written);
-    if (partner == null)
-      throw new ConfigError(
-        'bad-partner',
-        source,
-        `/keys/${index}/partner`,
-        `"${written}" is not a number or SIP URI`,
-      );
-    return { ...key, partner, label: key.label ?? null };
+  const keys = Array.isArray(data['keys']) ? data['keys'] : [];
+  const readKeys = keys.map((key: unknown, index) => {
+    if (!isRecord(key)) return null;
+    const at = `/keys/${index}`;
+    const number = key['key'];
+    if (typeof number === 'number' && Number.isInteger(number) && !refused(`${at}/key`)) {
+      if (seen.has(number)) add('duplicate-key', `${at}/key`, 'is given twice (each key once)');
+      seen.add(number);
+      const count = paged == null ? null : keyCount(paged);
+      if (paged != null && count != null && number > count)
+        add(
+          'no-such-key',
+          `${at}/key`,
+          `board ${paged.id} has keys 1 to ${count}${pages > 1 ? ` on ${pages} pages` : ''}, not ${number}`,
+        );
+      else if (board != null && pages > 1 && number % pageKeySlot(board) === 0)
+        add('no-such-key', `${at}/key`, `is the page key (the last of every page of ${pageKeySlot(board)})`);
+    }
+    const written =
+      typeof key['partner'] === 'string' || typeof key['partner'] === 'number'
+        ? String(key['partner']).trim()
+        : null;
+    const partner = written == null ? null : addressOn(domain, written);
+    if (written != null && partner == null)
+      add('bad-partner', `${at}/partner`, `"${written}" is not a number or SIP URI`);
+    return partner == null
+      ? null
+      : { ...(key as unknown as KeyConfig), partner, label: (key['label'] as string | undefined) ?? null };
   });
-  let phone = raw.phone;
-  if (phone != null) {
-    const written = String(phone.uri).trim();
-    const uri = addressOn(domain, written);
-    if (uri == null)
-      throw new ConfigError('bad-phone', source, '/phone/uri', `"${written}" is not a number or SIP URI`);
-    phone = { ...phone, uri };
-  }
+  const phone = isRecord(data['phone']) ? data['phone'] : null;
+  const phoneWritten =
+    phone != null && (typeof phone['uri'] === 'string' || typeof phone['uri'] === 'number')
+      ? String(phone['uri']).trim()
+      : null;
+  const phoneUri = phoneWritten == null ? null : addressOn(domain, phoneWritten);
+  if (phoneWritten != null && phoneUri == null)
+    add('bad-phone', '/phone/uri', `"${phoneWritten}" is not a number or SIP URI`);
+  const listWritten = typeof pbx['list'] === 'string' ? pbx['list'].trim() : null;
+  const list = listWritten == null ? null : addressOn(domain, listWritten);
+  if (listWritten != null && list == null)
+    add('bad-list', '/pbx/list', `"${listWritten}" is not a name or SIP URI`);
+
+  if (!valid || found.length > 0 || board == null) return { config: null, found };
+  // Valid from here: the schema holds every field's type, and every check above passed.
+  const raw = data as unknown as Omit<Config, 'board' | 'keys' | 'pbx'> & {
+    pbx: Omit<Config['pbx'], 'port'> & { port?: number };
+  };
   // RFC 3261 §19.1.2: 5061 is the default port of SIP over TLS, 5060 of the others.
-  const pbx = { ...raw.pbx, domain, port: raw.pbx.port ?? (raw.pbx.transport === 'tls' ? 5061 : 5060) };
-  if (raw.pbx.list != null) {
-    const written = String(raw.pbx.list).trim();
-    const list = addressOn(domain, written);
-    if (list == null)
-      throw new ConfigError('bad-list', source, '/pbx/list', `"${written}" is not a name or SIP URI`);
-    pbx.list = list;
-  }
-  return { ...raw, pbx, board, keys, ...(phone == null ? {} : { phone }) };
+  const port = raw.pbx.port ?? (raw.pbx.transport === 'tls' ? 5061 : 5060);
+  const config: Config = {
+    ...raw,
+    pbx: { ...raw.pbx, domain, port, ...(list == null ? {} : { list }) },
+    board,
+    keys: readKeys.filter((key): key is KeyConfig => key != null),
+    ...(raw.phone == null || phoneUri == null ? {} : { phone: { ...raw.phone, uri: phoneUri } }),
+  };
+  return { config, found };
 }
 
 /** An address as the config writes it: a bare name or number is on the PBX's domain, else a SIP URI. */
@@ -314,7 +374,7 @@ export function loadConfig(path: string, boards: readonly Board[] = loadBoards()
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    throw new ConfigError('unreadable', path, null, `cannot read: ${why}`);
+    throw new ConfigError(path, [fileProblem('unreadable', `cannot read: ${why}`)]);
   }
   return parseConfig(text, path, boards);
 }

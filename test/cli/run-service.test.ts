@@ -81,12 +81,12 @@ describe('lampfield run --service with config mistakes', () => {
         file,
         lines: [
           'line 3: /pbx/transport: must be one of "udp", "tcp", "tls"',
-          "line 7: /keys/1: must have required property 'partner'",
+          "line 7: key 2: must have required property 'partner'",
         ],
       });
       // The same mistakes in the log: the one-line form, then one log entry naming the page.
       expect(lampfield.output()).toContain(
-        `lampfield run: ${file}: /pbx/transport: must be one of "udp", "tcp", "tls"\n`,
+        `lampfield run: ${file}:3: /pbx/transport: must be one of "udp", "tcp", "tls"\n`,
       );
       expect(lampfield.output()).toMatch(
         /"page":"http[^\n]*"msg":"the config has mistakes; every key flashes/,
@@ -113,7 +113,7 @@ describe('lampfield run --service with config mistakes', () => {
       await problems.waitFor({ state: 'visible' });
       expect(await problems.locator('li').allTextContents()).toEqual([
         'line 3: /pbx/transport: must be one of "udp", "tcp", "tls"',
-        "line 7: /keys/1: must have required property 'partner'",
+        "line 7: key 2: must have required property 'partner'",
       ]);
       expect(await problems.locator('strong').textContent()).toContain(file);
       await expect.poll(() => page.locator('.key[data-key="1"]').getAttribute('data-state')).toBe('error');

@@ -64,7 +64,7 @@ describe('config', () => {
       rule: 'enum',
     });
     expect(wrong.message).toBe(
-      'lampfield.yaml: /pbx/dialect: must be one of "auto", "generic", "innovaphone", "asterisk", "freeswitch", "kamailio"',
+      'lampfield.yaml:2: /pbx/dialect: must be one of "auto", "generic", "innovaphone", "asterisk", "freeswitch", "kamailio"',
     );
   });
 
@@ -93,7 +93,7 @@ describe('config', () => {
       control: false,
     });
     const noToken = error(`${GOOD}web: { port: 8080, control: true }\n`);
-    expect(noToken.message).toBe("lampfield.yaml: /web: must have required property 'token'");
+    expect(noToken.message).toBe("lampfield.yaml:9: /web: must have required property 'token'");
     const allowed = parseConfig(`${GOOD}web: { control: true, token: a-long-enough-token }\n`, 'x');
     expect(allowed.web).toMatchObject({ control: true, token: 'a-long-enough-token' });
   });
@@ -125,7 +125,7 @@ describe('config', () => {
       where: '/keys/1/key',
     });
     expect(error(module20.replace('key: 2,', 'key: 21,')).message).toBe(
-      'lampfield.yaml: /keys/1/key: board module-20rgb has keys 1 to 20, not 21',
+      'lampfield.yaml:9: key 21: board module-20rgb has keys 1 to 20, not 21',
     );
     expect(parseConfig(module20.replace('key: 2,', 'key: 20,'), 'lampfield.yaml').keys[1]!.key).toBe(20);
     expect(error(GOOD.replace('key: 2,', 'key: 1025,'))).toMatchObject({ code: 'no-such-key' });
@@ -178,11 +178,12 @@ describe('config', () => {
       ['/keys/1', 'additionalProperties'],
       ['/keys/1/key', 'minimum'],
     ]);
+    // Keys by their own numbers (the JSON pointer counts entries from 0), each line with its line number.
     expect(three.message.split('\n')).toEqual([
-      'lampfield.yaml: /pbx/port: must be integer',
-      'lampfield.yaml: /pbx/transport: must be one of "udp", "tcp", "tls"',
-      'lampfield.yaml: /keys/1: has an unknown field "colour"',
-      'lampfield.yaml: /keys/1/key: must be >= 1',
+      'lampfield.yaml:2: /pbx/port: must be integer',
+      'lampfield.yaml:2: /pbx/transport: must be one of "udp", "tcp", "tls"',
+      'lampfield.yaml:8: key 0: has an unknown field "colour"',
+      'lampfield.yaml:8: key 0: must be >= 1',
     ]);
   });
 });

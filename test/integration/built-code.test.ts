@@ -69,7 +69,7 @@ describe('the built code', () => {
     const run = await runBuilt(['run', '--config', config]);
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe(
-      `lampfield run: ${config}: /pbx/transport: must be one of "udp", "tcp", "tls"`,
+      `lampfield run: ${config}:1: /pbx/transport: must be one of "udp", "tcp", "tls"`,
     );
   });
 });

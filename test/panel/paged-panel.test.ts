@@ -95,10 +95,10 @@ describe('pages on a board without pages of its own', () => {
     };
     expect(config('streamdeck-mini', 3, 17).pages).toBe(3);
     expect(refusal('streamdeck-mini', 3, 12)).toBe(
-      'lampfield.yaml: /keys/0/key: key 12 is the page key (the last of every page of 6)',
+      'lampfield.yaml:1: key 12: is the page key (the last of every page of 6)',
     );
     expect(refusal('streamdeck-mini', 3, 19)).toBe(
-      'lampfield.yaml: /keys/0/key: board streamdeck-mini has keys 1 to 18 on 3 pages, not 19',
+      'lampfield.yaml:1: key 19: board streamdeck-mini has keys 1 to 18 on 3 pages, not 19',
     );
     expect(refusal('module-160rgb', 2, 1)).toMatch(/\/pages: board module-160rgb has pages of its own/);
     expect(refusal('gpio-8-bicolor', 2, 1)).toMatch(/\/pages: board gpio-8-bicolor has no key to turn pages/);
