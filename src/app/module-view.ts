@@ -13,9 +13,10 @@ import type { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
 import { pressAsPerson } from '../../firmware-sim/sim/module-person.ts';
 import type { LampColor } from '../../firmware-sim/protocol/lamp.ts';
 import type { Terminal } from '../../hw/open-board.ts';
-import type { LampSituation } from '../blf/lamp-policy.ts';
+import { LAMP_SITUATIONS, type LampSituation } from '../blf/lamp-policy.ts';
 import { keyLine } from '../panel/console-board.ts';
 import type { KeyView } from '../panel/panel.ts';
+import { STATE_MARKS } from '../panel/state-marks.ts';
 import type { Clock } from '../util/clock.ts';
 import { FixedScreen } from './terminal-screen.ts';
 
@@ -134,19 +135,19 @@ export function showModule(firmware: ModuleFirmware, io: ViewIo, setup: ViewSetu
   };
 }
 
-/** Each state its own mark, readable without color (a still picture, a color-blind eye, a monochrome terminal). */
-const MARKS: Readonly<Record<LampSituation, { mark: string; word: string }>> = {
-  idle: { mark: '●', word: 'idle' },
-  ringing: { mark: '◉', word: 'ringing' },
-  calling: { mark: '▲', word: 'calling' },
-  busy: { mark: '■', word: 'busy' },
-  held: { mark: '‖', word: 'held' },
-  offline: { mark: '○', word: 'offline' },
-  unknown: { mark: '?', word: 'unknown' },
-  refused: { mark: '!', word: 'refused' },
-  error: { mark: '✗', word: 'error' },
+/** The state in a word, beside its mark (STATE_MARKS). */
+const WORDS: Readonly<Record<LampSituation, string>> = {
+  idle: 'idle',
+  ringing: 'ringing',
+  calling: 'calling',
+  busy: 'busy',
+  held: 'held',
+  offline: 'offline',
+  unknown: 'unknown',
+  refused: 'refused',
+  error: 'error',
 };
-const STATE_LEGEND = '● idle ◉ ringing ▲ calling ■ busy ‖ held ○ offline ? unknown ! refused ✗ error';
+const STATE_LEGEND = LAMP_SITUATIONS.map((state) => `${STATE_MARKS[state]} ${WORDS[state]}`).join(' ');
 
 /** On `lampfield module`, only the lamps are known: a mark for each pattern, the color in words. */
 const PATTERN_MARKS: Readonly<Record<string, string>> = {
@@ -204,9 +205,9 @@ function drawModule(
   const cells: string[] = [];
   if (views != null) {
     for (const view of views) {
-      const { mark, word } = MARKS[view.state];
       const label = view.label ?? view.partner;
-      cells.push(cell(view.key, paint(mark, view.lamp.color), label, word, view.caller ?? ''));
+      const mark = paint(STATE_MARKS[view.state], view.lamp.color);
+      cells.push(cell(view.key, mark, label, WORDS[view.state], view.caller ?? ''));
     }
   } else {
     const first = firmware.shownPage * firmware.perPage;

@@ -16,6 +16,7 @@ import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import type { LampSituation } from '../blf/lamp-policy.ts';
 import type { Board } from '../config/boards.ts';
 import type { KeyView, KeyViewer, PbxReach, PressReport } from '../panel/panel.ts';
+import { STATE_MARKS } from '../panel/state-marks.ts';
 import type { Clock } from '../util/clock.ts';
 import { packageFile } from '../util/package-files.ts';
 import { UserError } from '../util/user-error.ts';
@@ -137,6 +138,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
       interactive: options.press != null,
       used: options.keys ?? null,
       legend: options.legend ?? [],
+      marks: STATE_MARKS,
       now: clock.now(),
       keys: [...keys.values()],
       deskPhone: desk,

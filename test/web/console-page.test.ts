@@ -19,6 +19,7 @@ import { loadBoards } from '../../src/config/boards.ts';
 import type { KeyView } from '../../src/panel/panel.ts';
 import { startPanelServer, type PanelServer } from '../../src/web/panel-server.ts';
 import { launchChromium, VIEWPORTS } from '../support/chromium.ts';
+import { deuteranopeSignature, signatureDistance } from '../support/color-vision.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
@@ -111,8 +112,8 @@ describe.each(VIEWPORTS.map((viewport) => [viewport.name, viewport] as const))(
     it('shows a ringing key red in both phases of its blink, with the caller and the label', async () => {
       const rig = await open(viewport);
       try {
-        const lit = await keyAt(rig.page, 3, 60); // fast-blink: lit for the first 125 ms of 250
-        const dark = await keyAt(rig.page, 3, 190);
+        const lit = await keyAt(rig.page, 3, 60); // fast-blink: lit for the first 200 ms of 400
+        const dark = await keyAt(rig.page, 3, 300);
         expect(lit.background).toBe(RED);
         expect(dark.background).not.toBe(RED); // it does blink
         expect(dark.border).toBe(RED); // and still reads as ringing
@@ -130,7 +131,7 @@ describe.each(VIEWPORTS.map((viewport) => [viewport.name, viewport] as const))(
         expect(await unused.locator('.detail').textContent()).toBe('unused');
         // A call's duration while busy.
         expect(await rig.page.locator('.key[data-key="5"] .detail').textContent()).toMatch(
-          /^in a call · 1:2\d$/,
+          /^■ in a call · 1:2\d$/,
         );
       } finally {
         await rig.close();
@@ -159,6 +160,132 @@ describe.each(VIEWPORTS.map((viewport) => [viewport.name, viewport] as const))(
         await expect
           .poll(() => tabs.allTextContents())
           .toEqual(['Page 1 · 1 ringing', 'Page 2 · on the panel', 'Page 3']);
+      } finally {
+        await rig.close();
+      }
+    });
+
+    it('keeps every key where it is while a press shows its outcome, which says one thing at a time', async () => {
+      const rig = await open(viewport);
+      try {
+        const boxes = () =>
+          rig.page.$$eval('.grid:not([hidden]) .key', (keys) =>
+            keys.map((key) => {
+              const box = key.getBoundingClientRect();
+              return [box.x, box.y, box.width, box.height].map(Math.round).join(' ');
+            }),
+          );
+        const before = await boxes();
+        // Every key of the board the same size, whatever it says.
+        expect(new Set(before.map((box) => box.split(' ').slice(2).join(' '))).size).toBe(1);
+        rig.server.pressShown({
+          id: 1,
+          key: 3,
+          stage: 'started',
+          text: "picking up Ext 203's call from Anna Berg, who has a rather long name for a key",
+        });
+        const key = rig.page.locator('.key[data-key="3"]');
+        await key.locator('.outcome').waitFor({ state: 'visible' });
+        expect(await boxes()).toEqual(before);
+        // The outcome in place of the state and the caller: never "RINGING" and "picking up…" at once.
+        for (const part of ['.detail', '.caller'])
+          expect(await key.locator(part).evaluate((element) => getComputedStyle(element).visibility)).toBe(
+            'hidden',
+          );
+        rig.clock.advance(9000);
+        rig.server.pressShown({ id: 1, key: 3, stage: 'done', text: "picked up Ext 203's call" });
+        rig.server.keyShown(view(3, 'idle'));
+        await expect.poll(() => key.locator('.outcome').textContent()).toBe('');
+        expect(await key.locator('.detail').evaluate((element) => getComputedStyle(element).visibility)).toBe(
+          'visible',
+        );
+        expect(await boxes()).toEqual(before);
+      } finally {
+        await rig.close();
+      }
+    });
+
+    it("keeps the board's columns, with the recent presses on the first screen", async () => {
+      const rig = await open(viewport);
+      try {
+        const columns = await rig.page
+          .locator('.grid:not([hidden])')
+          .evaluate((grid) => getComputedStyle(grid).gridTemplateColumns.split(' ').length);
+        expect(columns).toBe(board.grid.columns);
+        const recent = await rig.page.locator('#recent-title').boundingBox();
+        expect(recent!.y + recent!.height).toBeLessThanOrEqual(viewport.height);
+      } finally {
+        await rig.close();
+      }
+    });
+
+    it('blinks at most three times a second, the legend out of phase with the keys', async () => {
+      const rig = await open(viewport);
+      try {
+        const blinks = await rig.page.evaluate(() =>
+          document.getAnimations().map((animation) => {
+            const timing = animation.effect!.getTiming();
+            const target = (animation.effect as KeyframeEffect).target as HTMLElement;
+            const period = Number(timing.duration);
+            const phase =
+              (((Number(animation.currentTime) - Number(timing.delay)) % period) + period) % period;
+            return { key: target.dataset['key'], legend: target.dataset['legend'], period, phase };
+          }),
+        );
+        expect(blinks.length).toBeGreaterThan(3);
+        // WCAG 2.3.1: no more than three flashes in any one second.
+        for (const blink of blinks) expect(blink.period).toBeGreaterThanOrEqual(1000 / 3);
+        const key = blinks.find((blink) => blink.key === '3')!;
+        const legend = blinks.find((blink) => blink.legend === 'ringing')!;
+        const apart = (((key.phase - legend.phase) % key.period) + key.period) % key.period;
+        expect(Math.abs(apart - key.period / 2)).toBeLessThan(40);
+      } finally {
+        await rig.close();
+      }
+    });
+
+    it('blinks nothing for whoever asks for less motion: a steady outline instead', async () => {
+      const rig = await open(viewport);
+      try {
+        await rig.page.emulateMedia({ reducedMotion: 'reduce' });
+        await expect
+          .poll(() =>
+            rig.page.evaluate(() => document.getAnimations().filter((a) => a.playState === 'running').length),
+          )
+          .toBe(0);
+        const outline = (key: number) =>
+          rig.page
+            .locator(`.key[data-key="${key}"]`)
+            .evaluate((element) => [
+              getComputedStyle(element).outlineStyle,
+              getComputedStyle(element).outlineWidth,
+            ]);
+        expect(await outline(3)).toEqual(['solid', '3px']); // ringing: fast
+        expect(await outline(6)).toEqual(['dashed', '3px']); // held: slow
+        expect((await outline(5))[0]).toBe('none'); // in a call: steady anyway
+      } finally {
+        await rig.close();
+      }
+    });
+
+    it("shows ringing, in a call and calling out apart without their words and colors (a deuteranope's eye)", async () => {
+      const rig = await open(viewport);
+      try {
+        rig.server.keyShown(view(10, 'busy'));
+        await rig.page.locator('.key[data-key="10"][data-state="busy"]').waitFor();
+        // The words hidden: only what a key is drawn as is left.
+        await rig.page.addStyleTag({ content: '.key * { visibility: hidden !important; }' });
+        const seen = async (key: number) =>
+          deuteranopeSignature(
+            await rig.page.locator(`.key[data-key="${key}"]`).screenshot({ animations: 'disabled' }),
+          );
+        const [ringing, busy, calling, alsoBusy] = await Promise.all([3, 5, 9, 10].map(seen));
+        // Two keys in a call look alike (the measure is not noise)…
+        expect(signatureDistance(busy!, alsoBusy!)).toBeLessThan(0.008);
+        // …and each of the three red states looks unlike the others, by several times that.
+        expect(signatureDistance(ringing!, busy!)).toBeGreaterThan(0.016);
+        expect(signatureDistance(calling!, busy!)).toBeGreaterThan(0.016);
+        expect(signatureDistance(ringing!, calling!)).toBeGreaterThan(0.016);
       } finally {
         await rig.close();
       }
