@@ -139,8 +139,8 @@ describe('lampfield doctor', { timeout: 30_000 }, () => {
     const err: string[] = [];
     const code = await doctorCommand(['--config', file], capture(err), testPlatform());
     // Every mistake, one line each, then the fix.
-    expect(err[0]).toMatch(/lampfield\.yaml: \/pbx\/port: /);
-    expect(err[1]).toMatch(/lampfield\.yaml: \/keys: must NOT have fewer than 1 items$/);
+    expect(err[0]).toMatch(/lampfield\.yaml:1: \/pbx\/port: /);
+    expect(err[1]).toMatch(/lampfield\.yaml:3: \/keys: must NOT have fewer than 1 items$/);
     expect(err[2]).toMatch(/^fix: /);
     expect(err).toHaveLength(3);
     expect(code).toBe(2);

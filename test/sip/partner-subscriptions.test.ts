@@ -342,7 +342,11 @@ describe('dialog subscriptions', () => {
         cseq: { seq: 18, method: 'NOTIFY' },
       },
     };
-    const body = EARLY.replace('VERSION', '9').replace('STATE', 'full');
+    // innovaphone writes the direction from the PBX's side: a call the partner receives is `initiator`
+    // (the seed), which reads as ringing.
+    const body = EARLY.replace('VERSION', '9')
+      .replace('STATE', 'full')
+      .replace('direction="recipient"', 'direction="initiator"');
     const stranger = await ScriptedPbx.open('127.0.0.2');
     const refused = await stranger.notify(unsolicited, s.watcher.port, body);
     expect(refused.status).toBe(481);
