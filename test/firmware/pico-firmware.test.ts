@@ -1,0 +1,239 @@
+/**
+ * The module's C firmware (firmware/), built with Debian's toolchain and run instruction by instruction
+ * on an emulated RP2040 (test/support/emulated-pico.ts), read where a board is read: its UART0 bytes
+ * decoded by lampfield's own codec (firmware-sim/protocol), its lamps from the WS2812 data pin's
+ * waveform, its keys pressed on the matrix pins. Everything in emulated time.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeFrame, FrameDecoder } from '../../firmware-sim/protocol/framing.ts';
+import { LAMP_COLORS, LAMP_RGB, type LampColor } from '../../firmware-sim/protocol/lamp.ts';
+import { decodeMessage, encodeMessage, type Message } from '../../firmware-sim/protocol/messages.ts';
+import { keyCount, loadBoards } from '../../src/config/boards.ts';
+import { EmulatedPico } from '../support/emulated-pico.ts';
+
+const FIRMWARE = fileURLToPath(new URL('../../firmware/', import.meta.url));
+const IMAGE = `${FIRMWARE}build/lampfield-module.bin`;
+let buildOutput = '';
+
+beforeAll(() => {
+  // -B: built again, so that the build's own report (flash and RAM use) is read here.
+  buildOutput = execFileSync('make', ['-B', '-C', FIRMWARE, '--no-print-directory'], { encoding: 'utf8' });
+}, 120_000);
+
+const rgb = (color: LampColor) => {
+  const [r, g, b] = LAMP_RGB[color];
+  return (r << 16) | (g << 8) | b;
+};
+
+/** The host's end of the UART: what the module said (decoded, with when), ACKing as a host does. */
+class Host {
+  readonly heard: { at: number; message: Message }[] = [];
+  private readonly decoder = new FrameDecoder();
+  private read = 0;
+  private seq = 0;
+
+  constructor(
+    readonly pico: EmulatedPico,
+    private readonly acks = true,
+  ) {}
+
+  send(message: Message): number {
+    this.seq = (this.seq % 255) + 1;
+    this.pico.receive(encodeFrame({ seq: this.seq, ...encodeMessage(message) }));
+    return this.seq;
+  }
+
+  run(ms: number): void {
+    // In slices, so that the module's frames are answered as they come (stop-and-wait).
+    for (let left = ms; left > 0; left -= 5) {
+      this.pico.run(Math.min(5, left));
+      for (; this.read < this.pico.sent.length; this.read++) {
+        const { at, byte } = this.pico.sent[this.read]!;
+        for (const frame of this.decoder.push(Uint8Array.of(byte))) {
+          const decoded = decodeMessage(frame);
+          if (!decoded.ok)
+            throw new Error(`the module sent a frame lampfield cannot read: ${decoded.reason}`);
+          this.heard.push({ at: at / 1e6, message: decoded.message });
+          if (this.acks && frame.seq !== 0)
+            this.pico.receive(encodeFrame({ seq: 0, ...encodeMessage({ type: 'ack', seq: frame.seq }) }));
+        }
+      }
+    }
+  }
+
+  of<T extends Message['type']>(type: T): Extract<Message, { type: T }>[] {
+    return this.heard
+      .map((h) => h.message)
+      .filter((m): m is Extract<Message, { type: T }> => m.type === type);
+  }
+
+  /** Boot, self test, HELLO: a session, as lampfield starts one. */
+  session(): void {
+    this.run(350);
+    this.send({ type: 'hello', protocol: { major: 2, minor: 0 } });
+    this.run(30);
+  }
+}
+
+describe('the module firmware for the Raspberry Pi Pico', () => {
+  it('builds with Debian’s toolchain, says its flash and RAM use, and makes a valid UF2 and boot2', () => {
+    expect(buildOutput).toMatch(/lampfield-module: flash \d+ bytes of 2097152, RAM \d+ bytes of 262144/);
+    const image = readFileSync(IMAGE);
+    // boot2 (datasheet §2.8.1.3): 252 bytes of code, then their CRC-32 (poly 0x04C11DB7, not reflected).
+    let crc = 0xffffffff;
+    for (let i = 0; i < 252; i++) {
+      crc ^= image[i]! << 24;
+      for (let bit = 0; bit < 8; bit++) crc = crc & 0x80000000 ? (crc << 1) ^ 0x04c11db7 : crc << 1;
+      crc >>>= 0;
+    }
+    expect(image.readUInt32LE(252)).toBe(crc);
+    // The vector table after it: a stack in SRAM and a reset handler in flash (Thumb).
+    expect(image.readUInt32LE(0x100)).toBe(0x20040000);
+    expect(image.readUInt32LE(0x104) & 0xff000001).toBe(0x10000001);
+    // UF2: 512-byte blocks, each 256 bytes of the image at its flash address, family RP2040.
+    const version = /FIRMWARE_MAJOR (\d+)\n#define FIRMWARE_MINOR (\d+)\n#define FIRMWARE_PATCH (\d+)/
+      .exec(readFileSync(`${FIRMWARE}src/board.h`, 'utf8'))!
+      .slice(1)
+      .join('.');
+    const uf2 = readFileSync(`${FIRMWARE}build/lampfield-module-${version}.uf2`);
+    const blocks = uf2.length / 512;
+    expect(blocks).toBe(Math.ceil(image.length / 256));
+    const payload = Buffer.alloc(blocks * 256);
+    for (let block = 0; block < blocks; block++) {
+      const at = block * 512;
+      expect([uf2.readUInt32LE(at), uf2.readUInt32LE(at + 4), uf2.readUInt32LE(at + 508)]).toEqual([
+        0x0a324655, 0x9e5d5157, 0x0ab16f30,
+      ]);
+      expect(uf2.readUInt32LE(at + 8) & 0x2000).toBe(0x2000);
+      expect(uf2.readUInt32LE(at + 28)).toBe(0xe48bff56);
+      expect(uf2.readUInt32LE(at + 12)).toBe(0x10000000 + block * 256);
+      expect([uf2.readUInt32LE(at + 16), uf2.readUInt32LE(at + 20), uf2.readUInt32LE(at + 24)]).toEqual([
+        256,
+        block,
+        blocks,
+      ]);
+      uf2.copy(payload, block * 256, at + 32, at + 32 + 256);
+    }
+    expect(payload.subarray(0, image.length).equals(image)).toBe(true);
+  });
+
+  it('lights every lamp white for its 300 ms self test, then announces itself as module-20rgb', () => {
+    const host = new Host(new EmulatedPico(IMAGE));
+    host.run(100);
+    expect(host.pico.lamps).toEqual(Array(20).fill(0xffffff));
+    expect(host.of('info')).toEqual([]);
+    host.run(250);
+    const [info] = host.of('info');
+    const board = loadBoards().find((candidate) => candidate.id === 'module-20rgb')!;
+    expect(info?.info).toMatchObject({
+      protocol: { major: 2, minor: 0 },
+      boardId: board.id,
+      labelChars: board.labels.kind === 'text' ? board.labels.chars : 0,
+      pages: 1,
+      pageKeys: [],
+    });
+    expect(info!.info.keys).toHaveLength(keyCount(board));
+    expect(new Set(info!.info.keys.map((key) => `${key.lamp} ${key.hardwarePatterns}`))).toEqual(
+      new Set(['rgb true']),
+    );
+    expect(host.heard[0]!.at).toBeGreaterThanOrEqual(300);
+  });
+
+  it('refuses lamps before HELLO (not-ready), then shows every palette color on the WS2812 pin', () => {
+    const host = new Host(new EmulatedPico(IMAGE));
+    host.run(350);
+    const early = host.send({ type: 'set-lamps', first: 0, lamps: [{ color: 'red', pattern: 'steady' }] });
+    host.run(20);
+    expect(host.of('nak')).toEqual([{ type: 'nak', seq: early, reason: 'not-ready' }]);
+    host.send({ type: 'hello', protocol: { major: 2, minor: 0 } });
+    host.run(30);
+    expect(host.of('info')).toHaveLength(2);
+    const colors = LAMP_COLORS.filter((color) => color !== 'off');
+    host.send({
+      type: 'set-lamps',
+      first: 0,
+      lamps: colors.map((color) => ({ color, pattern: 'steady' })),
+    });
+    host.run(20);
+    expect(host.pico.lamps.slice(0, colors.length)).toEqual(colors.map(rgb));
+    expect(host.pico.lamps.slice(colors.length)).toEqual(Array(20 - colors.length).fill(0));
+  });
+
+  it('blinks in the phases of PROTOCOL.md §5.3 on the module’s own clock', () => {
+    const host = new Host(new EmulatedPico(IMAGE));
+    host.session();
+    host.send({
+      type: 'set-lamps',
+      first: 0,
+      lamps: [
+        { color: 'red', pattern: 'fast-blink' },
+        { color: 'green', pattern: 'slow-blink' },
+        { color: 'blue', pattern: 'flash' },
+      ],
+    });
+    const set = host.pico.millis;
+    host.run(2100);
+    // Each lamp's lit and dark spells after the lamps were set (the first and the last cut short), in ms.
+    const spells = (lamp: number) => {
+      const changes = host.pico.ledFrames
+        .filter((frame) => frame.at / 1e6 > set)
+        .map((frame) => ({ at: frame.at / 1e6, lit: (frame.colors[lamp] ?? 0) !== 0 }))
+        .filter((frame, i, all) => i === 0 || frame.lit !== all[i - 1]!.lit);
+      return changes
+        .slice(1, -1)
+        .map((change, i) => ({ lit: change.lit, ms: changes[i + 2]!.at - change.at }));
+    };
+    // Within 1.5 ms: the firmware looks at its lamps every 1 ms tick.
+    const near = (actual: number, ms: number) => expect(Math.abs(actual - ms)).toBeLessThan(1.5);
+    for (const spell of spells(0)) near(spell.ms, 125);
+    for (const spell of spells(1)) near(spell.ms, 500);
+    for (const spell of spells(2)) near(spell.ms, spell.lit ? 100 : 900);
+    expect(spells(0).length).toBeGreaterThan(10);
+    expect(
+      host.pico.ledFrames
+        .at(-1)!
+        .colors.slice(0, 3)
+        .every((c) => [0, rgb('red'), rgb('green'), rgb('blue')].includes(c)),
+    ).toBe(true);
+  });
+
+  it('reports a bouncing key once, debounced: down and up, and a long press as down, long, up', () => {
+    const host = new Host(new EmulatedPico(IMAGE));
+    host.session();
+    host.pico.key(7, true, 5);
+    host.run(100);
+    host.pico.key(7, false, 5);
+    host.run(100);
+    host.pico.key(12, true, 3);
+    host.run(800);
+    host.pico.key(12, false, 3);
+    host.run(100);
+    expect(host.of('key-event').map(({ key, event }) => `${key} ${event}`)).toEqual([
+      '7 down',
+      '7 up',
+      '12 down',
+      '12 long',
+      '12 up',
+    ]);
+    const [down, , , long] = host.of('key-event');
+    expect(down!.uptimeMs).toBeGreaterThanOrEqual(380 + 5 + 20);
+    expect(Math.abs(long!.uptimeMs - host.of('key-event')[2]!.uptimeMs - 600)).toBeLessThan(1.5);
+  });
+
+  it('forgets its lamps and shows host lost (amber) 3 s after the host went silent', () => {
+    const host = new Host(new EmulatedPico(IMAGE));
+    host.session();
+    host.send({ type: 'set-lamps', first: 0, lamps: [{ color: 'green', pattern: 'steady' }] });
+    host.run(2900);
+    expect(host.pico.lamps[0]).toBe(rgb('green'));
+    host.run(2200);
+    const lit = host.pico.ledFrames.filter((frame) => frame.at / 1e6 > 3500).map((frame) => frame.colors[0]);
+    expect(new Set(lit)).toEqual(new Set([0, rgb('amber')]));
+    const late = host.send({ type: 'set-lamps', first: 0, lamps: [{ color: 'red', pattern: 'steady' }] });
+    host.run(20);
+    expect(host.of('nak').at(-1)).toEqual({ type: 'nak', seq: late, reason: 'not-ready' });
+  });
+});

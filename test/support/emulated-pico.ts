@@ -1,0 +1,213 @@
+/**
+ * The module's C firmware (firmware/) on an emulated Raspberry Pi Pico (rp2040js), in emulated time:
+ * the flash image loaded and started from its vector table (as boot2 would, rp2040js has no bootrom);
+ * UART0 bytes in at the line's pace (115 200 baud, 86.8 µs a byte) and out with when they left; the
+ * WS2812 data pin read as the LED chain reads it (pulse widths, 24 bits a lamp, green first, a frame
+ * ends with the line low over 50 µs); keys pressed on the 4×5 matrix as a finger would (with bounce).
+ * rp2040js runs a PIO on timers of its own; here it is stepped cycle by cycle with the core's clock,
+ * so that the waveform has the PIO's real timing.
+ */
+import { readFileSync } from 'node:fs';
+import { ConsoleLogger, GPIOPinState, LogLevel, Simulator } from 'rp2040js';
+
+const SYS_NANOS = 8; // 125 MHz
+const BYTE_NANOS = 1e9 / (115_200 / 10); // 8N1: 10 bits a byte
+const PIN_LEDS = 16;
+const ROW_PINS = [2, 3, 4, 5];
+const COLUMN_PINS = [6, 7, 8, 9, 10];
+/** WS2812B: a 0 is high 0.4 µs, a 1 0.8 µs; the LED samples at about 0.56 µs. Reset: low ≥ 50 µs. */
+const ONE_AFTER_NANOS = 562;
+const RESET_NANOS = 50_000;
+
+export interface LedFrame {
+  /** Emulated time the frame was latched (ns). */
+  at: number;
+  /** Each lamp's color as 0xRRGGBB. */
+  colors: number[];
+}
+
+export class EmulatedPico {
+  readonly simulator = new Simulator();
+  /** Bytes the firmware sent, each with the emulated time it left (ns). */
+  readonly sent: { at: number; byte: number }[] = [];
+  /** Every frame the LED chain latched. */
+  readonly ledFrames: LedFrame[] = [];
+  /** Resets by the hardware watchdog. */
+  watchdogResets = 0;
+  private readonly incoming: number[] = [];
+  private nextByteAt = 0;
+  private pioNanos = 0;
+  private pioPending = 0;
+  private readonly pressed = new Set<number>();
+  private bits: number[] = [];
+  private highSince: number | null = null;
+  private lowSince = 0;
+  private readonly image: Buffer;
+
+  constructor(imagePath: string) {
+    this.image = readFileSync(imagePath);
+    const mcu = this.simulator.rp2040;
+    mcu.logger = new ConsoleLogger(LogLevel.Error);
+    mcu.flash.set(this.image, 0);
+    const pio = mcu.pio[0]!;
+    pio.run = () => undefined; // stepped here, with the core's clock
+    mcu.uart[0]!.onByte = (byte) => this.sent.push({ at: this.nanos, byte });
+    mcu.gpio[PIN_LEDS]!.addListener((state) => this.ledPin(state === GPIOPinState.High));
+    for (const pin of COLUMN_PINS) mcu.gpio[pin]!.setInputValue(true); // pulled up, no key closed
+    for (const pin of ROW_PINS) mcu.gpio[pin]!.addListener(() => this.matrix());
+    // §4.7: the watchdog's reset restarts the core at the image's reset handler.
+    const watchdog = mcu.peripherals[0x40058] as unknown as { onWatchdogTrigger: () => void };
+    watchdog.onWatchdogTrigger = () => {
+      this.watchdogResets++;
+      this.start();
+    };
+    this.start();
+  }
+
+  get nanos(): number {
+    return this.simulator.clock.nanos;
+  }
+
+  get millis(): number {
+    return this.nanos / 1e6;
+  }
+
+  /** Bytes from the host, to arrive one after the other at the line's pace. */
+  receive(bytes: Uint8Array): void {
+    this.incoming.push(...bytes);
+  }
+
+  /** Closes (true) or opens key `index` (0..19, row by row), with contact bounce for `bounceMs`. */
+  key(index: number, closed: boolean, bounceMs = 0): void {
+    const flips = bounceMs > 0 ? 4 : 0;
+    for (let i = 0; i < flips; i++) {
+      const flip = i % 2 === 0 ? closed : !closed;
+      this.after((bounceMs * i) / flips, () => this.setKey(index, flip));
+    }
+    this.after(bounceMs, () => this.setKey(index, closed));
+  }
+
+  /** The lamps now, as the LED chain last latched them (0xRRGGBB each); empty before the first frame. */
+  get lamps(): number[] {
+    return this.ledFrames.at(-1)?.colors ?? [];
+  }
+
+  /** Runs the firmware for `ms` of emulated time. */
+  run(ms: number): void {
+    const until = this.nanos + ms * 1e6;
+    const { rp2040: mcu, clock } = this.simulator;
+    while (clock.nanos < until) {
+      this.fire();
+      if (this.incoming.length > 0 && clock.nanos >= this.nextByteAt) {
+        mcu.uart[0]!.feedByte(this.incoming.shift()!);
+        this.nextByteAt = clock.nanos + BYTE_NANOS;
+      }
+      if (mcu.core.waiting) {
+        const next = Math.min(
+          clock.nanosToNextAlarm > 0 ? clock.nanosToNextAlarm : 1000,
+          this.incoming.length > 0 ? Math.max(SYS_NANOS, this.nextByteAt - clock.nanos) : Infinity,
+          this.timers.length > 0 ? Math.max(SYS_NANOS, this.timers[0]!.at - clock.nanos) : Infinity,
+          until - clock.nanos,
+        );
+        clock.tick(next);
+      } else {
+        clock.tick(mcu.core.executeInstruction() * SYS_NANOS);
+      }
+      this.stepPio();
+    }
+  }
+
+  // --- the emulated board -------------------------------------------------------------------------
+
+  /** Starts the core at the image's reset handler, as boot2 vectors into it (§2.8.1). */
+  private start(): void {
+    const { core } = this.simulator.rp2040;
+    const table = new DataView(this.image.buffer, this.image.byteOffset + 0x100, 8);
+    core.reset();
+    core.VTOR = 0x10000100;
+    core.SP = table.getUint32(0, true);
+    core.PC = table.getUint32(4, true) & ~1;
+  }
+
+  private timers: { at: number; fire: () => void }[] = [];
+
+  private after(ms: number, fire: () => void): void {
+    this.timers.push({ at: this.nanos + ms * 1e6, fire });
+    this.timers.sort((a, b) => a.at - b.at);
+  }
+
+  private fire(): void {
+    while (this.timers.length > 0 && this.timers[0]!.at <= this.nanos) this.timers.shift()!.fire();
+  }
+
+  private setKey(index: number, closed: boolean): void {
+    if (closed) this.pressed.add(index);
+    else this.pressed.delete(index);
+    this.matrix();
+  }
+
+  /** A closed key joins its column to its row: the column reads low while the firmware drives that row low. */
+  private matrix(): void {
+    const { gpio } = this.simulator.rp2040;
+    COLUMN_PINS.forEach((column, c) => {
+      const low = ROW_PINS.some(
+        (row, r) => this.pressed.has(r * COLUMN_PINS.length + c) && gpio[row]!.value === GPIOPinState.Low,
+      );
+      gpio[column]!.setInputValue(!low);
+    });
+  }
+
+  /** Steps PIO0's state machine 0 to the core's time, one PIO cycle at a time (its delays included). */
+  private stepPio(): void {
+    const pio = this.simulator.rp2040.pio[0]!;
+    const machine = pio.machines[0]!;
+    const period = SYS_NANOS * (machine.clockDivInt + machine.clockDivFrac / 256);
+    while (this.pioNanos + period <= this.nanos) {
+      // Stalled on an empty FIFO with nothing left to shift: only the core can wake it.
+      if (!machine.enabled || (machine.waiting && machine.txFIFO.empty && this.pioPending === 0)) {
+        this.pioNanos = this.nanos;
+        this.ledPin(null);
+        return;
+      }
+      this.pioNanos += period;
+      if (this.pioPending > 0) {
+        this.pioPending--;
+        continue;
+      }
+      const before = machine.cycles;
+      machine.step();
+      pio.checkChangedPins();
+      this.pioPending = Math.max(0, machine.cycles - before - 1);
+    }
+    this.ledPin(null);
+  }
+
+  /** The data line as the first LED reads it: a bit per high pulse; a long low latches a frame. */
+  private ledPin(high: boolean | null): void {
+    const at = this.pioNanos;
+    if (high === true && this.highSince == null) {
+      this.highSince = at;
+      return;
+    }
+    if (high === false && this.highSince != null) {
+      this.bits.push(at - this.highSince > ONE_AFTER_NANOS ? 1 : 0);
+      this.highSince = null;
+      this.lowSince = at;
+      return;
+    }
+    if (
+      high === null &&
+      this.highSince == null &&
+      this.bits.length > 0 &&
+      at - this.lowSince >= RESET_NANOS
+    ) {
+      const colors: number[] = [];
+      for (let i = 0; i + 24 <= this.bits.length; i += 24) {
+        const grb = this.bits.slice(i, i + 24).reduce((value, bit) => (value << 1) | bit, 0);
+        colors.push(((grb & 0x00ff00) << 8) | ((grb & 0xff0000) >> 8) | (grb & 0xff));
+      }
+      this.ledFrames.push({ at: this.lowSince, colors });
+      this.bits = [];
+    }
+  }
+}
