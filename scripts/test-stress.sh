@@ -9,5 +9,6 @@ stress-ng --cpu 2 --quiet &
 load=$!
 trap 'kill "$load" 2>/dev/null || true; wait "$load" 2>/dev/null || true' EXIT
 status=0
-bash scripts/test.sh || status=$?
+# Tests that load the machine themselves (the Asterisk presses under load) take this load as theirs.
+LAMPFIELD_LOADED='stress-ng --cpu 2' bash scripts/test.sh || status=$?
 exit "$status"
