@@ -236,4 +236,21 @@ describe('the module firmware for the Raspberry Pi Pico', () => {
     host.run(20);
     expect(host.of('nak').at(-1)).toEqual({ type: 'nak', seq: late, reason: 'not-ready' });
   });
+
+  it('is reset by its watchdog when it hangs, and announces itself again for the host to start over', () => {
+    const host = new Host(new EmulatedPico(IMAGE));
+    host.session();
+    host.send({ type: 'set-lamps', first: 0, lamps: [{ color: 'green', pattern: 'steady' }] });
+    host.run(50);
+    expect(host.pico.lamps[0]).toBe(rgb('green'));
+    const hungAt = host.pico.millis;
+    host.pico.hang();
+    host.run(500);
+    expect(host.pico.watchdogResets).toBe(1);
+    // §6.4: after a reset the self test, then INFO unsolicited; the lamps the host set are gone.
+    const infos = host.heard.filter((heard) => heard.message.type === 'info');
+    expect(infos).toHaveLength(3);
+    expect(infos[2]!.at - hungAt).toBeGreaterThan(100 + 300);
+    expect(host.pico.lamps[0]).not.toBe(rgb('green'));
+  });
 });

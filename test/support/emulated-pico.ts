@@ -59,6 +59,8 @@ export class EmulatedPico {
     const watchdog = mcu.peripherals[0x40058] as unknown as { onWatchdogTrigger: () => void };
     watchdog.onWatchdogTrigger = () => {
       this.watchdogResets++;
+      // The reset stops the watchdog until the firmware starts it again (rp2040js would fire it on and on).
+      mcu.writeUint32(0x40058000, 0);
       this.start();
     };
     this.start();
@@ -90,6 +92,14 @@ export class EmulatedPico {
   /** The lamps now, as the LED chain last latched them (0xRRGGBB each); empty before the first frame. */
   get lamps(): number[] {
     return this.ledFrames.at(-1)?.colors ?? [];
+  }
+
+  /**
+   * Makes the firmware hang as a bug would: its tick interrupt (TIMER_0, IRQ 0) disabled at the NVIC
+   * (ICER, ARMv6-M B3.4), so that its main loop sleeps for good and stops feeding the watchdog.
+   */
+  hang(): void {
+    this.simulator.rp2040.writeUint32(0xe000e180, 1 << 0);
   }
 
   /** Runs the firmware for `ms` of emulated time. */
@@ -124,6 +134,7 @@ export class EmulatedPico {
     const { core } = this.simulator.rp2040;
     const table = new DataView(this.image.buffer, this.image.byteOffset + 0x100, 8);
     core.reset();
+    core.waiting = false; // a core asleep in WFI when the reset came
     core.VTOR = 0x10000100;
     core.SP = table.getUint32(0, true);
     core.PC = table.getUint32(4, true) & ~1;
