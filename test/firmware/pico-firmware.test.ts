@@ -253,4 +253,32 @@ describe('the module firmware for the Raspberry Pi Pico', () => {
     expect(infos[2]!.at - hungAt).toBeGreaterThan(100 + 300);
     expect(host.pico.lamps[0]).not.toBe(rgb('green'));
   });
+
+  it('takes garbage, an oversized frame and a host at the wrong baud rate without a word, then a session', () => {
+    const host = new Host(new EmulatedPico(IMAGE));
+    host.run(350);
+    expect(host.pico.baudRate).toBeGreaterThan(115_200 * 0.99);
+    expect(host.pico.baudRate).toBeLessThan(115_200 * 1.01);
+    const before = host.heard.length;
+    // Noise on the line, a frame of 300 bytes (over §3.2's 255), a lone delimiter.
+    host.pico.receive(Uint8Array.from({ length: 200 }, (_, i) => (i * 37 + 11) & 0xff));
+    host.pico.receive(Uint8Array.of(...Array<number>(300).fill(0x41), 0x00, 0x00));
+    // A HELLO from a host set to 9600 baud: what the module reads is no frame.
+    const hello = encodeFrame({
+      seq: 1,
+      ...encodeMessage({ type: 'hello', protocol: { major: 2, minor: 0 } }),
+    });
+    const misread = host.pico.receiveAtBaud(hello, 9600);
+    expect(misread.length).toBeGreaterThan(0);
+    expect(Buffer.from(misread).equals(Buffer.from(hello))).toBe(false);
+    host.run(200);
+    expect(host.heard.slice(before).map((heard) => heard.message.type)).toEqual([]);
+    // The same HELLO at the right rate, sent again after the host's retry time as a host does (§4.1):
+    // the first one ends the misread bytes before it and is lost with them (§3.3), the second is a session.
+    host.pico.receiveAtBaud(hello, 115_200);
+    host.run(200);
+    host.pico.receiveAtBaud(hello, 115_200);
+    host.run(30);
+    expect(host.heard.slice(before).map((heard) => heard.message.type)).toEqual(['ack', 'info']);
+  });
 });

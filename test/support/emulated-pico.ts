@@ -74,6 +74,42 @@ export class EmulatedPico {
     return this.nanos / 1e6;
   }
 
+  /** The baud rate UART0 is set to (from its divisors and clk_peri). */
+  get baudRate(): number {
+    return this.simulator.rp2040.uart[0]!.baudRate;
+  }
+
+  /**
+   * Bytes a host sends at `hostBaud` as this UART reads them at its own rate: each byte's bits (start,
+   * 8 data bits from the lowest, stop) sampled at the middle of this UART's bit times, from each start
+   * bit's falling edge; a byte whose stop bit reads low is lost (a framing error). Returns what it read.
+   */
+  receiveAtBaud(bytes: Uint8Array, hostBaud: number): Uint8Array {
+    const line: boolean[] = [];
+    const samplesPerHostBit = 64;
+    for (const byte of bytes) {
+      const bits = [false, ...Array.from({ length: 8 }, (_, i) => ((byte >> i) & 1) === 1), true];
+      for (const bit of bits) for (let i = 0; i < samplesPerHostBit; i++) line.push(bit);
+    }
+    for (let i = 0; i < samplesPerHostBit * 2; i++) line.push(true);
+    const perOwnBit = (samplesPerHostBit * hostBaud) / this.baudRate;
+    const read: number[] = [];
+    let at = 0;
+    while (at < line.length) {
+      if (line[at]) {
+        at++;
+        continue;
+      }
+      const sample = (bit: number) => line[Math.floor(at + (bit + 0.5) * perOwnBit)] ?? true;
+      let value = 0;
+      for (let bit = 0; bit < 8; bit++) if (sample(1 + bit)) value |= 1 << bit;
+      if (sample(9)) read.push(value);
+      at = Math.floor(at + 9.5 * perOwnBit);
+    }
+    this.receive(Uint8Array.from(read));
+    return Uint8Array.from(read);
+  }
+
   /** Bytes from the host, to arrive one after the other at the line's pace. */
   receive(bytes: Uint8Array): void {
     this.incoming.push(...bytes);
