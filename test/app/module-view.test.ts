@@ -10,6 +10,7 @@ import type { Screen } from '../../hw/open-board.ts';
 import { hardwareOf } from '../../src/app/module-simulator.ts';
 import { showModule } from '../../src/app/module-view.ts';
 import type { LampSituation } from '../../src/blf/lamp-policy.ts';
+import { PARTNER_STATES } from '../../src/blf/partner-state.ts';
 import { DEFAULT_LAMPS } from '../../src/blf/lamp-policy.ts';
 import { loadBoards } from '../../src/config/boards.ts';
 import type { KeyView } from '../../src/panel/panel.ts';
@@ -124,16 +125,8 @@ describe('the simulator on a terminal', () => {
   });
 
   it('gives each state its own mark and the caller beside the label, in 80 columns, with a legend', () => {
-    const { clock, screen } = rig([
-      'idle',
-      'ringing',
-      'calling',
-      'busy',
-      'held',
-      'offline',
-      'unknown',
-      'refused',
-    ]);
+    // Every partner state, and refused: eight keys.
+    const { clock, screen } = rig([...PARTNER_STATES, 'refused']);
     clock.advance(200);
     const block = screen.lastBlock();
     for (const line of block) expect(line.length).toBeLessThanOrEqual(80);
