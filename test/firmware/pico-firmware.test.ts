@@ -4,24 +4,24 @@
  * decoded by lampfield's own codec (firmware-sim/protocol), its lamps from the WS2812 data pin's
  * waveform, its keys pressed on the matrix pins. Everything in emulated time.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder } from '../../firmware-sim/protocol/framing.ts';
 import { LAMP_COLORS, LAMP_RGB, type LampColor } from '../../firmware-sim/protocol/lamp.ts';
 import { decodeMessage, encodeMessage, type Message } from '../../firmware-sim/protocol/messages.ts';
 import { keyCount, loadBoards } from '../../src/config/boards.ts';
 import { EmulatedPico } from '../support/emulated-pico.ts';
+import { buildFirmware, FIRMWARE_DIR, type FirmwareBuild } from '../support/pico-firmware.ts';
 
-const FIRMWARE = fileURLToPath(new URL('../../firmware/', import.meta.url));
-const IMAGE = `${FIRMWARE}build/lampfield-module.bin`;
-let buildOutput = '';
+const FIRMWARE = FIRMWARE_DIR;
+let build: FirmwareBuild;
+let IMAGE = '';
 
 beforeAll(() => {
-  // -B: built again, so that the build's own report (flash and RAM use) is read here.
-  buildOutput = execFileSync('make', ['-B', '-C', FIRMWARE, '--no-print-directory'], { encoding: 'utf8' });
+  build = buildFirmware();
+  IMAGE = build.image;
 }, 120_000);
+afterAll(() => rmSync(build.dir, { recursive: true, force: true }));
 
 const rgb = (color: LampColor) => {
   const [r, g, b] = LAMP_RGB[color];
@@ -80,7 +80,7 @@ class Host {
 
 describe('the module firmware for the Raspberry Pi Pico', () => {
   it('builds with Debian’s toolchain, says its flash and RAM use, and makes a valid UF2 and boot2', () => {
-    expect(buildOutput).toMatch(/lampfield-module: flash \d+ bytes of 2097152, RAM \d+ bytes of 262144/);
+    expect(build.output).toMatch(/lampfield-module: flash \d+ bytes of 2097152, RAM \d+ bytes of 262144/);
     const image = readFileSync(IMAGE);
     // boot2 (datasheet §2.8.1.3): 252 bytes of code, then their CRC-32 (poly 0x04C11DB7, not reflected).
     let crc = 0xffffffff;
@@ -98,7 +98,7 @@ describe('the module firmware for the Raspberry Pi Pico', () => {
       .exec(readFileSync(`${FIRMWARE}src/board.h`, 'utf8'))!
       .slice(1)
       .join('.');
-    const uf2 = readFileSync(`${FIRMWARE}build/lampfield-module-${version}.uf2`);
+    const uf2 = readFileSync(`${build.dir}/lampfield-module-${version}.uf2`);
     const blocks = uf2.length / 512;
     expect(blocks).toBe(Math.ceil(image.length / 256));
     const payload = Buffer.alloc(blocks * 256);

@@ -1,5 +1,7 @@
 /** The panel contract (panel-contract.ts) against every driver this machine can run. */
+import { rmSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
+import { afterAll } from 'vitest';
 import { SerialModulePanel } from '../../hw/serial/serial-module-panel.ts';
 import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
 import { hardwareOf } from '../../src/app/module-simulator.ts';
@@ -16,6 +18,8 @@ import { FakeClock } from '../support/fake-clock.ts';
 import { FakeHidPort } from '../support/fake-hid-keypad.ts';
 import { FakeStreamDeckPort } from '../support/fake-stream-deck.ts';
 import { GpioBench } from '../support/gpio-bench.ts';
+import { buildFirmware, type FirmwareBuild } from '../support/pico-firmware.ts';
+import { EmulatedPico } from '../support/emulated-pico.ts';
 import { watchKey } from '../support/lamp-observer.ts';
 import { panelContract } from './panel-contract.ts';
 
@@ -29,6 +33,11 @@ async function until(check: () => boolean, what: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** The Pico firmware, built once for this file when its contract first runs. */
+let picoBuild: FirmwareBuild | null = null;
+const picoImage = () => (picoBuild ??= buildFirmware()).image;
+afterAll(() => picoBuild != null && rmSync(picoBuild.dir, { recursive: true, force: true }));
 
 const same = (a: { color: string; pattern: string } | null | undefined, b: Lamp) =>
   a != null && a.color === b.color && a.pattern === b.pattern;
@@ -88,6 +97,41 @@ panelContract('serial module driver with the firmware simulator over TCP', async
       await panel.close();
       await endpoint.close();
       firmware.reset(); // stops its timers
+    },
+  };
+});
+
+panelContract('serial module driver with the Pico firmware on an emulated RP2040 over TCP', async () => {
+  const module20 = board('module-20rgb');
+  const pico = new EmulatedPico(picoImage());
+  const endpoint = await pico.serveOverTcp();
+  const panel = new SerialModulePanel(module20, `tcp://127.0.0.1:${endpoint.port}`, { clock: systemClock });
+  panel.start();
+  await until(() => panel.ready, 'the handshake');
+  return {
+    panel,
+    // Read off the WS2812 pin: the color while lit and the blink over the last 2.1 s (emulated).
+    shows: async (key, lamp) => {
+      const deadline = Date.now() + 8000;
+      for (;;) {
+        const seen = pico.seen(key - 1);
+        if (same(seen, lamp)) return;
+        if (Date.now() > deadline)
+          throw new Error(
+            `key ${key} shows ${seen.color} ${seen.pattern}, not ${lamp.color} ${lamp.pattern}`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    press: async (key, gesture) => {
+      // Closed on the matrix with 3 ms of contact bounce, for about 100 ms, or past the long-press time.
+      pico.key(key - 1, true, 3);
+      await new Promise((resolve) => setTimeout(resolve, gesture === 'long' ? 700 : 100));
+      pico.key(key - 1, false, 3);
+    },
+    close: async () => {
+      await panel.close();
+      await endpoint.close();
     },
   };
 });

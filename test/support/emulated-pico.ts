@@ -8,6 +8,8 @@
  * so that the waveform has the PIO's real timing.
  */
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { LAMP_RGB, type LampColor } from '../../firmware-sim/protocol/lamp.ts';
 import { ConsoleLogger, GPIOPinState, LogLevel, Simulator } from 'rp2040js';
 
 const SYS_NANOS = 8; // 125 MHz
@@ -136,6 +138,79 @@ export class EmulatedPico {
    */
   hang(): void {
     this.simulator.rp2040.writeUint32(0xe000e180, 1 << 0);
+  }
+
+  /**
+   * What key `index`'s lamp did over the last `windowMs` of emulated time, as a person would say it: its
+   * palette color while lit and its pattern from the whole lit and dark spells (PROTOCOL.md §5.3).
+   */
+  seen(index: number, windowMs = 2100): { color: string; pattern: string } {
+    const end = this.nanos;
+    const start = end - windowMs * 1e6;
+    const frames = this.ledFrames;
+    let at = frames.length - 1;
+    while (at > 0 && frames[at]!.at > start) at--;
+    const spells: { lit: number; from: number; to: number }[] = [];
+    for (let i = at; i < frames.length; i++) {
+      const color = frames[i]!.colors[index] ?? 0;
+      const from = Math.max(start, frames[i]!.at);
+      const last = spells.at(-1);
+      if (last != null && (last.lit === color || (last.lit !== 0) === (color !== 0))) last.lit ||= color;
+      else spells.push({ lit: color, from, to: end });
+      if (spells.length > 1) spells.at(-2)!.to = from;
+    }
+    const lit = new Set(spells.filter((spell) => spell.lit !== 0).map((spell) => spell.lit));
+    const name = (rgb: number) =>
+      (Object.keys(LAMP_RGB) as LampColor[]).find(
+        (color) => ((LAMP_RGB[color][0] << 16) | (LAMP_RGB[color][1] << 8) | LAMP_RGB[color][2]) === rgb,
+      ) ?? `#${rgb.toString(16)}`;
+    if (lit.size === 0) return { color: 'off', pattern: 'off' };
+    const color = [...lit].map(name).join('+');
+    if (spells.length === 1) return { color, pattern: 'steady' };
+    const whole = spells.slice(1, -1).map((spell) => ({
+      lit: spell.lit !== 0,
+      ms: Math.round((spell.to - spell.from) / 1e6 / 25) * 25,
+    }));
+    const on = whole.find((spell) => spell.lit)?.ms;
+    const off = whole.find((spell) => !spell.lit)?.ms;
+    const patterns: Record<string, string> = {
+      '125/125': 'fast-blink',
+      '500/500': 'slow-blink',
+      '100/900': 'flash',
+    };
+    const pattern = patterns[`${on}/${off}`] ?? `unknown ${on}/${off} ms`;
+    return { color, pattern };
+  }
+
+  /**
+   * Serves the module's UART on TCP (as ser2net would, and as lampfield's serial driver takes
+   * `tcp://host:port`), running the emulator in step with the wall clock. Resolves with the port.
+   */
+  async serveOverTcp(): Promise<{ port: number; close(): Promise<void> }> {
+    const sockets = new Set<net.Socket>();
+    let forwarded = this.sent.length;
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', (bytes: Buffer) => this.receive(bytes));
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const startedAt = performance.now() - this.millis;
+    const timer = setInterval(() => {
+      this.run(Math.max(0, performance.now() - startedAt - this.millis));
+      const out = Uint8Array.from(this.sent.slice(forwarded).map((sent) => sent.byte));
+      forwarded = this.sent.length;
+      if (out.length > 0) for (const socket of sockets) socket.write(out);
+    }, 2);
+    return {
+      port: (server.address() as net.AddressInfo).port,
+      close: async () => {
+        clearInterval(timer);
+        for (const socket of sockets) socket.destroy();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
   }
 
   /** Runs the firmware for `ms` of emulated time. */
