@@ -11,6 +11,7 @@ import { benchStreamDeck } from './stream-deck.ts';
 import { benchModuleLink } from './module-link.ts';
 import { benchNotifyFlood } from './notify-flood.ts';
 import { benchNotifyToLamp } from './notify-to-lamp.ts';
+import { benchPicoFirmware } from './pico-firmware.ts';
 import { benchSubscribeMany } from './subscribe-many.ts';
 import { formatTable, type BenchRow } from './table.ts';
 import { benchWatcherUdp } from './watcher-udp.ts';
@@ -19,6 +20,7 @@ const rows: BenchRow[] = [];
 for (const bench of [
   benchCorePipeline,
   benchModuleLink,
+  benchPicoFirmware,
   benchStreamDeck,
   benchKeyPress,
   benchDeskPhoneCall,

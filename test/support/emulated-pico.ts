@@ -36,6 +36,8 @@ export class EmulatedPico {
   readonly ledFrames: LedFrame[] = [];
   /** Resets by the hardware watchdog. */
   watchdogResets = 0;
+  /** Emulated time the core spent running instructions (not asleep in WFI), ns. */
+  busyNanos = 0;
   private readonly incoming: number[] = [];
   private nextByteAt = 0;
   private pioNanos = 0;
@@ -232,7 +234,9 @@ export class EmulatedPico {
         );
         clock.tick(next);
       } else {
-        clock.tick(mcu.core.executeInstruction() * SYS_NANOS);
+        const spent = mcu.core.executeInstruction() * SYS_NANOS;
+        this.busyNanos += spent;
+        clock.tick(spent);
       }
       this.stepPio();
     }
