@@ -1,5 +1,5 @@
 /**
- * The module's C firmware on the emulated RP2040 (test/support/emulated-pico.ts), in emulated time:
+ * The module's C firmware on the emulated RP2040 (firmware-sim/pico/emulated-pico.ts), in emulated time:
  * a lamp frame from the host until the WS2812 pin shows the new color (the frame's bytes at 115 200 baud
  * included); a key's contact until its KEY_EVENT has left on the wire (the 20 ms debounce included, the
  * frame's bytes counted at 115 200 baud); and the core's load with 20 lamps blinking (the share of time
@@ -7,7 +7,8 @@
  */
 import { encodeFrame, FrameDecoder } from '../firmware-sim/protocol/framing.ts';
 import { decodeMessage, encodeMessage, type Message } from '../firmware-sim/protocol/messages.ts';
-import { EmulatedPico } from '../test/support/emulated-pico.ts';
+import { EmulatedPico } from '../firmware-sim/pico/emulated-pico.ts';
+import { readFirmwareImage } from '../firmware-sim/pico/firmware-image.ts';
 import { buildFirmware } from '../test/support/pico-firmware.ts';
 import type { BenchRow } from './table.ts';
 
@@ -32,7 +33,7 @@ function picoRows(): BenchRow[] {
     const why = `not run: the firmware did not build (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
     return [{ figure: 'Pico firmware (emulated RP2040)', value: why, unit: '' }];
   }
-  const pico = new EmulatedPico(image);
+  const pico = new EmulatedPico(readFirmwareImage(image));
   const decoder = new FrameDecoder();
   let read = 0;
   let seq = 0;

@@ -51,6 +51,7 @@ describe('architecture', () => {
     const violations = layerViolations(broken);
     const imports = violations.map((line) => line.replace(/^(\S+?):\d+ imports (\S+): .*$/, '$1 → $2'));
     expect(imports).toEqual([
+      'firmware-sim/pico/board.ts → src/blf/lamp-policy.ts',
       'firmware-sim/protocol/codes.ts → src/blf/lamp-policy.ts',
       'firmware-sim/sim/firmware.ts → hw/serial/module-link.ts',
       'hw/driver.ts → src/sip/stack.ts',

@@ -38,6 +38,7 @@ import {
   type ModuleHardware,
   type Session,
 } from './module-hardware.ts';
+import type { ModuleDevice, ModuleLinkEnd } from './module-device.ts';
 import { Switches } from './module-switches.ts';
 
 /** The page keys' lamps until the host sets them (§5.10): the page in view lit, the others dark. */
@@ -47,7 +48,7 @@ const DEFAULT_PAGE_LAMPS = {
 } as const satisfies { shown: LampSetting; hidden: LampSetting[] };
 const DARK: LampSetting = { color: 'off', pattern: 'off' };
 
-export class ModuleFirmware {
+export class ModuleFirmware implements ModuleDevice, ModuleLinkEnd {
   readonly decoder = new FrameDecoder();
   /** NAKs sent, frames given up after all retries, resets. Bad frames: `decoder.dropped`. */
   readonly counters = { naks: 0, givenUp: 0, resets: 0 };

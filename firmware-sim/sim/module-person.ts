@@ -3,7 +3,7 @@
  * page's page key (PROTOCOL.md §7.4), then the key. Used by the terminal's `press N` and the simulator's
  * page, where keys are numbered as the host numbers them (from 1, page by page).
  */
-import type { ModuleFirmware } from './module-firmware.ts';
+import type { ModuleDevice } from './module-device.ts';
 import type { FirmwareClock } from './module-hardware.ts';
 
 /** How long a finger stays on a page key, and waits before the next switch. */
@@ -11,7 +11,7 @@ const PAGE_KEY_MS = 60;
 
 /** Presses key `key` (from 1) for `holdMs`, turning to its page first; false for a key the module lacks. */
 export function pressAsPerson(
-  firmware: ModuleFirmware,
+  firmware: ModuleDevice,
   key: number,
   holdMs: number,
   clock: Pick<FirmwareClock, 'after'>,

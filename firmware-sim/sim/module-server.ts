@@ -1,12 +1,12 @@
 /**
- * The simulated module on a link: a TCP port (one host at a time, the newest, as a USB port has one) or a serial
+ * A module (the firmware simulator, or the real firmware on the emulated RP2040) on a link: a TCP port (one host at a time, the newest, as a USB port has one) or a serial
  * device such as one end of a socat pty pair. `unplug()` drops the link as pulling the cable would; the
  * firmware runs on.
  */
 import net from 'node:net';
 import { SerialPort } from 'serialport';
 import { UserError } from '../../src/util/user-error.ts';
-import type { ModuleFirmware } from './module-firmware.ts';
+import type { ModuleLinkEnd } from './module-device.ts';
 
 export type ModuleServerErrorCode = 'cannot-listen' | 'cannot-open';
 
@@ -23,7 +23,7 @@ export interface ModuleEndpoint {
 }
 
 export function serveOverTcp(
-  firmware: ModuleFirmware,
+  firmware: ModuleLinkEnd,
   port: number,
   address = '127.0.0.1',
 ): Promise<ModuleEndpoint> {
@@ -77,7 +77,7 @@ export function serveOverTcp(
   });
 }
 
-export function serveOverSerial(firmware: ModuleFirmware, path: string): Promise<ModuleEndpoint> {
+export function serveOverSerial(firmware: ModuleLinkEnd, path: string): Promise<ModuleEndpoint> {
   const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
   port.on('data', (data: Buffer) => firmware.receive(data));
   port.on('error', () => undefined);

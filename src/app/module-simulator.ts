@@ -1,27 +1,73 @@
 /**
- * The expansion module's firmware simulator (firmware-sim/), on a link a host can drive: a TCP port or a
- * serial device (one end of a socat pty pair). `lampfield module` serves it alone; `lampfield sim`
- * serves it to its own watcher.
+ * The expansion module on a link a host can drive (a TCP port or a serial device, such as one end of a
+ * socat pty pair): the firmware simulator (firmware-sim/sim), or with a firmware file the module's real
+ * C firmware on an emulated RP2040 (firmware-sim/pico, loaded only then). `lampfield module` serves it
+ * alone; `lampfield sim` serves it to its own watcher.
  */
+import type { ModuleDevice, ModuleLinkEnd } from '../../firmware-sim/sim/module-device.ts';
 import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
 import type { ModuleHardware } from '../../firmware-sim/sim/module-hardware.ts';
 import { serveOverSerial, serveOverTcp, type ModuleEndpoint } from '../../firmware-sim/sim/module-server.ts';
 import { keyCount, type Board } from '../config/boards.ts';
 import type { Clock } from '../util/clock.ts';
+import { UserError } from '../util/user-error.ts';
 
 export type ModuleLink = { tcp: number } | { serial: string };
 
 export interface ServedModule {
-  firmware: ModuleFirmware;
+  firmware: ModuleDevice;
+  /** Closing it also switches the module off. */
   endpoint: ModuleEndpoint;
 }
 
-/** Starts the firmware of `board` (a module board) and serves it; throws ModuleServerError when it cannot. */
-export async function serveModule(board: Board, link: ModuleLink, clock: Clock): Promise<ServedModule> {
-  const firmware = new ModuleFirmware(hardwareOf(board), clock);
-  const endpoint =
-    'serial' in link ? await serveOverSerial(firmware, link.serial) : await serveOverTcp(firmware, link.tcp);
-  return { firmware, endpoint };
+/**
+ * Starts the module of `board` (a module board) and serves it: the simulator, or the firmware in
+ * `firmwareFile` (an ELF, a UF2 or a flash image) on the emulated Pico. Throws a UserError (one line)
+ * when the link cannot be served or the file is not firmware for that board.
+ */
+export async function serveModule(
+  board: Board,
+  link: ModuleLink,
+  clock: Clock,
+  firmwareFile: string | null = null,
+): Promise<ServedModule> {
+  let module: ModuleDevice & ModuleLinkEnd;
+  let stop = () => {};
+  if (firmwareFile == null) {
+    module = new ModuleFirmware(hardwareOf(board), clock);
+  } else {
+    const [{ PicoModule, REFERENCE_BOARD }, { readFirmwareImage }] = await Promise.all([
+      import('../../firmware-sim/pico/pico-module.ts'),
+      import('../../firmware-sim/pico/firmware-image.ts'),
+    ]);
+    if (board.id !== REFERENCE_BOARD)
+      throw new UserError(
+        'wrong-board',
+        `the module's firmware runs on the ${REFERENCE_BOARD} board (firmware/README.md), not ${board.id}`,
+      );
+    const pico = new PicoModule(readFirmwareImage(firmwareFile), hardwareOf(board), clock);
+    module = pico;
+    stop = () => pico.stop();
+  }
+  let endpoint: ModuleEndpoint;
+  try {
+    endpoint =
+      'serial' in link ? await serveOverSerial(module, link.serial) : await serveOverTcp(module, link.tcp);
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  return {
+    firmware: module,
+    endpoint: {
+      port: endpoint.port,
+      unplug: (plugBackAfterMs) => endpoint.unplug(plugBackAfterMs),
+      close: async () => {
+        await endpoint.close();
+        stop();
+      },
+    },
+  };
 }
 
 /**

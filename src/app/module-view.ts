@@ -9,7 +9,7 @@
  * state; the page it shows and its page keys' lamps.
  */
 import { createInterface } from 'node:readline';
-import type { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
+import type { ModuleDevice } from '../../firmware-sim/sim/module-device.ts';
 import { pressAsPerson } from '../../firmware-sim/sim/module-person.ts';
 import type { LampColor } from '../../firmware-sim/protocol/lamp.ts';
 import type { Terminal } from '../../hw/open-board.ts';
@@ -44,7 +44,7 @@ export interface ViewSetup {
 /** How often the module is looked at: each change once for a script; for a person, soon enough. */
 const LOOK_MS = { json: 20, screen: 100 } as const;
 
-export function showModule(firmware: ModuleFirmware, io: ViewIo, setup: ViewSetup): { stop(): void } {
+export function showModule(firmware: ModuleDevice, io: ViewIo, setup: ViewSetup): { stop(): void } {
   const { json, terminal, clock } = setup;
   const status = setup.status ?? (() => '');
   const keys = firmware.hardware.keys.length;
@@ -186,7 +186,7 @@ const SGR: Readonly<Record<LampColor, string>> = {
  * phase, so the drawing changes only when a key does.
  */
 function drawModule(
-  firmware: ModuleFirmware,
+  firmware: ModuleDevice,
   width: number,
   status: string,
   views: readonly KeyView[] | null,

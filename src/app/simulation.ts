@@ -4,7 +4,7 @@
  * the real serial host driver over TCP), the page (src/web, a click presses the module's own switch), and
  * the same application `lampfield run` starts (watcher.ts), all in this process, on one clock.
  */
-import type { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
+import type { ModuleDevice } from '../../firmware-sim/sim/module-device.ts';
 import { pressAsPerson } from '../../firmware-sim/sim/module-person.ts';
 import type { DialectName } from '../blf/dialects.ts';
 import type { Board } from '../config/boards.ts';
@@ -41,6 +41,8 @@ export interface SimulationOptions {
   seed: number;
   /** Generated calls per minute. */
   rate: number;
+  /** The module's real firmware to run on an emulated RP2040 instead of the simulator (module-simulator.ts). */
+  firmwareFile?: string | null;
   /** Subscription duration lampfield asks for, seconds (config `pbx.expires`); the config's default if absent. */
   expires?: number;
   /** The page's port; 0 picks a free one. */
@@ -59,7 +61,7 @@ export interface Simulation {
   readonly pbxPort: number;
   readonly partners: readonly string[];
   readonly deskPhone: string;
-  readonly firmware: ModuleFirmware;
+  readonly firmware: ModuleDevice;
   readonly page: PanelServer;
   /** The port asked for that another program held, when the page moved to a free one; else null. */
   readonly pagePortWasTaken: number | null;
@@ -102,8 +104,14 @@ export async function startSimulation(options: SimulationOptions): Promise<Simul
   });
   const partners = Array.from({ length: options.keys }, (_, i) => String(211 + i));
 
-  // The panel: the module firmware, driven through the real host driver over TCP.
-  const { firmware, endpoint: module } = await serveModule(board, { tcp: 0 }, clock);
+  // The panel: the module's firmware (simulated, or the real one emulated), driven through the real host
+  // driver over TCP.
+  const { firmware, endpoint: module } = await serveModule(
+    board,
+    { tcp: 0 },
+    clock,
+    options.firmwareFile ?? null,
+  );
 
   // The product, as `lampfield run` would run it with this config.
   const config = parseConfig(

@@ -20,10 +20,13 @@ const CONFIG = [
   '--config FILE',
   'the config (YAML); default: the first of /etc/lampfield/config.yaml, ./lampfield.yaml',
 ] as const;
-
 const LOG_JSON = [
   '--log-json',
   'log lines as JSON even on a terminal (they are JSON wherever standard error is not a terminal)',
+] as const;
+const FIRMWARE = [
+  '--firmware FILE',
+  'run the module’s real firmware (firmware/: its .elf, .uf2 or .bin, board module-20rgb) on an emulated RP2040 instead of the simulator',
 ] as const;
 
 export const COMMAND_HELP = {
@@ -41,7 +44,7 @@ export const COMMAND_HELP = {
   },
   sim: {
     summary: 'everything simulated: PBX, calls, module; the panel on a web page and in the terminal',
-    synopsis: `[--dialect ${DIALECTS}] [--keys N] [--board ID] [--port PAGE_PORT] [--seed S] [--rate CALLS_PER_MINUTE] [--expires SECONDS] [--json] [--log-json]`,
+    synopsis: `[--dialect ${DIALECTS}] [--keys N] [--board ID] [--port PAGE_PORT] [--seed S] [--rate CALLS_PER_MINUTE] [--expires SECONDS] [--firmware FILE] [--json] [--log-json]`,
     options: () => [
       [
         '--dialect D',
@@ -56,6 +59,7 @@ export const COMMAND_HELP = {
       ['--seed S', `the generated calls’ random seed, a number (default ${SIM_DEFAULTS.seed})`],
       ['--rate CALLS_PER_MINUTE', `generated calls per minute, 0 or more (default ${SIM_DEFAULTS.rate})`],
       ['--expires SECONDS', 'the subscription duration lampfield asks for, 30..86400 (default 600)'],
+      FIRMWARE,
       ['--json', 'the terminal panel as one JSON line per change instead of a drawing'],
       LOG_JSON,
     ],
@@ -95,12 +99,14 @@ export const COMMAND_HELP = {
     ],
   },
   module: {
-    summary: 'the expansion module’s firmware simulator, for a host to drive',
-    synopsis: '[--tcp PORT | --serial PATH] [--board ID] [--json]',
+    summary:
+      'the expansion module’s firmware simulator (or its real firmware, emulated), for a host to drive',
+    synopsis: '[--tcp PORT | --serial PATH] [--board ID] [--firmware FILE] [--json]',
     options: () => [
       ['--tcp PORT', 'serve the module’s serial line on 127.0.0.1:PORT'],
       ['--serial PATH', 'speak on a serial device, such as one end of a socat pty pair'],
       ['--board ID', `a module board of boards.json: ${moduleBoards('module-20rgb')}`],
+      FIRMWARE,
       ['--json', 'the module’s lamps as JSON lines instead of a drawing'],
     ],
   },

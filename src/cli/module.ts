@@ -1,6 +1,7 @@
 /**
- * `lampfield module [--tcp PORT | --serial PATH] [--board ID] [--json]` (BRIEF §8): the expansion
- * module's firmware simulator alone, as a module another host can drive. In a terminal it draws the
+ * `lampfield module [--tcp PORT | --serial PATH] [--board ID] [--firmware FILE] [--json]` (BRIEF §8): the
+ * expansion module alone, as a module another host can drive: the firmware simulator, or with
+ * `--firmware` the module's real firmware (firmware/) on an emulated RP2040. In a terminal it draws the
  * keys and lamps and takes `press N`, `long N` (and `page P` on a module with pages) on standard input;
  * with `--json` it prints one line per change of what the module shows, for scripts and tests.
  */
@@ -22,12 +23,14 @@ export async function moduleCommand(
   let serial: string | null = null;
   let boardId = 'module-20rgb';
   let json = false;
+  let firmwareFile: string | null = null;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--tcp') tcp = Number(args[++i]);
     else if (arg === '--serial') serial = args[++i] ?? null;
     else if (arg === '--board') boardId = args[++i] ?? '';
     else if (arg === '--json') json = true;
+    else if (arg === '--firmware') firmwareFile = args[++i] ?? '';
     else {
       io.stderr(unknownArgumentLines('module', arg));
       return 2;
@@ -47,7 +50,12 @@ export async function moduleCommand(
   }
   let served: ServedModule;
   try {
-    served = await serveModule(board, serial != null ? { serial } : { tcp: tcp ?? 7000 }, platform.clock);
+    served = await serveModule(
+      board,
+      serial != null ? { serial } : { tcp: tcp ?? 7000 },
+      platform.clock,
+      firmwareFile,
+    );
   } catch (error) {
     io.stderr(`lampfield module: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
@@ -56,7 +64,8 @@ export async function moduleCommand(
   const view = showModule(firmware, io, {
     json,
     header: [
-      `lampfield module: ${board.id} on ${serial ?? `tcp://127.0.0.1:${endpoint.port}`}; ` +
+      `lampfield module: ${board.id}${firmwareFile == null ? '' : ` running ${firmwareFile} on an emulated RP2040`} ` +
+        `on ${serial ?? `tcp://127.0.0.1:${endpoint.port}`}; ` +
         `type "press N", "long N"${board.grid.pages > 1 ? ' or "page P"' : ''} and Enter`,
     ],
     terminal: platform.terminal,

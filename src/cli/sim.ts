@@ -1,6 +1,7 @@
 /**
- * `lampfield sim [--dialect D] [--keys N] [--board ID] [--port P] [--seed S] [--rate R] [--expires S] [--json]`
- * (BRIEF §6): the whole product with no hardware and no PBX (src/app/simulation.ts). The panel is drawn
+ * `lampfield sim [--dialect D] [--keys N] [--board ID] [--port P] [--seed S] [--rate R] [--expires S]
+ * [--firmware FILE] [--json]` (BRIEF §6): the whole product with no hardware and no PBX
+ * (src/app/simulation.ts); with `--firmware`, the module's real firmware on an emulated RP2040. The panel is drawn
  * on a web page (default http://127.0.0.1:8080/, a click is a press) and in the terminal (`press N`).
  */
 import { showModule } from '../app/module-view.ts';
@@ -31,6 +32,7 @@ export async function simCommand(
   /** Each option's value as typed, for saying what was wrong with it. */
   const given: Record<string, string> = {};
   let expires: number | undefined;
+  let firmwareFile: string | null = null;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const value = () => {
@@ -53,6 +55,7 @@ export async function simCommand(
     else if (arg === '--rate') rate = Number(value());
     else if (arg === '--expires') expires = Number(value());
     else if (arg === '--json') json = true;
+    else if (arg === '--firmware') firmwareFile = value();
     else if (arg === '--log-json') logJson = true;
     else {
       io.stderr(unknownArgumentLines('sim', arg));
@@ -90,6 +93,7 @@ export async function simCommand(
       seed,
       rate,
       ...(expires == null ? {} : { expires }),
+      firmwareFile,
       pagePort,
       // The default port is a wish; a port given with --port is what the user asked for.
       pagePortTaken: portGiven ? 'fail' : 'use-a-free-port',
@@ -97,9 +101,11 @@ export async function simCommand(
       log: platform.logger('warn', { json: logJson }),
     });
   } catch (error) {
-    if (!(error instanceof UserError && error.code === 'address-in-use')) throw error;
+    if (!(error instanceof UserError)) throw error;
     io.stderr(
-      `lampfield sim: --port ${pagePort}: another program serves on that port; give another, or --port 0 for any free one`,
+      error.code === 'address-in-use'
+        ? `lampfield sim: --port ${pagePort}: another program serves on that port; give another, or --port 0 for any free one`
+        : `lampfield sim: ${error.message}`,
     );
     return 1;
   }

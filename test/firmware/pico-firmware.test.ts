@@ -1,16 +1,19 @@
 /**
  * The module's C firmware (firmware/), built with Debian's toolchain and run instruction by instruction
- * on an emulated RP2040 (test/support/emulated-pico.ts), read where a board is read: its UART0 bytes
+ * on an emulated RP2040 (firmware-sim/pico/emulated-pico.ts), read where a board is read: its UART0 bytes
  * decoded by lampfield's own codec (firmware-sim/protocol), its lamps from the WS2812 data pin's
  * waveform, its keys pressed on the matrix pins. Everything in emulated time.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder } from '../../firmware-sim/protocol/framing.ts';
 import { LAMP_COLORS, LAMP_RGB, type LampColor } from '../../firmware-sim/protocol/lamp.ts';
 import { decodeMessage, encodeMessage, type Message } from '../../firmware-sim/protocol/messages.ts';
 import { keyCount, loadBoards } from '../../src/config/boards.ts';
-import { EmulatedPico } from '../support/emulated-pico.ts';
+import { EmulatedPico } from '../../firmware-sim/pico/emulated-pico.ts';
+import { readFirmwareImage } from '../../firmware-sim/pico/firmware-image.ts';
 import { buildFirmware, FIRMWARE_DIR, type FirmwareBuild } from '../support/pico-firmware.ts';
 
 const FIRMWARE = FIRMWARE_DIR;
@@ -120,8 +123,48 @@ describe('the module firmware for the Raspberry Pi Pico', () => {
     expect(payload.subarray(0, image.length).equals(image)).toBe(true);
   });
 
+  it('is read alike from its ELF, its UF2 and its flash image; a file that is none of them is refused in one line', () => {
+    const bin = readFileSync(IMAGE);
+    const version = readFileSync(`${FIRMWARE}/src/board.h`, 'utf8')
+      .match(/FIRMWARE_(MAJOR|MINOR|PATCH) (\d+)/g)!
+      .map((line) => line.split(' ')[1])
+      .join('.');
+    const elf = readFirmwareImage(`${build.dir}/lampfield-module.elf`);
+    const uf2 = readFirmwareImage(`${build.dir}/lampfield-module-${version}.uf2`);
+    expect(Buffer.from(readFirmwareImage(IMAGE)).equals(bin)).toBe(true);
+    expect(Buffer.from(elf).equals(bin)).toBe(true);
+    // The UF2's last block is whole (256 bytes): the image, then zeros.
+    expect(Buffer.from(uf2.subarray(0, bin.length)).equals(bin)).toBe(true);
+    expect(uf2.length).toBe(Math.ceil(bin.length / 256) * 256);
+
+    const dir = mkdtempSync(join(tmpdir(), 'lampfield-not-firmware-'));
+    try {
+      const wrongFamily = readFileSync(`${build.dir}/lampfield-module-${version}.uf2`);
+      wrongFamily.writeUInt32LE(0x68ed2b88, 512 + 28); // block 1 for another chip family
+      const cases: [string, Uint8Array, RegExp][] = [
+        ['words.txt', Buffer.from('key 1: Reception\n'), /is not RP2040 firmware: \d+ bytes, too few/],
+        ['zeros.bin', new Uint8Array(4096), /is not RP2040 firmware: no vector table at 0x10000100/],
+        ['other.uf2', wrongFamily, /is not RP2040 firmware: UF2 block 1 is for family 0x68ed2b88/],
+        [
+          'cut.elf',
+          readFileSync(`${build.dir}/lampfield-module.elf`).subarray(0, 100),
+          /past the end of the file/,
+        ],
+      ];
+      for (const [name, bytes, why] of cases) {
+        writeFileSync(join(dir, name), bytes);
+        expect(() => readFirmwareImage(join(dir, name))).toThrow(why);
+      }
+      expect(() => readFirmwareImage(join(dir, 'absent.uf2'))).toThrow(
+        /^cannot read the firmware \S+: no such file$/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('lights every lamp white for its 300 ms self test, then announces itself as module-20rgb', () => {
-    const host = new Host(new EmulatedPico(IMAGE));
+    const host = new Host(new EmulatedPico(readFirmwareImage(IMAGE)));
     host.run(100);
     expect(host.pico.lamps).toEqual(Array(20).fill(0xffffff));
     expect(host.of('info')).toEqual([]);
@@ -143,7 +186,7 @@ describe('the module firmware for the Raspberry Pi Pico', () => {
   });
 
   it('refuses lamps before HELLO (not-ready), then shows every palette color on the WS2812 pin', () => {
-    const host = new Host(new EmulatedPico(IMAGE));
+    const host = new Host(new EmulatedPico(readFirmwareImage(IMAGE)));
     host.run(350);
     const early = host.send({ type: 'set-lamps', first: 0, lamps: [{ color: 'red', pattern: 'steady' }] });
     host.run(20);
@@ -163,7 +206,7 @@ describe('the module firmware for the Raspberry Pi Pico', () => {
   });
 
   it('blinks in the phases of PROTOCOL.md §5.3 on the module’s own clock', () => {
-    const host = new Host(new EmulatedPico(IMAGE));
+    const host = new Host(new EmulatedPico(readFirmwareImage(IMAGE)));
     host.session();
     host.send({
       type: 'set-lamps',
@@ -201,7 +244,7 @@ describe('the module firmware for the Raspberry Pi Pico', () => {
   });
 
   it('reports a bouncing key once, debounced: down and up, and a long press as down, long, up', () => {
-    const host = new Host(new EmulatedPico(IMAGE));
+    const host = new Host(new EmulatedPico(readFirmwareImage(IMAGE)));
     host.session();
     host.pico.key(7, true, 5);
     host.run(100);
@@ -224,7 +267,7 @@ describe('the module firmware for the Raspberry Pi Pico', () => {
   });
 
   it('forgets its lamps and shows host lost (amber) 3 s after the host went silent', () => {
-    const host = new Host(new EmulatedPico(IMAGE));
+    const host = new Host(new EmulatedPico(readFirmwareImage(IMAGE)));
     host.session();
     host.send({ type: 'set-lamps', first: 0, lamps: [{ color: 'green', pattern: 'steady' }] });
     host.run(2900);
@@ -238,7 +281,7 @@ describe('the module firmware for the Raspberry Pi Pico', () => {
   });
 
   it('is reset by its watchdog when it hangs, and announces itself again for the host to start over', () => {
-    const host = new Host(new EmulatedPico(IMAGE));
+    const host = new Host(new EmulatedPico(readFirmwareImage(IMAGE)));
     host.session();
     host.send({ type: 'set-lamps', first: 0, lamps: [{ color: 'green', pattern: 'steady' }] });
     host.run(50);
@@ -255,7 +298,7 @@ describe('the module firmware for the Raspberry Pi Pico', () => {
   });
 
   it('takes garbage, an oversized frame and a host at the wrong baud rate without a word, then a session', () => {
-    const host = new Host(new EmulatedPico(IMAGE));
+    const host = new Host(new EmulatedPico(readFirmwareImage(IMAGE)));
     host.run(350);
     expect(host.pico.baudRate).toBeGreaterThan(115_200 * 0.99);
     expect(host.pico.baudRate).toBeLessThan(115_200 * 1.01);

@@ -1,16 +1,19 @@
 /**
  * `lampfield run` driving the expansion module (the firmware simulator in its own process, as
- * `lampfield module`) over TCP and through a real tty (a socat pty pair): the lamps the module shows
- * are the lamps the core decided for the partner's state.
+ * `lampfield module`) over TCP and through a real tty (a socat pty pair), and the module's real firmware
+ * on an emulated RP2040 (`lampfield module --firmware`, its lamps read off the WS2812 pin): the lamps the
+ * module shows are the lamps the core decided for the partner's state.
  */
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
 import { LampfieldProcess } from '../support/lampfield-process.ts';
 import { freePort } from '../support/ports.ts';
 import { killAll, startProcess, stopProcess, type Started } from '../support/processes.ts';
 import { lampfieldOnInnovaphone } from '../support/innovaphone-pbx.ts';
 import { ptyPair } from '../support/pty-pair.ts';
+import { buildFirmware, type FirmwareBuild } from '../support/pico-firmware.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/lampfield.js', import.meta.url));
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -18,6 +21,11 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 afterAll(() => killAll());
+let firmware: FirmwareBuild;
+beforeAll(() => {
+  firmware = buildFirmware();
+}, 120_000);
+afterAll(() => rmSync(firmware.dir, { recursive: true, force: true }));
 
 interface ModuleLine {
   key?: number;
@@ -74,7 +82,13 @@ async function until(
   }
 }
 
-async function drive(panelPort: string, module: ReturnType<typeof startModule>): Promise<void> {
+/** The board the real firmware runs on has no display: the label is kept, not shown. */
+async function drive(
+  panelPort: string,
+  module: ReturnType<typeof startModule>,
+  label = 'Reception',
+  timeoutMs = 10_000,
+): Promise<void> {
   const { pbx, port, lampfield, close } = await lampfieldOnInnovaphone('module-20rgb', panelPort, [
     { key: 1, partner: 'sip:207@172.16.16.180', label: 'Reception' },
     { key: 2, partner: '211' },
@@ -87,15 +101,15 @@ async function drive(panelPort: string, module: ReturnType<typeof startModule>):
     return shown?.color === expected.color && shown.pattern === expected.pattern;
   };
   // Refused subscriptions show as refused (amber flash) until innovaphone's NOTIFYs come.
-  await until(() => showing(1, 'refused') && showing(2, 'refused'), 'the refused lamps', output);
-  expect(module.shown(1)?.label).toBe('Reception');
+  await until(() => showing(1, 'refused') && showing(2, 'refused'), 'the refused lamps', output, timeoutMs);
+  expect(module.shown(1)?.label).toBe(label);
   pbx.notify(1, port);
-  await until(() => showing(1, 'ringing'), 'ringing on the module', output);
+  await until(() => showing(1, 'ringing'), 'ringing on the module', output, timeoutMs);
   pbx.notify(2, port);
   pbx.notify(3, port);
-  await until(() => showing(1, 'busy'), 'busy on the module', output);
+  await until(() => showing(1, 'busy'), 'busy on the module', output, timeoutMs);
   pbx.notify(4, port);
-  await until(() => showing(1, 'idle'), 'idle on the module', output);
+  await until(() => showing(1, 'idle'), 'idle on the module', output, timeoutMs);
   expect(showing(2, 'refused')).toBe(true);
 }
 
@@ -121,6 +135,19 @@ describe('lampfield run with the expansion module', () => {
       () => module.process.output(),
     );
     await drive(pty.host, module);
+  });
+
+  it('the real firmware on an emulated RP2040 (lampfield module --firmware), its lamps read off the WS2812 pin', async () => {
+    const tcp = await freePort(true);
+    const module = startModule(['--tcp', String(tcp), '--firmware', `${firmware.dir}/lampfield-module.elf`]);
+    await until(
+      () => /running \S+lampfield-module\.elf on an emulated RP2040 on tcp:/.test(module.process.output()),
+      'the module listening',
+      () => module.process.output(),
+    );
+    // Emulated instruction by instruction beside the suite: more time for each lamp than the simulator's.
+    await drive(`tcp://127.0.0.1:${tcp}`, module, '', 30_000);
+    expect(module.state()).toBe('ready');
   });
 
   it('an unplugged module is said once, however often lampfield tries it again', async () => {

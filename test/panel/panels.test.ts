@@ -19,7 +19,8 @@ import { FakeHidPort } from '../support/fake-hid-keypad.ts';
 import { FakeStreamDeckPort } from '../support/fake-stream-deck.ts';
 import { GpioBench } from '../support/gpio-bench.ts';
 import { buildFirmware, type FirmwareBuild } from '../support/pico-firmware.ts';
-import { EmulatedPico } from '../support/emulated-pico.ts';
+import { readFirmwareImage } from '../../firmware-sim/pico/firmware-image.ts';
+import { PicoModule } from '../../firmware-sim/pico/pico-module.ts';
 import { watchKey } from '../support/lamp-observer.ts';
 import { panelContract } from './panel-contract.ts';
 
@@ -103,8 +104,10 @@ panelContract('serial module driver with the firmware simulator over TCP', async
 
 panelContract('serial module driver with the Pico firmware on an emulated RP2040 over TCP', async () => {
   const module20 = board('module-20rgb');
-  const pico = new EmulatedPico(picoImage());
-  const endpoint = await pico.serveOverTcp();
+  // The real firmware behind the same TCP server as the simulator's, kept in step with the wall clock.
+  const module = new PicoModule(readFirmwareImage(picoImage()), hardwareOf(module20), systemClock);
+  const { pico } = module;
+  const endpoint = await serveOverTcp(module, 0);
   const panel = new SerialModulePanel(module20, `tcp://127.0.0.1:${endpoint.port}`, { clock: systemClock });
   panel.start();
   await until(() => panel.ready, 'the handshake');
@@ -132,6 +135,7 @@ panelContract('serial module driver with the Pico firmware on an emulated RP2040
     close: async () => {
       await panel.close();
       await endpoint.close();
+      module.stop();
     },
   };
 });

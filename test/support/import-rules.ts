@@ -85,6 +85,7 @@ export const LAYERS = [
   'src/util',
   'hw',
   'firmware-sim/sim',
+  'firmware-sim/pico',
   'firmware-sim/protocol',
 ] as const;
 export type LayerName = (typeof LAYERS)[number];
@@ -203,6 +204,12 @@ export const LAYER_RULES: Readonly<Record<LayerName, LayerRule>> = {
     layers: ['firmware-sim/protocol', 'src/util'],
     node: true,
     packages: [/^serialport$/],
+  },
+  'firmware-sim/pico': {
+    name: 'firmware-sim/pico (the real firmware on an emulated RP2040) imports firmware-sim/sim, firmware-sim/protocol, src/util, Node and rp2040js',
+    layers: ['firmware-sim/sim', 'firmware-sim/protocol', 'src/util'],
+    node: true,
+    packages: [/^rp2040js$/],
   },
   'firmware-sim/protocol': {
     name: 'firmware-sim/protocol is pure and the lowest layer: it imports only itself',

@@ -7,10 +7,9 @@
  * rp2040js runs a PIO on timers of its own; here it is stepped cycle by cycle with the core's clock,
  * so that the waveform has the PIO's real timing.
  */
-import { readFileSync } from 'node:fs';
-import net from 'node:net';
-import { LAMP_RGB, type LampColor } from '../../firmware-sim/protocol/lamp.ts';
 import { ConsoleLogger, GPIOPinState, LogLevel, Simulator } from 'rp2040js';
+import { LAMP_RGB, PATTERN_TIMING, type LampColor } from '../protocol/lamp.ts';
+import { HOST_LOST_TIMING, type LampSetting, type ModulePattern } from '../protocol/messages.ts';
 
 const SYS_NANOS = 8; // 125 MHz
 const BYTE_NANOS = 1e9 / (115_200 / 10); // 8N1: 10 bits a byte
@@ -21,6 +20,48 @@ const COLUMN_PINS = [6, 7, 8, 9, 10];
 const ONE_AFTER_NANOS = 562;
 const RESET_NANOS = 50_000;
 
+interface Spell {
+  /** The color while lit (0xRRGGBB), 0 for dark. */
+  lit: number;
+  from: number;
+  to: number;
+}
+
+/** The blinks a module shows (PROTOCOL.md §5.3, §6.3), by their lit and dark times. */
+const BLINKS: readonly { pattern: ModulePattern; on: number; off: number }[] = [
+  ...Object.entries(PATTERN_TIMING)
+    .filter(([, timing]) => timing.period > 1)
+    .map(([pattern, { period, on }]) => ({ pattern: pattern as ModulePattern, on, off: period - on })),
+  { pattern: 'host-lost', on: HOST_LOST_TIMING.on, off: HOST_LOST_TIMING.period - HOST_LOST_TIMING.on },
+];
+/** Longer lit or dark than any blink's spell: steady or off. */
+const LONGEST_SPELL_NANOS = Math.max(...BLINKS.map((blink) => Math.max(blink.on, blink.off))) * 1e6 + 50e6;
+
+/** The blink whose spells are `on` and `off` ms long (to the 25 ms a 1 ms tick and rounding allow). */
+function patternOf(on: number | undefined, off: number | undefined): ModulePattern | null {
+  return BLINKS.find((blink) => blink.on === on && blink.off === off)?.pattern ?? null;
+}
+
+/** The first whole lit and dark spells (neither cut by the window nor still going), to 25 ms. */
+function wholeSpells(spells: readonly Spell[]): { on?: number; off?: number } {
+  const whole = spells.slice(1, -1).map((spell) => ({
+    lit: spell.lit !== 0,
+    ms: Math.round((spell.to - spell.from) / 1e6 / 25) * 25,
+  }));
+  const on = whole.find((spell) => spell.lit)?.ms;
+  const off = whole.find((spell) => !spell.lit)?.ms;
+  return { ...(on == null ? {} : { on }), ...(off == null ? {} : { off }) };
+}
+
+/** The palette color `rgb` is (PROTOCOL.md §5.2), or null. */
+function colorName(rgb: number): LampColor | null {
+  return (
+    (Object.keys(LAMP_RGB) as LampColor[]).find(
+      (color) => ((LAMP_RGB[color][0] << 16) | (LAMP_RGB[color][1] << 8) | LAMP_RGB[color][2]) === rgb,
+    ) ?? null
+  );
+}
+
 export interface LedFrame {
   /** Emulated time the frame was latched (ns). */
   at: number;
@@ -28,11 +69,20 @@ export interface LedFrame {
   colors: number[];
 }
 
+/**
+ * What is kept: `all` (a test or a bench reading everything afterwards) or `recent` (a module running for
+ * days: no record of bytes sent, LED frames of the last few seconds, enough to tell every blink).
+ */
+export type History = 'all' | 'recent';
+const RECENT_NANOS = 5e9;
+
 export class EmulatedPico {
   readonly simulator = new Simulator();
-  /** Bytes the firmware sent, each with the emulated time it left (ns). */
+  /** Bytes the firmware sent, each with the emulated time it left (ns); empty with history `recent`. */
   readonly sent: { at: number; byte: number }[] = [];
-  /** Every frame the LED chain latched. */
+  /** Called with each byte as it leaves UART0. */
+  onSent: ((byte: number, at: number) => void) | null = null;
+  /** The frames the LED chain latched (with history `recent`, those of the last seconds). */
   readonly ledFrames: LedFrame[] = [];
   /** Resets by the hardware watchdog. */
   watchdogResets = 0;
@@ -46,16 +96,19 @@ export class EmulatedPico {
   private bits: number[] = [];
   private highSince: number | null = null;
   private lowSince = 0;
-  private readonly image: Buffer;
-
-  constructor(imagePath: string) {
-    this.image = readFileSync(imagePath);
+  constructor(
+    private readonly image: Uint8Array,
+    private readonly history: History = 'all',
+  ) {
     const mcu = this.simulator.rp2040;
     mcu.logger = new ConsoleLogger(LogLevel.Error);
     mcu.flash.set(this.image, 0);
     const pio = mcu.pio[0]!;
     pio.run = () => undefined; // stepped here, with the core's clock
-    mcu.uart[0]!.onByte = (byte) => this.sent.push({ at: this.nanos, byte });
+    mcu.uart[0]!.onByte = (byte) => {
+      if (this.history === 'all') this.sent.push({ at: this.nanos, byte });
+      this.onSent?.(byte, this.nanos);
+    };
     mcu.gpio[PIN_LEDS]!.addListener((state) => this.ledPin(state === GPIOPinState.High));
     for (const pin of COLUMN_PINS) mcu.gpio[pin]!.setInputValue(true); // pulled up, no key closed
     for (const pin of ROW_PINS) mcu.gpio[pin]!.addListener(() => this.matrix());
@@ -147,13 +200,45 @@ export class EmulatedPico {
    * palette color while lit and its pattern from the whole lit and dark spells (PROTOCOL.md §5.3).
    */
   seen(index: number, windowMs = 2100): { color: string; pattern: string } {
+    const spells = this.spells(index, windowMs);
+    const lit = new Set(spells.filter((spell) => spell.lit !== 0).map((spell) => spell.lit));
+    if (lit.size === 0) return { color: 'off', pattern: 'off' };
+    const color = [...lit].map((rgb) => colorName(rgb) ?? `#${rgb.toString(16)}`).join('+');
+    if (spells.length === 1) return { color, pattern: 'steady' };
+    const { on, off } = wholeSpells(spells);
+    return { color, pattern: patternOf(on, off) ?? `unknown ${on}/${off} ms` };
+  }
+
+  /**
+   * The lamp key `index` shows now, as a person glancing at it would name it: off or steady once its
+   * light has not changed for longer than any blink's spell; else the blink its last whole spells make,
+   * in the color it last lit; null while that cannot be told yet (a blink just begun) or the color is none
+   * of the palette's.
+   */
+  lampNow(index: number): LampSetting | null {
+    const spells = this.spells(index, 2100);
+    const current = spells.at(-1);
+    if (current == null) return { color: 'off', pattern: 'off' };
+    const lastLit = [...spells].reverse().find((spell) => spell.lit !== 0)?.lit;
+    const color = lastLit == null ? null : colorName(lastLit);
+    if (current.to - current.from > LONGEST_SPELL_NANOS || spells.length === 1) {
+      if (current.lit === 0) return { color: 'off', pattern: 'off' };
+      return color == null ? null : { color, pattern: 'steady' };
+    }
+    const { on, off } = wholeSpells(spells);
+    const pattern = patternOf(on, off);
+    return pattern == null || color == null ? null : { color, pattern };
+  }
+
+  /** Key `index`'s lit (its color) and dark (0) spells over the last `windowMs`, the first cut by the window. */
+  private spells(index: number, windowMs: number): Spell[] {
     const end = this.nanos;
     const start = end - windowMs * 1e6;
     const frames = this.ledFrames;
     let at = frames.length - 1;
     while (at > 0 && frames[at]!.at > start) at--;
-    const spells: { lit: number; from: number; to: number }[] = [];
-    for (let i = at; i < frames.length; i++) {
+    const spells: Spell[] = [];
+    for (let i = Math.max(0, at); i < frames.length; i++) {
       const color = frames[i]!.colors[index] ?? 0;
       const from = Math.max(start, frames[i]!.at);
       const last = spells.at(-1);
@@ -161,58 +246,7 @@ export class EmulatedPico {
       else spells.push({ lit: color, from, to: end });
       if (spells.length > 1) spells.at(-2)!.to = from;
     }
-    const lit = new Set(spells.filter((spell) => spell.lit !== 0).map((spell) => spell.lit));
-    const name = (rgb: number) =>
-      (Object.keys(LAMP_RGB) as LampColor[]).find(
-        (color) => ((LAMP_RGB[color][0] << 16) | (LAMP_RGB[color][1] << 8) | LAMP_RGB[color][2]) === rgb,
-      ) ?? `#${rgb.toString(16)}`;
-    if (lit.size === 0) return { color: 'off', pattern: 'off' };
-    const color = [...lit].map(name).join('+');
-    if (spells.length === 1) return { color, pattern: 'steady' };
-    const whole = spells.slice(1, -1).map((spell) => ({
-      lit: spell.lit !== 0,
-      ms: Math.round((spell.to - spell.from) / 1e6 / 25) * 25,
-    }));
-    const on = whole.find((spell) => spell.lit)?.ms;
-    const off = whole.find((spell) => !spell.lit)?.ms;
-    const patterns: Record<string, string> = {
-      '125/125': 'fast-blink',
-      '500/500': 'slow-blink',
-      '100/900': 'flash',
-    };
-    const pattern = patterns[`${on}/${off}`] ?? `unknown ${on}/${off} ms`;
-    return { color, pattern };
-  }
-
-  /**
-   * Serves the module's UART on TCP (as ser2net would, and as lampfield's serial driver takes
-   * `tcp://host:port`), running the emulator in step with the wall clock. Resolves with the port.
-   */
-  async serveOverTcp(): Promise<{ port: number; close(): Promise<void> }> {
-    const sockets = new Set<net.Socket>();
-    let forwarded = this.sent.length;
-    const server = net.createServer((socket) => {
-      sockets.add(socket);
-      socket.on('data', (bytes: Buffer) => this.receive(bytes));
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const startedAt = performance.now() - this.millis;
-    const timer = setInterval(() => {
-      this.run(Math.max(0, performance.now() - startedAt - this.millis));
-      const out = Uint8Array.from(this.sent.slice(forwarded).map((sent) => sent.byte));
-      forwarded = this.sent.length;
-      if (out.length > 0) for (const socket of sockets) socket.write(out);
-    }, 2);
-    return {
-      port: (server.address() as net.AddressInfo).port,
-      close: async () => {
-        clearInterval(timer);
-        for (const socket of sockets) socket.destroy();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      },
-    };
+    return spells;
   }
 
   /** Runs the firmware for `ms` of emulated time. */
@@ -334,6 +368,10 @@ export class EmulatedPico {
       }
       this.ledFrames.push({ at: this.lowSince, colors });
       this.bits = [];
+      if (this.history === 'recent') {
+        const old = this.ledFrames.findIndex((frame) => frame.at > at - RECENT_NANOS);
+        if (old > 1) this.ledFrames.splice(0, old - 1); // the frame lit before them is kept
+      }
     }
   }
 }
