@@ -15,7 +15,18 @@ const SYS_NANOS = 8; // 125 MHz
 const BYTE_NANOS = 1e9 / (115_200 / 10); // 8N1: 10 bits a byte
 const PIN_LEDS = 16;
 const ROW_PINS = [2, 3, 4, 5];
-const COLUMN_PINS = [6, 7, 8, 9, 10];
+/** The keys' five columns, then the page keys' two (module-160rgb; firmware/README.md's wiring). */
+const COLUMN_PINS = [6, 7, 8, 9, 10, 11, 12];
+const KEY_COLUMNS = 5;
+const KEYS = ROW_PINS.length * KEY_COLUMNS;
+
+/** Where switch `index` sits on the matrix: the 20 keys row by row, then the page keys row by row. */
+function matrixPosition(index: number): { row: number; column: number } {
+  if (index < KEYS) return { row: Math.floor(index / KEY_COLUMNS), column: index % KEY_COLUMNS };
+  const pageKey = index - KEYS;
+  const extra = COLUMN_PINS.length - KEY_COLUMNS;
+  return { row: Math.floor(pageKey / extra), column: KEY_COLUMNS + (pageKey % extra) };
+}
 /** WS2812B: a 0 is high 0.4 µs, a 1 0.8 µs; the LED samples at about 0.56 µs. Reset: low ≥ 50 µs. */
 const ONE_AFTER_NANOS = 562;
 const RESET_NANOS = 50_000;
@@ -92,7 +103,8 @@ export class EmulatedPico {
   private nextByteAt = 0;
   private pioNanos = 0;
   private pioPending = 0;
-  private readonly pressed = new Set<number>();
+  /** The closed switches, as "row column". */
+  private readonly pressed = new Set<string>();
   private bits: number[] = [];
   private highSince: number | null = null;
   private lowSince = 0;
@@ -172,7 +184,10 @@ export class EmulatedPico {
     this.incoming.push(...bytes);
   }
 
-  /** Closes (true) or opens key `index` (0..19, row by row), with contact bounce for `bounceMs`. */
+  /**
+   * Closes (true) or opens switch `index` (the keys 0..19 row by row, then a board's page keys), with
+   * contact bounce for `bounceMs`.
+   */
   key(index: number, closed: boolean, bounceMs = 0): void {
     const flips = bounceMs > 0 ? 4 : 0;
     for (let i = 0; i < flips; i++) {
@@ -242,9 +257,10 @@ export class EmulatedPico {
       const color = frames[i]!.colors[index] ?? 0;
       const from = Math.max(start, frames[i]!.at);
       const last = spells.at(-1);
-      if (last != null && (last.lit === color || (last.lit !== 0) === (color !== 0))) last.lit ||= color;
-      else spells.push({ lit: color, from, to: end });
-      if (spells.length > 1) spells.at(-2)!.to = from;
+      // Frames come whenever any lamp changes: one that leaves this lamp as it was goes on its spell.
+      if (last != null && last.lit === color) continue;
+      if (last != null) last.to = from;
+      spells.push({ lit: color, from, to: end });
     }
     return spells;
   }
@@ -301,8 +317,9 @@ export class EmulatedPico {
   }
 
   private setKey(index: number, closed: boolean): void {
-    if (closed) this.pressed.add(index);
-    else this.pressed.delete(index);
+    const { row, column } = matrixPosition(index);
+    if (closed) this.pressed.add(`${row} ${column}`);
+    else this.pressed.delete(`${row} ${column}`);
     this.matrix();
   }
 
@@ -311,7 +328,7 @@ export class EmulatedPico {
     const { gpio } = this.simulator.rp2040;
     COLUMN_PINS.forEach((column, c) => {
       const low = ROW_PINS.some(
-        (row, r) => this.pressed.has(r * COLUMN_PINS.length + c) && gpio[row]!.value === GPIOPinState.Low,
+        (row, r) => this.pressed.has(`${r} ${c}`) && gpio[row]!.value === GPIOPinState.Low,
       );
       gpio[column]!.setInputValue(!low);
     });

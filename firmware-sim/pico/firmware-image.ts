@@ -52,6 +52,16 @@ export function readFirmwareImage(path: string): Uint8Array {
   return image;
 }
 
+/**
+ * Which of `boards` (board ids) the firmware in `image` is built for: the one whose id it holds as a
+ * C string (firmware/src/board.h's BOARD_ID, which INFO sends); null when it holds none, or several.
+ */
+export function boardOf(image: Uint8Array, boards: readonly string[]): string | null {
+  const text = Buffer.from(image.buffer, image.byteOffset, image.byteLength);
+  const found = boards.filter((id) => text.includes(Buffer.from(`\0${id}\0`).subarray(1)));
+  return found.length === 1 ? found[0]! : null;
+}
+
 function fromElf(bytes: Buffer, view: DataView, refuse: (why: string) => Error): Uint8Array {
   if (bytes[4] !== 1 || bytes[5] !== 1) throw refuse('an ELF, but not 32-bit little-endian');
   if (view.getUint16(18, true) !== EM_ARM) throw refuse('an ELF, but not for ARM');

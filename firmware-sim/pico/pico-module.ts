@@ -2,9 +2,10 @@
  * The module's real firmware (firmware/, C for the Raspberry Pi Pico) on the emulated RP2040, as a
  * module a host drives and a person looks at (`lampfield module --firmware`, `lampfield sim
  * --firmware`): the emulator kept in step with the clock, the host's bytes fed to UART0 at the line's
- * pace, the firmware's bytes passed on as they leave, its lamps read off the WS2812 pin and its keys
- * pressed on the matrix. The reference board has no display: labels are kept by the firmware (INFO says
- * 12 characters) but shown nowhere, so none are shown here.
+ * pace, the firmware's bytes passed on as they leave, its lamps read off the WS2812 pin and its keys and
+ * page keys pressed on the matrix. Only the page in view is lit on the hardware: keys of other pages show
+ * nothing here. The hardware has no display: labels are kept by the firmware (INFO says 12 characters)
+ * but shown nowhere, so none are shown here.
  */
 import { FrameDecoder, type Frame } from '../protocol/framing.ts';
 import { decodeMessage } from '../protocol/messages.ts';
@@ -18,8 +19,8 @@ import {
 } from '../sim/module-hardware.ts';
 import { EmulatedPico } from './emulated-pico.ts';
 
-/** The board the C firmware is written for (firmware/src/board.h). */
-export const REFERENCE_BOARD = 'module-20rgb';
+/** The boards the C firmware is built for (firmware/src/board.h). */
+export const FIRMWARE_BOARDS = ['module-20rgb', 'module-160rgb'] as const;
 /** How often the emulator is brought up to the clock. */
 const STEP_MS = 2;
 /** The most emulated time one step runs: behind by more (a busy machine), the module slips instead. */
@@ -30,7 +31,7 @@ const DARK: LampSetting = { color: 'off', pattern: 'off' };
 
 export class PicoModule implements ModuleDevice, ModuleLinkEnd {
   readonly pico: EmulatedPico;
-  readonly shownPage = 0;
+  private page = 0;
   private transmit: ((bytes: Uint8Array) => void) | null = null;
   private outgoing: number[] = [];
   private readonly fromModule = new FrameDecoder();
@@ -57,7 +58,12 @@ export class PicoModule implements ModuleDevice, ModuleLinkEnd {
   }
 
   get perPage(): number {
-    return this.hardware.keys.length;
+    return this.hardware.keys.length / this.hardware.pages;
+  }
+
+  /** The page in view, as the module last said (PAGE_SHOWN, §5.11); 0 after a reset. */
+  get shownPage(): number {
+    return this.page;
   }
 
   /** The firmware's session as its link shows it (PROTOCOL.md §6): its own state is not visible from outside. */
@@ -68,15 +74,16 @@ export class PicoModule implements ModuleDevice, ModuleLinkEnd {
   }
 
   lamp(key: number): LampSetting | null {
-    return this.state === 'ready' ? this.pico.lampNow(key) : null;
+    if (this.state !== 'ready' || Math.floor(key / this.perPage) !== this.page) return null;
+    return this.pico.lampNow(key % this.perPage);
   }
 
   label(): string {
     return '';
   }
 
-  pageKeyLamp(): LampSetting {
-    return DARK;
+  pageKeyLamp(index: number): LampSetting {
+    return (this.state === 'ready' ? this.pico.lampNow(this.perPage + index) : null) ?? DARK;
   }
 
   pressSwitch(slot: number): void {
@@ -87,10 +94,15 @@ export class PicoModule implements ModuleDevice, ModuleLinkEnd {
     if (slot >= 0 && slot < this.perPage) this.pico.key(slot, false, BOUNCE_MS);
   }
 
-  /** The reference board has no page keys. */
-  pressPageKey(): void {}
+  pressPageKey(index: number): void {
+    if (index >= 0 && index < this.hardware.pageKeys.length)
+      this.pico.key(this.perPage + index, true, BOUNCE_MS);
+  }
 
-  releasePageKey(): void {}
+  releasePageKey(index: number): void {
+    if (index >= 0 && index < this.hardware.pageKeys.length)
+      this.pico.key(this.perPage + index, false, BOUNCE_MS);
+  }
 
   connect(transmit: (bytes: Uint8Array) => void): void {
     this.transmit = transmit;
@@ -123,6 +135,7 @@ export class PicoModule implements ModuleDevice, ModuleLinkEnd {
     if (this.pico.watchdogResets !== this.resets) {
       this.resets = this.pico.watchdogResets;
       this.session = 'post';
+      this.page = 0;
     }
     if (this.outgoing.length > 0) {
       const bytes = Uint8Array.from(this.outgoing);
@@ -138,6 +151,7 @@ export class PicoModule implements ModuleDevice, ModuleLinkEnd {
     if (!decoded.ok) return;
     const { message } = decoded;
     if (this.session === 'post') this.session = 'announced';
+    if (message.type === 'page-shown') this.page = message.page;
     if (message.type === 'ack' && this.hostHellos.delete(message.seq)) {
       this.session = 'ready';
       this.lastHostFrameAt = this.pico.millis;

@@ -1,6 +1,7 @@
 /*
  * The reference module on a Raspberry Pi Pico (firmware/README.md): clocks from the 12 MHz crystal, the
- * link on UART0, 20 keys as a 4×5 matrix, 20 WS2812B lamps on one PIO pin, the hardware watchdog. Every
+ * link on UART0, 20 keys as a 4×5 matrix (and the page keys of a board with pages on more columns), a
+ * WS2812B lamp per key on one PIO pin, the hardware watchdog. Every
  * millisecond (the timer's alarm) it reads the keys, runs the protocol's timers (module.c) and, when a
  * lamp changed, sends the LED chain its colors; between, it sleeps (WFI).
  */
@@ -14,9 +15,13 @@
 #define PIN_UART_TX 0
 #define PIN_UART_RX 1
 #define ROWS 4
-#define COLUMNS 5
+#define KEY_COLUMNS 5
+/* The page keys (board.h) on columns after the keys', ROWS to a column. */
+#define COLUMNS (KEY_COLUMNS + (BOARD_PAGE_KEYS + ROWS - 1) / ROWS)
 static const uint8_t ROW_PINS[ROWS] = {2, 3, 4, 5};
-static const uint8_t COLUMN_PINS[COLUMNS] = {6, 7, 8, 9, 10};
+static const uint8_t COLUMN_PINS[] = {6, 7, 8, 9, 10, 11, 12};
+_Static_assert(sizeof COLUMN_PINS >= COLUMNS, "a pin for every column");
+#define SWITCH_COUNT (BOARD_KEYS / BOARD_PAGES + BOARD_PAGE_KEYS)
 #define PIN_LEDS 16
 
 /* 125 MHz from the crystal (datasheet §2.18.2: VCO 1500 MHz = 12 MHz × 125, then ÷ 6 ÷ 2). */
@@ -114,7 +119,12 @@ static void keys_scan(uint32_t now) {
     }
     uint32_t in = SIO_GPIO_IN;
     SIO_GPIO_OE_CLR = 1u << ROW_PINS[r];
-    for (int c = 0; c < COLUMNS; c++) module_switch(r * COLUMNS + c, !(in & (1u << COLUMN_PINS[c])), now);
+    for (int c = 0; c < COLUMNS; c++) {
+      /* The keys row by row, then the page keys row by row on the columns after them. */
+      int index = c < KEY_COLUMNS ? r * KEY_COLUMNS + c
+                                  : ROWS * KEY_COLUMNS + r * (COLUMNS - KEY_COLUMNS) + (c - KEY_COLUMNS);
+      if (index < SWITCH_COUNT) module_switch(index, !(in & (1u << COLUMN_PINS[c])), now);
+    }
   }
 }
 
@@ -240,6 +250,13 @@ int main(void) {
       first = false;
       watchdog_feed();
     }
-    __asm volatile("wfi");
+    /*
+     * Sleep only if nothing is due, checked with interrupts masked: a tick that came while the last one
+     * was being worked (a long frame written) would otherwise be lost, and the loop asleep for good. WFI
+     * still wakes on a pending interrupt with PRIMASK set (ARMv6-M B1.5.19); it is taken after CPSIE.
+     */
+    __asm volatile("cpsid i" ::: "memory");
+    if (!tick_due && (UART_FR & UART_FR_RXFE)) __asm volatile("wfi");
+    __asm volatile("cpsie i" ::: "memory");
   }
 }

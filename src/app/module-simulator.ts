@@ -36,16 +36,23 @@ export async function serveModule(
   if (firmwareFile == null) {
     module = new ModuleFirmware(hardwareOf(board), clock);
   } else {
-    const [{ PicoModule, REFERENCE_BOARD }, { readFirmwareImage }] = await Promise.all([
+    const [{ PicoModule, FIRMWARE_BOARDS }, { boardOf, readFirmwareImage }] = await Promise.all([
       import('../../firmware-sim/pico/pico-module.ts'),
       import('../../firmware-sim/pico/firmware-image.ts'),
     ]);
-    if (board.id !== REFERENCE_BOARD)
+    const image = readFirmwareImage(firmwareFile);
+    const built = boardOf(image, FIRMWARE_BOARDS);
+    if (built == null)
       throw new UserError(
         'wrong-board',
-        `the module's firmware runs on the ${REFERENCE_BOARD} board (firmware/README.md), not ${board.id}`,
+        `${firmwareFile} is not lampfield's module firmware (it names none of ${FIRMWARE_BOARDS.join(', ')})`,
       );
-    const pico = new PicoModule(readFirmwareImage(firmwareFile), hardwareOf(board), clock);
+    if (built !== board.id)
+      throw new UserError(
+        'wrong-board',
+        `${firmwareFile} is the firmware of ${built}, not ${board.id}: give --board ${built}`,
+      );
+    const pico = new PicoModule(image, hardwareOf(board), clock);
     module = pico;
     stop = () => pico.stop();
   }

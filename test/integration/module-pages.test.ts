@@ -3,9 +3,13 @@
  * firmware simulator, a person presses the module's page keys, and the module shows each page from what
  * it keeps, with nothing from lampfield but acknowledgements and heartbeats; a partner ringing on page 3
  * blinks page 3's key while page 1 is in view (PROTOCOL.md §5.10, §7.4). The NOTIFYs are innovaphone's
- * real ones (the seed).
+ * real ones (the seed). The same with the module's real firmware (firmware/, built for module-160rgb) on
+ * an emulated RP2040, its lamps read off the WS2812 pin and its page keys pressed on the matrix.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readFirmwareImage } from '../../firmware-sim/pico/firmware-image.ts';
+import { PicoModule } from '../../firmware-sim/pico/pico-module.ts';
 import { FrameDecoder } from '../../firmware-sim/protocol/framing.ts';
 import { decodeMessage, type LampSetting, type Message } from '../../firmware-sim/protocol/messages.ts';
 import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
@@ -17,12 +21,18 @@ import { systemClock } from '../../src/util/clock.ts';
 import { lampfieldOnInnovaphone } from '../support/innovaphone-pbx.ts';
 import { killAll } from '../support/processes.ts';
 import { ptyPair } from '../support/pty-pair.ts';
+import { buildFirmware, type FirmwareBuild } from '../support/pico-firmware.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 afterAll(() => killAll());
+let build: FirmwareBuild;
+beforeAll(() => {
+  build = buildFirmware('module-160rgb');
+}, 120_000);
+afterAll(() => rmSync(build.dir, { recursive: true, force: true }));
 
 const board = loadBoards().find((candidate) => candidate.id === 'module-160rgb')!;
 const lamp = (state: Parameters<typeof lampFor>[0]): LampSetting => lampFor(state, DEFAULT_LAMPS, 'rgb');
@@ -36,22 +46,30 @@ async function until(check: () => boolean, what: string, output: () => string): 
   }
 }
 
+/** What lampfield sends the module, read off the line as the module reads it. */
+function tapHost(module: { receive(bytes: Uint8Array): void }): Message['type'][] {
+  const fromHost: Message['type'][] = [];
+  const tap = new FrameDecoder();
+  const receive = module.receive.bind(module);
+  module.receive = (bytes) => {
+    for (const frame of tap.push(bytes)) {
+      const decoded = decodeMessage(frame);
+      if (decoded.ok) fromHost.push(decoded.message.type);
+    }
+    receive(bytes);
+  };
+  return fromHost;
+}
+
+const same = (seen: LampSetting | null, wanted: LampSetting) =>
+  seen?.color === wanted.color && seen.pattern === wanted.pattern;
+
 describe('module-160rgb pages', { timeout: 60_000 }, () => {
   it("turns pages by its own page keys with no host round trip, and blinks a ringing page's key", async () => {
     const pty = await ptyPair();
     cleanup.push(() => pty.close());
     const firmware = new ModuleFirmware(hardwareOf(board), systemClock);
-    // What lampfield sends the module, read off the line as the module reads it.
-    const fromHost: Message['type'][] = [];
-    const tap = new FrameDecoder();
-    const receive = firmware.receive.bind(firmware);
-    firmware.receive = (bytes) => {
-      for (const frame of tap.push(bytes)) {
-        const decoded = decodeMessage(frame);
-        if (decoded.ok) fromHost.push(decoded.message.type);
-      }
-      receive(bytes);
-    };
+    const fromHost = tapHost(firmware);
     const endpoint = await serveOverSerial(firmware, pty.module);
     cleanup.push(() => endpoint.close());
     const { pbx, port, lampfield, close } = await lampfieldOnInnovaphone('module-160rgb', pty.host, [
@@ -101,5 +119,53 @@ describe('module-160rgb pages', { timeout: 60_000 }, () => {
     const since = fromHost.slice(sentBefore);
     expect(since).toContain('ack');
     expect(since.filter((type) => type !== 'ack' && type !== 'heartbeat')).toEqual([]);
+  });
+
+  it('on the real firmware on an emulated RP2040: the same pages, read off its WS2812 pin', async () => {
+    const pty = await ptyPair();
+    cleanup.push(() => pty.close());
+    const module = new PicoModule(readFirmwareImage(build.image), hardwareOf(board), systemClock);
+    cleanup.push(() => Promise.resolve(module.stop()));
+    const fromHost = tapHost(module);
+    const endpoint = await serveOverSerial(module, pty.module);
+    cleanup.push(() => endpoint.close());
+    const { pbx, port, lampfield, close } = await lampfieldOnInnovaphone('module-160rgb', pty.host, [
+      { key: 1, partner: '212', label: 'Sales' },
+      { key: 21, partner: '211', label: 'Page two' },
+      { key: 41, partner: 'sip:207@172.16.16.180', label: 'Reception' },
+    ]);
+    cleanup.push(close);
+    const output = () => lampfield.output();
+    const white = { color: 'white', pattern: 'steady' } as const;
+    const dark = { color: 'off', pattern: 'off' } as const;
+
+    // Page 1 in view: its key 1 refused (amber flash) until innovaphone's NOTIFYs come.
+    await until(() => same(module.lamp(0), lamp('refused')), 'key 1 refused on the pin', output);
+    expect(module.shownPage).toBe(0);
+    expect(module.lamp(20)).toBe(null); // page 2 is not lit: the hardware shows one page
+
+    // 207 (key 41, page 3) rings: page 3's key blinks red beside page 1's white one.
+    pbx.notify(1, port);
+    await until(() => same(module.pageKeyLamp(2), lamp('ringing')), "page 3's key blinking", output);
+    expect(module.pageKeyLamp(0)).toEqual(white);
+    expect(module.pageKeyLamp(1)).toEqual(dark);
+
+    // A finger on page 2's key (with contact bounce, on the matrix): page 2 at once, from what it keeps.
+    const sentBefore = fromHost.length;
+    module.pressPageKey(1);
+    await sleep(60);
+    module.releasePageKey(1);
+    await until(() => module.shownPage === 1, 'PAGE_SHOWN 2 from the module', output);
+    await until(
+      () => same(module.lamp(20), lamp('refused')) && same(module.pageKeyLamp(1), white),
+      "page 2's key 21 refused and page 2's key white",
+      output,
+    );
+    expect(module.pageKeyLamp(2)).toEqual(lamp('ringing'));
+    await sleep(1500);
+    const since = fromHost.slice(sentBefore);
+    expect(since).toContain('ack');
+    expect(since.filter((type) => type !== 'ack' && type !== 'heartbeat')).toEqual([]);
+    expect(module.pico.watchdogResets).toBe(0);
   });
 });

@@ -19,10 +19,12 @@ export interface FirmwareBuild {
   dir: string;
 }
 
-export function buildFirmware(): FirmwareBuild {
+export function buildFirmware(board: 'module-20rgb' | 'module-160rgb' = 'module-20rgb'): FirmwareBuild {
   const dir = mkdtempSync(join(tmpdir(), 'lampfield-firmware-'));
-  const output = execFileSync('make', ['-C', FIRMWARE_DIR, '--no-print-directory', `BUILD=${dir}`], {
-    encoding: 'utf8',
-  });
+  const output = execFileSync(
+    'make',
+    ['-C', FIRMWARE_DIR, '--no-print-directory', `BUILD=${dir}`, `BOARD=${board}`],
+    { encoding: 'utf8' },
+  );
   return { output, image: join(dir, 'lampfield-module.bin'), dir };
 }
