@@ -282,6 +282,33 @@ describe('the module firmware for the Raspberry Pi Pico', () => {
     expect(host.of('nak').at(-1)).toEqual({ type: 'nak', seq: late, reason: 'not-ready' });
   });
 
+  it('sends nothing of a key held across host lost, and reports the next press to the host that came back', () => {
+    const host = new Host(new EmulatedPico(readFirmwareImage(IMAGE)));
+    host.session();
+    host.pico.key(7, true, 3);
+    host.run(100);
+    expect(host.of('key-event').map(({ key, event }) => `${key} ${event}`)).toEqual(['7 down']);
+    host.run(3500); // the host went silent with the key held: its long press, then host lost (§6.3)
+    expect(host.of('key-event').map(({ key, event }) => `${key} ${event}`)).toEqual(['7 down', '7 long']);
+    host.pico.key(7, false, 3);
+    host.run(100);
+    // §7.3: without a session, key changes stay on the module: the release is not sent.
+    expect(host.of('key-event').map(({ key, event }) => `${key} ${event}`)).toEqual(['7 down', '7 long']);
+    host.send({ type: 'hello', protocol: { major: 2, minor: 0 } });
+    host.run(50);
+    expect(host.of('info')).toHaveLength(3); // at boot, for the first session, for this one
+    host.pico.key(7, true, 3);
+    host.run(100);
+    host.pico.key(7, false, 3);
+    host.run(100);
+    expect(host.of('key-event').map(({ key, event }) => `${key} ${event}`)).toEqual([
+      '7 down',
+      '7 long',
+      '7 down',
+      '7 up',
+    ]);
+  });
+
   it('is reset by its watchdog when it hangs, and announces itself again for the host to start over', () => {
     const host = new Host(new EmulatedPico(readFirmwareImage(IMAGE)));
     host.session();
