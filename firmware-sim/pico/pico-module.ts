@@ -38,6 +38,8 @@ export class PicoModule implements ModuleDevice, ModuleLinkEnd {
   private readonly fromHost = new FrameDecoder();
   private readonly hostHellos = new Set<number>();
   private session: Session = 'post';
+  /** The last lamp each key (then each page key) was seen showing. */
+  private readonly lastReadings = new Map<number, LampSetting>();
   private resets = 0;
   private lastHostFrameAt = 0;
   private base: number;
@@ -75,7 +77,7 @@ export class PicoModule implements ModuleDevice, ModuleLinkEnd {
 
   lamp(key: number): LampSetting | null {
     if (this.state !== 'ready' || Math.floor(key / this.perPage) !== this.page) return null;
-    return this.pico.lampNow(key % this.perPage);
+    return this.reading(key, key % this.perPage);
   }
 
   label(): string {
@@ -83,7 +85,18 @@ export class PicoModule implements ModuleDevice, ModuleLinkEnd {
   }
 
   pageKeyLamp(index: number): LampSetting {
-    return (this.state === 'ready' ? this.pico.lampNow(this.perPage + index) : null) ?? DARK;
+    if (this.state !== 'ready') return DARK;
+    return this.reading(this.hardware.keys.length + index, this.perPage + index) ?? DARK;
+  }
+
+  /**
+   * What LED `led` shows as lamp `lamp` (a key of the page in view, or a page key): while a change has
+   * not yet shown its whole pattern, what it showed before, as a person would still say it.
+   */
+  private reading(lamp: number, led: number): LampSetting | null {
+    const now = this.pico.lampNow(led);
+    if (now != null) this.lastReadings.set(lamp, now);
+    return now ?? this.lastReadings.get(lamp) ?? null;
   }
 
   pressSwitch(slot: number): void {
@@ -136,6 +149,7 @@ export class PicoModule implements ModuleDevice, ModuleLinkEnd {
       this.resets = this.pico.watchdogResets;
       this.session = 'post';
       this.page = 0;
+      this.lastReadings.clear();
     }
     if (this.outgoing.length > 0) {
       const bytes = Uint8Array.from(this.outgoing);
