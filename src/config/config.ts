@@ -123,6 +123,46 @@ let validator: ReturnType<Ajv['compile']> | null = null;
 
 /** Reads a config from its text; `source` names the file in errors. Every mistake is said at once. */
 export function parseConfig(text: string, source: string, boards: readonly Board[] = loadBoards()): Config {
+  return parseConfigLayers([{ text, source }], boards);
+}
+
+/** One file of a config made of several: the card's own, the one fetched for it (src/app/provisioning.ts). */
+export interface ConfigLayer {
+  text: string;
+  /** The file or URL, as a mistake names it. */
+  source: string;
+}
+
+/**
+ * A config of layers, the last on top: each layer's values over those of the layers under it (mappings
+ * merged name by name, anything else — the list of keys, a value — taken whole), checked as one config.
+ * Mistakes are said at their lines in the top layer, which is named; a mistake only the layers under it
+ * make has no line there.
+ */
+export function parseConfigLayers(layers: readonly ConfigLayer[], boards: readonly Board[] = loadBoards()): Config {
+  const read = layers.map((layer) => ({ ...layer, ...readYaml(layer.text, layer.source) }));
+  const top = read.at(-1)!;
+  const data = read.map((layer) => layer.data).reduce((under, over) => mergeOver(under, over));
+  const { config, found } = readData(data, boards);
+  if (config != null && found.length === 0) return config;
+  const { document, lineCounter, source } = top;
+  const problems = found
+    .map((problem, order) => {
+      const { lineOf, ...said } = problem;
+      const line =
+        typeof problem.where === 'number'
+          ? problem.where
+          : lineOfPath(document, lineCounter, lineOf ?? problem.where);
+      return { problem: { ...said, line, place: placeOf(problem.where, data) }, order };
+    })
+    // In the file's order: a person fixes them top to bottom.
+    .sort((a, b) => (a.problem.line ?? Infinity) - (b.problem.line ?? Infinity) || a.order - b.order)
+    .map(({ problem }) => problem);
+  throw new ConfigError(source, problems);
+}
+
+/** A YAML file's document (for the lines of mistakes) and its values; its own mistakes thrown. */
+function readYaml(text: string, source: string) {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { prettyErrors: true, lineCounter });
   const yamlProblems = document.errors.map((error): ConfigProblem => ({
@@ -143,21 +183,22 @@ export function parseConfig(text: string, source: string, boards: readonly Board
     const why = error instanceof Error ? error.message : String(error);
     throw new ConfigError(source, [fileProblem('not-yaml', `not valid YAML: ${why}`)]);
   }
-  const { config, found } = readData(data, boards);
-  if (config != null && found.length === 0) return config;
-  const problems = found
-    .map((problem, order) => {
-      const { lineOf, ...said } = problem;
-      const line =
-        typeof problem.where === 'number'
-          ? problem.where
-          : lineOfPath(document, lineCounter, lineOf ?? problem.where);
-      return { problem: { ...said, line, place: placeOf(problem.where, data) }, order };
-    })
-    // In the file's order: a person fixes them top to bottom.
-    .sort((a, b) => (a.problem.line ?? Infinity) - (b.problem.line ?? Infinity) || a.order - b.order)
-    .map(({ problem }) => problem);
-  throw new ConfigError(source, problems);
+  return { document, lineCounter, data };
+}
+
+/** `over`'s values over `under`'s: mappings merged name by name, anything else taken whole from `over`. */
+function mergeOver(under: unknown, over: unknown): unknown {
+  if (!isRecord(under) || !isRecord(over)) return over === undefined ? under : over;
+  const merged: Record<string, unknown> = { ...under };
+  // Defined, not assigned: a name such as __proto__ in a fetched file is a name like any other.
+  for (const [name, value] of Object.entries(over))
+    Object.defineProperty(merged, name, {
+      value: mergeOver(Object.hasOwn(under, name) ? under[name] : undefined, value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  return merged;
 }
 
 /**
