@@ -4,12 +4,25 @@
 # the npm registry (image/node-arm64.env), lampfield's built code and production dependencies, its
 # service and udev rules. The file systems are made from folders (mkfs.vfat + mcopy, mkfs.ext4 -d) and
 # written into a partitioned file: no loop devices, no mounts. Run as root on Debian (x86_64 or arm64).
+# Everything is fetched as this machine is set up to fetch it: the npm packages by its own npm (its
+# registry, proxy and cafile), for linux-arm64, on the host (npm never runs under emulation); the Debian
+# packages from the mirrors its apt uses, with its apt's proxy and CA settings (image/host-apt.sh).
 # LAMPFIELD_IMAGE_WORK: the work folder (default /var/tmp/lampfield-image); the image goes to image/out/.
+# `npm run image -- --mirror URL`: a Debian mirror for bookworm instead of the host's.
 # `npm run image -- --assemble`: only copy image/rootfs into the root of the last build again and make the
-# image from it (for changing the card's files without the 13-minute root build).
+# image from it (for changing the card's files without the 11-minute root build).
 set -euo pipefail
 assemble_only=no
-[ "${1:-}" = --assemble ] && assemble_only=yes
+mirror=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --assemble) assemble_only=yes ;;
+  --mirror) mirror="${2:?npm run image: --mirror needs a URL}"; shift ;;
+  --mirror=*) mirror="${1#--mirror=}" ;;
+  *) echo "npm run image: unknown option $1 (known: --mirror URL, --assemble)" >&2; exit 2 ;;
+  esac
+  shift
+done
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
 started=$(date +%s)
@@ -48,9 +61,20 @@ mkdir -p "$work" "$out"
 
 step "lampfield $version: build and pack"
 (cd "$repo" && npm run --silent build && npm pack --silent --pack-destination "$work" >/dev/null)
-mv "$work"/lampfield-*.tgz "$work/lampfield.tgz"
-cp "$repo/package-lock.json" "$work/"
-cp -a "$(npm root -g)/npm" "$work/npm"
+mkdir -p "$work/app"
+tar -xzf "$work"/lampfield-*.tgz -C "$work/app" --strip-components=1
+rm -f "$work"/lampfield-*.tgz
+cp "$repo/package-lock.json" "$work/app/"
+
+# npm ci for the Pi, here: --os/--cpu/--libc choose the linux-arm64 glibc packages among the optional
+# ones (@napi-rs/canvas's); install scripts are left out (they would check or build for this machine:
+# the prebuilt arm64 binaries are checked in the arm64 root instead, customize.sh).
+step "production dependencies for linux-arm64, by this machine's npm ($(cd "$repo" && npm config get registry))"
+(cd "$work/app" && npm ci --omit=dev --os=linux --cpu=arm64 --libc=glibc --ignore-scripts \
+  --no-audit --no-fund --loglevel=error)
+# Prebuilt native modules for other systems than linux-arm64 (node-hid, serialport ship them all).
+find "$work/app/node_modules" -type d -path '*/prebuilds/*' -prune \
+  ! -name '*linux-arm64*' -exec rm -rf {} + 2>/dev/null || true
 
 step "Node $NODE_VERSION for arm64 ($NODE_PACKAGE), checked against its pinned integrity"
 (cd "$work" && npm pack --silent "$NODE_PACKAGE@$NODE_VERSION" >/dev/null)
@@ -67,12 +91,16 @@ packages=(
   linux-image-arm64 raspi-firmware firmware-brcm80211 initramfs-tools
   e2fsprogs dosfstools fdisk libusb-1.0-0 fonts-dejavu-core usr-is-merged
 )
-step "Debian bookworm arm64 root (mmdebstrap, under qemu-user): ${packages[*]}"
+mapfile -t sources < <(bash "$here/host-apt.sh" sources "$mirror")
+aptopts=()
+while IFS= read -r option; do aptopts+=("--aptopt=$option"); done < <(bash "$here/host-apt.sh" options)
+step "Debian bookworm arm64 root (mmdebstrap, under qemu-user) from ${sources[0]#deb }: ${packages[*]}"
 mmdebstrap --variant=minbase --architectures=arm64 --components=main,non-free-firmware \
   --include="$(IFS=,; echo "${packages[*]}")" \
+  ${aptopts[@]+"${aptopts[@]}"} \
   --essential-hook="$here/essential-hook.sh \"\$1\"" \
   --customize-hook="$here/customize.sh \"\$1\"" \
-  bookworm "$work/root" http://deb.debian.org/debian
+  bookworm "$work/root" "${sources[@]}"
 
 fi
 

@@ -14,24 +14,22 @@ tar -xzf "$LF_WORK/node.tgz" -C "$root/usr/local/lib/nodejs" --strip-components=
 ln -sf ../lib/nodejs/bin/node "$root/usr/local/bin/node"
 in_root node --version
 
-echo "customize: lampfield into /opt/lampfield"
+echo "customize: lampfield into /opt/lampfield (its dependencies installed for linux-arm64 by build.sh)"
 mkdir -p "$root/opt/lampfield"
-tar -xzf "$LF_WORK/lampfield.tgz" -C "$root/opt/lampfield" --strip-components=1
-cp "$LF_WORK/package-lock.json" "$root/opt/lampfield/"
-# npm (plain JavaScript) from the build machine, for this one install; not kept in the image.
-cp -a "$LF_WORK/npm" "$root/tmp/npm"
-cp /etc/ssl/certs/ca-certificates.crt "$root/tmp/ca.crt"
-resolv_link=$(readlink "$root/etc/resolv.conf" || true)
-rm -f "$root/etc/resolv.conf"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-in_root env HOME=/tmp NODE_EXTRA_CA_CERTS=/tmp/ca.crt npm_config_cache=/tmp/npm-cache \
-  sh -c 'cd /opt/lampfield && node /tmp/npm/bin/npm-cli.js ci --omit=dev --no-audit --no-fund --loglevel=error'
-rm -rf "$root/tmp/npm" "$root/tmp/npm-cache" "$root/tmp/ca.crt"
-rm -f "$root/etc/resolv.conf"
-if [ -n "$resolv_link" ]; then ln -s "$resolv_link" "$root/etc/resolv.conf"; fi
-# Prebuilt native modules for other systems than linux-arm64 (node-hid, serialport ship them all).
-find "$root/opt/lampfield/node_modules" -type d -path '*/prebuilds/*' -prune \
-  ! -name 'linux-arm64*' ! -name 'linux-arm64' -exec rm -rf {} + 2>/dev/null || true
+cp -a "$LF_WORK/app/." "$root/opt/lampfield/"
+chown -R root:root "$root/opt/lampfield"
+# Every native module, loaded by the arm64 Node: npm chose and fetched them on the build machine without
+# running their install scripts, so this is where a missing or wrong prebuilt binary shows.
+natives=$(cd "$root/opt/lampfield/node_modules" &&
+  find . \( -name '*.node' -o -name binding.gyp \) -not -path '*/node_modules/*/node_modules/*' |
+  sed -E 's#^\./((@[^/]+/)?[^/]+)/.*#\1#' | sort -u | tr '\n' ' ')
+in_root node -e '
+  const load = require("module").createRequire("/opt/lampfield/package.json");
+  for (const name of process.argv.slice(1)) {
+    // (serialport'"'"'s bindings load their binary when asked which to use)
+    try { const m = load(name); if (typeof m.autoDetect === "function") m.autoDetect(); console.log("customize: " + name + " loads"); }
+    catch (error) { console.error("customize: " + name + " does not load on arm64: " + error.message); process.exitCode = 1; }
+  }' $natives
 
 echo "customize: the service, its user and groups"
 in_root groupadd --system gpio

@@ -7,12 +7,15 @@
  * in memory instead.
  */
 import { lookup } from 'node:dns/promises';
-import { readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
+import os from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import tls from 'node:tls';
 import { openBoard, type Screen, type Terminal } from '../hw/open-board.ts';
 import { systemProbe } from './app/board-checks.ts';
-import type { Platform } from './app/platform.ts';
+import type { Fetched, FetchOptions, MachineNames, Platform } from './app/platform.ts';
 import { SipStack } from './sip/stack.ts';
 import { systemClock } from './util/clock.ts';
 import { stderrLogger } from './util/log.ts';
@@ -21,6 +24,10 @@ import { stderrLogger } from './util/log.ts';
 const SYSTEM_CA_FILE = '/etc/ssl/certs/ca-certificates.crt';
 
 export function realPlatform(): Platform {
+  // SIGHUP is a reload where something takes it so (a service), else a hang-up (platform.ts).
+  const reloaders = new Set<() => void>();
+  const hangUpIsReload = () => reloaders.size > 0;
+  let machine: MachineNames | null = null;
   const terminal: Terminal = {
     write: (line) => process.stdout.write(`${line}\n`),
     input: process.stdin,
@@ -58,9 +65,128 @@ export function realPlatform(): Platform {
         process.once('SIGTERM', resolve);
         // The terminal it was started from went away (an ssh session closed): stop cleanly, unsubscribed,
         // rather than die by the default action.
-        process.once('SIGHUP', resolve);
+        const hangUp = () => {
+          if (hangUpIsReload()) return;
+          process.off('SIGHUP', hangUp);
+          resolve();
+        };
+        process.on('SIGHUP', hangUp);
       }),
+    onReload: (reload) => {
+      const hangUp = () => {
+        if (hangUpIsReload()) reload();
+      };
+      reloaders.add(reload);
+      process.on('SIGHUP', hangUp);
+      return () => {
+        reloaders.delete(reload);
+        process.off('SIGHUP', hangUp);
+      };
+    },
+    fetchText,
+    get machine() {
+      return (machine ??= machineNames());
+    },
+    writeWhole,
   };
+}
+
+const FETCH_MS = 15_000;
+const FETCH_MAX_BYTES = 1024 * 1024;
+
+function fetchText(url: string, { ca, etag }: FetchOptions): Promise<Fetched> {
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      request.destroy();
+      reject(new Error(why));
+    };
+    const request = https.get(
+      url,
+      {
+        ...(ca == null ? {} : { ca }),
+        headers: {
+          accept: 'application/yaml, text/yaml, text/plain',
+          ...(etag == null ? {} : { 'if-none-match': etag }),
+        },
+        timeout: FETCH_MS,
+      },
+      (response) => {
+        const status = response.statusCode ?? 0;
+        if (status === 304) {
+          response.resume();
+          resolve({ changed: false });
+          return;
+        }
+        if (status !== 200) {
+          response.resume();
+          const where =
+            status >= 300 && status < 400 ? ` to ${response.headers.location ?? '?'} (not followed)` : '';
+          fail(`HTTP ${status} ${response.statusMessage ?? ''}`.trim() + where);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        response.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes > FETCH_MAX_BYTES) fail(`more than ${FETCH_MAX_BYTES / 1024} KiB`);
+          else chunks.push(chunk);
+        });
+        response.on('end', () => {
+          const tag = response.headers.etag;
+          resolve({ changed: true, text: Buffer.concat(chunks).toString('utf8'), etag: tag ?? null });
+        });
+        response.on('error', (error) => fail(error.message));
+      },
+    );
+    request.on('timeout', () => fail(`no answer in ${FETCH_MS / 1000} s`));
+    request.on('error', (error) => reject(new Error(error.message)));
+  });
+}
+
+/** The Pi's serial number (its device tree, else /proc/cpuinfo, else the machine id), its MAC and host name. */
+function machineNames(): MachineNames {
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const serial =
+    read('/sys/firmware/devicetree/base/serial-number').replace(/\0/g, '').trim() ||
+    (/^Serial\s*:\s*(\S+)/m.exec(read('/proc/cpuinfo'))?.[1] ?? '') ||
+    read('/etc/machine-id').trim() ||
+    'unknown';
+  const cards = Object.entries(os.networkInterfaces())
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([, addresses]) => addresses ?? [])
+    .filter((address) => !address.internal && address.mac !== '00:00:00:00:00:00');
+  return {
+    serial: serial.toLowerCase(),
+    mac: (cards[0]?.mac ?? '00:00:00:00:00:00').replace(/:/g, '').toLowerCase(),
+    hostname: os.hostname(),
+  };
+}
+
+/** `text` into `path` whole or not at all (platform.ts): readable by its owner alone (it holds passwords). */
+function writeWhole(path: string, text: string): void {
+  const folder = dirname(path);
+  mkdirSync(folder, { recursive: true });
+  const temporary = join(folder, `.${basename(path)}.${process.pid}.tmp`);
+  const file = openSync(temporary, 'w', 0o600);
+  try {
+    writeSync(file, text);
+    fsyncSync(file);
+  } finally {
+    closeSync(file);
+  }
+  renameSync(temporary, path);
+  const dir = openSync(folder, 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
 }
 
 function ttyScreen(out: NodeJS.WriteStream): Screen {

@@ -10,14 +10,28 @@ import { BOARDS_FILE, BoardsError, loadBoards } from '../config/boards.ts';
 import {
   configHints,
   loadConfig,
+  parseConfigLayers,
   problemText,
   type Config,
   type ConfigError,
   type ConfigHints,
+  type ConfigLayer,
 } from '../config/config.ts';
 
 export function readConfigFile(path: string): Config {
   return loadConfig(path, loadBoards(BOARDS_FILE, DRIVER_RULES));
+}
+
+/** The config file at `path` with `over` (a fetched file, src/app/provisioning.ts) over it, as one config. */
+export function readConfigLayers(path: string, over?: ConfigLayer): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return readConfigFile(path); // says why it cannot be read, as a run does
+  }
+  const layers = [{ text, source: path }, ...(over == null ? [] : [over])];
+  return parseConfigLayers(layers, loadBoards(BOARDS_FILE, DRIVER_RULES));
 }
 
 /** A config that did not load: the file (null when there is none), and each mistake for a page to show. */

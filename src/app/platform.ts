@@ -1,7 +1,7 @@
 /**
  * The real things the application runs on, as one interface: the clock, SIP sockets and a TCP connection,
- * the board's hardware, name lookups, certificate files and the trust store, the log, the terminal and the
- * process's stop signals. The composition root (src/real-platform.ts) picks the real ones, once, for the entry
+ * the board's hardware, name lookups, certificate files and the trust store, HTTPS for provisioning, the
+ * machine's names, whole-file writes, the log, the terminal and the process's stop and reload signals. The composition root (src/real-platform.ts) picks the real ones, once, for the entry
  * (src/main.ts); tests give their own (a fake clock, a board in memory). Nothing below takes a real one
  * by default: what needs time, a socket or a board is handed it from here.
  */
@@ -13,6 +13,24 @@ import type { SipStack, SipStackOptions } from '../sip/stack.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger, LogLevel } from '../util/log.ts';
 import type { BoardProbe } from './board-checks.ts';
+
+/** What a GET of a provisioning file gave: a new text (with its ETag), or the same as the ETag sent. */
+export type Fetched = { changed: true; text: string; etag: string | null } | { changed: false };
+
+export interface FetchOptions {
+  /** PEM texts of the CAs to trust; null: Node's own roots. */
+  ca: string[] | null;
+  /** Sent as If-None-Match: the ETag of the copy in hand. */
+  etag: string | null;
+}
+
+/** What names this machine in a provisioning URL (`{serial}`, `{mac}`, `{hostname}`). */
+export interface MachineNames {
+  serial: string;
+  /** The first network card's MAC address, 12 lower-case hex digits. */
+  mac: string;
+  hostname: string;
+}
 
 export interface Platform {
   readonly clock: Clock;
@@ -37,6 +55,23 @@ export interface Platform {
   logger(level: LogLevel, options?: { json?: boolean }): Logger;
   /** Where the console board (and the module simulator's view) writes and reads. */
   readonly terminal: Terminal;
-  /** Resolves when the process is asked to stop (SIGINT, SIGTERM, SIGHUP). */
+  /** Resolves when the process is asked to stop (SIGINT, SIGTERM; SIGHUP too where nothing takes it as a reload). */
   stopRequested(): Promise<void>;
+  /**
+   * Calls `reload` when the process is asked to read its config again: SIGHUP, which then no longer
+   * stops it (for a service: `systemctl reload`; a terminal's hang-up stops a run that does not ask for
+   * this). Returns a function that stops that.
+   */
+  onReload(reload: () => void): () => void;
+  /**
+   * GETs `url` over HTTPS (certificate and name verified; redirects not followed), within 15 s and
+   * 1 MiB; rejects with an Error of one line that says what went wrong.
+   */
+  fetchText(url: string, options: FetchOptions): Promise<Fetched>;
+  readonly machine: MachineNames;
+  /**
+   * Writes `text` to `path` whole or not at all (a power cut leaves the old file or the new): a
+   * temporary file beside it, flushed to the disk, renamed over it, and the folder flushed.
+   */
+  writeWhole(path: string, text: string): void;
 }

@@ -13,7 +13,7 @@ import { unknownArgumentLines } from './command-help.ts';
 export const DEFAULT_CONFIGS = ['/etc/lampfield/config.yaml', 'lampfield.yaml'] as const;
 
 /**
- * Returns the loaded config, or the exit code after saying on stderr what was wrong (and telling
+ * Returns the loaded config and its file, or the exit code after saying on stderr what was wrong (and telling
  * `failed`, when given, what the failure was).
  */
 export function configFromArgs(
@@ -21,7 +21,7 @@ export function configFromArgs(
   args: readonly string[],
   io: CommandIo,
   failed?: (failure: ConfigFailure) => void,
-): Config | number {
+): { config: Config; path: string } | number {
   let path: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -40,7 +40,7 @@ export function configFromArgs(
     return 2;
   }
   try {
-    return readConfigFile(path);
+    return { config: readConfigFile(path), path };
   } catch (error) {
     if (error instanceof ConfigError || error instanceof BoardsError) {
       // One line per problem, each saying the file and the place.

@@ -100,6 +100,8 @@ export interface Config {
    * press keys, and the page needs `token` even on 127.0.0.1 (the schema says so).
    */
   web?: { port: number; address: string; token?: string; control: boolean; hosts?: string[] };
+  /** The config from a provisioning server (src/app/provisioning.ts); only the card's file sets it. */
+  provision?: { url: string; everyMinutes: number; ca?: string; keep: string };
   idleHoldMs: number;
   /**
    * Pages of keys on a board whose last key can turn pages (boards.json `pageKeys: last-key`: a Stream
@@ -139,7 +141,10 @@ export interface ConfigLayer {
  * Mistakes are said at their lines in the top layer, which is named; a mistake only the layers under it
  * make has no line there.
  */
-export function parseConfigLayers(layers: readonly ConfigLayer[], boards: readonly Board[] = loadBoards()): Config {
+export function parseConfigLayers(
+  layers: readonly ConfigLayer[],
+  boards: readonly Board[] = loadBoards(),
+): Config {
   const read = layers.map((layer) => ({ ...layer, ...readYaml(layer.text, layer.source) }));
   const top = read.at(-1)!;
   const data = read.map((layer) => layer.data).reduce((under, over) => mergeOver(under, over));

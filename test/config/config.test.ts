@@ -1,6 +1,6 @@
 /** The run config: the shape the README shows loads; every mistake is one line naming file and path. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from '../../src/config/config.ts';
+import { ConfigError, loadConfig, parseConfig, parseConfigLayers } from '../../src/config/config.ts';
 
 const GOOD = `
 pbx: { host: 127.0.0.1, port: 5070, transport: udp, dialect: generic }
@@ -185,5 +185,42 @@ describe('config', () => {
       'lampfield.yaml:8: key 0: has an unknown field "colour"',
       'lampfield.yaml:8: key 0: must be >= 1',
     ]);
+  });
+});
+
+describe('a config of layers (a provisioned file over the card’s)', () => {
+  const card = { text: GOOD, source: '/boot/firmware/lampfield.yaml' };
+
+  it('merges mappings name by name and takes a list of keys whole', () => {
+    const over = `
+pbx: { port: 5080 }
+keys:
+  - { key: 3, partner: "212", label: Sales }
+`;
+    const config = parseConfigLayers([card, { text: over, source: 'https://prov.test/a.yaml' }]);
+    expect(config.pbx).toMatchObject({ host: '127.0.0.1', port: 5080, transport: 'udp', dialect: 'generic' });
+    expect(config.keys.map((key) => [key.key, key.partner, key.label])).toEqual([
+      [3, 'sip:212@127.0.0.1', 'Sales'],
+    ]);
+    expect(config.account.user).toBe('900');
+  });
+
+  it('says a mistake of the top layer at its line there, naming it', () => {
+    const over = 'keys:\n  - { key: 1, partner: "207" }\npbx:\n  port: fifty\n';
+    expect(() => parseConfigLayers([card, { text: over, source: 'https://prov.test/a.yaml' }])).toThrow(
+      /^https:\/\/prov\.test\/a\.yaml:4: \/pbx\/port: must be integer$/,
+    );
+    expect(() =>
+      parseConfigLayers([card, { text: 'keys: [ { key: 1', source: 'https://prov.test/b.yaml' }]),
+    ).toThrow(/^https:\/\/prov\.test\/b\.yaml:1: not valid YAML/);
+  });
+
+  it('takes a name such as __proto__ in a fetched file as a name, and refuses it as the schema does', () => {
+    const over = '__proto__: { polluted: true }\npbx: { __proto__: { transport: tls } }\n';
+    expect(() => parseConfigLayers([card, { text: over, source: 'https://prov.test/c.yaml' }])).toThrow(
+      ConfigError,
+    );
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(parseConfigLayers([card]).pbx.transport).toBe('udp');
   });
 });

@@ -42,13 +42,20 @@ export class LampfieldProcess {
   }
 
   /** Starts `lampfield run` with `config` (an object written as YAML). */
-  static start(config: object): LampfieldProcess {
+  static start(config: object, extraArgs: readonly string[] = []): LampfieldProcess {
     const dir = mkdtempSync(join(tmpdir(), 'lampfield-run-'));
     const file = join(dir, 'lampfield.yaml');
     writeFileSync(file, stringify(config));
     return new LampfieldProcess(
-      startProcess(process.execPath, [BIN, 'run', '--config', file], { stdio: ['pipe', 'pipe', 'pipe'] }),
+      startProcess(process.execPath, [BIN, 'run', '--config', file, ...extraArgs], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      }),
     );
+  }
+
+  /** Sends `signal` and goes on running (SIGHUP to a service: reload). */
+  kill(signal: NodeJS.Signals): void {
+    this.process.child.kill(signal);
   }
 
   /** Types a console-board command (`press 1`, `long 2`) on lampfield's standard input. */

@@ -1,0 +1,107 @@
+/**
+ * `lampfield run` as a whole (README "Running lampfield"): the status page the config asks for and the
+ * watcher (watcher.ts), on the config in use (provisioning.ts: the card's file, or a provisioning
+ * server's file over it), started again on a new one. A new config is applied as soon as it comes: the
+ * watcher (and the page, where its settings changed) stops and starts on it; a reload (SIGHUP) reads the
+ * card's file again and fetches again.
+ */
+import type { Gesture } from '../blf/key-actions.ts';
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../util/log.ts';
+import type { Platform } from './platform.ts';
+import { watchConfig, type ConfigFrom } from './provisioning.ts';
+import { startStatusPage } from './status-page.ts';
+import { startWatcher, type RunningWatcher } from './watcher.ts';
+
+export interface LampfieldRun {
+  /** The config in use now, and where it came from. */
+  readonly now: ConfigFrom;
+  stop(): Promise<void>;
+}
+
+export interface RunSetup {
+  platform: Platform;
+  log: Logger;
+  /** Said once for each page started: its address. */
+  pageAt(url: string, config: Config): void;
+  /** SIGHUP reloads the config (a service) instead of stopping (a terminal's hang-up). */
+  reloadOnHangUp: boolean;
+}
+
+type Page = Awaited<ReturnType<typeof startStatusPage>>;
+
+/** Starts on the card's config (`card`, read from `cardPath`); throws (one line) when it cannot start. */
+export async function startLampfield(cardPath: string, card: Config, setup: RunSetup): Promise<LampfieldRun> {
+  const { platform, log } = setup;
+  let running: RunningWatcher | null = null;
+  let page: Page = null;
+  let pageConfig: Config['web'] | null = null;
+
+  const startPage = async (config: Config) => {
+    // With web.control, a press on the page is a press of the panel's key.
+    page = await startStatusPage(config, platform.clock, (key: number, gesture: Gesture) =>
+      running?.pressFromPage(key, gesture),
+    );
+    pageConfig = config.web ?? null;
+    if (page != null) setup.pageAt(page.url, config);
+  };
+  const start = async (config: Config) => {
+    if (page == null || JSON.stringify(pageConfig) !== JSON.stringify(config.web ?? null)) {
+      await page?.close();
+      page = null;
+      await startPage(config);
+    }
+    const viewer = page ?? undefined;
+    running = await startWatcher(config, { platform, log, ...(viewer == null ? {} : { viewer }) });
+  };
+
+  // New configs one after the other: each applied once the one before it is.
+  let applying = Promise.resolve();
+  let previous: Config = card;
+  const apply = (next: ConfigFrom) => {
+    applying = applying.then(async () => {
+      log.info(`config: applying the config from ${next.origin}`);
+      await running?.stop();
+      running = null;
+      try {
+        await start(next.config);
+        previous = next.config;
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        log.error(`config: the config from ${next.origin} does not start (${why}); back to the one before`);
+        await start(previous).catch((again: unknown) =>
+          log.error(`config: the one before does not start either: ${String(again)}`),
+        );
+      }
+    });
+    return applying;
+  };
+
+  const watch = await watchConfig(cardPath, card, platform, log, apply);
+  previous = watch.now.config;
+  try {
+    await start(watch.now.config);
+  } catch (error) {
+    watch.stop();
+    await (page as Page)?.close();
+    throw error;
+  }
+  const stopReloading = setup.reloadOnHangUp
+    ? platform.onReload(() => {
+        log.info('config: reloading (SIGHUP)');
+        void watch.reload();
+      })
+    : () => undefined;
+  return {
+    get now() {
+      return watch.now;
+    },
+    stop: async () => {
+      stopReloading();
+      watch.stop();
+      await applying;
+      await running?.stop();
+      await page?.close();
+    },
+  };
+}
