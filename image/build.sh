@@ -124,18 +124,28 @@ rm -f "$work/root.ext4"
 mkfs.ext4 -q -L LFROOT -d "$work/root" -m 0 -J size=8 -O ^metadata_csum_seed "$work/root.ext4" "${root_mb}M"
 e2fsck -fn "$work/root.ext4" >/dev/null
 
-step "the image: MBR (the Pi 3's boot ROM needs it), FAT at 4 MiB, root after it"
+step "the data partition (ext4, label LFDATA, lampfield's own: the kept copy of a provisioned config)"
+data_mb=16
+owner=$(awk -F: '$1 == "lampfield" { print $3 ":" $4 }' "$work/root/etc/passwd")
+[ -n "$owner" ] || { echo "npm run image: no lampfield user in the root" >&2; exit 1; }
+rm -f "$work/data.ext4"
+mkfs.ext4 -q -L LFDATA -E "root_owner=$owner" -m 0 -O ^metadata_csum_seed "$work/data.ext4" "${data_mb}M"
+e2fsck -fn "$work/data.ext4" >/dev/null
+
+step "the image: MBR (the Pi 3's boot ROM needs it), FAT at 4 MiB, data, then root (last: first boot grows it)"
 start_mb=4
-total_mb=$(( start_mb + boot_mb + root_mb ))
+total_mb=$(( start_mb + boot_mb + data_mb + root_mb ))
 rm -f "$image" "$image.xz"
 truncate -s "${total_mb}M" "$image"
 sfdisk --quiet "$image" <<TABLE
 label: dos
 start=$((start_mb * 2048)), size=$((boot_mb * 2048)), type=c, bootable
-start=$(( (start_mb + boot_mb) * 2048 )), size=$((root_mb * 2048)), type=83
+start=$(( (start_mb + boot_mb) * 2048 )), size=$((data_mb * 2048)), type=83
+start=$(( (start_mb + boot_mb + data_mb) * 2048 )), size=$((root_mb * 2048)), type=83
 TABLE
 dd if="$work/boot.fat" of="$image" bs=1M seek=$start_mb conv=notrunc,sparse status=none
-dd if="$work/root.ext4" of="$image" bs=1M seek=$((start_mb + boot_mb)) conv=notrunc,sparse status=none
+dd if="$work/data.ext4" of="$image" bs=1M seek=$((start_mb + boot_mb)) conv=notrunc,sparse status=none
+dd if="$work/root.ext4" of="$image" bs=1M seek=$((start_mb + boot_mb + data_mb)) conv=notrunc,sparse status=none
 
 step "compress (xz)"
 xz -T0 -2 --keep --force "$image"

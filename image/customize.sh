@@ -38,6 +38,8 @@ in_root useradd --system --no-create-home --home-dir /nonexistent --shell /usr/s
 in_root node /opt/lampfield/bin/lampfield.js install-service --user lampfield --root /tmp/service
 cp -r "$root/tmp/service/etc/." "$root/etc/"
 rm -rf "$root/tmp/service"
+# The data partition's mount point (fstab): the kept copy of a provisioned config.
+mkdir -p "$root/var/lib/lampfield"
 # The config is the boot partition's lampfield.yaml (the service reads /etc/lampfield/config.yaml).
 ln -sf /boot/firmware/lampfield.yaml "$root/etc/lampfield/config.yaml"
 

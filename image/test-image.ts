@@ -9,6 +9,11 @@
  *    qemu's user network). Checked on the serial console and over the network: first boot grew the root
  *    and named the Pi, lampfield.service started, read that lampfield.yaml, subscribed, got the PBX's
  *    NOTIFY (key 1 idle on the status page, which answers through a forwarded port), no unit failed.
+ * 3. Provisioning (README "Many panels"): the card's lampfield.yaml says `provision:`, an HTTPS server on
+ *    the host with a CA of the test's own (on the card as provision.ca) serves the panel's file: its key
+ *    2 on the page; a changed file applied on `systemctl reload lampfield`; a broken one refused, said in
+ *    the journal, the keys kept; the power cut (qemu killed) and the server gone, the next boot starts
+ *    from the copy kept on the data partition.
  *
  * Prints how long each step took. Needs root only for the chroot (step 1 is skipped otherwise).
  */
@@ -27,6 +32,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { makeCa, makeServerCert } from '../test/support/certificates.ts';
 import { Kamailio } from '../test/support/kamailio.ts';
 import { freePort } from '../test/support/ports.ts';
 import { startProcess, stopProcess, type Started } from '../test/support/processes.ts';
@@ -71,6 +79,7 @@ const work = mkdtempSync(join(tmpdir(), 'lampfield-image-test-'));
 const disk = join(work, 'card.img');
 let kamailio: Kamailio | null = null;
 let qemu: Started | null = null;
+let provisioning: https.Server | null = null;
 try {
   // The boot partition's files, read with mtools straight from the image file.
   const fat = `${IMAGE}@@${BOOT_OFFSET}`;
@@ -89,6 +98,27 @@ try {
   else say('not root: the qemu-user chroot checks are skipped');
 
   kamailio = await Kamailio.start();
+  // The provisioning server: the panel's file by its name ({hostname}), for the CA on the card.
+  const ca = makeCa('lampfield image test provisioning CA');
+  const serverCert = makeServerCert(ca, ['IP:10.0.2.2']);
+  let served = stringify({
+    keys: [
+      { key: 1, partner: '207', label: 'Image test' },
+      { key: 2, partner: '208', label: 'From the server' },
+    ],
+  });
+  const asked: string[] = [];
+  provisioning = https.createServer(
+    { cert: readFileSync(serverCert.cert), key: readFileSync(serverCert.key) },
+    (request, response) => {
+      asked.push(request.url ?? '');
+      const ours = /^\/lampfield\/lampfield-[0-9a-f]{8}\.yaml$/.test(request.url ?? '');
+      response.writeHead(ours ? 200 : 404, { 'content-type': 'application/yaml' });
+      response.end(ours ? served : undefined);
+    },
+  );
+  await new Promise<void>((resolve) => provisioning!.listen(0, '127.0.0.1', resolve));
+  const provisioningPort = (provisioning.address() as AddressInfo).port;
   const sipPort = await freePort();
   const pagePort = await freePort(true);
   copyFileSync(IMAGE, disk);
@@ -101,35 +131,44 @@ try {
     board: 'console',
     keys: [{ key: 1, partner: '207', label: 'Image test' }],
     web: { address: '0.0.0.0', port: 8080, token: TOKEN },
+    provision: {
+      url: `https://10.0.2.2:${provisioningPort}/lampfield/{hostname}.yaml`,
+      ca: '/boot/firmware/provisioning-ca.pem',
+    },
   };
   writeFileSync(join(work, 'lampfield.yaml'), `# written by npm run image:test\n${stringify(config)}`);
   run('mcopy', ['-o', '-i', `${disk}@@${BOOT_OFFSET}`, join(work, 'lampfield.yaml'), '::/lampfield.yaml']);
+  run('mcopy', ['-o', '-i', `${disk}@@${BOOT_OFFSET}`, ca.cert, '::/provisioning-ca.pem']);
   // SSH on, for a key made here: the file `ssh` on the boot partition.
   const key = join(work, 'id_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
   run('mcopy', ['-o', '-i', `${disk}@@${BOOT_OFFSET}`, `${key}.pub`, '::/ssh']);
   const sshPort = await freePort(true);
 
-  const bootStarted = Date.now();
-  qemu = startProcess(
-    'qemu-system-aarch64',
-    [
-      ...['-M', 'virt', '-cpu', 'cortex-a72', '-smp', '2', '-m', '1024', '-nographic', '-no-reboot'],
-      ...['-kernel', join(work, kernel!), '-initrd', join(work, initrd!)],
-      '-append',
-      'root=LABEL=LFROOT rw rootwait console=ttyAMA0 net.ifnames=0 systemd.show_status=1 systemd.journald.forward_to_console=1',
-      ...['-drive', `if=virtio,format=raw,file=${disk}`],
-      ...[
-        '-netdev',
-        `user,id=net0,hostfwd=tcp:127.0.0.1:${pagePort}-:8080,hostfwd=udp:127.0.0.1:${sipPort}-:${sipPort},hostfwd=tcp:127.0.0.1:${sshPort}-:22`,
+  let bootStarted = Date.now();
+  const powerOn = () => {
+    bootStarted = Date.now();
+    return startProcess(
+      'qemu-system-aarch64',
+      [
+        ...['-M', 'virt', '-cpu', 'cortex-a72', '-smp', '2', '-m', '1024', '-nographic', '-no-reboot'],
+        ...['-kernel', join(work, kernel!), '-initrd', join(work, initrd!)],
+        '-append',
+        'root=LABEL=LFROOT rw rootwait console=ttyAMA0 net.ifnames=0 systemd.show_status=1 systemd.journald.forward_to_console=1',
+        ...['-drive', `if=virtio,format=raw,file=${disk}`],
+        ...[
+          '-netdev',
+          `user,id=net0,hostfwd=tcp:127.0.0.1:${pagePort}-:8080,hostfwd=udp:127.0.0.1:${sipPort}-:${sipPort},hostfwd=tcp:127.0.0.1:${sshPort}-:22`,
+        ],
+        ...['-device', 'virtio-net-pci,netdev=net0'],
+        // Entropy for the guest, as the Pi's own hardware RNG gives it.
+        ...['-device', 'virtio-rng-pci'],
       ],
-      ...['-device', 'virtio-net-pci,netdev=net0'],
-      // Entropy for the guest, as the Pi's own hardware RNG gives it.
-      ...['-device', 'virtio-rng-pci'],
-    ],
-    { group: true, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  const console_ = qemu;
+      { group: true, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+  };
+  qemu = powerOn();
+  let console_ = qemu;
   // The serial console as it comes, for reading while the test runs and after it.
   const consoleLog = createWriteStream(CONSOLE_LOG);
   qemu.child.stdout?.on('data', (data: Buffer) => consoleLog.write(data));
@@ -209,6 +248,62 @@ try {
   const after = Number(await inside(written));
   say(`written to the root file system in 30 s of running: ${after - before} KB`);
   if (after !== before) fail('lampfield running wrote to the root file system');
+
+  // 3. Provisioning. The server's key 2 is on the page, the file kept on the data partition.
+  const keyLabel = async (key: number, label: string, what: string) => {
+    const from = Date.now();
+    for (;;) {
+      const view = await keyView(pageUrl, key);
+      if (view?.label === label) return say(`${what}: ${seconds(from)} s`);
+      if (Date.now() - from > 120_000) fail(`${what}: key ${key} shows ${JSON.stringify(view)}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  };
+  await keyLabel(2, 'From the server', `key 2 from the provisioning server (${asked.at(-1)})`);
+  const data = (
+    await inside('findmnt -no OPTIONS /var/lib/lampfield; stat -c %U /var/lib/lampfield/provisioned.json')
+  ).split('\n');
+  say(`the data partition: ${data[0]}; the kept copy owned by ${data[1]}`);
+  if (!data[0]?.startsWith('rw') || data[1] !== 'lampfield')
+    fail('the kept copy is not on the data partition');
+  served = stringify({
+    keys: [
+      { key: 1, partner: '207', label: 'Image test' },
+      { key: 2, partner: '209', label: 'Changed' },
+    ],
+  });
+  await inside('systemctl reload lampfield');
+  await keyLabel(2, 'Changed', 'a changed file, applied on systemctl reload');
+  served = stringify({ pbx: { port: 'fifty' }, keys: [{ key: 1, partner: '207' }] });
+  await inside('systemctl reload lampfield');
+  for (const from = Date.now(); ;) {
+    const journal = await inside(
+      "journalctl -u lampfield --no-pager | grep -c 'refused, the config in use stays' || true",
+    );
+    if (journal === '1') break;
+    if (Date.now() - from > 60_000)
+      fail(`a broken file: the refusal is said ${journal} times in the journal`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  if ((await keyView(pageUrl, 2))?.label !== 'Changed') fail('a broken file changed the keys');
+  say('a broken file: refused, said once in the journal, the keys as they were');
+
+  // The power cut (qemu killed, nothing shut down) and the server gone: the next boot starts from the
+  // copy kept on the data partition.
+  await new Promise<void>((resolve) => provisioning!.close(() => resolve()));
+  provisioning.closeAllConnections();
+  provisioning = null;
+  await stopProcess(qemu, 0);
+  qemu = powerOn();
+  console_ = qemu;
+  qemu.child.stdout?.on('data', (data: Buffer) => consoleLog.write(data));
+  await seen('lampfield.service started again after the power cut', /Started lampfield\.service/);
+  await keyLabel(2, 'Changed', 'after the power cut, with the server gone: the kept copy');
+  if (
+    !/config: cannot fetch https:/.test(console_.output()) ||
+    !/the kept copy of https:/.test(console_.output())
+  )
+    fail('the journal does not say that the kept copy is used');
   say(`passed: ${name} booted to lampfield.service, subscribed to the host's Kamailio and serves its page`);
 } catch (error) {
   if (!(error instanceof ImageTestFailure)) throw error;
@@ -216,6 +311,8 @@ try {
   process.exitCode = 1;
 } finally {
   if (qemu != null) await stopProcess(qemu, 1000);
+  provisioning?.closeAllConnections();
+  provisioning?.close();
   await kamailio?.close();
   rmSync(work, { recursive: true, force: true });
 }
@@ -223,6 +320,11 @@ process.exit();
 
 /** The state key `key` shows on the status page's first event, or null before the page answers. */
 async function keyState(url: string, key: number): Promise<string | null> {
+  return (await keyView(url, key))?.state ?? null;
+}
+
+/** What key `key` shows on the status page's first event, or null before the page answers. */
+async function keyView(url: string, key: number): Promise<{ state: string; label: string | null } | null> {
   try {
     const response = await fetch(new URL(`events?token=${TOKEN}`, url), {
       signal: AbortSignal.timeout(5000),
@@ -233,9 +335,9 @@ async function keyState(url: string, key: number): Promise<string | null> {
       text += new TextDecoder().decode(((await reader.read()) as { value?: Uint8Array }).value);
     await reader.cancel();
     const snapshot = JSON.parse(text.slice('data: '.length, text.indexOf('\n\n'))) as {
-      keys: { key: number; state: string }[];
+      keys: { key: number; state: string; label: string | null }[];
     };
-    return snapshot.keys.find((view) => view.key === key)?.state ?? null;
+    return snapshot.keys.find((view) => view.key === key) ?? null;
   } catch {
     return null;
   }
@@ -248,10 +350,12 @@ async function keyState(url: string, key: number): Promise<string | null> {
 function checkRootInChroot(dir: string): void {
   const from = Date.now();
   const root = join(dir, 'root');
+  // The root is the last Linux partition (the data partition comes before it: image/build.sh).
   const sectors = /start=\s*(\d+)/.exec(
     run('sfdisk', ['--dump', IMAGE])
       .split('\n')
-      .find((line) => line.includes('type=83')) ?? '',
+      .filter((line) => line.includes('type=83'))
+      .at(-1) ?? '',
   );
   if (sectors == null) fail('no root partition in the image');
   const rootFs = join(dir, 'root.ext4');

@@ -2,8 +2,9 @@
  * `lampfield run` as a whole (README "Running lampfield"): the status page the config asks for and the
  * watcher (watcher.ts), on the config in use (provisioning.ts: the card's file, or a provisioning
  * server's file over it), started again on a new one. A new config is applied as soon as it comes: the
- * watcher (and the page, where its settings changed) stops and starts on it; a reload (SIGHUP) reads the
- * card's file again and fetches again.
+ * watcher and the page stop and start on it; a reload (SIGHUP) reads the
+ * card's file again and fetches again. Calls the desk phone has are the PBX's and go on; a call lampfield
+ * itself controls (phone.mode controller) ends with the watcher.
  */
 import type { Gesture } from '../blf/key-actions.ts';
 import type { Config } from '../config/config.ts';
@@ -35,22 +36,19 @@ export async function startLampfield(cardPath: string, card: Config, setup: RunS
   const { platform, log } = setup;
   let running: RunningWatcher | null = null;
   let page: Page = null;
-  let pageConfig: Config['web'] | null = null;
 
   const startPage = async (config: Config) => {
     // With web.control, a press on the page is a press of the panel's key.
     page = await startStatusPage(config, platform.clock, (key: number, gesture: Gesture) =>
       running?.pressFromPage(key, gesture),
     );
-    pageConfig = config.web ?? null;
     if (page != null) setup.pageAt(page.url, config);
   };
+  // The page too starts again: its keys, labels and settings are the config's.
   const start = async (config: Config) => {
-    if (page == null || JSON.stringify(pageConfig) !== JSON.stringify(config.web ?? null)) {
-      await page?.close();
-      page = null;
-      await startPage(config);
-    }
+    await page?.close();
+    page = null;
+    await startPage(config);
     const viewer = page ?? undefined;
     running = await startWatcher(config, { platform, log, ...(viewer == null ? {} : { viewer }) });
   };

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { packageFile } from '../util/package-files.ts';
 
 export const SERVICE_CONFIG = '/etc/lampfield/config.yaml';
+/** The service's own folder (config.schema.json's provision.keep default is in it). */
+const STATE_DIR = '/var/lib/lampfield';
 const deployFile = (name: string) => packageFile(`deploy/${name}`);
 
 /**
@@ -34,6 +36,9 @@ export function installService(user: string, root: string, wrote: (path: string)
   }
   mkdirSync(join(root, 'etc/lampfield'), { recursive: true });
   if (root === '/') {
+    // Where the service keeps the last good copy of a provisioned config (provision.keep), its own.
+    mkdirSync(STATE_DIR, { recursive: true, mode: 0o700 });
+    execFileSync('chown', [`${user}:`, STATE_DIR], { stdio: 'inherit' });
     for (const command of [
       ['systemctl', 'daemon-reload'],
       ['systemctl', 'enable', 'lampfield'],
