@@ -15,6 +15,10 @@ import { benchPicoFirmware } from './pico-firmware.ts';
 import { benchSubscribeMany } from './subscribe-many.ts';
 import { formatTable, type BenchRow } from './table.ts';
 import { benchWatcherUdp } from './watcher-udp.ts';
+import { killAll } from '../test/support/processes.ts';
+
+/** Each bench's deadline: a row that has not finished by then says so (the next rows still run). */
+const DEADLINE_MS = 5 * 60_000;
 
 const rows: BenchRow[] = [];
 for (const bench of [
@@ -31,8 +35,33 @@ for (const bench of [
   benchNotifyFlood,
   benchSubscribeMany,
 ]) {
-  rows.push(...(await bench()));
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<BenchRow[]>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve([
+          { figure: bench.name, value: `did not finish within ${DEADLINE_MS / 60_000} min`, unit: '' },
+        ]),
+      DEADLINE_MS,
+    );
+  });
+  rows.push(
+    ...(await Promise.race([
+      Promise.resolve()
+        .then(bench)
+        .catch((error: unknown) => [
+          {
+            figure: bench.name,
+            value: `did not finish: ${error instanceof Error ? error.message : String(error)}`,
+            unit: '',
+          },
+        ]),
+      late,
+    ])),
+  );
+  clearTimeout(timer);
   console.error(`(${bench.name} done)`);
 }
 console.log(formatTable(rows));
+killAll(); // what a bench that did not finish left running
 process.exit(0);
