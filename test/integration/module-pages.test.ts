@@ -6,12 +6,12 @@
  * real ones (the seed). The same with the module's real firmware (firmware/, built for module-160rgb) on
  * an emulated RP2040, its lamps read off the WS2812 pin and its page keys pressed on the matrix.
  */
-import { rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readFirmwareImage } from '../../firmware-sim/pico/firmware-image.ts';
 import { PicoModule } from '../../firmware-sim/pico/pico-module.ts';
 import { FrameDecoder } from '../../firmware-sim/protocol/framing.ts';
 import { decodeMessage, type LampSetting, type Message } from '../../firmware-sim/protocol/messages.ts';
+import type { ModuleLinkEnd } from '../../firmware-sim/sim/module-device.ts';
 import { ModuleFirmware } from '../../firmware-sim/sim/module-firmware.ts';
 import { hardwareOf } from '../../src/app/module-simulator.ts';
 import { serveOverSerial } from '../../firmware-sim/sim/module-server.ts';
@@ -21,18 +21,14 @@ import { systemClock } from '../../src/util/clock.ts';
 import { lampfieldOnInnovaphone } from '../support/innovaphone-pbx.ts';
 import { killAll } from '../support/processes.ts';
 import { ptyPair } from '../support/pty-pair.ts';
-import { buildFirmware, type FirmwareBuild } from '../support/pico-firmware.ts';
+import { firmwareForThisFile } from '../support/pico-firmware.ts';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 afterAll(() => killAll());
-let build: FirmwareBuild;
-beforeAll(() => {
-  build = buildFirmware('module-160rgb');
-}, 120_000);
-afterAll(() => rmSync(build.dir, { recursive: true, force: true }));
+const build = firmwareForThisFile('module-160rgb');
 
 const board = loadBoards().find((candidate) => candidate.id === 'module-160rgb')!;
 const lamp = (state: Parameters<typeof lampFor>[0]): LampSetting => lampFor(state, DEFAULT_LAMPS, 'rgb');
@@ -61,24 +57,32 @@ function tapHost(module: { receive(bytes: Uint8Array): void }): Message['type'][
   return fromHost;
 }
 
+/**
+ * `module` on one end of a socat pty pair, `lampfield run` on the other watching innovaphone's NOTIFYs
+ * for three keys on pages 1, 2 and 3; what lampfield sends the module is tapped.
+ */
+async function driveOverPty(module: ModuleLinkEnd) {
+  const pty = await ptyPair();
+  cleanup.push(() => pty.close());
+  const fromHost = tapHost(module);
+  const endpoint = await serveOverSerial(module, pty.module);
+  cleanup.push(() => endpoint.close());
+  const { pbx, port, lampfield, close } = await lampfieldOnInnovaphone('module-160rgb', pty.host, [
+    { key: 1, partner: '212', label: 'Sales' },
+    { key: 21, partner: '211', label: 'Page two' },
+    { key: 41, partner: 'sip:207@172.16.16.180', label: 'Reception' },
+  ]);
+  cleanup.push(close);
+  return { fromHost, pbx, port, output: () => lampfield.output() };
+}
+
 const same = (seen: LampSetting | null, wanted: LampSetting) =>
   seen?.color === wanted.color && seen.pattern === wanted.pattern;
 
 describe('module-160rgb pages', { timeout: 60_000 }, () => {
   it("turns pages by its own page keys with no host round trip, and blinks a ringing page's key", async () => {
-    const pty = await ptyPair();
-    cleanup.push(() => pty.close());
     const firmware = new ModuleFirmware(hardwareOf(board), systemClock);
-    const fromHost = tapHost(firmware);
-    const endpoint = await serveOverSerial(firmware, pty.module);
-    cleanup.push(() => endpoint.close());
-    const { pbx, port, lampfield, close } = await lampfieldOnInnovaphone('module-160rgb', pty.host, [
-      { key: 1, partner: '212', label: 'Sales' },
-      { key: 21, partner: '211', label: 'Page two' },
-      { key: 41, partner: 'sip:207@172.16.16.180', label: 'Reception' },
-    ]);
-    cleanup.push(close);
-    const output = () => lampfield.output();
+    const { fromHost, pbx, port, output } = await driveOverPty(firmware);
 
     // Every page's keys are on the module from the start; page 1 is in view.
     await until(
@@ -122,20 +126,9 @@ describe('module-160rgb pages', { timeout: 60_000 }, () => {
   });
 
   it('on the real firmware on an emulated RP2040: the same pages, read off its WS2812 pin', async () => {
-    const pty = await ptyPair();
-    cleanup.push(() => pty.close());
-    const module = new PicoModule(readFirmwareImage(build.image), hardwareOf(board), systemClock);
+    const module = new PicoModule(readFirmwareImage(build().image), hardwareOf(board), systemClock);
     cleanup.push(() => Promise.resolve(module.stop()));
-    const fromHost = tapHost(module);
-    const endpoint = await serveOverSerial(module, pty.module);
-    cleanup.push(() => endpoint.close());
-    const { pbx, port, lampfield, close } = await lampfieldOnInnovaphone('module-160rgb', pty.host, [
-      { key: 1, partner: '212', label: 'Sales' },
-      { key: 21, partner: '211', label: 'Page two' },
-      { key: 41, partner: 'sip:207@172.16.16.180', label: 'Reception' },
-    ]);
-    cleanup.push(close);
-    const output = () => lampfield.output();
+    const { fromHost, pbx, port, output } = await driveOverPty(module);
     const white = { color: 'white', pattern: 'steady' } as const;
     const dark = { color: 'off', pattern: 'off' } as const;
 

@@ -4,16 +4,15 @@
  * on an emulated RP2040 (`lampfield module --firmware`, its lamps read off the WS2812 pin): the lamps the
  * module shows are the lamps the core decided for the partner's state.
  */
-import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LAMPS, lampFor } from '../../src/blf/lamp-policy.ts';
 import { LampfieldProcess } from '../support/lampfield-process.ts';
 import { freePort } from '../support/ports.ts';
 import { killAll, startProcess, stopProcess, type Started } from '../support/processes.ts';
 import { lampfieldOnInnovaphone } from '../support/innovaphone-pbx.ts';
 import { ptyPair } from '../support/pty-pair.ts';
-import { buildFirmware, type FirmwareBuild } from '../support/pico-firmware.ts';
+import { firmwareForThisFile } from '../support/pico-firmware.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/lampfield.js', import.meta.url));
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -21,11 +20,7 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 afterAll(() => killAll());
-let firmware: FirmwareBuild;
-beforeAll(() => {
-  firmware = buildFirmware();
-}, 120_000);
-afterAll(() => rmSync(firmware.dir, { recursive: true, force: true }));
+const firmwareBuild = firmwareForThisFile();
 
 interface ModuleLine {
   key?: number;
@@ -139,7 +134,12 @@ describe('lampfield run with the expansion module', () => {
 
   it('the real firmware on an emulated RP2040 (lampfield module --firmware), its lamps read off the WS2812 pin', async () => {
     const tcp = await freePort(true);
-    const module = startModule(['--tcp', String(tcp), '--firmware', `${firmware.dir}/lampfield-module.elf`]);
+    const module = startModule([
+      '--tcp',
+      String(tcp),
+      '--firmware',
+      `${firmwareBuild().dir}/lampfield-module.elf`,
+    ]);
     await until(
       () => /running \S+lampfield-module\.elf on an emulated RP2040 on tcp:/.test(module.process.output()),
       'the module listening',

@@ -4,8 +4,7 @@
  * what a receptionist would see read where the LEDs are: the WS2812 data pin's waveform, decoded to a
  * color and a blink (firmware-sim/pico/emulated-pico.ts).
  */
-import { rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readFirmwareImage } from '../../firmware-sim/pico/firmware-image.ts';
 import { PicoModule } from '../../firmware-sim/pico/pico-module.ts';
 import { serveOverTcp } from '../../firmware-sim/sim/module-server.ts';
@@ -16,7 +15,7 @@ import { SipStack } from '../../src/sip/stack.ts';
 import { PbxSimulator } from '../../src/sim/pbx-simulator.ts';
 import { systemClock } from '../../src/util/clock.ts';
 import { LampfieldProcess } from '../support/lampfield-process.ts';
-import { buildFirmware, type FirmwareBuild } from '../support/pico-firmware.ts';
+import { firmwareForThisFile } from '../support/pico-firmware.ts';
 import { freePort } from '../support/ports.ts';
 import { killAll } from '../support/processes.ts';
 
@@ -25,11 +24,7 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 afterAll(() => killAll());
-let firmware: FirmwareBuild;
-beforeAll(() => {
-  firmware = buildFirmware();
-}, 120_000);
-afterAll(() => rmSync(firmware.dir, { recursive: true, force: true }));
+const firmwareBuild = firmwareForThisFile();
 
 describe('lampfield run with the Pico firmware as its panel', () => {
   it('a ringing partner’s lamp blinks red on the WS2812 pin, then shows busy and idle', async () => {
@@ -43,7 +38,7 @@ describe('lampfield run with the Pico firmware as its panel', () => {
     });
     const board = loadBoards().find((candidate) => candidate.id === 'module-20rgb')!;
     const module = new PicoModule(
-      readFirmwareImage(`${firmware.dir}/lampfield-module.elf`),
+      readFirmwareImage(`${firmwareBuild().dir}/lampfield-module.elf`),
       hardwareOf(board),
       systemClock,
     );
