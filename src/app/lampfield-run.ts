@@ -36,6 +36,8 @@ export async function startLampfield(cardPath: string, card: Config, setup: RunS
   const { platform, log } = setup;
   let running: RunningWatcher | null = null;
   let page: Page = null;
+  /** What the page says of a refused config, kept for a page started again. */
+  let note: string | null = null;
 
   const startPage = async (config: Config) => {
     // With web.control, a press on the page is a press of the panel's key.
@@ -43,6 +45,7 @@ export async function startLampfield(cardPath: string, card: Config, setup: RunS
       running?.pressFromPage(key, gesture),
     );
     if (page != null) setup.pageAt(page.url, config);
+    page?.configNote(note);
   };
   // The page too starts again: its keys, labels and settings are the config's.
   const start = async (config: Config) => {
@@ -75,7 +78,10 @@ export async function startLampfield(cardPath: string, card: Config, setup: RunS
     return applying;
   };
 
-  const watch = await watchConfig(cardPath, card, platform, log, apply);
+  const watch = await watchConfig(cardPath, card, platform, log, apply, (trouble) => {
+    note = trouble;
+    page?.configNote(trouble);
+  });
   previous = watch.now.config;
   try {
     await start(watch.now.config);

@@ -45,13 +45,18 @@ export async function watchConfig(
   platform: Platform,
   log: Logger,
   changed: (next: ConfigFrom) => Promise<void>,
+  /** Told each trouble as it is said, and null once a good config came again (the status page). */
+  noticed: (trouble: string | null) => void = () => undefined,
 ): Promise<ConfigWatch> {
   let cardConfig = card;
   let now: ConfigFrom = { config: card, origin: cardPath };
   let lastSaid = '';
   /** Says a trouble once (it is said again only after things went well in between). */
   const trouble = (line: string) => {
-    if (line !== lastSaid) log.warn(line);
+    if (line !== lastSaid) {
+      log.warn(line);
+      noticed(line);
+    }
     lastSaid = line;
   };
   let fetched: KeptCopy | null = null;
@@ -151,7 +156,10 @@ export async function watchConfig(
     }
     const config = layered(copy, url);
     if (config == null) return;
-    if (lastSaid !== '') log.info(`config: ${url} fetched and good again`);
+    if (lastSaid !== '') {
+      log.info(`config: ${url} fetched and good again`);
+      noticed(null);
+    }
     lastSaid = '';
     fetched = copy;
     keep(copy);

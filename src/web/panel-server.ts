@@ -68,6 +68,8 @@ export interface PanelServer extends KeyViewer {
   deskPhone(text: string | null): void;
   /** Shows a config lampfield could not use: its file and each mistake (with its line). */
   configProblems(file: string | null, lines: readonly string[]): void;
+  /** Says (or, null, stops saying) that a newer config was refused and lampfield runs on the one before. */
+  configNote(text: string | null): void;
   /** Bytes written to the event streams and not yet taken by their clients (bounded: one snapshot each). */
   readonly buffered: number;
   close(): Promise<void>;
@@ -128,6 +130,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
   /** The page the panel's own keys show (a module's page keys, a Stream Deck's page key). */
   let panelPage: number | null = null;
   let problems: { file: string | null; lines: readonly string[] } | null = null;
+  let note: string | null = null;
   const presses = new Map<number, ListedPress>();
   /** The event streams open now; `behind`: its last snapshot is not written out yet (it does not read). */
   const clients = new Map<http.ServerResponse, { behind: boolean; since: number }>();
@@ -146,6 +149,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
       panelPage,
       presses: [...presses.values()].reverse(),
       problems,
+      configNote: note,
     });
   /**
    * Sends the snapshot to every stream. Each snapshot is the whole state, so a client that does not
@@ -280,6 +284,11 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     },
     configProblems(file, lines) {
       problems = { file, lines };
+      broadcast();
+    },
+    configNote(text) {
+      if (text === note) return;
+      note = text;
       broadcast();
     },
     get buffered() {

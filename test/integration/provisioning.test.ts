@@ -19,6 +19,7 @@ import { SipStack } from '../../src/sip/stack.ts';
 import { PbxSimulator } from '../../src/sim/pbx-simulator.ts';
 import { systemClock } from '../../src/util/clock.ts';
 import { makeCa, makeServerCert } from '../support/certificates.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { cleanupAfterEach } from '../support/cleanup.ts';
 import { LampfieldProcess } from '../support/lampfield-process.ts';
 import { freePort } from '../support/ports.ts';
@@ -57,6 +58,16 @@ async function provisioningServer(certificates: { cert: string; key: string }) {
   };
 }
 
+/** The status page's first event: what it shows now. */
+async function pageSnapshot(port: number): Promise<{ configNote: string | null }> {
+  const response = await fetch(`http://127.0.0.1:${port}/events`, { signal: AbortSignal.timeout(5000) });
+  const reader = response.body!.getReader();
+  let text = '';
+  while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+  await reader.cancel();
+  return JSON.parse(text.slice('data: '.length, text.indexOf('\n\n'))) as { configNote: string | null };
+}
+
 describe('provisioning', { timeout: 60_000 }, () => {
   it('takes its keys from the server, applies a changed file on reload, refuses a broken one, starts from the kept copy', async () => {
     const ca = makeCa('lampfield provisioning test CA');
@@ -81,6 +92,7 @@ describe('provisioning', { timeout: 60_000 }, () => {
       account: { user: 'lampfield', password: 'secret', register: true },
       local: { address: '127.0.0.1', port: await freePort(true) },
       keys: [{ key: 1, partner: '299', label: 'from the card' }],
+      web: { port: await freePort(true) },
       provision: { url: `https://127.0.0.1:${server.port}/lampfield/{hostname}.yaml`, ca: ca.cert, keep },
     };
     server.files.set(
@@ -143,6 +155,17 @@ describe('provisioning', { timeout: 60_000 }, () => {
     await lampfield.waitFor(() => /refused, the config in use stays/.test(lampfield.output()), 'the refusal');
     lampfield.kill('SIGHUP');
     await lampfield.waitFor(() => server.asked.length >= 5, 'a fifth fetch');
+    // The status page says it too, above the keys, until a good file comes.
+    const shown = await pageSnapshot(card.web.port);
+    expect(shown.configNote).toMatch(/^config: https:\S+ refused, the config in use stays .*must be integer/);
+    const browser = await launchChromium();
+    cleanup(() => browser.close());
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${card.web.port}/`);
+    const note = page.locator('#config-note');
+    await note.waitFor({ state: 'visible' });
+    expect(await note.textContent()).toBe(shown.configNote);
+    expect(await page.locator('.key[data-key="2"] .label').textContent()).toBe('Sales');
     const refusals =
       lampfield.output().match(/config: https:\S+ refused, the config in use stays[^\n]*/g) ?? [];
     expect(refusals).toHaveLength(1);
