@@ -89,7 +89,7 @@ packages=(
   systemd systemd-sysv udev dbus kmod systemd-timesyncd systemd-resolved
   iproute2 wpasupplicant wireless-regdb avahi-daemon openssh-server ca-certificates
   linux-image-arm64 raspi-firmware firmware-brcm80211 initramfs-tools
-  e2fsprogs dosfstools fdisk libusb-1.0-0 fonts-dejavu-core usr-is-merged
+  e2fsprogs dosfstools fdisk libusb-1.0-0 fonts-dejavu-core usr-is-merged u-boot-rpi
 )
 mapfile -t sources < <(bash "$here/host-apt.sh" sources "$mirror")
 aptopts=()
@@ -110,6 +110,14 @@ boot="$work/boot"
 rm -f "$boot"/start*_{x,db,cd}.elf "$boot"/start4{x,db,cd}.elf "$boot"/fixup*_{x,db,cd}.dat "$boot"/fixup4{x,db,cd}.dat
 cp "$repo/lampfield.example.yaml" "$boot/lampfield.yaml"
 cp "$here/card/README.txt" "$here/card/wifi.txt.example" "$boot/"
+# The Pi's firmware starts U-Boot (Debian's u-boot-rpi, one build for the Pi 3 and 4), which runs
+# boot.scr (image/boot/boot.cmd): the kernel and initrd come from the root file system, not from here.
+cp "$work/root/usr/lib/u-boot/rpi_arm64/u-boot.bin" "$boot/u-boot.bin"
+mkimage -A arm64 -T script -C none -n lampfield -d "$here/boot/boot.cmd" "$boot/boot.scr" >/dev/null
+cp "$here/boot/lampfield-boot.txt" "$boot/"
+rm -f "$boot"/vmlinuz-* "$boot"/initrd.img-*
+sed -i -e 's/^kernel=.*/kernel=u-boot.bin/' -e '/^initramfs /d' -e '/^# For details on the initramfs directive/,+1d' "$boot/config.txt"
+grep -qx 'kernel=u-boot.bin' "$boot/config.txt" || { echo "npm run image: config.txt names no kernel to replace" >&2; exit 1; }
 boot_mb=64
 rm -f "$work/boot.fat"
 mkfs.vfat -F 32 -n LFBOOT -C "$work/boot.fat" $((boot_mb * 1024)) >/dev/null

@@ -76,9 +76,10 @@ find "$root/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
 rm -rf "$root/usr/share/man"/* "$root/usr/share/info"/* "$root/usr/share/locale"/*/
 rm -rf "$root/var/lib/apt/lists"/* "$root/var/cache/apt"/*.bin "$root/var/log"/* "$root/tmp"/*
 # The boot partition's files go to the FAT file system (build.sh); the root keeps the mount point. The
-# firmware's sources and the kernel's copies in /boot are only for packages' hooks: updates come as a
-# new image, not by apt (the root is read-only).
+# firmware's sources are only for packages' hooks: updates come as a new image, not by apt (the root is
+# read-only).
 mkdir -p "$LF_WORK/boot"
 cp -r "$root/boot/firmware/." "$LF_WORK/boot/"
 rm -rf "$root/boot/firmware"/* "$root/usr/lib/raspi-firmware"/*
-rm -f "$root"/boot/vmlinuz-* "$root"/boot/initrd.img-* "$root"/boot/*.dpkg-bak
+# The kernel and initrd stay in the root's /boot (U-Boot loads them from there: image/boot/boot.cmd).
+rm -f "$root"/boot/*.dpkg-bak

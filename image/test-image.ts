@@ -3,8 +3,9 @@
  *
  * 1. Its root file system, copied out of the image (debugfs), in a qemu-user chroot: Node runs, every
  *    native module lampfield ships loads for arm64, `lampfield doctor` runs.
- * 2. The image booted in qemu-system-aarch64 -M virt (TCG emulation), with the image's own kernel and
- *    initrd from its boot partition and the image as the disk, made 256 MB larger as a bigger card is: a
+ * 2. The image booted in qemu-system-aarch64 -M virt (TCG emulation) as the Pi boots it after its
+ *    firmware: U-Boot (Debian's u-boot-qemu for the virt board) runs the image's boot.scr, which loads
+ *    the kernel and initrd from its root file system; the image is the disk, made 256 MB larger as a bigger card is: a
  *    `lampfield.yaml` written onto the boot partition names the host's Kamailio (10.0.2.2 from inside
  *    qemu's user network). Checked on the serial console and over the network: first boot grew the root
  *    and named the Pi, lampfield.service started, read that lampfield.yaml, subscribed, got the PBX's
@@ -84,15 +85,13 @@ try {
   // The boot partition's files, read with mtools straight from the image file.
   const fat = `${IMAGE}@@${BOOT_OFFSET}`;
   const bootFiles = run('mdir', ['-b', '-i', fat, '::/']).split('\n');
-  const kernel = bootFiles.find((name) => /vmlinuz-/.test(name))?.replace('::/', '');
-  const initrd = bootFiles.find((name) => /initrd\.img-/.test(name))?.replace('::/', '');
-  if (kernel == null || initrd == null)
-    fail(`no kernel or initrd on the boot partition: ${bootFiles.join(' ')}`);
-  for (const name of [kernel!, initrd!, 'lampfield.yaml', 'config.txt', 'cmdline.txt'])
+  for (const name of ['u-boot.bin', 'boot.scr', 'lampfield-boot.txt', 'lampfield.yaml', 'config.txt'])
+    if (!bootFiles.includes(`::/${name}`)) fail(`no ${name} on the boot partition: ${bootFiles.join(' ')}`);
+  for (const name of ['config.txt', 'lampfield.yaml'])
     run('mcopy', ['-n', '-i', fat, `::/${name}`, join(work, name)]);
-  say(
-    `boot partition: ${kernel}, ${initrd}, lampfield.yaml, config.txt (${readFileSync(join(work, 'cmdline.txt'), 'utf8').trim()})`,
-  );
+  const kernelLine = /^kernel=.*$/m.exec(readFileSync(join(work, 'config.txt'), 'utf8'))?.[0];
+  if (kernelLine !== 'kernel=u-boot.bin') fail(`config.txt starts ${kernelLine ?? 'no kernel'}, not U-Boot`);
+  say(`boot partition: the Pi's firmware starts U-Boot (${kernelLine}), boot.scr, lampfield.yaml`);
 
   if (process.getuid?.() === 0) checkRootInChroot(work);
   else say('not root: the qemu-user chroot checks are skipped');
@@ -139,6 +138,18 @@ try {
   writeFileSync(join(work, 'lampfield.yaml'), `# written by npm run image:test\n${stringify(config)}`);
   run('mcopy', ['-o', '-i', `${disk}@@${BOOT_OFFSET}`, join(work, 'lampfield.yaml'), '::/lampfield.yaml']);
   run('mcopy', ['-o', '-i', `${disk}@@${BOOT_OFFSET}`, ca.cert, '::/provisioning-ca.pem']);
+  // The consoles of qemu's board (the Pi's are ttyS1 and the screen), and the boot's progress on it.
+  writeFileSync(
+    join(work, 'lampfield-boot.txt'),
+    'lf_console=console=ttyAMA0\nlf_extra=systemd.show_status=1 systemd.journald.forward_to_console=1\n',
+  );
+  run('mcopy', [
+    '-o',
+    '-i',
+    `${disk}@@${BOOT_OFFSET}`,
+    join(work, 'lampfield-boot.txt'),
+    '::/lampfield-boot.txt',
+  ]);
   // SSH on, for a key made here: the file `ssh` on the boot partition.
   const key = join(work, 'id_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
@@ -152,9 +163,8 @@ try {
       'qemu-system-aarch64',
       [
         ...['-M', 'virt', '-cpu', 'cortex-a72', '-smp', '2', '-m', '1024', '-nographic', '-no-reboot'],
-        ...['-kernel', join(work, kernel!), '-initrd', join(work, initrd!)],
-        '-append',
-        'root=LABEL=LFROOT rw rootwait console=ttyAMA0 net.ifnames=0 systemd.show_status=1 systemd.journald.forward_to_console=1',
+        // U-Boot for qemu's board, as the Pi's firmware starts U-Boot: it runs the image's boot.scr.
+        ...['-bios', '/usr/lib/u-boot/qemu_arm64/u-boot.bin'],
         ...['-drive', `if=virtio,format=raw,file=${disk}`],
         ...[
           '-netdev',
@@ -187,6 +197,7 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   };
+  await seen("U-Boot ran the image's boot script", /lampfield: booting virtio 0:3/);
   await seen('the kernel started', /Booting Linux|Linux version/);
   await seen('first boot grew the root file system', /lampfield-first-boot: root file system grown to \S+/);
   const name = (await seen('first boot named the Pi', /this Pi is (lampfield-[0-9a-f]{8})/))[1];
