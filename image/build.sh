@@ -48,6 +48,20 @@ work="${LAMPFIELD_IMAGE_WORK:-/var/tmp/lampfield-image}"
 out="$here/out"
 image="$out/lampfield-$version-arm64.img"
 export LF_WORK="$work" LF_IMAGE_DIR="$here"
+# The key that signs update bundles, and its certificate, the card's keyring (README "Updating"):
+# LAMPFIELD_SIGNING_DIR holding key.pem and cert.pem, else a development key made once in image/out/dev-signing
+# (for the tests; not for cards in use).
+signing="${LAMPFIELD_SIGNING_DIR:-$out/dev-signing}"
+if [ ! -f "$signing/key.pem" ] || [ ! -f "$signing/cert.pem" ]; then
+  if [ -n "${LAMPFIELD_SIGNING_DIR:-}" ]; then
+    echo "npm run image: LAMPFIELD_SIGNING_DIR=$signing has no key.pem and cert.pem" >&2
+    exit 1
+  fi
+  mkdir -p "$signing"
+  openssl req -x509 -newkey rsa:4096 -nodes -days 3650 -keyout "$signing/key.pem" -out "$signing/cert.pem" \
+    -subj "/O=lampfield/CN=lampfield development update key (not for cards in use)" 2>/dev/null
+fi
+export LF_KEYRING="$signing/cert.pem"
 if [ $assemble_only = yes ]; then
   [ -d "$work/root" ] || { echo "npm run image -- --assemble: no earlier build in $work" >&2; exit 1; }
   step "the card's files (image/rootfs) into the root of the last build"
@@ -89,7 +103,7 @@ packages=(
   systemd systemd-sysv udev dbus kmod systemd-timesyncd systemd-resolved
   iproute2 wpasupplicant wireless-regdb avahi-daemon openssh-server ca-certificates
   linux-image-arm64 raspi-firmware firmware-brcm80211 initramfs-tools
-  e2fsprogs dosfstools fdisk libusb-1.0-0 fonts-dejavu-core usr-is-merged u-boot-rpi
+  e2fsprogs dosfstools fdisk libusb-1.0-0 fonts-dejavu-core usr-is-merged u-boot-rpi rauc
 )
 mapfile -t sources < <(bash "$here/host-apt.sh" sources "$mirror")
 aptopts=()
@@ -123,11 +137,13 @@ rm -f "$work/boot.fat"
 mkfs.vfat -F 32 -n LFBOOT -C "$work/boot.fat" $((boot_mb * 1024)) >/dev/null
 mcopy -s -i "$work/boot.fat" "$boot"/* ::/
 
-step "the root partition (ext4, label LFROOT)"
+step "the root file system (ext4, label LFROOT), for slot A and the update bundle"
 rm -f "$work/root"/var/cache/apt/archives/*.deb
-# The content and a little room (the first boot grows it to the card): no reserved blocks, a small journal.
+# The content and a little room: no reserved blocks, a small journal. RAUC grows it to its slot.
 root_kb=$(du -sk --apparent-size "$work/root" | cut -f1)
 root_mb=$(( root_kb * 104 / 100 / 1024 + 32 ))
+# Each root slot: half as much room again, for the versions to come.
+slot_mb=$(( root_mb * 3 / 2 ))
 rm -f "$work/root.ext4"
 mkfs.ext4 -q -L LFROOT -d "$work/root" -m 0 -J size=8 -O ^metadata_csum_seed "$work/root.ext4" "${root_mb}M"
 e2fsck -fn "$work/root.ext4" >/dev/null
@@ -140,21 +156,42 @@ rm -f "$work/data.ext4"
 mkfs.ext4 -q -L LFDATA -E "root_owner=$owner" -m 0 -O ^metadata_csum_seed "$work/data.ext4" "${data_mb}M"
 e2fsck -fn "$work/data.ext4" >/dev/null
 
-step "the image: MBR (the Pi 3's boot ROM needs it), FAT at 4 MiB, data, then root (last: first boot grows it)"
+step "the image: MBR (the Pi 3's boot ROM needs it), FAT at 4 MiB, root slots A and B, data (last: first boot grows it)"
 start_mb=4
-total_mb=$(( start_mb + boot_mb + data_mb + root_mb ))
+total_mb=$(( start_mb + boot_mb + 2 * slot_mb + data_mb ))
 rm -f "$image" "$image.xz"
 truncate -s "${total_mb}M" "$image"
+# The disk id names the slots for RAUC (/etc/rauc/system.conf: /dev/disk/by-partuuid/6c616d70-02, -03).
 sfdisk --quiet "$image" <<TABLE
 label: dos
+label-id: 0x6c616d70
 start=$((start_mb * 2048)), size=$((boot_mb * 2048)), type=c, bootable
-start=$(( (start_mb + boot_mb) * 2048 )), size=$((data_mb * 2048)), type=83
-start=$(( (start_mb + boot_mb + data_mb) * 2048 )), size=$((root_mb * 2048)), type=83
+start=$(( (start_mb + boot_mb) * 2048 )), size=$((slot_mb * 2048)), type=83
+start=$(( (start_mb + boot_mb + slot_mb) * 2048 )), size=$((slot_mb * 2048)), type=83
+start=$(( (start_mb + boot_mb + 2 * slot_mb) * 2048 )), size=$((data_mb * 2048)), type=83
 TABLE
 dd if="$work/boot.fat" of="$image" bs=1M seek=$start_mb conv=notrunc,sparse status=none
-dd if="$work/data.ext4" of="$image" bs=1M seek=$((start_mb + boot_mb)) conv=notrunc,sparse status=none
-dd if="$work/root.ext4" of="$image" bs=1M seek=$((start_mb + boot_mb + data_mb)) conv=notrunc,sparse status=none
+dd if="$work/root.ext4" of="$image" bs=1M seek=$((start_mb + boot_mb)) conv=notrunc,sparse status=none
+dd if="$work/data.ext4" of="$image" bs=1M seek=$((start_mb + boot_mb + 2 * slot_mb)) conv=notrunc,sparse status=none
+
+step "the update bundle: lampfield-$version-arm64.raucb (RAUC, signed; README \"Updating\")"
+bundle="$out/lampfield-$version-arm64.raucb"
+rm -rf "$work/bundle" "$bundle"
+mkdir -p "$work/bundle"
+ln "$work/root.ext4" "$work/bundle/root.ext4"
+cat > "$work/bundle/manifest.raucm" <<MANIFEST
+[update]
+compatible=lampfield-pi-arm64
+version=$version
+
+[bundle]
+format=plain
+
+[image.rootfs]
+filename=root.ext4
+MANIFEST
+rauc bundle --cert="$signing/cert.pem" --key="$signing/key.pem" "$work/bundle" "$bundle" >/dev/null
 
 step "compress (xz)"
 xz -T0 -2 --keep --force "$image"
-step "done: $image.xz ($(du -h --apparent-size "$image.xz" | cut -f1) compressed, $(du -h --apparent-size "$image" | cut -f1) uncompressed)"
+step "done: $image.xz ($(du -h --apparent-size "$image.xz" | cut -f1) compressed, $(du -h --apparent-size "$image" | cut -f1) uncompressed), $bundle ($(du -h --apparent-size "$bundle" | cut -f1))"

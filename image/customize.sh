@@ -43,8 +43,9 @@ mkdir -p "$root/var/lib/lampfield"
 # The config is the boot partition's lampfield.yaml (the service reads /etc/lampfield/config.yaml).
 ln -sf /boot/firmware/lampfield.yaml "$root/etc/lampfield/config.yaml"
 
-echo "customize: the card's files (image/rootfs)"
+echo "customize: the card's files (image/rootfs), and the update keyring"
 cp -r "$LF_IMAGE_DIR/rootfs/." "$root/"
+install -D -m 0644 "${LF_KEYRING:?}" "$root/etc/rauc/keyring.pem"
 ln -sf /run/lampfield/wpa_supplicant-wlan0.conf "$root/etc/wpa_supplicant/wpa_supplicant-wlan0.conf"
 # What is enabled is what the preset says (image/rootfs/etc/systemd/system-preset), nothing more.
 in_root systemctl preset-all

@@ -5,7 +5,7 @@
  *    native module lampfield ships loads for arm64, `lampfield doctor` runs.
  * 2. The image booted in qemu-system-aarch64 -M virt (TCG emulation) as the Pi boots it after its
  *    firmware: U-Boot (Debian's u-boot-qemu for the virt board) runs the image's boot.scr, which loads
- *    the kernel and initrd from its root file system; the image is the disk, made 256 MB larger as a bigger card is: a
+ *    the kernel and initrd from its root file system; the image is the disk, made 512 MB larger as a bigger card is: a
  *    `lampfield.yaml` written onto the boot partition names the host's Kamailio (10.0.2.2 from inside
  *    qemu's user network). Checked on the serial console and over the network: first boot grew the root
  *    and named the Pi, lampfield.service started, read that lampfield.yaml, subscribed, got the PBX's
@@ -15,6 +15,10 @@
  *    2 on the page; a changed file applied on `systemctl reload lampfield`; a broken one refused, said in
  *    the journal, the keys kept; the power cut (qemu killed) and the server gone, the next boot starts
  *    from the copy kept on the data partition.
+ * 4. Updates (README "Updating"): bundles signed with the build's development key, copied in over SSH
+ *    and installed by `lampfield update`: v2 into slot B and rebooted into (kept once lampfield is
+ *    watching); v3, whose lampfield exits at once, into slot A (marked bad after 2 minutes, the card back
+ *    on v2 by itself); a power cut during an install (the card starts the slot it ran).
  *
  * Prints how long each step took. Needs root only for the chroot (step 1 is skipped otherwise).
  */
@@ -121,7 +125,7 @@ try {
   const sipPort = await freePort();
   const pagePort = await freePort(true);
   copyFileSync(IMAGE, disk);
-  execFileSync('truncate', ['-s', '+256M', disk]);
+  execFileSync('truncate', ['-s', '+512M', disk]);
   const config = {
     pbx: { host: '10.0.2.2', port: kamailio.port, dialect: 'kamailio' },
     account: { user: '900', password: 'watch900' },
@@ -162,7 +166,8 @@ try {
     return startProcess(
       'qemu-system-aarch64',
       [
-        ...['-M', 'virt', '-cpu', 'cortex-a72', '-smp', '2', '-m', '1024', '-nographic', '-no-reboot'],
+        // No -no-reboot: a reboot (after an update) starts U-Boot again, as on the Pi.
+        ...['-M', 'virt', '-cpu', 'cortex-a72', '-smp', '2', '-m', '1024', '-nographic'],
         // U-Boot for qemu's board, as the Pi's firmware starts U-Boot: it runs the image's boot.scr.
         ...['-bios', '/usr/lib/u-boot/qemu_arm64/u-boot.bin'],
         ...['-drive', `if=virtio,format=raw,file=${disk}`],
@@ -183,9 +188,10 @@ try {
   const consoleLog = createWriteStream(CONSOLE_LOG);
   qemu.child.stdout?.on('data', (data: Buffer) => consoleLog.write(data));
   say(`booting in qemu; its serial console goes to ${CONSOLE_LOG}`);
-  const seen = async (what: string, pattern: RegExp): Promise<RegExpExecArray> => {
+  /** Waits for `pattern` on the serial console, in what came after its first `from` characters. */
+  const seen = async (what: string, pattern: RegExp, from = 0): Promise<RegExpExecArray> => {
     for (;;) {
-      const match = pattern.exec(console_.output());
+      const match = pattern.exec(console_.output().slice(from));
       if (match != null) {
         say(`${what}: ${seconds(bootStarted)} s after power on`);
         return match;
@@ -197,9 +203,9 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   };
-  await seen("U-Boot ran the image's boot script", /lampfield: booting virtio 0:3/);
+  await seen("U-Boot ran the image's boot script", /lampfield: booting slot A \(virtio 0:2/);
   await seen('the kernel started', /Booting Linux|Linux version/);
-  await seen('first boot grew the root file system', /lampfield-first-boot: root file system grown to \S+/);
+  await seen('first boot grew the data partition', /lampfield-first-boot: data partition grown to \S+/);
   const name = (await seen('first boot named the Pi', /this Pi is (lampfield-[0-9a-f]{8})/))[1];
   await seen('lampfield.service started', /Started lampfield\.service/);
   await seen(
@@ -315,6 +321,81 @@ try {
     !/the kept copy of https:/.test(console_.output())
   )
     fail('the journal does not say that the kept copy is used');
+  await seen('slot A marked good once lampfield was watching', /lampfield-health: slot A is good/);
+
+  // 4. Updates (README "Updating"): signed bundles into the other root slot, U-Boot's A/B with RAUC.
+  const bundles = makeBundles(work);
+  say(`bundles made: v2 (${bundles.good}) and v3, whose lampfield does not start (${bundles.bad})`);
+  const install = async (bundle: string) => {
+    await execFileAsync('scp', [
+      ...['-i', key, '-P', String(sshPort), '-o', 'StrictHostKeyChecking=no'],
+      ...['-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR'],
+      ...[bundle, 'root@127.0.0.1:/var/lib/lampfield/update.raucb'],
+    ]);
+    const from = Date.now();
+    const said = await inside(
+      'node /opt/lampfield/bin/lampfield.js update /var/lib/lampfield/update.raucb | tail -2; rm -f /var/lib/lampfield/update.raucb',
+    );
+    say(`lampfield update (${seconds(from)} s): ${said.split('\n').join(' / ')}`);
+    return console_.output().length;
+  };
+  const reboot = async () => {
+    const from = console_.output().length;
+    await inside('systemctl reboot').catch(() => '');
+    return from;
+  };
+  let mark = await install(bundles.good);
+  mark = await reboot();
+  await seen('(b) after the update, U-Boot starts slot B', /lampfield: booting slot B/, mark);
+  await seen(
+    '(b) slot B kept once lampfield was watching',
+    /lampfield-health: the update in slot B runs/,
+    mark,
+  );
+  const release = await inside(
+    'cat /etc/lampfield-release; rauc status --output-format=shell | grep RAUC_SYSTEM_BOOTED_BOOTNAME',
+  );
+  say(`(b) v2 runs: ${release.split('\n').join(', ')}`);
+  if (!release.includes('version 2') || !release.includes("BOOTED_BOOTNAME='B'")) fail('v2 is not what runs');
+
+  mark = await install(bundles.bad);
+  mark = await reboot();
+  await seen('(c) U-Boot starts slot A with v3', /lampfield: booting slot A/, mark);
+  await seen(
+    '(c) v3: lampfield does not start, slot A marked bad',
+    /lampfield-health: lampfield did not start in slot A/,
+    mark,
+  );
+  await seen(
+    '(c) U-Boot goes back to slot B by itself',
+    /lampfield: booting slot B/,
+    mark +
+      console_
+        .output()
+        .slice(mark)
+        .search(/lampfield-health: lampfield did not start/),
+  );
+  const back = await inside('cat /etc/lampfield-release');
+  if (!back.includes('version 2')) fail(`after the failed update the card runs ${back}, not v2`);
+  await seen('(c) v2 again, good', /lampfield-health: slot B is good/, mark);
+
+  // (d) The power cut in the middle of an install: the card starts the slot it ran.
+  await execFileAsync('scp', [
+    ...['-i', key, '-P', String(sshPort), '-o', 'StrictHostKeyChecking=no'],
+    ...['-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR'],
+    ...[bundles.good, 'root@127.0.0.1:/var/lib/lampfield/update.raucb'],
+  ]);
+  void inside('node /opt/lampfield/bin/lampfield.js update /var/lib/lampfield/update.raucb').catch(() => '');
+  await new Promise((resolve) => setTimeout(resolve, 15_000));
+  await stopProcess(qemu, 0);
+  qemu = powerOn();
+  console_ = qemu;
+  qemu.child.stdout?.on('data', (data: Buffer) => consoleLog.write(data));
+  await seen(
+    '(d) after a power cut mid-install, U-Boot starts slot B, the one that ran',
+    /lampfield: booting slot B/,
+  );
+  await seen('(d) and lampfield is watching there', /lampfield-health: slot B is good/);
   say(`passed: ${name} booted to lampfield.service, subscribed to the host's Kamailio and serves its page`);
 } catch (error) {
   if (!(error instanceof ImageTestFailure)) throw error;
@@ -328,6 +409,77 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 process.exit();
+
+/**
+ * Two update bundles signed with the build's development key (image/out/dev-signing): v2, the image's
+ * root with /etc/lampfield-release saying "version 2", and v3, whose lampfield exits at once. Made from
+ * slot A's file system (debugfs writes into it; nothing mounted), compressed with zlib (quick to unpack
+ * under emulation).
+ */
+function makeBundles(dir: string): { good: string; bad: string } {
+  const slotA = /start=\s*(\d+), size=\s*(\d+)/.exec(
+    run('sfdisk', ['--dump', IMAGE])
+      .split('\n')
+      .filter((line) => line.includes('type=83'))[0] ?? '',
+  );
+  if (slotA == null) fail('no root slot in the image');
+  const root = join(dir, 'slot-a.ext4');
+  execFileSync('dd', [
+    `if=${IMAGE}`,
+    `of=${root}`,
+    'bs=512',
+    `skip=${slotA![1]}`,
+    `count=${slotA![2]}`,
+    'conv=sparse',
+    'status=none',
+  ]);
+  // The file system, not the whole slot: RAUC grows it to the slot it writes (resize=true).
+  const header = run('dumpe2fs', ['-h', root]);
+  const blocks = Number(/^Block count:\s+(\d+)/m.exec(header)?.[1]);
+  const size = Number(/^Block size:\s+(\d+)/m.exec(header)?.[1]);
+  execFileSync('truncate', ['-s', String(blocks * size), root]);
+  const keys = join(HERE, 'out', 'dev-signing');
+  const bundle = (version: number, files: Record<string, string>) => {
+    const content = join(dir, `bundle-${version}`);
+    execFileSync('mkdir', ['-p', content]);
+    execFileSync('cp', ['--sparse=always', root, join(content, 'root.ext4')]);
+    for (const [path, text] of Object.entries(files)) {
+      const local = join(dir, `file-${version}`);
+      writeFileSync(local, text);
+      spawnSync('debugfs', ['-w', '-R', `rm ${path}`, join(content, 'root.ext4')], { stdio: 'ignore' });
+      execFileSync('debugfs', ['-w', '-R', `write ${local} ${path}`, join(content, 'root.ext4')], {
+        stdio: 'ignore',
+      });
+    }
+    writeFileSync(
+      join(content, 'manifest.raucm'),
+      `[update]\ncompatible=lampfield-pi-arm64\nversion=${VERSION}-test${version}\n\n[bundle]\nformat=plain\n\n[image.rootfs]\nfilename=root.ext4\n`,
+    );
+    const out = join(dir, `lampfield-v${version}.raucb`);
+    execFileSync(
+      'rauc',
+      [
+        'bundle',
+        `--cert=${join(keys, 'cert.pem')}`,
+        `--key=${join(keys, 'key.pem')}`,
+        '--mksquashfs-args=-comp gzip',
+        content,
+        out,
+      ],
+      { stdio: 'ignore' },
+    );
+    rmSync(content, { recursive: true, force: true });
+    return out;
+  };
+  const good = bundle(2, { '/etc/lampfield-release': 'version 2\n' });
+  const bad = bundle(3, {
+    '/etc/lampfield-release': 'version 3\n',
+    '/opt/lampfield/bin/lampfield.js':
+      "console.error('lampfield v3: broken on purpose');\nprocess.exit(1);\n",
+  });
+  rmSync(root);
+  return { good, bad };
+}
 
 /** The state key `key` shows on the status page's first event, or null before the page answers. */
 async function keyState(url: string, key: number): Promise<string | null> {
@@ -361,12 +513,11 @@ async function keyView(url: string, key: number): Promise<{ state: string; label
 function checkRootInChroot(dir: string): void {
   const from = Date.now();
   const root = join(dir, 'root');
-  // The root is the last Linux partition (the data partition comes before it: image/build.sh).
+  // Root slot A is the first Linux partition (then slot B, then the data partition: image/build.sh).
   const sectors = /start=\s*(\d+)/.exec(
     run('sfdisk', ['--dump', IMAGE])
       .split('\n')
-      .filter((line) => line.includes('type=83'))
-      .at(-1) ?? '',
+      .filter((line) => line.includes('type=83'))[0] ?? '',
   );
   if (sectors == null) fail('no root partition in the image');
   const rootFs = join(dir, 'root.ext4');

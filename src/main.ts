@@ -9,6 +9,7 @@ import { doctorCommand } from './cli/doctor.ts';
 import { initCommand } from './cli/init.ts';
 import { installServiceCommand } from './cli/install-service.ts';
 import { moduleCommand } from './cli/module.ts';
+import { updateCommand } from './cli/update.ts';
 import { runCommand } from './cli/run.ts';
 import { simCommand } from './cli/sim.ts';
 import type { CommandIo } from './cli/command-io.ts';
@@ -87,6 +88,8 @@ async function dispatch(argv: readonly string[], io: CommandIo, platform: Platfo
       return moduleCommand(rest, io, platform);
     case 'sim':
       return simCommand(rest, io, platform);
+    case 'update':
+      return updateCommand(rest, io, platform);
   }
 }
 

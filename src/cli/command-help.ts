@@ -110,6 +110,11 @@ export const COMMAND_HELP = {
       ['--json', 'the module’s lamps as JSON lines instead of a drawing'],
     ],
   },
+  update: {
+    summary: 'install a signed update bundle into the other root slot (as root, on the card image)',
+    synopsis: 'FILE|URL',
+    options: [['FILE|URL', 'lampfield-<version>-arm64.raucb, a file or an https:// URL']],
+  },
 } as const satisfies Record<string, CommandHelp>;
 
 /** The module boards of boards.json, the default marked: read when a help is shown, not at start-up. */

@@ -79,7 +79,7 @@ describe('lampfield --version and help', () => {
       const run = await lampfield(args);
       expect(run.code).toBe(2);
       expect(run.stderr).toBe(
-        'lampfield: unknown command "frobnicate"; one of run, sim, init, doctor, install-service, decode, module (lampfield help)\n',
+        'lampfield: unknown command "frobnicate"; one of run, sim, init, doctor, install-service, decode, module, update (lampfield help)\n',
       );
     }
   });

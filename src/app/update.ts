@@ -1,0 +1,110 @@
+/**
+ * `lampfield update FILE|URL` on lampfield's card (README "Updating"): a signed RAUC bundle
+ * (lampfield-<version>-arm64.raucb, made by npm run image) written into the root slot not running, by
+ * RAUC (Debian's `rauc`), which checks its signature against the card's keyring first. A URL is fetched
+ * over HTTPS onto the data partition first. The slot written is noted for lampfield-health, which keeps
+ * it once lampfield runs there after the reboot, or goes back to the slot before.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+
+const RAUC_CONF = '/etc/rauc/system.conf';
+const DATA_DIR = '/var/lib/lampfield';
+const PENDING = `${DATA_DIR}/update-pending`;
+/** A bundle is a root file system: bounded, so that a wrong URL does not fill the card. */
+const MOST_BYTES = 2 * 1024 * 1024 * 1024;
+
+export interface UpdateSetup {
+  /** Lines for the person who asked (standard output). */
+  say: (line: string) => void;
+  /** RAUC's own progress, as it comes. */
+  progress: 'inherit' | 'ignore';
+  /** PEM texts of the CAs to trust for a URL; null: Node's own roots. */
+  ca: string[] | null;
+}
+
+/** Installs the bundle at `source`; resolves with the command's exit code, having said why when not 0. */
+export async function installUpdate(source: string, setup: UpdateSetup): Promise<number> {
+  const { say } = setup;
+  if (process.getuid?.() !== 0) {
+    say('lampfield update: run it as root (sudo lampfield update …): RAUC writes the other root slot');
+    return 1;
+  }
+  if (!existsSync(RAUC_CONF)) {
+    say(
+      `lampfield update: no ${RAUC_CONF} here: updates are for lampfield's card image (elsewhere: npm install)`,
+    );
+    return 1;
+  }
+  const booted = /\brauc\.slot=([AB])\b/.exec(readFileSync('/proc/cmdline', 'utf8'))?.[1] ?? null;
+  if (booted == null) {
+    say('lampfield update: this system was not started from a root slot (no rauc.slot= on its command line)');
+    return 1;
+  }
+  let file = source;
+  const fetched = /^https:\/\//.test(source);
+  if (fetched) {
+    file = `${DATA_DIR}/update.raucb`;
+    try {
+      await download(source, file, setup.ca);
+    } catch (error) {
+      rmSync(file, { force: true });
+      say(
+        `lampfield update: cannot fetch ${source}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return 1;
+    }
+  } else if (/^[a-z]+:\/\//.test(source)) {
+    say(`lampfield update: ${source}: a file or an https:// URL`);
+    return 2;
+  } else if (!existsSync(source)) {
+    say(`lampfield update: ${source}: no such file`);
+    return 1;
+  }
+  const code = await new Promise<number>((resolve) => {
+    const rauc = spawn('rauc', ['install', file], { stdio: ['ignore', setup.progress, setup.progress] });
+    rauc.on('error', () => resolve(127));
+    rauc.on('close', (status) => resolve(status ?? 1));
+  });
+  if (fetched) rmSync(file, { force: true });
+  if (code !== 0) {
+    say(
+      code === 127
+        ? 'lampfield update: rauc is not installed'
+        : `lampfield update: RAUC refused or failed (exit ${code}; its lines above say why); nothing changed`,
+    );
+    return 1;
+  }
+  const written = booted === 'A' ? 'B' : 'A';
+  writeFileSync(PENDING, `${written}\n`);
+  say(`lampfield update: written to slot ${written}; it starts at the next boot (systemctl reboot)`);
+  say(
+    `lampfield update: if lampfield does not start there within 2 minutes, the card goes back to slot ${booted} by itself`,
+  );
+  return 0;
+}
+
+function download(url: string, file: string, ca: string[] | null): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = https.get(url, { ...(ca == null ? {} : { ca }), timeout: 30_000 }, (response) => {
+      if (response.statusCode !== 200) {
+        response.resume();
+        reject(new Error(`HTTP ${response.statusCode ?? '?'} ${response.statusMessage ?? ''}`.trim()));
+        return;
+      }
+      const out = createWriteStream(file, { mode: 0o600 });
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > MOST_BYTES) request.destroy(new Error('more than 2 GiB'));
+      });
+      response.pipe(out);
+      out.on('finish', () => resolve());
+      out.on('error', reject);
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error('no answer in 30 s')));
+    request.on('error', reject);
+  });
+}
