@@ -47,7 +47,7 @@ version=$(node -p "require('$repo/package.json').version")
 work="${LAMPFIELD_IMAGE_WORK:-/var/tmp/lampfield-image}"
 out="$here/out"
 image="$out/lampfield-$version-arm64.img"
-export LF_WORK="$work" LF_IMAGE_DIR="$here"
+export LF_WORK="$work" LF_IMAGE_DIR="$here" LF_VERSION="$version"
 # The key that signs update bundles, and its certificate, the card's keyring (README "Updating"):
 # LAMPFIELD_SIGNING_DIR holding key.pem and cert.pem, else a development key made once in image/out/dev-signing
 # (for the tests; not for cards in use).

@@ -51,6 +51,8 @@ ln -sf /run/lampfield/wpa_supplicant-wlan0.conf "$root/etc/wpa_supplicant/wpa_su
 in_root systemctl preset-all
 in_root systemctl set-default multi-user.target
 echo lampfield > "$root/etc/hostname"
+# The card's version (src/app/update.ts compares an update's with it).
+echo "${LF_VERSION:?}" > "$root/etc/lampfield-version"
 
 echo "customize: what each card makes for itself on first boot"
 rm -f "$root"/etc/ssh/ssh_host_*

@@ -25,6 +25,7 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
+  createReadStream,
   createWriteStream,
   existsSync,
   mkdtempSync,
@@ -396,6 +397,52 @@ try {
     /lampfield: booting slot B/,
   );
   await seen('(d) and lampfield is watching there', /lampfield-health: slot B is good/);
+
+  // (e) An update the provisioning server's file asks for: lampfield fetches the bundle (from the same
+  // server, trusting provision.ca), installs it and reboots into it by itself, once.
+  const updateFile = stringify({
+    keys: [
+      { key: 1, partner: '207', label: 'Image test' },
+      { key: 2, partner: '209', label: 'Changed' },
+    ],
+    update: {
+      bundle: `https://10.0.2.2:${provisioningPort}/bundles/v4.raucb`,
+      version: `${VERSION}-test4`,
+    },
+  });
+  const bundleAsked: string[] = [];
+  provisioning = https.createServer(
+    { cert: readFileSync(serverCert.cert), key: readFileSync(serverCert.key) },
+    (request, response) => {
+      if (request.url === '/bundles/v4.raucb') {
+        bundleAsked.push(request.url);
+        response.writeHead(200, { 'content-type': 'application/octet-stream' });
+        createReadStream(bundles.asked).pipe(response);
+        return;
+      }
+      const ours = /^\/lampfield\/lampfield-[0-9a-f]{8}\.yaml$/.test(request.url ?? '');
+      response.writeHead(ours ? 200 : 404, { 'content-type': 'application/yaml' });
+      response.end(ours ? updateFile : undefined);
+    },
+  );
+  await new Promise<void>((resolve) => provisioning!.listen(provisioningPort, '127.0.0.1', resolve));
+  mark = console_.output().length;
+  await inside('systemctl reload lampfield');
+  await seen(
+    '(e) lampfield installs the update the server asks for',
+    /update: version \S+-test4 written to slot A/,
+    mark,
+  );
+  await seen('(e) and reboots into it: U-Boot starts slot A', /lampfield: booting slot A/, mark);
+  await seen(
+    '(e) slot A kept once lampfield was watching',
+    /lampfield-health: the update in slot A runs/,
+    mark,
+  );
+  const updated = await inside('cat /etc/lampfield-version');
+  if (updated !== `${VERSION}-test4`) fail(`after the asked update the card runs ${updated}`);
+  if (bundleAsked.length !== 1) fail(`the bundle was fetched ${bundleAsked.length} times, not once`);
+  say(`(e) the card runs ${updated}, its bundle fetched once`);
   say(`passed: ${name} booted to lampfield.service, subscribed to the host's Kamailio and serves its page`);
 } catch (error) {
   if (!(error instanceof ImageTestFailure)) throw error;
@@ -416,7 +463,7 @@ process.exit();
  * slot A's file system (debugfs writes into it; nothing mounted), compressed with zlib (quick to unpack
  * under emulation).
  */
-function makeBundles(dir: string): { good: string; bad: string } {
+function makeBundles(dir: string): { good: string; bad: string; asked: string } {
   const slotA = /start=\s*(\d+), size=\s*(\d+)/.exec(
     run('sfdisk', ['--dump', IMAGE])
       .split('\n')
@@ -472,13 +519,17 @@ function makeBundles(dir: string): { good: string; bad: string } {
     return out;
   };
   const good = bundle(2, { '/etc/lampfield-release': 'version 2\n' });
+  const asked = bundle(4, {
+    '/etc/lampfield-release': 'version 4\n',
+    '/etc/lampfield-version': `${VERSION}-test4\n`,
+  });
   const bad = bundle(3, {
     '/etc/lampfield-release': 'version 3\n',
     '/opt/lampfield/bin/lampfield.js':
       "console.error('lampfield v3: broken on purpose');\nprocess.exit(1);\n",
   });
   rmSync(root);
-  return { good, bad };
+  return { good, bad, asked };
 }
 
 /** The state key `key` shows on the status page's first event, or null before the page answers. */

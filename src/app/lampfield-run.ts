@@ -12,6 +12,7 @@ import type { Logger } from '../util/log.ts';
 import type { Platform } from './platform.ts';
 import { watchConfig, type ConfigFrom } from './provisioning.ts';
 import { startStatusPage } from './status-page.ts';
+import { updateWhenAsked } from './update.ts';
 import { startWatcher, type RunningWatcher } from './watcher.ts';
 
 export interface LampfieldRun {
@@ -30,6 +31,17 @@ export interface RunSetup {
 }
 
 type Page = Awaited<ReturnType<typeof startStatusPage>>;
+
+/** An update's bundle is fetched from where the provisioning server is, trusting the same CA. */
+function updateCa(config: Config, platform: Platform): string[] | null {
+  try {
+    return config.provision?.ca == null
+      ? platform.trustedCertificates()
+      : [platform.readText(config.provision.ca)];
+  } catch {
+    return platform.trustedCertificates();
+  }
+}
 
 /** Starts on the card's config (`card`, read from `cardPath`); throws (one line) when it cannot start. */
 export async function startLampfield(cardPath: string, card: Config, setup: RunSetup): Promise<LampfieldRun> {
@@ -54,6 +66,8 @@ export async function startLampfield(cardPath: string, card: Config, setup: RunS
     await startPage(config);
     const viewer = page ?? undefined;
     running = await startWatcher(config, { platform, log, ...(viewer == null ? {} : { viewer }) });
+    // An update the config asks for (a provisioning server's file, README "Updating"): in the background.
+    void updateWhenAsked(config, updateCa(config, platform), log);
   };
 
   // New configs one after the other: each applied once the one before it is.

@@ -3,15 +3,27 @@
  * (lampfield-<version>-arm64.raucb, made by npm run image) written into the root slot not running, by
  * RAUC (Debian's `rauc`), which checks its signature against the card's keyring first. A URL is fetched
  * over HTTPS onto the data partition first. The slot written is noted for lampfield-health, which keeps
- * it once lampfield runs there after the reboot, or goes back to the slot before.
+ * it once lampfield runs there after the reboot, or goes back to the slot before. The same, by itself,
+ * when the config asks for an update (`update: { bundle, version }`, usually a provisioning server's
+ * file) and the card runs another version: once per version asked, then a reboot through
+ * lampfield-reboot.path (lampfield runs as its own user; root reboots).
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../util/log.ts';
+import { packageFile } from '../util/package-files.ts';
 
 const RAUC_CONF = '/etc/rauc/system.conf';
 const DATA_DIR = '/var/lib/lampfield';
 const PENDING = `${DATA_DIR}/update-pending`;
+/** The version an update was last tried for (once per version: a bundle that fails is not fetched again and again). */
+const ATTEMPTED = `${DATA_DIR}/update-attempted`;
+/** Watched by lampfield-reboot.path (root): its presence reboots the card. */
+const REBOOT_REQUEST = `${DATA_DIR}/reboot-requested`;
+/** The card's version, written by npm run image (and by each bundle's root). */
+const CARD_VERSION = '/etc/lampfield-version';
 /** A bundle is a root file system: bounded, so that a wrong URL does not fill the card. */
 const MOST_BYTES = 2 * 1024 * 1024 * 1024;
 
@@ -83,6 +95,65 @@ export async function installUpdate(source: string, setup: UpdateSetup): Promise
     `lampfield update: if lampfield does not start there within 2 minutes, the card goes back to slot ${booted} by itself`,
   );
   return 0;
+}
+
+/** The version running: the card's (/etc/lampfield-version), else lampfield's own (package.json). */
+export function runningVersion(): string {
+  try {
+    return readFileSync(CARD_VERSION, 'utf8').trim();
+  } catch {
+    return (JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version;
+  }
+}
+
+let updating = false;
+
+/**
+ * When `config` asks for an update (`update:`) of another version than the one running, on a card with
+ * RAUC, and it was not tried before: fetches the bundle, installs it into the other slot and asks for a
+ * reboot. Says each step in the log, a failure in one line; never throws.
+ */
+export async function updateWhenAsked(config: Config, ca: string[] | null, log: Logger): Promise<void> {
+  const asked = config.update;
+  if (asked == null || updating || !existsSync(RAUC_CONF)) return;
+  const running = runningVersion();
+  const tried = existsSync(ATTEMPTED) ? readFileSync(ATTEMPTED, 'utf8').trim() : null;
+  if (asked.version === running || asked.version === tried) return;
+  const booted = /\brauc\.slot=([AB])\b/.exec(readFileSync('/proc/cmdline', 'utf8'))?.[1] ?? null;
+  if (booted == null) return;
+  updating = true;
+  try {
+    writeFileSync(ATTEMPTED, `${asked.version}\n`);
+    log.info(`update: version ${asked.version} asked (running ${running}): fetching ${asked.bundle}`);
+    const file = `${DATA_DIR}/update.raucb`;
+    try {
+      await download(asked.bundle, file, ca);
+    } catch (error) {
+      rmSync(file, { force: true });
+      log.error(
+        `update: cannot fetch ${asked.bundle}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return;
+    }
+    const code = await new Promise<number>((resolve) => {
+      const rauc = spawn('rauc', ['install', file], { stdio: 'ignore' });
+      rauc.on('error', () => resolve(127));
+      rauc.on('close', (status) => resolve(status ?? 1));
+    });
+    rmSync(file, { force: true });
+    if (code !== 0) {
+      log.error(`update: RAUC did not install ${asked.bundle} (exit ${code}); the card stays on ${running}`);
+      return;
+    }
+    const written = booted === 'A' ? 'B' : 'A';
+    writeFileSync(PENDING, `${written}\n`);
+    log.info(`update: version ${asked.version} written to slot ${written}; rebooting into it`);
+    writeFileSync(REBOOT_REQUEST, '');
+  } catch (error) {
+    log.error(`update: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    updating = false;
+  }
 }
 
 function download(url: string, file: string, ca: string[] | null): Promise<void> {

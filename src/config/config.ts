@@ -102,6 +102,8 @@ export interface Config {
   web?: { port: number; address: string; token?: string; control: boolean; hosts?: string[] };
   /** The config from a provisioning server (src/app/provisioning.ts); only the card's file sets it. */
   provision?: { url: string; everyMinutes: number; ca?: string; keep: string };
+  /** The card's update (src/app/card-update.ts): installed when the card runs another version. */
+  update?: { bundle: string; version: string };
   idleHoldMs: number;
   /**
    * Pages of keys on a board whose last key can turn pages (boards.json `pageKeys: last-key`: a Stream
