@@ -18,7 +18,9 @@
  * 4. Updates (README "Updating"): bundles signed with the build's development key, copied in over SSH
  *    and installed by `lampfield update`: v2 into slot B and rebooted into (kept once lampfield is
  *    watching); v3, whose lampfield exits at once, into slot A (marked bad after 2 minutes, the card back
- *    on v2 by itself); a power cut during an install (the card starts the slot it ran).
+ *    on v2 by itself); a power cut during an install (the card starts the slot it ran); an update the
+ *    provisioning server's file asks for (`update:`), fetched, installed and rebooted into by lampfield
+ *    itself, once.
  *
  * Prints how long each step took. Needs root only for the chroot (step 1 is skipped otherwise).
  */

@@ -127,6 +127,8 @@ export async function updateWhenAsked(config: Config, ca: string[] | null, log: 
     log.info(`update: version ${asked.version} asked (running ${running}): fetching ${asked.bundle}`);
     const file = `${DATA_DIR}/update.raucb`;
     try {
+      // A bundle left by an install cut short (root's, when `lampfield update` ran): this folder is ours.
+      rmSync(file, { force: true });
       await download(asked.bundle, file, ca);
     } catch (error) {
       rmSync(file, { force: true });

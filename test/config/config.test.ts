@@ -224,3 +224,25 @@ keys:
     expect(parseConfigLayers([card]).pbx.transport).toBe('udp');
   });
 });
+
+describe('update: the card update a config asks for', () => {
+  it('takes an https bundle and a version, and refuses anything else in one line each', () => {
+    const config = parseConfig(
+      `${GOOD}update: { bundle: "https://prov.test/lampfield-0.2.0-arm64.raucb", version: "0.2.0" }\n`,
+      'lampfield.yaml',
+    );
+    expect(config.update).toEqual({
+      bundle: 'https://prov.test/lampfield-0.2.0-arm64.raucb',
+      version: '0.2.0',
+    });
+    expect(() =>
+      parseConfig(
+        `${GOOD}update: { bundle: "http://prov.test/x.raucb", version: "0.2.0" }\n`,
+        'lampfield.yaml',
+      ),
+    ).toThrow(/^lampfield\.yaml:\d+: \/update\/bundle: must match pattern/);
+    expect(() =>
+      parseConfig(`${GOOD}update: { bundle: "https://prov.test/x.raucb" }\n`, 'lampfield.yaml'),
+    ).toThrow(/\/update: must have required property 'version'/);
+  });
+});
