@@ -49,7 +49,7 @@ export async function installUpdate(source: string, setup: UpdateSetup): Promise
     );
     return 1;
   }
-  const booted = /\brauc\.slot=([AB])\b/.exec(readFileSync('/proc/cmdline', 'utf8'))?.[1] ?? null;
+  const booted = bootedSlot();
   if (booted == null) {
     say('lampfield update: this system was not started from a root slot (no rauc.slot= on its command line)');
     return 1;
@@ -74,11 +74,7 @@ export async function installUpdate(source: string, setup: UpdateSetup): Promise
     say(`lampfield update: ${source}: no such file`);
     return 1;
   }
-  const code = await new Promise<number>((resolve) => {
-    const rauc = spawn('rauc', ['install', file], { stdio: ['ignore', setup.progress, setup.progress] });
-    rauc.on('error', () => resolve(127));
-    rauc.on('close', (status) => resolve(status ?? 1));
-  });
+  const code = await raucInstall(file, setup.progress);
   if (fetched) rmSync(file, { force: true });
   if (code !== 0) {
     say(
@@ -88,8 +84,7 @@ export async function installUpdate(source: string, setup: UpdateSetup): Promise
     );
     return 1;
   }
-  const written = booted === 'A' ? 'B' : 'A';
-  writeFileSync(PENDING, `${written}\n`);
+  const written = notePending(booted);
   say(`lampfield update: written to slot ${written}; it starts at the next boot (systemctl reboot)`);
   say(
     `lampfield update: if lampfield does not start there within 2 minutes, the card goes back to slot ${booted} by itself`,
@@ -119,7 +114,7 @@ export async function updateWhenAsked(config: Config, ca: string[] | null, log: 
   const running = runningVersion();
   const tried = existsSync(ATTEMPTED) ? readFileSync(ATTEMPTED, 'utf8').trim() : null;
   if (asked.version === running || asked.version === tried) return;
-  const booted = /\brauc\.slot=([AB])\b/.exec(readFileSync('/proc/cmdline', 'utf8'))?.[1] ?? null;
+  const booted = bootedSlot();
   if (booted == null) return;
   updating = true;
   try {
@@ -137,18 +132,13 @@ export async function updateWhenAsked(config: Config, ca: string[] | null, log: 
       );
       return;
     }
-    const code = await new Promise<number>((resolve) => {
-      const rauc = spawn('rauc', ['install', file], { stdio: 'ignore' });
-      rauc.on('error', () => resolve(127));
-      rauc.on('close', (status) => resolve(status ?? 1));
-    });
+    const code = await raucInstall(file, 'ignore');
     rmSync(file, { force: true });
     if (code !== 0) {
       log.error(`update: RAUC did not install ${asked.bundle} (exit ${code}); the card stays on ${running}`);
       return;
     }
-    const written = booted === 'A' ? 'B' : 'A';
-    writeFileSync(PENDING, `${written}\n`);
+    const written = notePending(booted);
     log.info(`update: version ${asked.version} written to slot ${written}; rebooting into it`);
     writeFileSync(REBOOT_REQUEST, '');
   } catch (error) {
@@ -156,6 +146,28 @@ export async function updateWhenAsked(config: Config, ca: string[] | null, log: 
   } finally {
     updating = false;
   }
+}
+
+/** The root slot U-Boot started (image/boot/boot.cmd puts rauc.slot= on the command line), or null. */
+function bootedSlot(): 'A' | 'B' | null {
+  const slot = /\brauc\.slot=([AB])\b/.exec(readFileSync('/proc/cmdline', 'utf8'))?.[1];
+  return slot === 'A' || slot === 'B' ? slot : null;
+}
+
+/** `rauc install FILE`, its output to `progress`; its exit code, 127 when rauc is not there. */
+function raucInstall(file: string, progress: 'inherit' | 'ignore'): Promise<number> {
+  return new Promise((resolve) => {
+    const rauc = spawn('rauc', ['install', file], { stdio: ['ignore', progress, progress] });
+    rauc.on('error', () => resolve(127));
+    rauc.on('close', (status) => resolve(status ?? 1));
+  });
+}
+
+/** Notes for lampfield-health the slot just written (the one not `booted`), and returns it. */
+function notePending(booted: 'A' | 'B'): 'A' | 'B' {
+  const written = booted === 'A' ? 'B' : 'A';
+  writeFileSync(PENDING, `${written}\n`);
+  return written;
 }
 
 function download(url: string, file: string, ca: string[] | null): Promise<void> {
