@@ -124,8 +124,8 @@ export class Asterisk {
   static async start(options: AsteriskOptions = {}): Promise<Asterisk> {
     const build = asteriskBuild();
     if (build == null) throw new Error(ASTERISK_MISSING);
-    const port = await freePort(true, true);
-    const managerPort = options.manager === true ? await freePort(true, true) : 0;
+    const port = await freePort(true);
+    const managerPort = options.manager === true ? await freePort(true) : 0;
     const dir = mkdtempSync(join(tmpdir(), 'lampfield-asterisk-run-'));
     const asterisk = new Asterisk(build, port, managerPort, dir, options);
     await asterisk.launch();

@@ -54,6 +54,11 @@ export class Baresip {
     const process = startProcess('baresip', ['-f', dir, '-n', '127.0.0.1', '-s', '-v']);
     const phone = new Baresip(process, consolePort, extension);
     await phone.waitFor(/\{0\/UDP\/v4\} 200 OK .*\[1 binding\]/, 'its registration');
+    // Printed before the registration; without it, commands would go nowhere (the port taken meanwhile).
+    await phone.waitFor(
+      new RegExp(`UI console listening on 127\\.0\\.0\\.1:${consolePort}\\b`),
+      'its console',
+    );
     return phone;
   }
 
@@ -81,9 +86,11 @@ export class Baresip {
     return this.command('b');
   }
 
-  /** The person dials `uri` (baresip's `/dial` command). */
-  dial(uri: string): Promise<void> {
-    return this.command(`/dial ${uri}\n`);
+  /** The person dials `uri` (baresip's `/dial` command); resolves once the phone has sent its INVITE. */
+  async dial(uri: string): Promise<void> {
+    const before = this.output().length;
+    await this.command(`/dial ${uri}\n`);
+    await this.waitFor(/^INVITE sip:/m, `its INVITE to ${uri}`, before);
   }
 
   /** The person puts the call on hold (baresip's `x`: a re-INVITE with `a=sendonly`). */

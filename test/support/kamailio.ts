@@ -64,7 +64,7 @@ export class Kamailio {
   ) {}
 
   static async start(options: KamailioOptions = {}): Promise<Kamailio> {
-    const port = await freePort(true, true);
+    const port = await freePort(true);
     const dir = mkdtempSync(join(tmpdir(), 'lampfield-kamailio-'));
     const kamailio = new Kamailio(port, dir, options, options.tls == null ? 0 : await freePort(true));
     await kamailio.launch();

@@ -24,13 +24,14 @@ async function tcpFree(port: number): Promise<boolean> {
 const handedOut = new Set<number>();
 
 /**
- * A port free for UDP (and TCP, with `both`), not handed out before in this process. With `stable`, it
- * is taken below the kernel's ephemeral range (32768 and up), so that no outgoing connection of another
- * test takes it while a server that owns it is down (a PBX restart binds its port again).
+ * A port free for UDP (and TCP, with `both`), not handed out before in this process. It is taken below
+ * the kernel's ephemeral range (32768 and up): a port the kernel hands out is freed here before the
+ * process it is for binds it, and in between any socket bound to port 0 (another test's phone, browser,
+ * SIP stack) may get it; and a server that is down for a while (a PBX restart) gets its port back.
  */
-export async function freePort(both = false, stable = false): Promise<number> {
+export async function freePort(both = false): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await udpFree(stable ? 20_000 + Math.floor(Math.random() * 10_000) : 0);
+    const port = await udpFree(20_000 + Math.floor(Math.random() * 10_000));
     if (port == null || handedOut.has(port)) continue;
     if (both && !(await tcpFree(port))) continue;
     handedOut.add(port);
@@ -46,7 +47,7 @@ export async function freePort(both = false, stable = false): Promise<number> {
  */
 export async function freePortPair(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await freePort(true, true);
+    const port = await freePort(true);
     if (handedOut.has(port + 1) || !(await tcpFree(port + 1))) continue;
     handedOut.add(port + 1);
     return port;
