@@ -27,9 +27,14 @@ export class AutoDialect {
     /** The PBX's address: only what comes from it is evidence. */
     private readonly pbxAddress: string,
     /** The partners watched, for an unasked NOTIFY to name. */
-    private readonly partners: readonly string[],
+    private partners: readonly string[],
     private readonly log: Logger,
   ) {}
+
+  /** The partners watched now (the config's keys changed). */
+  watchOnly(partners: readonly string[]): void {
+    this.partners = partners;
+  }
 
   /** Every well-formed message the stack receives, before it is dispatched (SipStackOptions.observe). */
   observe(message: SipMessage, remote: SipRemote): void {

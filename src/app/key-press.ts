@@ -250,7 +250,7 @@ export interface KeyPressSetup {
  * to its next method, and the outcome (the error lamp and one log line when it failed; the page's list).
  */
 export class KeyPresses {
-  private readonly byKey: ReadonlyMap<number, KeyConfig>;
+  private byKey: ReadonlyMap<number, KeyConfig>;
   private readonly gestures = new GestureTracker();
   private readonly gate = new PressGate();
   private floodSaidAt = Number.NEGATIVE_INFINITY;
@@ -260,6 +260,11 @@ export class KeyPresses {
   constructor(private readonly setup: KeyPressSetup) {
     this.byKey = new Map(setup.keys.map((key) => [key.key, key]));
     this.calls = setup.calls ?? NO_DESK_PHONE;
+  }
+
+  /** The config's keys changed: presses from now on act on these (one under way goes on as it began). */
+  setKeys(keys: readonly KeyConfig[]): void {
+    this.byKey = new Map(keys.map((key) => [key.key, key]));
   }
 
   /** A key event of the panel: a finished gesture on a configured key is pressed, unless presses flood. */

@@ -1,11 +1,13 @@
 /**
  * `lampfield run` as a whole (README "Running lampfield"): the status page the config asks for and the
  * watcher (watcher.ts), on the config in use (provisioning.ts: the card's file, or a provisioning
- * server's file over it), started again on a new one. A new config is applied as soon as it comes: the
- * watcher and the page stop and start on it; a reload (SIGHUP) reads the
- * card's file again and fetches again. Calls the desk phone has are the PBX's and go on; a call lampfield
- * itself controls (phone.mode controller) ends with the watcher.
+ * server's file over it). A new config is applied as soon as it comes: one whose keys alone changed is
+ * taken by the running watcher (no call ends, partners still on a key keep their subscriptions);
+ * otherwise the watcher and the page stop and start on it. A reload (SIGHUP) reads the card's file
+ * again and fetches again. Calls the desk phone has are the PBX's and go on; a call lampfield itself
+ * controls (phone.mode controller) ends with a watcher that stops.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Gesture } from '../blf/key-actions.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../util/log.ts';
@@ -43,6 +45,16 @@ function updateCa(config: Config, platform: Platform): string[] | null {
   }
 }
 
+/**
+ * Whether two configs differ in their keys alone (and in where updates and the file come from, which
+ * stop nothing): the watcher then takes the new keys as it runs, and no call or subscription of a key
+ * that stayed is touched.
+ */
+function onlyKeysDiffer(before: Config, after: Config): boolean {
+  const rest = ({ keys: _keys, update: _update, provision: _provision, ...others }: Config) => others;
+  return isDeepStrictEqual(rest(before), rest(after));
+}
+
 /** Starts on the card's config (`card`, read from `cardPath`); throws (one line) when it cannot start. */
 export async function startLampfield(cardPath: string, card: Config, setup: RunSetup): Promise<LampfieldRun> {
   const { platform, log } = setup;
@@ -76,6 +88,15 @@ export async function startLampfield(cardPath: string, card: Config, setup: RunS
   const apply = (next: ConfigFrom) => {
     applying = applying.then(async () => {
       log.info(`config: applying the config from ${next.origin}`);
+      if (
+        running != null &&
+        onlyKeysDiffer(previous, next.config) &&
+        (await running.changeKeys(next.config.keys))
+      ) {
+        previous = next.config;
+        void updateWhenAsked(next.config, updateCa(next.config, platform), log);
+        return;
+      }
       await running?.stop();
       running = null;
       try {

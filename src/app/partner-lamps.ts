@@ -11,6 +11,7 @@
  * The no-flicker hold of a change to idle (src/blf/idle-hold.ts, BRIEF §3) runs on the injected clock.
  * The last dialog update of every partner is kept: it is what a key press acts on (key-press.ts).
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Lamp } from '../../firmware-sim/protocol/lamp.ts';
 import { callerOf } from '../blf/dialog-intake.ts';
 import {
@@ -74,18 +75,47 @@ export class PartnerLamps {
     private readonly setup: PartnerLampsSetup,
     private readonly show: (view: KeyView) => void,
   ) {
-    for (const key of keys) {
-      const entry: KeyLamp = {
-        key,
-        table: resolveLampTable(setup.lamps, key.lamps),
-        hold: startIdleHold('unknown'),
-        lamp: null,
-        cancelHold: null,
-        cancelError: null,
-      };
-      this.keys.set(key.key, entry);
-      this.byPartner.set(key.partner, [...(this.byPartner.get(key.partner) ?? []), entry]);
+    for (const key of keys) this.add(key, 'unknown');
+  }
+
+  /**
+   * The config's keys changed (a provisioning server's file, a reload): a key as it was keeps its lamp,
+   * a new or changed one shows what is known of its partner at once, one no longer used goes dark (`dark`).
+   * What is kept of a partner no longer `watched` is let go.
+   */
+  setKeys(keys: readonly KeyConfig[], watched: readonly string[], dark: (key: number) => void): void {
+    const next = new Map(keys.map((key) => [key.key, key]));
+    for (const [number, entry] of this.keys) {
+      if (isDeepStrictEqual(next.get(number), entry.key)) continue;
+      entry.cancelHold?.();
+      entry.cancelError?.();
+      this.keys.delete(number);
+      const others = (this.byPartner.get(entry.key.partner) ?? []).filter((each) => each !== entry);
+      if (others.length === 0) this.byPartner.delete(entry.key.partner);
+      else this.byPartner.set(entry.key.partner, others);
+      if (!next.has(number)) dark(number);
     }
+    for (const key of keys) {
+      if (this.keys.has(key.key)) continue;
+      this.render(this.add(key, this.situation(key.partner)));
+    }
+    const still = new Set(watched);
+    for (const updates of [this.dialogUpdates, this.regUpdates])
+      for (const partner of updates.keys()) if (!still.has(partner)) updates.delete(partner);
+  }
+
+  private add(key: KeyConfig, situation: LampSituation): KeyLamp {
+    const entry: KeyLamp = {
+      key,
+      table: resolveLampTable(this.setup.lamps, key.lamps),
+      hold: startIdleHold(situation),
+      lamp: null,
+      cancelHold: null,
+      cancelError: null,
+    };
+    this.keys.set(key.key, entry);
+    this.byPartner.set(key.partner, [...(this.byPartner.get(key.partner) ?? []), entry]);
+    return entry;
   }
 
   /** What the dialog package last told of a partner; null before anything (or for one no key watches). */
@@ -154,9 +184,14 @@ export class PartnerLamps {
     this.setup.log.debug('partner', { partner, status: update.status, state: update.situation });
     const entries = this.byPartner.get(partner);
     if (entries == null) return;
-    const registration = this.setup.registrations ? (this.regUpdates.get(partner) ?? REG_NOT_YET) : null;
-    const situation = withRegistration(this.dialogUpdates.get(partner)?.situation ?? 'unknown', registration);
+    const situation = this.situation(partner);
     for (const entry of entries) this.hold(entry, situation);
+  }
+
+  /** The partner's situation from what its subscriptions told last. */
+  private situation(partner: string): LampSituation {
+    const registration = this.setup.registrations ? (this.regUpdates.get(partner) ?? REG_NOT_YET) : null;
+    return withRegistration(this.dialogUpdates.get(partner)?.situation ?? 'unknown', registration);
   }
 
   /** The key's partner is now in `situation`: shown at once, or a change to idle after the hold. */

@@ -24,7 +24,8 @@ import { DialogIntake } from '../blf/dialog-intake.ts';
 import type { Gesture } from '../blf/key-actions.ts';
 import type { PickupOptions } from '../blf/pickup.ts';
 import { ResourceListIntake } from '../blf/resource-list-intake.ts';
-import type { Config } from '../config/config.ts';
+import type { Config, KeyConfig } from '../config/config.ts';
+import { OFF_LAMP } from '../../firmware-sim/protocol/lamp.ts';
 import { PagedPanel } from '../panel/paged-panel.ts';
 import type { KeyViewer, PanelDevice } from '../panel/panel.ts';
 import { PartnerSubscriptions } from '../sip/partner-subscriptions.ts';
@@ -67,6 +68,12 @@ export interface RunningWatcher {
   press(key: number, gesture: Gesture): Promise<PressOutcome>;
   /** A press from the status page (`web.control`): through the panel's gate against floods. */
   pressFromPage(key: number, gesture: Gesture): void;
+  /**
+   * Takes the config's new keys without stopping (README "Many panels"): calls go on, partners watched
+   * before keep their subscriptions. False, changing nothing, where the partners are watched by a
+   * resource list or with their registrations: the watcher must start again for those.
+   */
+  changeKeys(keys: readonly KeyConfig[]): Promise<boolean>;
   /** Ends subscriptions and registration, closes the stack and the board. */
   stop(): Promise<void>;
 }
@@ -78,7 +85,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   const pbxAddress = await resolvePbxAddress(config, platform);
   const pbxPlace = `${pbxAddress}:${config.pbx.port}`;
   const dialect = new ChosenDialect(DIALECTS[config.pbx.dialect === 'auto' ? 'generic' : config.pbx.dialect]);
-  const partners = subscribedPartners(config);
+  let partners = subscribedPartners(config.keys, config.phone);
   const auto = config.pbx.dialect === 'auto' ? new AutoDialect(dialect, pbxAddress, partners, log) : null;
   const stack = await openStack(config, platform, log, auto);
   const ua = pbxUserAgent(config, stack, pbxAddress);
@@ -155,6 +162,27 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
     controlledCalls: () => desk?.activeCalls ?? 0,
     press: (key, gesture) => presses.press(key, gesture),
     pressFromPage: (key, gesture) => presses.pressThroughGate(key, gesture),
+    changeKeys: async (keys) => {
+      if (!(subscriptions instanceof PartnerSubscriptions) || registrations != null) return false;
+      const now = subscribedPartners(keys, config.phone);
+      const before = new Set(partners);
+      const added = now.filter((partner) => !before.has(partner));
+      const gone = partners.filter((partner) => !now.includes(partner));
+      partners = now;
+      auto?.watchOnly(now);
+      presses.setKeys(keys);
+      lamps.setKeys(keys, now, (key) =>
+        board.setLamp(key, OFF_LAMP, { partner: '', state: 'unknown', label: null, caller: null }),
+      );
+      viewer?.keysUsed?.(keys.map((key) => key.key));
+      log.info('config: the keys changed; applied without stopping', {
+        partners: now.length,
+        added: added.length,
+        unwatched: gone.length,
+      });
+      await subscriptions.watchOnly(now);
+      return true;
+    },
     stop: async () => {
       keepalive.stop();
       await desk?.stop();
@@ -203,9 +231,9 @@ function resubscribeOnFlowLoss(
 }
 
 /** The partners whose dialogs are watched: every key's, and the desk phone's own with `phone.watch`. */
-function subscribedPartners(config: Config): string[] {
-  const partners = config.keys.map((key) => key.partner);
-  const desk = config.phone?.watch === true ? config.phone.uri : null;
+function subscribedPartners(keys: readonly KeyConfig[], phone: Config['phone']): string[] {
+  const partners = keys.map((key) => key.partner);
+  const desk = phone?.watch === true ? phone.uri : null;
   return desk == null || partners.includes(desk) ? partners : [...partners, desk];
 }
 

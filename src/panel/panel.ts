@@ -49,6 +49,8 @@ export interface KeyViewer {
   pbxShown?(reach: PbxReach): void;
   /** The page (from 0) the panel's own keys show, on a board with pages. */
   pageShown?(page: number): void;
+  /** The keys the config uses now (it changed while running); the others are shown as unused. */
+  keysUsed?(keys: readonly number[]): void;
 }
 
 /**

@@ -22,6 +22,31 @@ export class PartnerSubscriptions extends SubscriptionSet {
       this.subscriptions.set(partner, new Subscription(partner, this.context));
   }
 
+  /**
+   * Watches these partners from now on (the config's keys changed, README "Many panels"): a partner
+   * watched before keeps its subscription as it is, one no longer watched is unsubscribed, a new one
+   * subscribed (paced with the rest). Resolves once the unsubscribes are answered.
+   */
+  async watchOnly(partners: readonly string[]): Promise<void> {
+    const wanted = new Set(partners);
+    const ending: Promise<void>[] = [];
+    for (const [partner, subscription] of this.subscriptions) {
+      if (wanted.has(partner)) continue;
+      this.subscriptions.delete(partner);
+      this.forget(partner);
+      ending.push(subscription.end());
+    }
+    for (const partner of wanted) {
+      if (this.subscriptions.has(partner)) continue;
+      const subscription = new Subscription(partner, this.context);
+      this.subscriptions.set(partner, subscription);
+      if (!this.started || this.stopped) continue;
+      this.report(subscription);
+      subscription.ask();
+    }
+    await Promise.all(ending);
+  }
+
   update(partner: string): PartnerUpdate | null {
     return this.subscriptions.get(partner)?.describe() ?? null;
   }

@@ -71,6 +71,8 @@ export abstract class SubscriptionSet implements PartnerWatch {
   protected readonly subscriptions = new Map<string, Subscription>();
   protected readonly context: SubscriptionContext;
   protected stopped = false;
+  /** Whether `start` has run: a subscription added since asks at once. */
+  protected started = false;
   private readonly byCallId = new Map<string, Subscription>();
   private readonly reported = new Map<string, PartnerUpdate>();
   private readonly pacer: Pacer;
@@ -115,6 +117,7 @@ export abstract class SubscriptionSet implements PartnerWatch {
   }
 
   start(): void {
+    this.started = true;
     for (const subscription of this.subscriptions.values()) {
       this.report(subscription);
       subscription.ask();
@@ -163,6 +166,11 @@ export abstract class SubscriptionSet implements PartnerWatch {
     this.stopped = true;
     if (this.ownPacer) this.pacer.stop();
     await Promise.all([...this.subscriptions.values()].map((subscription) => subscription.end()));
+  }
+
+  /** A partner no longer watched: what was last told of it is forgotten. */
+  protected forget(partner: string): void {
+    this.reported.delete(partner);
   }
 
   /** Passes a partner's update on, unless it tells nothing new (partner-update.ts `sameUpdate`). */

@@ -96,6 +96,8 @@ export class Subscription {
   private cancelDeadline: () => void = NOOP;
   /** The partner as the last NOTIFY left it: read once per NOTIFY, by the intake. */
   private view: PartnerView;
+  /** Ended (`end`): no key watches the partner any more, or the watcher stops. */
+  private ended = false;
 
   constructor(
     readonly partner: string,
@@ -106,7 +108,7 @@ export class Subscription {
 
   /** Asks for a SUBSCRIBE: a refresh in the dialog when there is one, else a new subscription. */
   ask(): void {
-    if (this.context.stopped()) return;
+    if (this.ended || this.context.stopped()) return;
     switch (this.outbox) {
       case 'sending':
         this.outbox = 'sending, again';
@@ -128,6 +130,11 @@ export class Subscription {
 
   /** A NOTIFY in this subscription's dialog (RFC 6665 §4.1.3). */
   notify(request: IncomingRequest): void {
+    if (this.ended) {
+      // The NOTIFY that ends it (RFC 6665 §4.1.2.3: one follows an unsubscribe): taken, nothing changes.
+      request.respond(200);
+      return;
+    }
     const dialog = this.dialog!;
     const { message } = request;
     const result = this.read(request);
@@ -173,23 +180,31 @@ export class Subscription {
 
   /** The PBX stopped answering: nothing it said can be trusted until it is back. */
   pbxGone(): void {
-    if (this.state.status === 'refused') return;
+    if (this.ended || this.state.status === 'refused') return;
     this.unsolicited = false;
     this.state = { status: 'lost', reason: 'the PBX does not answer' };
     this.context.changed(this);
   }
 
-  /** Stops the timers; an active subscription is ended (Expires: 0, RFC 6665 §4.1.2.3). */
+  /**
+   * Stops the timers; an active subscription is ended (Expires: 0, RFC 6665 §4.1.2.3). Its dialog is
+   * forgotten once the PBX has answered: the NOTIFY that ends it is taken (200) before that, and answered
+   * 481 after it (RFC 6665 §4.1.3), which ends nothing that is not ending already.
+   */
   async end(): Promise<void> {
+    this.ended = true;
     this.cancelTimer();
     this.cancelDeadline();
-    if (this.dialog?.remoteTag == null || this.state.status !== 'active') return;
-    const request = this.context.ua.inDialog(
-      'SUBSCRIBE',
-      this.dialog,
-      subscribeHeaders(0, this.context.intake.event),
-    );
-    await this.context.ua.send(request, { timeoutMs: 2000 });
+    const dialog = this.dialog;
+    if (dialog?.remoteTag != null && this.state.status === 'active') {
+      const request = this.context.ua.inDialog(
+        'SUBSCRIBE',
+        dialog,
+        subscribeHeaders(0, this.context.intake.event),
+      );
+      await this.context.ua.send(request, { timeoutMs: 2000 });
+    }
+    this.forgetDialog();
   }
 
   describe(): PartnerUpdate {
@@ -206,6 +221,11 @@ export class Subscription {
 
   private async subscribe(): Promise<void> {
     const { ua } = this.context;
+    // Queued before it ended (the pacer keeps its place in line).
+    if (this.ended) {
+      this.outbox = 'idle';
+      return;
+    }
     const refresh = this.dialog?.remoteTag != null;
     let dialog = this.dialog;
     let request: SipMessage;
@@ -242,7 +262,7 @@ export class Subscription {
     // A refresh asked for meanwhile made it `sending, again`.
     const again = this.outbox !== 'sending';
     this.outbox = 'idle';
-    if (this.context.stopped()) return;
+    if (this.ended || this.context.stopped()) return;
     // An answer to a dialog since given up (a NOTIFY ended it meanwhile) changes nothing.
     if (this.dialog === dialog) {
       dialog.localSeq = Math.max(dialog.localSeq, response.headers.cseq?.seq ?? 0);

@@ -65,6 +65,7 @@ export interface PanelServer extends KeyViewer {
   pressShown(report: PressReport): void;
   pbxShown(reach: PbxReach): void;
   pageShown(page: number): void;
+  keysUsed(keys: readonly number[]): void;
   deskPhone(text: string | null): void;
   /** Shows a config lampfield could not use: its file and each mistake (with its line). */
   configProblems(file: string | null, lines: readonly string[]): void;
@@ -132,6 +133,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
   let problems: { file: string | null; lines: readonly string[] } | null = null;
   let note: string | null = null;
   const presses = new Map<number, ListedPress>();
+  let used = options.keys ?? null;
   /** The event streams open now; `behind`: its last snapshot is not written out yet (it does not read). */
   const clients = new Map<http.ServerResponse, { behind: boolean; since: number }>();
   const { board } = options;
@@ -139,7 +141,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     JSON.stringify({
       board: { id: board.id, name: board.name, ...board.grid, lamps: board.lamp.kind },
       interactive: options.press != null,
-      used: options.keys ?? null,
+      used,
       legend: options.legend ?? [],
       marks: STATE_MARKS,
       now: clock.now(),
@@ -275,6 +277,11 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     },
     pageShown(page) {
       panelPage = page;
+      broadcast();
+    },
+    keysUsed(now) {
+      used = [...now];
+      for (const key of keys.keys()) if (!now.includes(key)) keys.delete(key);
       broadcast();
     },
     deskPhone(text) {

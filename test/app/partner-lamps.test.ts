@@ -155,3 +155,34 @@ describe('partner lamps', () => {
     expect(shown.at(-1)?.state).toBe('ringing');
   });
 });
+
+describe('partner lamps when the keys change while running', () => {
+  it('keep a key that stayed as it was, show a new key its partner at once, and darken a key no longer used', () => {
+    const { shown, lamps, deliver } = setup(0);
+    deliver(1); // 207 rings
+    const count = shown.length;
+    const OTHER = 'sip:211@172.16.16.180';
+    const dark: number[] = [];
+    lamps.setKeys(
+      [
+        { key: 1, partner: PARTNER, label: 'Anna' },
+        { key: 2, partner: PARTNER, label: 'Anna again' },
+      ],
+      [PARTNER],
+      (key) => dark.push(key),
+    );
+    // Key 1 is as it was: nothing shown again. Key 2 shows 207 ringing at once, not after the hold.
+    expect(shown.slice(count)).toEqual([
+      expect.objectContaining({ key: 2, state: 'ringing', label: 'Anna again', caller: expect.any(String) }),
+    ]);
+    // Key 1 now watches 211, of which nothing is known yet; key 2 is no longer used.
+    lamps.setKeys([{ key: 1, partner: OTHER, label: 'Carl' }], [OTHER], (key) => dark.push(key));
+    expect(shown.at(-1)).toMatchObject({ key: 1, partner: OTHER, state: 'unknown', label: 'Carl' });
+    expect(dark).toEqual([2]);
+    // What was known of 207 is let go; an update of it changes no key.
+    expect(lamps.partner(PARTNER)).toBeNull();
+    const before = shown.length;
+    deliver(3);
+    expect(shown.length).toBe(before);
+  });
+});

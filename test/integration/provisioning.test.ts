@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { headerText, tagOf } from '../../src/sip/message.ts';
 import { SipStack } from '../../src/sip/stack.ts';
 import { PbxSimulator } from '../../src/sim/pbx-simulator.ts';
 import { systemClock } from '../../src/util/clock.ts';
@@ -75,7 +76,24 @@ describe('provisioning', { timeout: 60_000 }, () => {
     cleanup(() => Promise.resolve(rmSync(ca.dir, { recursive: true, force: true })));
     const server = await provisioningServer(serverCert);
     cleanup(() => server.close());
-    const pbxStack = await SipStack.open({ address: '127.0.0.1', port: 0, clock: systemClock });
+    // What lampfield asks of the PBX: each SUBSCRIBE (its partner, a new one or in its dialog, its
+    // Expires) and each REGISTER.
+    const asked: { method: string; partner: string; fresh: boolean; expires: string | null }[] = [];
+    const pbxStack = await SipStack.open({
+      address: '127.0.0.1',
+      port: 0,
+      clock: systemClock,
+      observe: (message) => {
+        if (message.method == null) return;
+        const to = message.headers.to;
+        asked.push({
+          method: message.method,
+          partner: to?.uri ?? '',
+          fresh: tagOf(to) == null,
+          expires: headerText(message, 'expires'),
+        });
+      },
+    });
     cleanup(() => pbxStack.close());
     const pbx = new PbxSimulator(pbxStack, {
       dialect: 'generic',
@@ -132,7 +150,10 @@ describe('provisioning', { timeout: 60_000 }, () => {
     await lampfield.waitFor(() => server.asked.length === 2, 'a second fetch');
     expect(server.asked[1]).toEqual({ path, ifNoneMatch: kept.etag, status: 304 });
 
-    // A changed file: key 2 now watches 213, applied live; a call there shows on it.
+    // A changed file: key 2 now watches 213, applied live; a call there shows on it. Only the keys
+    // changed: 212 is unsubscribed and 213 subscribed, 211 keeps its subscription, the registration
+    // stays (nothing is started again).
+    const before = asked.length;
     server.files.set(
       path,
       stringify({
@@ -144,6 +165,15 @@ describe('provisioning', { timeout: 60_000 }, () => {
     );
     lampfield.kill('SIGHUP');
     await showing(lampfield, 2, '213', 'idle');
+    await lampfield.waitFor(
+      () => asked.slice(before).some((each) => each.partner === 'sip:212@127.0.0.1' && each.expires === '0'),
+      '212 unsubscribed',
+    );
+    const since = asked.slice(before);
+    expect(since.filter((each) => each.partner === 'sip:213@127.0.0.1' && each.fresh)).toHaveLength(1);
+    expect(since.filter((each) => each.partner === 'sip:211@127.0.0.1')).toEqual([]);
+    expect(since.filter((each) => each.method === 'REGISTER')).toEqual([]);
+    expect(lampfield.output()).toContain('config: the keys changed; applied without stopping');
     const call = pbx.ring('300', '213');
     await showing(lampfield, 2, '213', 'ringing');
     pbx.hangUp(call);

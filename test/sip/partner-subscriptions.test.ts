@@ -324,6 +324,39 @@ describe('dialog subscriptions', () => {
     await waitFor(() => expect(s.pbx.subscribes()).toHaveLength(10));
   });
 
+  it('watches other partners while running: one that stays keeps its dialog, one no longer watched is unsubscribed, even one still waiting in line', async () => {
+    const partners = ['sip:301@127.0.0.1', 'sip:302@127.0.0.1', 'sip:303@127.0.0.1'];
+    const s = await setup({ partners, rate: 5 });
+    s.pbx.answer = (request) => s.pbx.accept(request);
+    s.subscriptions.start();
+    await waitFor(() => expect(s.pbx.subscribes()).toHaveLength(1)); // 301; 302 and 303 wait in line
+    const first = s.pbx.subscribes()[0]!.message;
+    expect((await s.pbx.notify(first, s.watcher.port, '', 'active;expires=600')).status).toBe(200);
+    await waitFor(() => expect(s.current('sip:301@127.0.0.1')?.situation).toBe('idle'));
+    // 301 stays, 302 (not yet subscribed) and 303 go, 304 comes.
+    const ended = s.subscriptions.watchOnly(['sip:301@127.0.0.1', 'sip:304@127.0.0.1']);
+    s.clock.advance(2000);
+    await ended;
+    await waitFor(() =>
+      expect(s.pbx.subscribes().map((each) => each.message.headers.to?.uri)).toContain('sip:304@127.0.0.1'),
+    );
+    s.clock.advance(2000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const sent = s.pbx.subscribes().map((each) => each.message.headers.to?.uri);
+    expect(sent).toEqual(['sip:301@127.0.0.1', 'sip:304@127.0.0.1']);
+    expect(s.subscriptions.update('sip:302@127.0.0.1')).toBeNull();
+    expect(s.current('sip:304@127.0.0.1')?.situation).toBe('unknown');
+    // A partner no longer watched, when subscribed, is unsubscribed (Expires: 0 in its dialog).
+    const gone = s.subscriptions.watchOnly(['sip:304@127.0.0.1']);
+    await gone;
+    const last = s.pbx.subscribes().at(-1)!.message;
+    expect(last.headers.to?.uri).toBe('sip:301@127.0.0.1');
+    expect(last.headers['expires']).toBe('0');
+    expect(last.headers['call-id']).toBe(first.headers['call-id']);
+    // Its dialog is forgotten: a NOTIFY in it now is answered 481.
+    expect((await s.pbx.notify(first, s.watcher.port, '', 'terminated')).status).toBe(481);
+  });
+
   it('takes unsolicited NOTIFYs from the PBX address only, for dialects that send them (innovaphone)', async () => {
     const s = await setup({ dialect: 'innovaphone' });
     s.pbx.answer = (request) =>
