@@ -15,7 +15,7 @@ import { RegIntake } from '../blf/reginfo.ts';
 import type { PartnerUpdate } from '../sip/partner-update.ts';
 import type { PartnerWatch } from '../sip/partner-watch.ts';
 import type { IncomingRequest } from '../sip/stack.ts';
-import type { NotifyIntake } from '../sip/subscription.ts';
+import type { NotifyIntake } from '../sip/subscription-context.ts';
 import type { Logger } from '../util/log.ts';
 
 /** Makes the subscriptions of one package, every partner's, reading NOTIFYs with `intake`. */

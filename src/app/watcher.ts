@@ -85,7 +85,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   const pbxAddress = await resolvePbxAddress(config, platform);
   const pbxPlace = `${pbxAddress}:${config.pbx.port}`;
   const dialect = new ChosenDialect(DIALECTS[config.pbx.dialect === 'auto' ? 'generic' : config.pbx.dialect]);
-  let partners = subscribedPartners(config.keys, config.phone);
+  const partners = subscribedPartners(config.keys, config.phone);
   const auto = config.pbx.dialect === 'auto' ? new AutoDialect(dialect, pbxAddress, partners, log) : null;
   const stack = await openStack(config, platform, log, auto);
   const ua = pbxUserAgent(config, stack, pbxAddress);
@@ -162,27 +162,7 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
     controlledCalls: () => desk?.activeCalls ?? 0,
     press: (key, gesture) => presses.press(key, gesture),
     pressFromPage: (key, gesture) => presses.pressThroughGate(key, gesture),
-    changeKeys: async (keys) => {
-      if (!(subscriptions instanceof PartnerSubscriptions) || registrations != null) return false;
-      const now = subscribedPartners(keys, config.phone);
-      const before = new Set(partners);
-      const added = now.filter((partner) => !before.has(partner));
-      const gone = partners.filter((partner) => !now.includes(partner));
-      partners = now;
-      auto?.watchOnly(now);
-      presses.setKeys(keys);
-      lamps.setKeys(keys, now, (key) =>
-        board.setLamp(key, OFF_LAMP, { partner: '', state: 'unknown', label: null, caller: null }),
-      );
-      viewer?.keysUsed?.(keys.map((key) => key.key));
-      log.info('config: the keys changed; applied without stopping', {
-        partners: now.length,
-        added: added.length,
-        unwatched: gone.length,
-      });
-      await subscriptions.watchOnly(now);
-      return true;
-    },
+    changeKeys: keyChanges({ config, subscriptions, registrations, auto, presses, lamps, board, setup }),
     stop: async () => {
       keepalive.stop();
       await desk?.stop();
@@ -191,6 +171,47 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
       await stack.close();
       await board.close();
     },
+  };
+}
+
+/** What takes the config's new keys while the watcher runs. */
+interface KeyChangeParts {
+  config: Config;
+  subscriptions: PartnerWatch;
+  registrations: PartnerWatch | null;
+  auto: AutoDialect | null;
+  presses: KeyPresses;
+  lamps: PartnerLamps;
+  board: PanelDevice;
+  setup: WatcherSetup;
+}
+
+/**
+ * `RunningWatcher.changeKeys`: each part takes the new keys (the subscriptions the partners, the presses
+ * and lamps the keys, the page the keys in use); a key no longer used goes dark on the board.
+ */
+function keyChanges(parts: KeyChangeParts): RunningWatcher['changeKeys'] {
+  const { config, subscriptions, auto, presses, lamps, board, setup } = parts;
+  let partners = subscribedPartners(config.keys, config.phone);
+  return async (keys) => {
+    if (!(subscriptions instanceof PartnerSubscriptions) || parts.registrations != null) return false;
+    const now = subscribedPartners(keys, config.phone);
+    const added = now.filter((partner) => !partners.includes(partner));
+    const gone = partners.filter((partner) => !now.includes(partner));
+    partners = now;
+    auto?.watchOnly(now);
+    presses.setKeys(keys);
+    lamps.setKeys(keys, now, (key) =>
+      board.setLamp(key, OFF_LAMP, { partner: '', state: 'unknown', label: null, caller: null }),
+    );
+    setup.viewer?.keysUsed?.(keys.map((key) => key.key));
+    setup.log.info('config: the keys changed; applied without stopping', {
+      partners: now.length,
+      added: added.length,
+      unwatched: gone.length,
+    });
+    await subscriptions.watchOnly(now);
+    return true;
   };
 }
 

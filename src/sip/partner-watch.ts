@@ -17,7 +17,8 @@ import { tagOf } from './message.ts';
 import { sameUpdate, type PartnerUpdate } from './partner-update.ts';
 import type { IncomingRequest } from './stack.ts';
 import { Pacer } from './subscribe-pacer.ts';
-import type { NotifyIntake, Subscription, SubscriptionContext } from './subscription.ts';
+import type { NotifyIntake, SubscriptionContext } from './subscription-context.ts';
+import type { Subscription } from './subscription.ts';
 import type { UserAgent } from './user-agent.ts';
 
 /** The partners of one event package, however they are subscribed to. */
@@ -69,7 +70,7 @@ export interface WatchOptions {
 export abstract class SubscriptionSet implements PartnerWatch {
   /** The subscriptions, by the URI each subscribes to (a partner, or the list). */
   protected readonly subscriptions = new Map<string, Subscription>();
-  protected readonly context: SubscriptionContext;
+  protected readonly context: SubscriptionContext<Subscription>;
   protected stopped = false;
   /** Whether `start` has run: a subscription added since asks at once. */
   protected started = false;

@@ -2,9 +2,9 @@
  * One partner's subscription (RFC 6665 §4.1) to the dialog event package (RFC 4235 §3) or the
  * registration one (RFC 3680): its state machine, its dialog and its timers. Every NOTIFY it gets goes to
  * its intake (`NotifyIntake`: src/blf/dialog-intake.ts, src/blf/reginfo.ts), the code that turns a
- * NOTIFY into partner state; what RFC 6665 asks of each answer and each termination is
- * in subscription-rules.ts. The set of them, and the routing of NOTIFYs to them, is
- * partner-watch.ts (a subscription per partner, or one to a resource list).
+ * NOTIFY into partner state; what RFC 6665 asks of each answer and each termination is in
+ * subscription-rules.ts, what it is given in subscription-context.ts. The set of them, and the routing
+ * of NOTIFYs to them, is partner-watch.ts (a subscription per partner, or one to a resource list).
  *
  * The state (`SubscriptionState`), moved by SUBSCRIBE answers, NOTIFYs, timers and the PBX keepalive:
  *
@@ -21,61 +21,24 @@
  * turn at the pacer), `sending`, or `sending, again` (a refresh was asked for while one was on the
  * wire: it follows the answer).
  */
-import type { NotifyParts } from '../blf/dialog-notify.ts';
 import type { NotifyResult, PartnerView } from '../blf/dialog-intake.ts';
-import type { Clock } from '../util/clock.ts';
-import type { Logger } from '../util/log.ts';
 import { contactUri, headerText, localTag, parameterOf, tagOf, type SipMessage } from './message.ts';
 import { partnerUpdate, type PartnerUpdate, type SubscriptionState } from './partner-update.ts';
 import type { IncomingRequest } from './stack.ts';
-import type { Pacer } from './subscribe-pacer.ts';
+import type { SubscriptionContext } from './subscription-context.ts';
 import {
   backoffMs,
   readSubscribeAnswer,
   readTermination,
   refreshAfterMs,
   subscribeHeaders,
-  type EventPackage,
 } from './subscription-rules.ts';
-import type { DialogState, UserAgent } from './user-agent.ts';
+import type { DialogState } from './user-agent.ts';
 
 type Outbox = 'idle' | 'queued' | 'sending' | 'sending, again';
 
-/**
- * What reads a subscription's NOTIFYs into partner state: the DialogIntake (src/blf/dialog-intake.ts)
- * for the dialog package, the RegIntake (src/blf/reginfo.ts) for reg.
- */
-export interface NotifyIntake {
-  readonly event: EventPackage;
-  /** Whether the PBX sends this package's NOTIFYs without a subscription (innovaphone's dialog ones). */
-  readonly unsolicited: boolean;
-  notify(parts: NotifyParts, partner: string | null): NotifyResult;
-  view(partner: string | null): PartnerView;
-}
-
 /** A NOTIFY of another event package than the subscription's: answered 489 (RFC 6665 §4.1.3). */
 const WRONG_EVENT = new Set(['not-dialog-event', 'not-reg-event']);
-
-/** What every subscription of one watcher shares. */
-export interface SubscriptionContext {
-  ua: UserAgent;
-  intake: NotifyIntake;
-  clock: Clock;
-  log: Logger;
-  pacer: Pacer;
-  /** Requested duration, seconds (RFC 6665 §4.1.2.1); raised for all by a 423's Min-Expires. */
-  expires: number;
-  requestTimeoutMs: number;
-  refusedRetryMs: number;
-  random: () => number;
-  /** Refusals are logged at debug level: whoever set these subscriptions up says it once (reg, watcher.ts). */
-  quietRefusals: boolean;
-  /** NOTIFYs with this Call-ID are this subscription's from now on (null: no longer). */
-  route(callId: string, subscription: Subscription | null): void;
-  /** The subscription's state or its partner's may have changed. */
-  changed(subscription: Subscription): void;
-  stopped(): boolean;
-}
 
 const NOOP = () => undefined;
 
@@ -101,7 +64,7 @@ export class Subscription {
 
   constructor(
     readonly partner: string,
-    private readonly context: SubscriptionContext,
+    private readonly context: SubscriptionContext<Subscription>,
   ) {
     this.view = context.intake.view(partner);
   }

@@ -9,7 +9,7 @@ import { OfflineWatch, type MakeWatch } from '../../src/app/offline-watch.ts';
 import { notifyParts, readFirstRequest } from '../../src/sip/message-text.ts';
 import { partnerUpdate, type PartnerUpdate, type SubscriptionState } from '../../src/sip/partner-update.ts';
 import type { PartnerWatch } from '../../src/sip/partner-watch.ts';
-import type { NotifyIntake } from '../../src/sip/subscription.ts';
+import type { NotifyIntake } from '../../src/sip/subscription-context.ts';
 import { MemoryLogger } from '../../src/util/log.ts';
 import { readVector } from '../support/vectors.ts';
 

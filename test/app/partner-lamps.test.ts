@@ -172,9 +172,10 @@ describe('partner lamps when the keys change while running', () => {
       (key) => dark.push(key),
     );
     // Key 1 is as it was: nothing shown again. Key 2 shows 207 ringing at once, not after the hold.
-    expect(shown.slice(count)).toEqual([
-      expect.objectContaining({ key: 2, state: 'ringing', label: 'Anna again', caller: expect.any(String) }),
-    ]);
+    const views = shown.slice(count);
+    expect(views.map((view) => view.key)).toEqual([2]);
+    expect(views[0]).toMatchObject({ state: 'ringing', label: 'Anna again' });
+    expect(views[0]?.caller).not.toBeNull();
     // Key 1 now watches 211, of which nothing is known yet; key 2 is no longer used.
     lamps.setKeys([{ key: 1, partner: OTHER, label: 'Carl' }], [OTHER], (key) => dark.push(key));
     expect(shown.at(-1)).toMatchObject({ key: 1, partner: OTHER, state: 'unknown', label: 'Carl' });
