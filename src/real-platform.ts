@@ -6,6 +6,7 @@
  * below is handed what it needs (src/app/platform.ts), so that a test can hand it a fake clock or a board
  * in memory instead.
  */
+import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import https from 'node:https';
@@ -15,6 +16,7 @@ import { basename, dirname, join } from 'node:path';
 import tls from 'node:tls';
 import { openBoard, type Screen, type Terminal } from '../hw/open-board.ts';
 import { systemProbe } from './app/board-checks.ts';
+import { dhcpDiscover, readDhcpAnswer } from './app/dhcp-provision.ts';
 import type { Fetched, FetchOptions, MachineNames, Platform } from './app/platform.ts';
 import { SipStack } from './sip/stack.ts';
 import { systemClock } from './util/clock.ts';
@@ -87,6 +89,7 @@ export function realPlatform(): Platform {
     get machine() {
       return (machine ??= machineNames());
     },
+    askDhcpOption66: (ms) => askDhcpOption66((machine ??= machineNames()).mac, ms),
     writeWhole,
   };
 }
@@ -140,6 +143,58 @@ function fetchText(url: string, { ca, etag }: FetchOptions): Promise<Fetched> {
     );
     request.on('timeout', () => fail(`no answer in ${FETCH_MS / 1000} s`));
     request.on('error', (error) => reject(new Error(error.message)));
+  });
+}
+
+/**
+ * A DHCPDISCOVER for option 66 from port 68 to the network's broadcast address, and the first answer
+ * to it (dhcp-provision.ts). Port 68 is a privileged port: the service is given CAP_NET_BIND_SERVICE.
+ */
+function askDhcpOption66(mac: string, ms: number): Promise<string | null> {
+  const address = Object.values(os.networkInterfaces())
+    .flatMap((each) => each ?? [])
+    .find((each) => each.family === 'IPv4' && each.mac.replace(/:/g, '').toLowerCase() === mac)?.address;
+  const xid = Math.floor(Math.random() * 0xffffffff);
+  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+  return new Promise<string | null>((resolve, reject) => {
+    const timer = setTimeout(
+      () => finish(() => reject(new Error(`no DHCP server answered in ${ms / 1000} s`))),
+      ms,
+    );
+    let done = false;
+    const finish = (settle: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.close();
+      settle();
+    };
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      finish(() =>
+        reject(
+          new Error(
+            error.code === 'EACCES'
+              ? 'cannot ask DHCP: port 68 needs root or CAP_NET_BIND_SERVICE'
+              : `cannot ask DHCP: ${error.message}`,
+          ),
+        ),
+      ),
+    );
+    socket.on('message', (datagram) => {
+      const answer = readDhcpAnswer(datagram, xid, mac);
+      if (answer != null) finish(() => resolve(answer.option66));
+    });
+    // RFC 2131 §4.1: the client sends again until an answer comes (here each second, until `ms`).
+    const discover = dhcpDiscover(mac, xid, address ?? null);
+    const send = () => {
+      if (done) return;
+      socket.send(discover, 67, '255.255.255.255');
+      setTimeout(send, 1000).unref();
+    };
+    socket.bind(68, () => {
+      socket.setBroadcast(true);
+      send();
+    });
   });
 }
 

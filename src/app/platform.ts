@@ -1,7 +1,7 @@
 /**
  * The real things the application runs on, as one interface: the clock, SIP sockets and a TCP connection,
  * the board's hardware, name lookups, certificate files and the trust store, HTTPS for provisioning, the
- * machine's names, whole-file writes, the log, the terminal and the process's stop and reload signals. The composition root (src/real-platform.ts) picks the real ones, once, for the entry
+ * machine's names, DHCP's option 66, whole-file writes, the log, the terminal and the process's stop and reload signals. The composition root (src/real-platform.ts) picks the real ones, once, for the entry
  * (src/main.ts); tests give their own (a fake clock, a board in memory). Nothing below takes a real one
  * by default: what needs time, a socket or a board is handed it from here.
  */
@@ -69,6 +69,12 @@ export interface Platform {
    */
   fetchText(url: string, options: FetchOptions): Promise<Fetched>;
   readonly machine: MachineNames;
+  /**
+   * Asks the network's DHCP server what it offers this machine's first network card as option 66
+   * (dhcp-provision.ts): its value, null when the server offers none, rejecting (one line) when no
+   * server answers within `ms` or port 68 cannot be had.
+   */
+  askDhcpOption66(ms: number): Promise<string | null>;
   /**
    * Writes `text` to `path` whole or not at all (a power cut leaves the old file or the new): a
    * temporary file beside it, flushed to the disk, renamed over it, and the folder flushed.

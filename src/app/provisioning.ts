@@ -5,13 +5,18 @@
  * before use: a file that is not a good config changes nothing and is said once. The last good copy is
  * kept (written whole or not at all), so that a panel whose server is away at boot starts as it last
  * ran. Fetched at start, every `provision.everyMinutes` (with If-None-Match, RFC 9110 §13.1.2) and on
- * a reload (SIGHUP), which reads the card's file again too.
+ * a reload (SIGHUP), which reads the card's file again too. With `provision: dhcp`, the server is the
+ * one DHCP names in option 66 (dhcp-provision.ts), asked before each fetch.
  */
 import { BoardsError } from '../config/boards.ts';
 import { ConfigError, type Config } from '../config/config.ts';
 import { MemoryLogger, type Logger } from '../util/log.ts';
 import { readConfigLayers } from './config-file.ts';
+import { provisionUrlFromDhcp } from './dhcp-provision.ts';
 import type { Platform } from './platform.ts';
+
+/** How long a DHCP server has to answer `provision: dhcp`'s question (it answers in milliseconds). */
+const DHCP_WAIT_MS = 4000;
 
 /** A config and where it came from, in words (doctor, the log). */
 export interface ConfigFrom {
@@ -63,8 +68,36 @@ export async function watchConfig(
   let timer: (() => void) | null = null;
   let stopped = false;
 
-  const urlOf = (config: Config) =>
-    config.provision == null ? null : placeholders(config.provision.url, platform);
+  /** The URL DHCP's option 66 named last (`provision: dhcp`); null before one did. */
+  let dhcpUrl: string | null = null;
+  const urlOf = (config: Config) => {
+    const url = config.provision?.url;
+    if (url == null) return null;
+    if (url !== 'dhcp') return placeholders(url, platform);
+    return dhcpUrl == null ? null : placeholders(dhcpUrl, platform);
+  };
+  /** With `provision: dhcp`, asks the network's DHCP server again which server to fetch from. */
+  const askDhcp = async () => {
+    const stays = `the config in use stays (${now.origin})`;
+    let value: string | null;
+    try {
+      value = await platform.askDhcpOption66(DHCP_WAIT_MS);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      trouble(`config: provision: dhcp, but ${why}; ${stays}`);
+      return;
+    }
+    const read =
+      value == null
+        ? { trouble: 'the DHCP server names no provisioning server (option 66)' }
+        : provisionUrlFromDhcp(value);
+    if ('trouble' in read) {
+      trouble(`config: provision: dhcp, but ${read.trouble}; ${stays}`);
+      return;
+    }
+    if (read.url !== dhcpUrl) log.info(`config: DHCP option 66 names ${read.url}`);
+    dhcpUrl = read.url;
+  };
 
   /** The card's file with a fetched file over it; null (said) when it is not a good config. */
   const layered = (copy: KeptCopy, what: string): Config | null => {
@@ -88,8 +121,9 @@ export async function watchConfig(
     if (keep == null) return null;
     try {
       const copy = JSON.parse(platform.readText(keep)) as Partial<KeptCopy>;
-      const url = urlOf(cardConfig);
-      if (copy.url !== url || typeof copy.text !== 'string') return null;
+      // With `provision: dhcp`, the copy is of whatever server DHCP named when it was fetched.
+      const url = cardConfig.provision?.url === 'dhcp' ? copy.url : urlOf(cardConfig);
+      if (typeof url !== 'string' || copy.url !== url || typeof copy.text !== 'string') return null;
       return { url, etag: copy.etag ?? null, text: copy.text, fetchedAt: String(copy.fetchedAt) };
     } catch {
       return null; // none yet, or unreadable: as if none
@@ -120,6 +154,7 @@ export async function watchConfig(
   /** One fetch: a new good file is taken and kept; the same, a refusal or no answer changes nothing. */
   const fetchOnce = async (): Promise<void> => {
     const provision = cardConfig.provision;
+    if (provision?.url === 'dhcp') await askDhcp();
     const url = urlOf(cardConfig);
     if (provision == null || url == null) return;
     let ca: string[] | null;

@@ -100,7 +100,10 @@ export interface Config {
    * press keys, and the page needs `token` even on 127.0.0.1 (the schema says so).
    */
   web?: { port: number; address: string; token?: string; control: boolean; hosts?: string[] };
-  /** The config from a provisioning server (src/app/provisioning.ts); only the card's file sets it. */
+  /**
+   * The config from a provisioning server (src/app/provisioning.ts); only the card's file sets it. `url`
+   * is an https:// URL, or `dhcp` (DHCP's option 66 names the server: src/app/dhcp-provision.ts).
+   */
   provision?: { url: string; everyMinutes: number; ca?: string; keep: string };
   /** The card's update (src/app/card-update.ts): installed when the card runs another version. */
   update?: { bundle: string; version: string };
@@ -216,6 +219,8 @@ function mergeOver(under: unknown, over: unknown): unknown {
 function readData(data: unknown, boards: readonly Board[]): { config: Config | null; found: Found[] } {
   const found: Found[] = [];
   validator ??= new Ajv({ useDefaults: true, allErrors: true, allowUnionTypes: true }).compile(SCHEMA);
+  // `provision: dhcp` is short for `provision: { url: dhcp }` (README "Many panels").
+  if (isRecord(data) && data['provision'] === 'dhcp') data['provision'] = { url: 'dhcp' };
   const valid = validator(data);
   if (!valid)
     for (const problem of describeSchemaErrors(validator.errors))

@@ -225,6 +225,26 @@ keys:
   });
 });
 
+describe('provision: where a provisioned file comes from', () => {
+  it('takes provision: dhcp as short for { url: dhcp }, with the defaults', () => {
+    const config = parseConfig(`${GOOD}\nprovision: dhcp\n`, 'lampfield.yaml');
+    expect(config.provision).toEqual({
+      url: 'dhcp',
+      everyMinutes: 15,
+      keep: '/var/lib/lampfield/provisioned.json',
+    });
+  });
+
+  it('refuses a URL that is neither https:// nor dhcp, at its line', () => {
+    expect(() =>
+      parseConfig(`${GOOD}\nprovision: { url: http://prov.test/a.yaml }\n`, 'lampfield.yaml'),
+    ).toThrow(/^lampfield\.yaml:\d+: \/provision\/url: /);
+    expect(() => parseConfig(`${GOOD}\nprovision: dhcp66\n`, 'lampfield.yaml')).toThrow(
+      /^lampfield\.yaml:\d+: \/provision: /,
+    );
+  });
+});
+
 describe('update: the card update a config asks for', () => {
   it('takes an https bundle and a version, and refuses anything else in one line each', () => {
     const config = parseConfig(
