@@ -10,7 +10,8 @@
  *    qemu's user network). Checked on the serial console and over the network: first boot grew the root
  *    and named the Pi, lampfield.service started, read that lampfield.yaml, subscribed, got the PBX's
  *    NOTIFY (key 1 idle on the status page, which answers through a forwarded port), no unit failed.
- * 3. Provisioning (README "Many panels"): the card's lampfield.yaml says `provision:`, an HTTPS server on
+ * 3. Provisioning (README "Many panels"): the card's lampfield.yaml says `provision: { url: dhcp }`, qemu's
+ *    DHCP server names the provisioning server in option 66 (`tftp-server-name`), an HTTPS server on
  *    the host with a CA of the test's own (on the card as provision.ca) serves the panel's file: its key
  *    2 on the page; a changed file applied on `systemctl reload lampfield`; a broken one refused, said in
  *    the journal, the keys kept; the power cut (qemu killed) and the server gone, the next boot starts
@@ -137,10 +138,8 @@ try {
     board: 'console',
     keys: [{ key: 1, partner: '207', label: 'Image test' }],
     web: { address: '0.0.0.0', port: 8080, token: TOKEN },
-    provision: {
-      url: `https://10.0.2.2:${provisioningPort}/lampfield/{hostname}.yaml`,
-      ca: '/boot/firmware/provisioning-ca.pem',
-    },
+    // The server is the one DHCP names (option 66, qemu's tftp-server-name below), as for desk phones.
+    provision: { url: 'dhcp', ca: '/boot/firmware/provisioning-ca.pem' },
   };
   writeFileSync(join(work, 'lampfield.yaml'), `# written by npm run image:test\n${stringify(config)}`);
   run('mcopy', ['-o', '-i', `${disk}@@${BOOT_OFFSET}`, join(work, 'lampfield.yaml'), '::/lampfield.yaml']);
@@ -176,7 +175,13 @@ try {
         ...['-drive', `if=virtio,format=raw,file=${disk}`],
         ...[
           '-netdev',
-          `user,id=net0,hostfwd=tcp:127.0.0.1:${pagePort}-:8080,hostfwd=udp:127.0.0.1:${sipPort}-:${sipPort},hostfwd=tcp:127.0.0.1:${sshPort}-:22`,
+          [
+            'user,id=net0',
+            `hostfwd=tcp:127.0.0.1:${pagePort}-:8080`,
+            `hostfwd=udp:127.0.0.1:${sipPort}-:${sipPort}`,
+            `hostfwd=tcp:127.0.0.1:${sshPort}-:22`,
+            `tftp-server-name=https://10.0.2.2:${provisioningPort}/lampfield/{hostname}.yaml`,
+          ].join(','),
         ],
         ...['-device', 'virtio-net-pci,netdev=net0'],
         // Entropy for the guest, as the Pi's own hardware RNG gives it.
@@ -280,6 +285,12 @@ try {
     }
   };
   await keyLabel(2, 'From the server', `key 2 from the provisioning server (${asked.at(-1)})`);
+  const named = await inside(
+    "journalctl -u lampfield --no-pager | grep -o 'DHCP option 66 names .*' | head -1",
+  );
+  if (!named.includes(`https://10.0.2.2:${provisioningPort}/lampfield/{hostname}.yaml`))
+    fail(`the server was not the one DHCP named: ${named || 'nothing in the journal'}`);
+  say(`the server from DHCP: ${named}`);
   const data = (
     await inside('findmnt -no OPTIONS /var/lib/lampfield; stat -c %U /var/lib/lampfield/provisioned.json')
   ).split('\n');

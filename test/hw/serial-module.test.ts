@@ -118,6 +118,8 @@ describe('serial module driver', () => {
     const firmware = new ModuleFirmware(hardwareOf(board('module-20rgb')), systemClock);
     // A module whose line is noisy: garbage before every frame it sends.
     const server = net.createServer((socket) => {
+      // The panel under test may close with a reset at the test's end: nothing to say of it here.
+      socket.on('error', () => undefined);
       socket.on('data', (data: Buffer) => firmware.receive(data));
       firmware.connect((bytes) => {
         const bad = encodeFrame({ seq: 9, type: 0x82, payload: Uint8Array.of(1, 1, 0, 0, 0, 0) });
@@ -206,6 +208,8 @@ describe('serial module driver', () => {
   it("refuses a module whose firmware speaks protocol 1.0, saying to update the module's firmware", async () => {
     // A module of firmware 0.4 (protocol 1.0, PROTOCOL.md 1.0 §9): it answers any HELLO with its INFO.
     const server = net.createServer((socket) => {
+      // The panel under test may close with a reset at the test's end: nothing to say of it here.
+      socket.on('error', () => undefined);
       const decoder = new FrameDecoder();
       socket.on('data', (data: Buffer) => {
         for (const frame of decoder.push(data)) {
@@ -264,6 +268,8 @@ describe('serial module driver', () => {
       let link: net.Socket | null = null;
       let seq = 1;
       const server = net.createServer((socket) => {
+        // The panel under test may close with a reset at the test's end: nothing to say of it here.
+        socket.on('error', () => undefined);
         link = socket;
         const decoder = new FrameDecoder();
         socket.on('data', (data: Buffer) => {
