@@ -358,6 +358,9 @@ try {
     await inside('systemctl reboot').catch(() => '');
     return from;
   };
+  const identity = () =>
+    inside('cat /etc/machine-id; ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub; hostname');
+  const card = await identity();
   let mark = await install(bundles.good);
   mark = await reboot();
   await seen('(b) after the update, U-Boot starts slot B', /lampfield: booting slot B/, mark);
@@ -371,6 +374,10 @@ try {
   );
   say(`(b) v2 runs: ${release.split('\n').join(', ')}`);
   if (!release.includes('version 2') || !release.includes("BOOTED_BOOTNAME='B'")) fail('v2 is not what runs');
+  // The same card after the update: its machine id (and so its DHCP client id), SSH host key and name.
+  const sameCard = await identity();
+  if (sameCard !== card) fail(`(b) the card is another after the update: ${card} / ${sameCard}`);
+  say(`(b) the same machine id, SSH host key and name in slot B: ${sameCard.split('\n').join(', ')}`);
 
   mark = await install(bundles.bad);
   mark = await reboot();
