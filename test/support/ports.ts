@@ -54,3 +54,12 @@ export async function freePortPair(): Promise<number> {
   }
   throw new Error('no two free ports in a row found on 127.0.0.1');
 }
+
+/** Resolves once a process has bound UDP `port` on 127.0.0.1 (a phone that is ready to take a call). */
+export async function untilUdpBound(port: number, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while ((await udpFree(port)) != null) {
+    if (Date.now() > deadline) throw new Error(`nothing bound UDP port ${port} within ${ms / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

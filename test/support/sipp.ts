@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PASSWORDS } from './kamailio.ts';
 import type { TestPbx } from './pbx.ts';
-import { freePort } from './ports.ts';
+import { freePort, untilUdpBound } from './ports.ts';
 import { startProcess, stopProcess, type Started } from './processes.ts';
 
 const SCENARIOS = fileURLToPath(new URL('../sipp/', import.meta.url));
@@ -118,6 +118,13 @@ export function expectCall(pbx: TestPbx, phone: Phone, ringMs: number): Started 
   phone.process = answering(file, phone.extension, phone.port);
   void pbx;
   return phone.process;
+}
+
+/** `expectCall`, resolving once the phone listens: a call then finds it ready, as a real phone is. */
+export async function callExpected(pbx: TestPbx, phone: Phone, ringMs: number): Promise<Started> {
+  const started = expectCall(pbx, phone, ringMs);
+  await untilUdpBound(phone.port);
+  return started;
 }
 
 export interface CallOptions {
