@@ -4,6 +4,12 @@
 // that a fresh checkout needs no build step.
 /* global URL, console, process */
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import module from 'node:module';
+
+// Node ≥ 22.1 keeps the compiled code of every module it loads, and the next start reads it instead of
+// compiling again (NODE_COMPILE_CACHE names where; the card's service sets it on its data partition,
+// else the system's temporary folder). Node 20 has no such cache: nothing happens there.
+module.enableCompileCache?.();
 
 const root = new URL('..', import.meta.url);
 const built = new URL('dist/src/main.js', root);
