@@ -3,11 +3,12 @@
  * wrong entry is refused with the file, the JSON path and what was expected; nothing is half-loaded.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import type { LampCapability } from '../blf/lamp-policy.ts';
 import { packageFile } from '../util/package-files.ts';
 import { UserError } from '../util/user-error.ts';
 import { describeSchemaErrors, type SchemaProblem } from './schema-errors.ts';
+import { schemaValidator } from './schema-validators.ts';
 
 export interface Board {
   id: string;
@@ -85,7 +86,6 @@ export function keyCount(board: Pick<Board, 'grid'>): number {
 }
 
 export const BOARDS_FILE = packageFile('boards.json');
-const SCHEMA_FILE = packageFile('boards.schema.json');
 
 export type BoardsErrorCode =
   | 'unreadable'
@@ -297,11 +297,8 @@ export function loadBoards(file: URL | string = BOARDS_FILE, rules: readonly Boa
   return parseBoards(text, path, rules);
 }
 
-let compiled: ReturnType<Ajv['compile']> | null = null;
-function boardsValidator(): ReturnType<Ajv['compile']> {
-  // useDefaults fills `pages`, `hardwarePatterns` from the schema, so the Board type holds.
-  compiled ??= new Ajv({ allErrors: true, useDefaults: true }).compile(
-    JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object,
-  );
+let compiled: ValidateFunction | null = null;
+function boardsValidator(): ValidateFunction {
+  compiled ??= schemaValidator('boards');
   return compiled;
 }

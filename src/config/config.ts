@@ -4,7 +4,7 @@
  * inside it and what was expected; nothing starts on a half-read config.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import type { DialectName, PickupMethod } from '../blf/dialects.ts';
 import type { KeyActionConfig } from '../blf/key-actions.ts';
@@ -24,6 +24,7 @@ import {
   type Found,
 } from './config-problems.ts';
 import { describeSchemaErrors } from './schema-errors.ts';
+import { compileSchema, schemaValidator } from './schema-validators.ts';
 
 export interface KeyConfig {
   key: number;
@@ -126,7 +127,7 @@ export {
 } from './config-problems.ts';
 
 const SCHEMA = JSON.parse(readFileSync(packageFile('src/config/config.schema.json'), 'utf8')) as object;
-let validator: ReturnType<Ajv['compile']> | null = null;
+let validator: ValidateFunction | null = null;
 
 /** Reads a config from its text; `source` names the file in errors. Every mistake is said at once. */
 export function parseConfig(text: string, source: string, boards: readonly Board[] = loadBoards()): Config {
@@ -218,7 +219,7 @@ function mergeOver(under: unknown, over: unknown): unknown {
  */
 function readData(data: unknown, boards: readonly Board[]): { config: Config | null; found: Found[] } {
   const found: Found[] = [];
-  validator ??= new Ajv({ useDefaults: true, allErrors: true, allowUnionTypes: true }).compile(SCHEMA);
+  validator ??= schemaValidator('config');
   // `provision: dhcp` is short for `provision: { url: dhcp }` (README "Many panels").
   if (isRecord(data) && data['provision'] === 'dhcp') data['provision'] = { url: 'dhcp' };
   const valid = validator(data);
@@ -351,7 +352,7 @@ export interface ConfigHints {
   web: Config['web'] | null;
 }
 
-let webValidator: ReturnType<Ajv['compile']> | null = null;
+let webValidator: ValidateFunction | null = null;
 
 /** Reads what it can of a config whose whole did not load (a mistake elsewhere in it). */
 export function configHints(text: string): ConfigHints {
@@ -369,9 +370,9 @@ export function configHints(text: string): ConfigHints {
   if (typeof board === 'string') hints.board = board;
   const port = (panel as Record<string, unknown> | null | undefined)?.['port'];
   if (typeof port === 'string') hints.panelPort = port;
-  webValidator ??= new Ajv({ useDefaults: true }).compile(
-    (SCHEMA as { properties: { web: object } }).properties.web,
-  );
+  webValidator ??= compileSchema((SCHEMA as { properties: { web: object } }).properties.web, {
+    useDefaults: true,
+  });
   if (web != null && webValidator(web)) hints.web = web as Config['web'];
   return hints;
 }
