@@ -4,14 +4,6 @@
  * files, the log, the terminal, the process's signals) and the process's own streams (`systemIo`), and
  * hands them down; nothing below picks one of its own.
  */
-import { decodeCommand } from './cli/decode.ts';
-import { doctorCommand } from './cli/doctor.ts';
-import { initCommand } from './cli/init.ts';
-import { installServiceCommand } from './cli/install-service.ts';
-import { moduleCommand } from './cli/module.ts';
-import { updateCommand } from './cli/update.ts';
-import { runCommand } from './cli/run.ts';
-import { simCommand } from './cli/sim.ts';
 import type { CommandIo } from './cli/command-io.ts';
 import { readFile } from 'node:fs/promises';
 import type { Platform } from './app/platform.ts';
@@ -73,23 +65,25 @@ async function dispatch(argv: readonly string[], io: CommandIo, platform: Platfo
     io.stdout(commandHelp(command));
     return 0;
   }
+  // Each command's code is loaded when it is asked for: `run` on a Pi starts without loading the
+  // simulator, the module emulator or doctor's checks (issue 30, start-up).
   switch (command) {
     case 'decode':
-      return decodeCommand(rest, io);
+      return (await import('./cli/decode.ts')).decodeCommand(rest, io);
     case 'run':
-      return runCommand(rest, io, platform);
+      return (await import('./cli/run.ts')).runCommand(rest, io, platform);
     case 'install-service':
-      return installServiceCommand(rest, io);
+      return (await import('./cli/install-service.ts')).installServiceCommand(rest, io);
     case 'doctor':
-      return doctorCommand(rest, io, platform);
+      return (await import('./cli/doctor.ts')).doctorCommand(rest, io, platform);
     case 'init':
-      return initCommand(rest, io);
+      return (await import('./cli/init.ts')).initCommand(rest, io);
     case 'module':
-      return moduleCommand(rest, io, platform);
+      return (await import('./cli/module.ts')).moduleCommand(rest, io, platform);
     case 'sim':
-      return simCommand(rest, io, platform);
+      return (await import('./cli/sim.ts')).simCommand(rest, io, platform);
     case 'update':
-      return updateCommand(rest, io, platform);
+      return (await import('./cli/update.ts')).updateCommand(rest, io, platform);
   }
 }
 

@@ -3,8 +3,11 @@
  * a raw TCP byte stream (`tcp://host:port`: ser2net, or the firmware simulator).
  */
 import net from 'node:net';
-import { SerialPort } from 'serialport';
+import { createRequire } from 'node:module';
+import type { SerialPort as SerialPortClass } from 'serialport';
 import { UserError } from '../../src/util/user-error.ts';
+
+const require = createRequire(import.meta.url);
 
 export interface ByteLink {
   write(bytes: Uint8Array): void;
@@ -56,6 +59,8 @@ function openTcp(host: string, port: number, handlers: LinkHandlers): Promise<By
 
 function openSerial(path: string, handlers: LinkHandlers): Promise<ByteLink> {
   return new Promise((resolve, reject) => {
+    // serialport (a native module and a dozen packages) is loaded only for a module on a serial line.
+    const { SerialPort } = require('serialport') as { SerialPort: typeof SerialPortClass };
     // USB CDC-ACM ignores the rate; a real UART module runs at 115200 8N1 (PROTOCOL.md §2).
     const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
     port.on('data', (data: Buffer) => handlers.data(data));

@@ -5,7 +5,8 @@
  * SIP traces go through redactCredentials (src/sip/stack.ts).
  */
 import pino from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type PinoPretty from 'pino-pretty';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -19,11 +20,15 @@ export interface Logger {
 /** `json`: pino's lines; `readable`: pino-pretty's, `colored` too where the terminal has colors. */
 export type LogFormat = 'json' | 'readable' | 'colored';
 
+const require = createRequire(import.meta.url);
+
 export function stderrLogger(level: LogLevel, format: LogFormat = 'json'): Logger {
+  // pino-pretty is loaded only for a person at a terminal: a service (the journal) writes JSON.
+  const pretty = () => require('pino-pretty') as typeof PinoPretty;
   const destination =
     format === 'json'
       ? pino.destination({ dest: 2, sync: true })
-      : pretty({
+      : pretty()({
           destination: 2,
           sync: true,
           colorize: format === 'colored',
