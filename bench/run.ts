@@ -1,7 +1,16 @@
 /**
  * `npm run bench`: every benchmark, printed as one table. Timing targets live here, never in tests.
  * The SIP benchmarks start Kamailio, sipp and baresip on 127.0.0.1 (the Debian packages of npm test).
+ *
+ *   npm run bench -- --only benchBuiltStart,benchKeyPress   some benchmarks only
+ *   npm run bench -- --json [FILE]                          the rows as JSON too (bench/results/ by default)
+ *   npm run bench -- --compare A.json B.json                two runs side by side (B / A)
  */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compareResults, readResults, resultsOf } from './results.ts';
 import { benchBuiltStart } from './built-start.ts';
 import { benchCorePipeline } from './core-pipeline.ts';
 import { benchDeskPhoneCall } from './desk-phone-call.ts';
@@ -20,8 +29,30 @@ import { killAll } from '../test/support/processes.ts';
 /** Each bench's deadline: a row that has not finished by then says so (the next rows still run). */
 const DEADLINE_MS = 5 * 60_000;
 
-const rows: BenchRow[] = [];
-for (const bench of [
+const args = process.argv.slice(2);
+const option = (name: string) => {
+  const at = args.indexOf(name);
+  return at < 0 ? null : (args[at + 1] ?? '');
+};
+
+const compare = args.indexOf('--compare');
+if (compare >= 0) {
+  const [a, b] = args.slice(compare + 1, compare + 3);
+  if (a == null || b == null) {
+    console.error('usage: npm run bench -- --compare A.json B.json');
+    process.exit(2);
+  }
+  try {
+    const read = (file: string) => readResults(readFileSync(file, 'utf8'), file);
+    console.log(formatTable(compareResults(read(a), read(b))));
+  } catch (error) {
+    console.error(`npm run bench: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
+
+const BENCHES = [
   benchCorePipeline,
   benchModuleLink,
   benchPicoFirmware,
@@ -34,7 +65,18 @@ for (const bench of [
   benchNotifyToLamp,
   benchNotifyFlood,
   benchSubscribeMany,
-]) {
+];
+const only = option('--only')?.split(',') ?? null;
+const unknown = only?.filter((name) => !BENCHES.some((bench) => bench.name === name)) ?? [];
+if (unknown.length > 0) {
+  console.error(
+    `npm run bench: no benchmark ${unknown.join(', ')} (${BENCHES.map((b) => b.name).join(', ')})`,
+  );
+  process.exit(2);
+}
+
+const rows: BenchRow[] = [];
+for (const bench of BENCHES.filter((each) => only == null || only.includes(each.name))) {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<BenchRow[]>((resolve) => {
     timer = setTimeout(
@@ -63,5 +105,21 @@ for (const bench of [
   console.error(`(${bench.name} done)`);
 }
 console.log(formatTable(rows));
+if (args.includes('--json')) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+    cwd: root,
+    encoding: 'utf8',
+  }).trim();
+  const at = new Date().toISOString();
+  const named = option('--json');
+  const file =
+    named != null && named !== '' && !named.startsWith('--')
+      ? named
+      : join(root, 'bench', 'results', `${at.replace(/[:.]/g, '-')}-${commit}.json`);
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(resultsOf(rows, at, commit), null, 2)}\n`);
+  console.error(`the rows as JSON: ${file}`);
+}
 killAll(); // what a bench that did not finish left running
 process.exit(0);

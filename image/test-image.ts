@@ -286,7 +286,7 @@ try {
   };
   await keyLabel(2, 'From the server', `key 2 from the provisioning server (${asked.at(-1)})`);
   const named = await inside(
-    "journalctl -u lampfield --no-pager | grep -o 'DHCP option 66 names .*' | head -1",
+    "journalctl -u lampfield --no-pager | grep -o 'DHCP option 66 names [^\"]*' | head -1",
   );
   if (!named.includes(`https://10.0.2.2:${provisioningPort}/lampfield/{hostname}.yaml`))
     fail(`the server was not the one DHCP named: ${named || 'nothing in the journal'}`);
