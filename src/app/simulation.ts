@@ -15,22 +15,11 @@ import { PBX_PRODUCTS } from '../sim/pbx-products.ts';
 import type { KeyView, KeyViewer } from '../panel/panel.ts';
 import type { Logger } from '../util/log.ts';
 import { UserError } from '../util/user-error.ts';
-import { DEFAULT_PAGE_PORT, startPanelServer, type PanelServer } from '../web/panel-server.ts';
+import { startPanelServer, type PanelServer } from '../web/panel-server.ts';
 import { serveModule } from './module-simulator.ts';
 import type { Platform } from './platform.ts';
 import { statusPageOptions } from './status-page.ts';
 import { startWatcher } from './watcher.ts';
-
-/** What `lampfield sim` uses for an option not given (its help says these). */
-export const SIM_DEFAULTS = {
-  dialect: 'generic',
-  keys: 8,
-  board: 'module-20rgb',
-  seed: 1,
-  pagePort: DEFAULT_PAGE_PORT,
-  /** Generated calls per minute. */
-  rate: DEFAULT_GENERATOR.callsPerMinute,
-} as const satisfies { dialect: DialectName; [name: string]: unknown };
 
 export interface SimulationOptions {
   dialect: DialectName;

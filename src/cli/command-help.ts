@@ -3,7 +3,7 @@
  * help and each command's usage line after an argument error all come from this table.
  */
 import { DIALECT_NAMES } from '../blf/dialects.ts';
-import { SIM_DEFAULTS } from '../app/simulation.ts';
+import { SIM_DEFAULTS } from '../app/sim-defaults.ts';
 import { loadBoards } from '../config/boards.ts';
 
 interface CommandHelp {

@@ -6,7 +6,8 @@
  */
 import { showModule } from '../app/module-view.ts';
 import type { Platform } from '../app/platform.ts';
-import { SIM_DEFAULTS, startSimulation } from '../app/simulation.ts';
+import { SIM_DEFAULTS } from '../app/sim-defaults.ts';
+import { startSimulation } from '../app/simulation.ts';
 import { DIALECT_NAMES, isDialectName, type DialectName } from '../blf/dialects.ts';
 import { keyCount, loadBoards } from '../config/boards.ts';
 import { UserError } from '../util/user-error.ts';
