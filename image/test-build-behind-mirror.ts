@@ -9,7 +9,7 @@
  * every Debian package fetched through the mirror.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -53,18 +53,24 @@ const upstreamDebian = hostApt('bookworm');
 const upstreamSecurity = hostApt('bookworm-security');
 if (upstreamDebian === '') fail("this machine's apt has no source for bookworm");
 
+// npm at the root: npm puts its registry's origin, not its path, in place of registry.npmjs.org in the
+// lock file's URLs (replace-registry-host).
 const routes: { prefix: string; upstream: string }[] = [
-  { prefix: '/npm/', upstream: upstreamNpm },
   { prefix: '/debian/', upstream: upstreamDebian.replace(/\/?$/, '/') },
   ...(upstreamSecurity === ''
     ? []
     : [{ prefix: '/debian-security/', upstream: upstreamSecurity.replace(/\/?$/, '/') }]),
+  { prefix: '/', upstream: upstreamNpm },
 ];
 const counts = new Map<string, number>(routes.map((route) => [route.prefix, 0]));
 
 const dir = mkdtempSync(join(tmpdir(), 'lampfield-mirror-'));
 const ca = makeCa('lampfield image test private mirror CA');
 const cert = makeServerCert(ca, ['IP:127.0.0.1']);
+// apt fetches as its own user (_apt): the CA certificate must be readable to it, as one an admin
+// installs is (its key stays the test's own).
+chmodSync(ca.dir, 0o711);
+chmodSync(ca.cert, 0o644);
 const mirror = https.createServer(
   { cert: readFileSync(cert.cert), key: readFileSync(cert.key) },
   (request, response) => {
@@ -99,12 +105,7 @@ const mirror = https.createServer(
 );
 await new Promise<void>((resolve) => mirror.listen(0, '127.0.0.1', resolve));
 const base = `https://127.0.0.1:${(mirror.address() as AddressInfo).port}`;
-say(
-  `the mirror at ${base}: npm → ${upstreamNpm}, Debian → ${routes
-    .slice(1)
-    .map((route) => route.upstream)
-    .join(', ')}`,
-);
+say(`the mirror at ${base}: ${routes.map((route) => `${route.prefix} → ${route.upstream}`).join(', ')}`);
 
 // apt: the mirror as the only Debian source, its CA the only one trusted for it.
 const aptDir = join(dir, 'apt');
@@ -137,7 +138,7 @@ const build = spawn('bash', [join(REPO, 'image', 'build.sh')], {
   env: {
     ...process.env,
     APT_CONFIG: join(aptDir, 'apt.conf'),
-    npm_config_registry: `${base}/npm/`,
+    npm_config_registry: `${base}/`,
     npm_config_cafile: ca.cert,
     npm_config_cache: join(dir, 'npm-cache'),
   },
@@ -151,7 +152,7 @@ rmSync(dir, { recursive: true, force: true });
 rmSync(ca.dir, { recursive: true, force: true });
 if (code !== 0)
   fail(`npm run image exited ${code} after ${minutes} min (requests through the mirror: ${through})`);
-if ((counts.get('/npm/') ?? 0) === 0 || (counts.get('/debian/') ?? 0) === 0)
+if ((counts.get('/') ?? 0) === 0 || (counts.get('/debian/') ?? 0) === 0)
   fail(`the build passed, but not through the mirror: ${through}`);
 say(`passed: npm run image built through the mirror in ${minutes} min; requests through it: ${through}`);
 process.exit(0);
