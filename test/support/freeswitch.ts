@@ -116,9 +116,13 @@ export class Freeswitch {
     return '127.0.0.1';
   }
 
-  /** FreeSWITCH's console output, for a failing test's message. */
+  /** FreeSWITCH's log (log/freeswitch.log), for a failing test's message. */
   output(): string {
-    return this.process?.output() ?? '';
+    try {
+      return readFileSync(join(this.dir, 'log', 'freeswitch.log'), 'utf8');
+    } catch {
+      return this.process?.output() ?? '';
+    }
   }
 
   /** A new FreeSWITCH process on the same ports, with nothing remembered (a PBX restart). */
