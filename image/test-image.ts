@@ -363,6 +363,8 @@ try {
   const reboot = async () => {
     const from = console_.output().length;
     await inside('systemctl reboot').catch(() => '');
+    // Each boot has its own time (BOOT_TIMEOUT_MS), a reboot as a power on.
+    bootStarted = Date.now();
     return from;
   };
   const identity = () =>
