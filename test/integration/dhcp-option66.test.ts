@@ -1,8 +1,8 @@
 /**
  * `provision: dhcp` against a real DHCP server: dnsmasq (Debian's dnsmasq-base) on one end of a veth pair
  * in a network namespace of the test's own, lampfield's DHCP question (the real platform's, port 68,
- * broadcast) from a second namespace on the other end, as a card on a LAN. Needs root (namespaces);
- * skipped with one line without it.
+ * broadcast) from a second namespace on the other end, as a card on a LAN. Needs root and network namespaces;
+ * skipped with one line without them.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,9 +12,21 @@ import { startProcess, stopProcess } from '../support/processes.ts';
 
 const cleanup = cleanupAfterEach();
 const ASK = fileURLToPath(new URL('../support/dhcp-ask.ts', import.meta.url));
-const root = process.getuid?.() === 0;
-if (!root)
-  console.log('the DHCP option 66 test needs root (network namespaces): run npm test as root to run it');
+/** Why this machine cannot give the test its LAN (network namespaces), or null when it can. */
+function noNamespaces(): string | null {
+  if (process.getuid?.() !== 0) return 'it needs root (network namespaces): run npm test as root to run it';
+  const probe = `lfdhcp-probe${process.pid}`;
+  try {
+    execFileSync('ip', ['netns', 'add', probe], { stdio: 'pipe' });
+    execFileSync('ip', ['netns', 'del', probe], { stdio: 'pipe' });
+    return null;
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return `this machine makes no network namespaces (${why})`;
+  }
+}
+const missing = noNamespaces();
+if (missing != null) console.log(`the DHCP option 66 test is skipped: ${missing}`);
 
 /** Two namespaces joined by a veth pair: the server's at 10.77.0.1, the card's at 10.77.0.23. */
 function lan() {
@@ -69,7 +81,7 @@ async function ask(card: string, ms: number): Promise<{ option66?: string | null
   return JSON.parse(line) as { option66?: string | null; error?: string };
 }
 
-describe.skipIf(!root)('provision: dhcp on a LAN with dnsmasq', { timeout: 60_000 }, () => {
+describe.skipIf(missing != null)('provision: dhcp on a LAN with dnsmasq', { timeout: 60_000 }, () => {
   it('asks for option 66 and gets the URL the server gives; the server sees the card ask for it', async () => {
     const { server, card } = lan();
     const url = 'https://prov.example.com/lampfield/{serial}.yaml';
