@@ -337,6 +337,8 @@ try {
   await seen('watching again after the power cut', /"msg":"watching"/);
   say(`Started → watching after the power cut (Node's compile cache filled): ${seconds(againAt)} s`);
   await keyLabel(2, 'Changed', 'after the power cut, with the server gone: the kept copy');
+  const cached = await inside('du -sk /var/lib/lampfield/compile-cache 2>/dev/null | cut -f1 || echo 0');
+  say(`Node's compile cache on the data partition: ${cached || 0} KB`);
   if (
     !/config: cannot fetch https:/.test(console_.output()) ||
     !/the kept copy of https:/.test(console_.output())
