@@ -1,8 +1,8 @@
 /**
  * `provision: dhcp` against a real DHCP server: dnsmasq (Debian's dnsmasq-base) on one end of a veth pair
  * in a network namespace of the test's own, lampfield's DHCP question (the real platform's, port 68,
- * broadcast) from a second namespace on the other end, as a card on a LAN. Needs root and network namespaces;
- * skipped with one line without them.
+ * broadcast) from a second namespace on the other end, as a card on a LAN. Needs root and network
+ * namespaces; skipped with one line without them.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
