@@ -407,9 +407,11 @@ try {
         .slice(mark)
         .search(/lampfield-health: lampfield did not start/),
   );
+  // Over SSH only once the slot is up (sshd answers late on a loaded machine: a connection made while
+  // the guest boots waits in qemu's forwarding, and ssh's banner wait ran out).
+  await seen('(c) v2 again, good', /lampfield-health: slot B is good/, mark);
   const back = await inside('cat /etc/lampfield-release');
   if (!back.includes('version 2')) fail(`after the failed update the card runs ${back}, not v2`);
-  await seen('(c) v2 again, good', /lampfield-health: slot B is good/, mark);
 
   // (d) The power cut in the middle of an install: the card starts the slot it ran.
   await execFileAsync('scp', [
