@@ -2,7 +2,7 @@
 // lampfield's command. Runs the built code (dist/, made by `npm run build`; the SD-card image ships only
 // that) when it is there and not older than any source; otherwise the TypeScript sources through tsx, so
 // that a fresh checkout needs no build step.
-/* global URL, console, process */
+/* global URL, console, process, setTimeout */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import module from 'node:module';
 
