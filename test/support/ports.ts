@@ -1,5 +1,6 @@
 /** Free ports on 127.0.0.1 for processes a test starts (free for both UDP and TCP when asked). */
 import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
 async function udpFree(port: number): Promise<number | null> {
@@ -55,10 +56,26 @@ export async function freePortPair(): Promise<number> {
   throw new Error('no two free ports in a row found on 127.0.0.1');
 }
 
-/** Resolves once a process has bound UDP `port` on 127.0.0.1 (a phone that is ready to take a call). */
+/**
+ * Resolves once a process has bound UDP `port` (a phone that is ready to take a call). Read from the
+ * kernel's socket table (/proc/net/udp): binding the port to find out would take it from the process
+ * at the moment it binds.
+ */
 export async function untilUdpBound(port: number, ms = 10_000): Promise<void> {
+  // The local address column: 0100007F:6C9E (hex, port last).
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const bound = () =>
+    ['/proc/net/udp', '/proc/net/udp6'].some((table) => {
+      try {
+        return readFileSync(table, 'utf8')
+          .split('\n')
+          .some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex) === true);
+      } catch {
+        return false;
+      }
+    });
   const deadline = Date.now() + ms;
-  while ((await udpFree(port)) != null) {
+  while (!bound()) {
     if (Date.now() > deadline) throw new Error(`nothing bound UDP port ${port} within ${ms / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
