@@ -8,28 +8,24 @@
  * Asterisk package: without either, `asteriskBuild()` is null and the tests say how to run them.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
-  renameSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe } from 'vitest';
 import { optionsAnswered, PASSWORDS } from './kamailio.ts';
+import { describeOnBuild, pbxBuild, type PbxBuildPlace } from './pbx-build.ts';
 import { freePort } from './ports.ts';
 import { startProcess, stopProcess, type Started } from './processes.ts';
 
 const CONFIG = fileURLToPath(new URL('../asterisk/', import.meta.url));
-const SHARED = fileURLToPath(new URL('../../../shared/tools/asterisk/', import.meta.url));
 /** Configuration files Asterisk looks for that the tests leave empty (or it logs that each is missing). */
 const EMPTY = [
   'geolocation.conf',
@@ -49,50 +45,16 @@ const EMPTY = [
 export const ASTERISK_MISSING =
   'no Asterisk build: set LAMPFIELD_ASTERISK to a folder (or tarball) holding sbin/asterisk to run the Asterisk tests';
 
-let found: string | null | undefined;
+const BUILD: PbxBuildPlace = { name: 'asterisk', variable: 'LAMPFIELD_ASTERISK', program: 'sbin/asterisk' };
 
-/**
- * `describe` for tests that need Asterisk: run where a build is found, else skipped, the file saying how
- * to run them in one line.
- */
-export function describeOnAsterisk(): ReturnType<typeof describe.skipIf> {
-  const missing = asteriskBuild() == null;
-  if (missing) console.log(ASTERISK_MISSING);
-  return describe.skipIf(missing);
+/** `describe` for tests that need Asterisk: skipped without a build, the file saying how to run them. */
+export function describeOnAsterisk(): ReturnType<typeof describeOnBuild> {
+  return describeOnBuild(BUILD, ASTERISK_MISSING);
 }
 
-/** The folder of an Asterisk build (sbin/asterisk, lib/, lib/asterisk/modules), or null when there is none. */
+/** The folder of a Asterisk build, or null when there is none (test/support/pbx-build.ts). */
 export function asteriskBuild(): string | null {
-  if (found !== undefined) return found;
-  found = null;
-  const named = process.env['LAMPFIELD_ASTERISK'];
-  const candidates = named != null && named !== '' ? [resolve(named)] : [SHARED];
-  for (const candidate of candidates) {
-    if (!existsSync(candidate)) continue;
-    if (statSync(candidate).isDirectory()) {
-      if (existsSync(join(candidate, 'sbin', 'asterisk'))) return (found = candidate);
-      const tarball = readdirSync(candidate).find((name) => /^asterisk-.*\.tar\.(xz|gz)$/.test(name));
-      if (tarball != null) return (found = unpacked(join(candidate, tarball)));
-    } else if (/\.tar\.(xz|gz)$/.test(candidate)) return (found = unpacked(candidate));
-  }
-  return found;
-}
-
-/** The tarball unpacked once per machine, in a folder named by its path, size and time. */
-function unpacked(tarball: string): string {
-  const { size, mtimeMs } = statSync(tarball);
-  const id = createHash('sha256').update(`${tarball}:${size}:${mtimeMs}`).digest('hex').slice(0, 12);
-  const folder = join(tmpdir(), `lampfield-asterisk-${id}`);
-  if (existsSync(join(folder, 'sbin', 'asterisk'))) return folder;
-  const staging = mkdtempSync(join(tmpdir(), 'lampfield-asterisk-unpack-'));
-  execFileSync('tar', ['-xf', tarball, '-C', staging]);
-  try {
-    // Test files run side by side: the first to finish unpacking names the folder, the others use it.
-    renameSync(staging, folder);
-  } catch {
-    rmSync(staging, { recursive: true, force: true });
-  }
-  return folder;
+  return pbxBuild(BUILD);
 }
 
 export interface AsteriskOptions {

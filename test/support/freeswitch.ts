@@ -9,28 +9,16 @@
  * FreeSWITCH package: without either, `freeswitchBuild()` is null and the tests say how to run them.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe } from 'vitest';
 import { optionsAnswered, PASSWORDS } from './kamailio.ts';
+import { describeOnBuild, pbxBuild, type PbxBuildPlace } from './pbx-build.ts';
 import { freePort } from './ports.ts';
 import { startProcess, stopProcess, type Started } from './processes.ts';
 
 const CONFIG = fileURLToPath(new URL('../freeswitch/freeswitch.xml', import.meta.url));
-const SHARED = fileURLToPath(new URL('../../../shared/tools/freeswitch/', import.meta.url));
 /** The folders FreeSWITCH is told to use, each its own under the test's folder. */
 const FOLDERS = ['conf', 'log', 'db', 'run', 'temp', 'storage', 'cache', 'recordings', 'certs', 'sounds'];
 
@@ -38,47 +26,20 @@ const FOLDERS = ['conf', 'log', 'db', 'run', 'temp', 'storage', 'cache', 'record
 export const FREESWITCH_MISSING =
   'no FreeSWITCH build: set LAMPFIELD_FREESWITCH to a folder (or tarball) holding bin/freeswitch to run the FreeSWITCH tests';
 
-let found: string | null | undefined;
+const BUILD: PbxBuildPlace = {
+  name: 'freeswitch',
+  variable: 'LAMPFIELD_FREESWITCH',
+  program: 'bin/freeswitch',
+};
 
-/** `describe` for tests that need FreeSWITCH: skipped without a build, the file saying so in one line. */
-export function describeOnFreeswitch(): ReturnType<typeof describe.skipIf> {
-  const missing = freeswitchBuild() == null;
-  if (missing) console.log(FREESWITCH_MISSING);
-  return describe.skipIf(missing);
+/** `describe` for tests that need FreeSWITCH: skipped without a build, the file saying how to run them. */
+export function describeOnFreeswitch(): ReturnType<typeof describeOnBuild> {
+  return describeOnBuild(BUILD, FREESWITCH_MISSING);
 }
 
-/** The folder of a FreeSWITCH build (bin/freeswitch, lib/, mod/), or null when there is none. */
+/** The folder of a FreeSWITCH build, or null when there is none (test/support/pbx-build.ts). */
 export function freeswitchBuild(): string | null {
-  if (found !== undefined) return found;
-  found = null;
-  const named = process.env['LAMPFIELD_FREESWITCH'];
-  const candidates = named != null && named !== '' ? [resolve(named)] : [SHARED];
-  for (const candidate of candidates) {
-    if (!existsSync(candidate)) continue;
-    if (statSync(candidate).isDirectory()) {
-      if (existsSync(join(candidate, 'bin', 'freeswitch'))) return (found = candidate);
-      const tarball = readdirSync(candidate).find((name) => /^freeswitch-.*\.tar\.(xz|gz)$/.test(name));
-      if (tarball != null) return (found = unpacked(join(candidate, tarball)));
-    } else if (/\.tar\.(xz|gz)$/.test(candidate)) return (found = unpacked(candidate));
-  }
-  return found;
-}
-
-/** The tarball unpacked once per machine, in a folder named by its path, size and time. */
-function unpacked(tarball: string): string {
-  const { size, mtimeMs } = statSync(tarball);
-  const id = createHash('sha256').update(`${tarball}:${size}:${mtimeMs}`).digest('hex').slice(0, 12);
-  const folder = join(tmpdir(), `lampfield-freeswitch-${id}`);
-  if (existsSync(join(folder, 'bin', 'freeswitch'))) return folder;
-  const staging = mkdtempSync(join(tmpdir(), 'lampfield-freeswitch-unpack-'));
-  execFileSync('tar', ['-xf', tarball, '-C', staging]);
-  try {
-    // Test files run side by side: the first to finish unpacking names the folder, the others use it.
-    renameSync(staging, folder);
-  } catch {
-    rmSync(staging, { recursive: true, force: true });
-  }
-  return folder;
+  return pbxBuild(BUILD);
 }
 
 export interface FreeswitchOptions {
