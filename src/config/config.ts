@@ -24,7 +24,7 @@ import {
   type Found,
 } from './config-problems.ts';
 import { describeSchemaErrors } from './schema-errors.ts';
-import { compileSchema, schemaValidator } from './schema-validators.ts';
+import { compileSchema, SCHEMAS, schemaValidator } from './schema-validators.ts';
 
 export interface KeyConfig {
   key: number;
@@ -126,7 +126,6 @@ export {
   type ConfigProblem,
 } from './config-problems.ts';
 
-const SCHEMA = JSON.parse(readFileSync(packageFile('src/config/config.schema.json'), 'utf8')) as object;
 let validator: ValidateFunction | null = null;
 
 /** Reads a config from its text; `source` names the file in errors. Every mistake is said at once. */
@@ -370,9 +369,13 @@ export function configHints(text: string): ConfigHints {
   if (typeof board === 'string') hints.board = board;
   const port = (panel as Record<string, unknown> | null | undefined)?.['port'];
   if (typeof port === 'string') hints.panelPort = port;
-  webValidator ??= compileSchema((SCHEMA as { properties: { web: object } }).properties.web, {
-    useDefaults: true,
-  });
+  // Only where a config is broken: the schema is read then, not at every start (schema-validators.ts).
+  if (webValidator == null) {
+    const schema = JSON.parse(readFileSync(packageFile(SCHEMAS.config.file), 'utf8')) as {
+      properties: { web: object };
+    };
+    webValidator = compileSchema(schema.properties.web, { useDefaults: true });
+  }
   if (web != null && webValidator(web)) hints.web = web as Config['web'];
   return hints;
 }
