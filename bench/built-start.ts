@@ -1,7 +1,7 @@
 /**
- * Start-up of `lampfield run`, built code (dist/, what the SD-card image runs) against today's run-time
+ * Start-up of `lampfield run`, built code (dist/bundle/, what the SD-card image runs) against today's run-time
  * transpile (tsx): from the process's start until its first SUBSCRIBE reaches the PBX (a UDP socket here,
- * which only listens), and its resident memory 2 s after that.
+ * which only listens), and its resident memory 2 s after that; Node with the service's options.
  */
 import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serviceNodeFlags } from '../src/app/service-files.ts';
 import { startProcess, stopProcess } from '../test/support/processes.ts';
 import type { BenchRow } from './table.ts';
 
@@ -32,7 +33,9 @@ async function startToSubscribe(args: string[]): Promise<{ ms: number; rss: numb
     }),
   );
   const started = performance.now();
-  const child = startProcess(process.execPath, [...args, 'run', '--config', config], { cwd: ROOT });
+  const child = startProcess(process.execPath, [...serviceNodeFlags(), ...args, 'run', '--config', config], {
+    cwd: ROOT,
+  });
   const ms = (await subscribed) - started;
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const rss = rssMb(child.child.pid!);
@@ -46,7 +49,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 export async function benchBuiltStart(): Promise<BenchRow[]> {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   const ways = [
-    ['built code (dist/)', [join(ROOT, 'dist/src/main.js')]],
+    ['built code (dist/bundle/)', [join(ROOT, 'dist/bundle/main.js')]],
     ['run-time transpile (tsx)', ['--import', 'tsx', join(ROOT, 'src/main.ts')]],
   ] as const;
   const rows: BenchRow[] = [];

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// lampfield's command. Runs the built code (dist/, made by `npm run build`; the SD-card image ships only
-// that) when it is there and not older than any source; otherwise the TypeScript sources through tsx, so
-// that a fresh checkout needs no build step.
+// lampfield's command. Runs the built code (dist/bundle/, made by `npm run build`, scripts/bundle.ts; the
+// SD-card image ships only that) when it is there and not older than any source; otherwise the TypeScript
+// sources through tsx, so that a fresh checkout needs no build step.
 /* global URL, console, process, setTimeout */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import module from 'node:module';
@@ -15,7 +15,7 @@ module.enableCompileCache?.();
 setTimeout(() => module.flushCompileCache?.(), 15_000).unref();
 
 const root = new URL('..', import.meta.url);
-const built = new URL('dist/src/main.js', root);
+const built = new URL('dist/bundle/main.js', root);
 const sourceFolders = ['src', 'hw', 'firmware-sim'];
 
 /** Whether dist/ holds the code of today's sources (or there are no sources, as on the image). */

@@ -15,6 +15,16 @@ const STATE_DIR = '/var/lib/lampfield';
 const deployFile = (name: string) => packageFile(`deploy/${name}`);
 
 /**
+ * The options the service gives Node (the unit's ExecStart between Node and lampfield), so that a test
+ * or a bench runs lampfield as the service does.
+ */
+export function serviceNodeFlags(): string[] {
+  const unit = readFileSync(deployFile('lampfield.service'), 'utf8');
+  const flags = /^ExecStart=__NODE__ (.*?)\s*__BIN__ /m.exec(unit)?.[1] ?? '';
+  return flags.split(/\s+/).filter((flag) => flag !== '');
+}
+
+/**
  * Writes the unit and the rules under `root` (and on `/` enables them), telling each file written as it
  * is; throws the first failure. Returns whether the config file the unit reads is there already.
  */

@@ -1,6 +1,6 @@
 /**
  * Files that ship with lampfield beside its code (boards.json, deploy/, the page, the config schema),
- * found from the package's root: the same code runs from src/ through tsx in a checkout and from dist/src/
+ * found from the package's root: the same code runs from src/ through tsx in a checkout and from dist/bundle/
  * once built (`npm run build`, the SD-card image), and a path relative to the module would differ
  * between the two.
  */

@@ -33,7 +33,7 @@ describe('lampfield install-service', () => {
     const unit = readFileSync(join(root, 'etc/systemd/system/lampfield.service'), 'utf8');
     expect(unit).toMatch(/^User=pi$/m);
     expect(unit).toContain(
-      `ExecStart=${process.execPath} ${BIN} run --service --config /etc/lampfield/config.yaml\n`,
+      `ExecStart=${process.execPath} --max-semi-space-size=1 ${BIN} run --service --config /etc/lampfield/config.yaml\n`,
     );
     expect(unit).toMatch(/^WantedBy=multi-user\.target$/m);
     expect(unit).not.toMatch(/__[A-Z]+__/);

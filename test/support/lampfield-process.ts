@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { serviceNodeFlags } from '../../src/app/service-files.ts';
 import { startProcess, stopProcess, type Started } from './processes.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/lampfield.js', import.meta.url));
@@ -41,13 +42,13 @@ export class LampfieldProcess {
     });
   }
 
-  /** Starts `lampfield run` with `config` (an object written as YAML). */
+  /** Starts `lampfield run` with `config` (an object written as YAML), with Node's options as the service's. */
   static start(config: object, extraArgs: readonly string[] = []): LampfieldProcess {
     const dir = mkdtempSync(join(tmpdir(), 'lampfield-run-'));
     const file = join(dir, 'lampfield.yaml');
     writeFileSync(file, stringify(config));
     return new LampfieldProcess(
-      startProcess(process.execPath, [BIN, 'run', '--config', file, ...extraArgs], {
+      startProcess(process.execPath, [...serviceNodeFlags(), BIN, 'run', '--config', file, ...extraArgs], {
         stdio: ['pipe', 'pipe', 'pipe'],
       }),
     );
