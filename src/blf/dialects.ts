@@ -63,11 +63,29 @@ export interface Dialect {
    * The direction of the audio stream in lampfield's answer to the desk phone's offer, in the ACK of the
    * call it hands on at once by REFER (src/sip/sdp-answer.ts). `inactive` (RFC 3264 §5.1, no media
    * flows) where the answer reaches the phone itself, through a proxy. A B2BUA takes `inactive` as a
-   * hold of its own channel and holds the desk phone's: Asterisk's res_pjsip_sdp_rtp.c reads sendonly,
-   * inactive or a 0.0.0.0 address as a hold (the desk phone's key flickers held, music on hold plays),
-   * `recvonly` as none.
+   * hold of its own channel and holds the desk phone's: Asterisk's res_pjsip_sdp_rtp.c and FreeSWITCH's
+   * switch_core_media.c read sendonly, inactive or a 0.0.0.0 address as a hold (the desk phone's key
+   * flickers held, music on hold plays), `recvonly` as none.
    */
   answerDirection: 'inactive' | 'recvonly';
+  /**
+   * Who ends lampfield's call with the desk phone once a REFER in it went through. RFC 5589 §6.1: the
+   * transferor, lampfield. A B2BUA that carries the REFER out itself ends it on its own, and its sipfrag
+   * 200 may say only that it took the REFER: FreeSWITCH (sofia.c, sofia_handle_sip_i_refer) answers a
+   * blind transfer 200 at once, then moves the desk phone's channel to the target
+   * (switch_ivr_session_transfer) and hangs up lampfield's channel, a BYE. There the 200 counts once
+   * that BYE came (src/sip/referrals.ts), and a BYE of lampfield's would race the move.
+   */
+  referringCallEndedBy: 'lampfield' | 'pbx';
+  /**
+   * How long after the ACK of the desk phone's call its REFER is sent: a B2BUA bridges lampfield's
+   * channel with the desk phone's only once it has the ACK, and a REFER before that races the bridge.
+   * FreeSWITCH (enable-3pcc proxy) still answers it sipfrag 200, but a call to the partner is cancelled
+   * (ORIGINATOR_CANCEL) or a pickup leaves lampfield's channel (checked on 1.10.12). Asterisk refuses it
+   * (sipfrag 400, `sipfrag`) and it is sent again 150 ms later: one press in 20 took ~190 ms instead of
+   * ~40 (`npm run bench`); 20 ms after the ACK none did.
+   */
+  referAfterAckMs: number;
 }
 
 /** RFC 4235 §3.7.1 states. `proceeding` is a 1xx without a tag: the call is still being set up. */
@@ -90,6 +108,8 @@ const generic: Dialect = {
   unsolicitedNotify: false,
   sipfrag: {},
   answerDirection: 'inactive',
+  referringCallEndedBy: 'lampfield',
+  referAfterAckMs: 0,
 };
 
 export const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
@@ -121,6 +141,7 @@ export const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
     // every pickup that worked), and when it hangs up (a call that failed).
     sipfrag: { 400: 'too-early', 503: 'ask-the-calls' },
     answerDirection: 'recvonly',
+    referAfterAckMs: 20,
   },
   freeswitch: {
     ...generic,
@@ -128,6 +149,10 @@ export const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
     // mod_sofia puts the intercept URI `sip:**207@host` as the remote target of a ringing dialog.
     pickup: ['target', 'replaces', 'code'],
     pickupCode: '**{number}',
+    referringCallEndedBy: 'pbx',
+    referAfterAckMs: 50,
+    // switch_core_media.c reads sendonly, inactive or 0.0.0.0 as a hold (switch_core_media_toggle_hold).
+    answerDirection: 'recvonly',
   },
   kamailio: {
     ...generic,

@@ -268,7 +268,10 @@ export class CallControl {
       build: (headers) => this.ua.inDialog('REFER', dialog, headers),
       beforeSend: () => this.ackWithoutMedia(leg),
       sipfrag: this.dialect.current.sipfrag,
+      sendAfterMs: this.dialect.current.referAfterAckMs,
+      pbxEndsCall: this.dialect.current.referringCallEndedBy === 'pbx',
     });
+    // The PBX's BYE (Referrals takes it) left nothing to end.
     if (dialog.remoteTag != null) this.bye(dialog);
     return outcome;
   }

@@ -20,6 +20,11 @@ const REFER_OUTCOME_MS = 15_000;
  * sipfrag (Asterisk's 400 before its bridge exists; a FreePBX dialplan runs macros on the answer first).
  */
 const TOO_EARLY_RETRY_MS = [150, 600];
+/**
+ * How long a PBX that ends the call a REFER was sent in once it carried the REFER out (`pbxEndsCall`) is
+ * given to send that BYE after the sipfrag 200 (FreeSWITCH sends it at once).
+ */
+const PBX_BYE_MS = 500;
 
 /** Who gets a REFER, what the REFER is, and what it starts, as a failure names them. */
 export interface ReferWords {
@@ -44,6 +49,10 @@ interface Referral {
   /** Resolves with the final status line of the sipfrag (RFC 3515 §2.4.5), or null if none came. */
   settle: (status: number | null, line: string) => void;
   dialog: DialogState | null;
+  /** Whether the dialog the REFER was sent in was ended by the other side (its BYE came). */
+  ended: boolean;
+  /** Called on that BYE. */
+  onEnded: () => void;
 }
 
 export interface ReferSetup {
@@ -58,12 +67,22 @@ export interface ReferSetup {
   words?: ReferWords;
   /** Done once the REFER is kept, before it is sent (the ACK of the call it is sent in). */
   beforeSend?: () => void;
+  /** How long after `beforeSend` the REFER is sent (dialects.ts `referAfterAckMs`). */
+  sendAfterMs?: number;
   /** What final sipfrag statuses mean from this PBX where not what RFC 3515 says (dialects.ts `sipfrag`). */
   sipfrag?: Readonly<Record<number, SipfragMeaning>>;
+  /**
+   * The PBX ends the call the REFER is sent in once it carried the REFER out, and its sipfrag 200 says
+   * only that it took it (dialects.ts `referringCallEndedBy`): the 200 counts once that BYE came.
+   */
+  pbxEndsCall?: boolean;
 }
 
-/** One REFER's end: refused (its own final response), or its subscription's final sipfrag (or none). */
-type ReferEnd = { refused: SipMessage } | { status: number | null; line: string };
+/**
+ * One REFER's end: refused (its own final response), its subscription's final sipfrag (or none), or a
+ * sipfrag 200 not followed by the PBX's BYE where one was due (`pbxEndsCall`).
+ */
+type ReferEnd = { refused: SipMessage } | { status: number | null; line: string } | { notCarriedOut: string };
 
 export class Referrals {
   private readonly byCallId = new Map<string, Referral>();
@@ -101,6 +120,8 @@ export class Referrals {
     if (message.method === 'BYE') {
       request.respond(200);
       if (referral.dialog != null) referral.dialog.remoteTag = null; // the phone left: nothing to end
+      referral.ended = true;
+      referral.onEnded();
       return true;
     }
     return false;
@@ -108,25 +129,53 @@ export class Referrals {
 
   /**
    * Sends the REFER and waits for the sipfrag that says how the referred call went; sends it again a
-   * moment later when it came too early (TOO_EARLY_RETRY_MS).
+   * moment later when it came too early (TOO_EARLY_RETRY_MS). The REFER is kept by its Call-ID all the
+   * while, so that a BYE that comes late still counts.
    */
   async refer(setup: ReferSetup): Promise<CallOutcome> {
+    const referral: Referral = {
+      settle: () => undefined,
+      dialog: setup.dialog,
+      ended: false,
+      onEnded: () => undefined,
+    };
+    this.byCallId.set(setup.callId, referral);
+    try {
+      setup.beforeSend?.();
+      const after = setup.sendAfterMs ?? 0;
+      if (after > 0) await new Promise<void>((resolve) => this.clock.after(after, resolve));
+      return await this.referUntilDone(setup, referral);
+    } finally {
+      this.byCallId.delete(setup.callId);
+    }
+  }
+
+  private async referUntilDone(setup: ReferSetup, referral: Referral): Promise<CallOutcome> {
     const words = setup.words ?? DESK_PHONE_CALL;
-    setup.beforeSend?.();
+    // The PBX's BYE is what says it carried out a REFER it answered 200 (`pbxEndsCall`), whenever it comes.
+    const carriedOut = () => setup.pbxEndsCall === true && referral.ended;
     for (let attempt = 0; ; attempt++) {
-      const end = await this.referOnce(setup);
+      const end = await this.referOnce(setup, referral);
+      if (carriedOut()) return { ok: true, via: 'refer' };
       const tooEarly =
         'refused' in end
           ? end.refused.status === 491
-          : end.status != null && setup.sipfrag?.[end.status] === 'too-early';
+          : 'status' in end && end.status != null && setup.sipfrag?.[end.status] === 'too-early';
       // Only a REFER in a dialog is sent again (with the dialog's next CSeq): out of one there is no
       // call for the PBX to be early for.
       const wait = setup.dialog == null ? undefined : TOO_EARLY_RETRY_MS[attempt];
       if (tooEarly && wait != null) {
-        const status = 'refused' in end ? end.refused.status : end.status;
+        const status = 'refused' in end ? end.refused.status : 'status' in end ? end.status : null;
         this.log.info(`${words.request} came too early for the PBX (${status}): sent again in ${wait} ms`);
         await new Promise<void>((resolve) => this.clock.after(wait, resolve));
+        if (carriedOut()) return { ok: true, via: 'refer' };
         continue;
+      }
+      if ('notCarriedOut' in end) {
+        // Not sent again: what the PBX did with it is not known (FreeSWITCH may have carried a pickup
+        // out but not ended this call); the calls say whether it went through (call-evidence.ts).
+        const reason = `the PBX answered ${words.request} ${end.notCarriedOut} but did not end lampfield's call, as it does when it carries one out`;
+        return { ok: false, reason, stage: 'refer', status: null, askTheCalls: true };
       }
       if ('refused' in end) {
         const { status = 0, reason = '' } = end.refused;
@@ -149,25 +198,34 @@ export class Referrals {
     }
   }
 
-  /** One REFER, kept by its Call-ID until its subscription's final sipfrag (or REFER_OUTCOME_MS). */
-  private async referOnce(setup: ReferSetup): Promise<ReferEnd> {
-    const referral: Referral = { settle: () => undefined, dialog: setup.dialog };
+  /** One REFER, until its subscription's final sipfrag (or REFER_OUTCOME_MS). */
+  private async referOnce(setup: ReferSetup, referral: Referral): Promise<ReferEnd> {
     const outcome = new Promise<{ status: number | null; line: string }>((resolve) => {
       referral.settle = (status, line) => resolve({ status, line });
     });
-    this.byCallId.set(setup.callId, referral);
-    try {
-      const request = setup.build({ 'refer-to': `<${setup.target}>`, 'referred-by': `<${this.ua.uri}>` });
-      const response = await this.ua.send(request, { timeoutMs: 8000 });
-      const status = response.status ?? 0;
-      if (status < 200 || status >= 300) return { refused: response };
-      const cancel = this.clock.after(REFER_OUTCOME_MS, () => referral.settle(null, ''));
-      const end = await outcome;
-      cancel();
-      return end;
-    } finally {
-      this.byCallId.delete(setup.callId);
-    }
+    const request = setup.build({ 'refer-to': `<${setup.target}>`, 'referred-by': `<${this.ua.uri}>` });
+    const response = await this.ua.send(request, { timeoutMs: 8000 });
+    const status = response.status ?? 0;
+    if (status < 200 || status >= 300) return { refused: response };
+    const cancel = this.clock.after(REFER_OUTCOME_MS, () => referral.settle(null, ''));
+    const end = await outcome;
+    cancel();
+    const took = end.status != null && end.status >= 200 && end.status < 300;
+    if (setup.pbxEndsCall === true && took && !(await this.untilEnded(referral)))
+      return { notCarriedOut: end.line.replace(/^SIP\/2\.0\s+/, '') };
+    return end;
+  }
+
+  /** Whether the other side ends the REFER's dialog (its BYE) within PBX_BYE_MS. */
+  private untilEnded(referral: Referral): Promise<boolean> {
+    if (referral.ended) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const cancel = this.clock.after(PBX_BYE_MS, () => resolve(false));
+      referral.onEnded = () => {
+        cancel();
+        resolve(true);
+      };
+    });
   }
 }
 

@@ -41,6 +41,8 @@ async function rig(options: {
   supported?: string;
   referAnswer?: number;
   sipfrag?: (referTo: string) => string;
+  /** After the sipfrag, the PBX ends the call the REFER came in (FreeSWITCH, once it moved the call). */
+  byeAfterSipfrag?: boolean;
 }): Promise<Rig> {
   const pbx = await ScriptedPbx.open();
   let port = 0;
@@ -72,7 +74,9 @@ async function rig(options: {
         const status = options.referAnswer ?? 202;
         request.respond(status, status === 202 ? 'Accepted' : 'Method Not Allowed', toUs());
         if (status === 202)
-          void sipfrag(pbx, message, port, options.sipfrag?.(referToUri(message) ?? '') ?? '200 OK');
+          void sipfrag(pbx, message, port, options.sipfrag?.(referToUri(message) ?? '') ?? '200 OK').then(
+            () => (options.byeAfterSipfrag === true ? bye(pbx, message, port) : undefined),
+          );
         return;
       }
       default:
@@ -85,6 +89,7 @@ async function rig(options: {
       keepaliveSeconds: 0,
       ...(options.pickupCode == null ? {} : { pickupCode: options.pickupCode }),
     },
+    log: { level: 'debug', sipTrace: true },
   });
   cleanup.push(() => watcher.stop());
   await vi.waitFor(() => expect(pbx.subscribes()).toHaveLength(1));
@@ -115,6 +120,23 @@ function sipfrag(pbx: ScriptedPbx, refer: SipMessage, port: number, status: stri
         'content-type': 'message/sipfrag;version=2.0',
       },
       content: `SIP/2.0 ${status}\r\n`,
+    },
+    { protocol: 'UDP', address: '127.0.0.1', port },
+  );
+}
+
+/** The desk phone's side of the call a REFER came in ends it (a BYE in that dialog). */
+function bye(pbx: ScriptedPbx, refer: SipMessage, port: number): Promise<SipMessage> {
+  return pbx.stack.request(
+    {
+      method: 'BYE',
+      uri: `sip:900@127.0.0.1:${port}`,
+      headers: {
+        to: refer.headers.from!,
+        from: { ...refer.headers.to!, params: { ...refer.headers.to!.params, tag: 'desk' } },
+        'call-id': refer.headers['call-id'],
+        cseq: { seq: 2, method: 'BYE' },
+      },
     },
     { protocol: 'UDP', address: '127.0.0.1', port },
   );
@@ -203,5 +225,29 @@ describe('the desk phone’s calls, when the first way fails', () => {
     const generic = await rig({ dialect: 'kamailio', sipfrag: () => '400 Bad Request' });
     expect(await generic.watcher.press(1, 'short')).toMatchObject({ kind: 'failed', action: 'dial' });
     expect(generic.got('REFER')).toHaveLength(1);
+  });
+
+  it("FreeSWITCH: its sipfrag 200 counts once it ended lampfield's call (it moved the desk phone's), and lampfield sends no BYE of its own", async () => {
+    const r = await rig({ dialect: 'freeswitch', byeAfterSipfrag: true });
+    expect(await r.watcher.press(1, 'short')).toMatchObject({ kind: 'call', action: 'dial' });
+    expect(r.got('REFER')).toHaveLength(1);
+    // A BYE of lampfield's would race FreeSWITCH's move of the desk phone's channel (dialects.ts): none
+    // was sent (the SIP trace has every message lampfield sent, as it sent it).
+    const sent = r.log.lines
+      .filter((line) => line.message === 'SIP out')
+      .map((line) => line.fields?.['text']);
+    expect(sent.filter((text) => String(text).startsWith('REFER '))).toHaveLength(1);
+    expect(sent.filter((text) => String(text).startsWith('BYE '))).toEqual([]);
+  });
+
+  it('FreeSWITCH: a sipfrag 200 without its BYE is not taken for done: lampfield ends its call and the press fails with why', async () => {
+    const r = await rig({ dialect: 'freeswitch' });
+    const outcome = await r.watcher.press(1, 'short');
+    expect(outcome).toMatchObject({ kind: 'failed', action: 'dial' });
+    expect('reason' in outcome ? outcome.reason : '').toBe(
+      "the PBX answered the REFER 200 OK but did not end lampfield's call, as it does when it carries one out",
+    );
+    expect(r.got('REFER')).toHaveLength(1); // not sent again: what FreeSWITCH did with it is not known
+    await vi.waitFor(() => expect(r.got('BYE')).toHaveLength(1));
   });
 });
