@@ -1,14 +1,15 @@
 /**
  * What `lampfield doctor` checks beyond the config: the board (board-checks.ts), the PBX and, where the
- * config gives it, Asterisk's manager interface: one check per thing that can be missing, each failure
- * with the command or edit that fixes it.
+ * config gives them, the PBX's own interfaces (Asterisk's manager, FreeSWITCH's event socket): one check
+ * per thing that can be missing, each failure with the command or edit that fixes it.
  */
 import type { Config } from '../config/config.ts';
 import { dialectOfProduct } from '../blf/dialect-detect.ts';
 import { checkManager } from '../sip/asterisk-manager.ts';
+import { checkEventSocket } from '../sip/freeswitch-event-socket.ts';
 import { headerText, type SipMessage } from '../sip/message.ts';
 import { checkBoard, type Check } from './board-checks.ts';
-import { asteriskManager, pbxUserAgent, resolvePbxAddress, tlsSetup } from './pbx.ts';
+import { pbxInterfaces, pbxUserAgent, resolvePbxAddress, tlsSetup } from './pbx.ts';
 import type { Platform } from './platform.ts';
 
 export async function doctorChecks(
@@ -19,7 +20,7 @@ export async function doctorChecks(
   return [
     ...(await checkBoard(config, platform.boardProbe)),
     ...(await checkPbx(config, platform, optionsTimeoutMs)),
-    ...(await checkAsteriskManager(config, platform)),
+    ...(await checkPbxInterfaces(config, platform)),
     ...checkWeb(config),
   ];
 }
@@ -45,26 +46,47 @@ function checkWeb(config: Config): Check[] {
   ];
 }
 
-/** `pbx.asterisk.manager`: whether Asterisk's manager takes lampfield's login (transfers need it). */
-async function checkAsteriskManager(config: Config, platform: Platform): Promise<Check[]> {
-  if (config.pbx.asterisk?.manager == null) return [];
+/**
+ * `pbx.asterisk.manager`, `pbx.freeswitch.eventSocket`: whether the PBX's own interface takes lampfield's
+ * login (a transfer during a call needs it).
+ */
+async function checkPbxInterfaces(config: Config, platform: Platform): Promise<Check[]> {
+  if (config.pbx.asterisk?.manager == null && config.pbx.freeswitch?.eventSocket == null) return [];
   let address: string;
   try {
     address = await resolvePbxAddress(config, platform);
   } catch {
     return []; // the PBX check says the name does not resolve
   }
-  const setup = asteriskManager(config, platform, address)!;
-  const outcome = await checkManager(setup);
-  const what = `asterisk manager ${setup.host}:${setup.port}`;
-  if (outcome.ok) return [{ ok: true, what: `${what}: takes lampfield's login` }];
-  return [
-    {
-      ok: false,
-      what: outcome.reason,
-      fix: "check pbx.asterisk.manager (user, secret, port) and Asterisk's manager.conf: enabled, bindaddr, permit for this host, read/write = call,reporting",
-    },
-  ];
+  const { asteriskManager, freeswitchEventSocket } = pbxInterfaces(config, platform, address);
+  const checks: Check[] = [];
+  if (asteriskManager != null) {
+    const outcome = await checkManager(asteriskManager);
+    const what = `asterisk manager ${asteriskManager.host}:${asteriskManager.port}`;
+    checks.push(
+      outcome.ok
+        ? { ok: true, what: `${what}: takes lampfield's login` }
+        : {
+            ok: false,
+            what: outcome.reason,
+            fix: "check pbx.asterisk.manager (user, secret, port) and Asterisk's manager.conf: enabled, bindaddr, permit for this host, read/write = call,reporting",
+          },
+    );
+  }
+  if (freeswitchEventSocket != null) {
+    const outcome = await checkEventSocket(freeswitchEventSocket);
+    const what = `freeswitch event socket ${freeswitchEventSocket.host}:${freeswitchEventSocket.port}`;
+    checks.push(
+      outcome.ok
+        ? { ok: true, what: `${what}: takes lampfield's password` }
+        : {
+            ok: false,
+            what: outcome.reason,
+            fix: "check pbx.freeswitch.eventSocket (password, port) and FreeSWITCH's event_socket.conf.xml: listen-ip reachable from this host, apply-inbound-acl allowing it",
+          },
+    );
+  }
+  return checks;
 }
 
 /** `pbx.dialect: auto`: what the PBX's answer says it is (dialect-detect.ts), as run will log it. */

@@ -1,10 +1,11 @@
 /**
  * Reaching the PBX the config names, for `lampfield run` and `lampfield doctor` alike: its IPv4 address,
- * how its certificate is checked over TLS, lampfield's SIP identity toward it on a stack, and Asterisk's
- * manager interface where the config gives it.
+ * how its certificate is checked over TLS, lampfield's SIP identity toward it on a stack, and the PBX's
+ * own interfaces (Asterisk's manager, FreeSWITCH's event socket) where the config gives them.
  */
 import type { Config } from '../config/config.ts';
 import type { ManagerSetup } from '../sip/asterisk-manager.ts';
+import type { EventSocketSetup } from '../sip/freeswitch-event-socket.ts';
 import type { SipStack } from '../sip/stack.ts';
 import type { TlsSetup } from '../sip/open-transports.ts';
 import type { SipProtocol } from '../sip/transports.ts';
@@ -76,4 +77,30 @@ export function asteriskManager(config: Config, platform: Platform, pbxAddress: 
   const { host = pbxAddress, port, user, secret, context = null } = manager;
   const connect = (to: string, at: number) => platform.connect(to, at);
   return { host, port, user, secret, context, connect, clock: platform.clock };
+}
+
+/** FreeSWITCH's event socket, where the config gives it (`pbx.freeswitch.eventSocket`), on the PBX's host by default. */
+export function freeswitchEventSocket(
+  config: Config,
+  platform: Platform,
+  pbxAddress: string,
+): EventSocketSetup | null {
+  const socket = config.pbx.freeswitch?.eventSocket;
+  if (socket == null) return null;
+  const { host = pbxAddress, port, password, context = null } = socket;
+  const connect = (to: string, at: number) => platform.connect(to, at);
+  return { host, port, password, context, connect, clock: platform.clock };
+}
+
+/** The PBX's own interfaces a transfer can go through, where the config gives them. */
+export interface PbxInterfaces {
+  asteriskManager: ManagerSetup | null;
+  freeswitchEventSocket: EventSocketSetup | null;
+}
+
+export function pbxInterfaces(config: Config, platform: Platform, pbxAddress: string): PbxInterfaces {
+  return {
+    asteriskManager: asteriskManager(config, platform, pbxAddress),
+    freeswitchEventSocket: freeswitchEventSocket(config, platform, pbxAddress),
+  };
 }

@@ -45,7 +45,7 @@ import { DeskPhone } from './desk-phone.ts';
 import { KeyPresses, type KeyPressSetup, type PressOutcome } from './key-press.ts';
 import { OfflineWatch, type MakeWatch } from './offline-watch.ts';
 import { PartnerLamps, type PartnerLampsSetup } from './partner-lamps.ts';
-import { asteriskManager, pbxUserAgent, resolvePbxAddress, tlsSetup } from './pbx.ts';
+import { pbxInterfaces, pbxUserAgent, resolvePbxAddress, tlsSetup } from './pbx.ts';
 import type { Platform } from './platform.ts';
 
 export interface WatcherSetup {
@@ -98,8 +98,8 @@ export async function startWatcher(config: Config, setup: WatcherSetup): Promise
   });
 
   // The desk phone, and the subscriptions that feed the lamps (and the desk phone its own call).
-  const manager = asteriskManager(config, platform, pbxAddress);
-  const desk = config.phone == null ? null : new DeskPhone(config.phone, ua, dialect, clock, log, manager);
+  const interfaces = pbxInterfaces(config, platform, pbxAddress);
+  const desk = config.phone == null ? null : new DeskPhone(config.phone, ua, dialect, clock, log, interfaces);
   const { expires, subscribeRate } = config.pbx;
   const watch = { clock, log, expires, subscribeRate, pbxAddress, pacer: new Pacer(subscribeRate, clock) };
   const subscriptions = watchDialogs(config, ua, partners, dialect, watch, (update) => {

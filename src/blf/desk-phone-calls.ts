@@ -18,6 +18,11 @@ import { uriUser } from './uri.ts';
 
 /** The desk phone's call in progress: its dialog as the desk phone's side sees it (RFC 4235 §4.1). */
 export interface DeskCall {
+  /**
+   * The dialog's id in the PBX's document (RFC 4235 §4.1.1); FreeSWITCH's is the uuid of the desk
+   * phone's channel (sofia_presence.c), which its event socket can move. Null for a call lampfield keeps.
+   */
+  dialogId: string | null;
   /** The call's Call-ID; null when the PBX never said (Asterisk). */
   callId: string | null;
   /** The desk phone's tag; null when the PBX never said. */
@@ -66,6 +71,7 @@ export class DeskPhoneCalls {
       if (this.current == null && classifyDialog(dialog, this.dialect.current) === 'busy') {
         const peer = dialog.remote.identity ?? dialog.remote.target;
         this.current = {
+          dialogId: dialog.id,
           callId: dialog.callId,
           ...kept,
           peer,

@@ -61,6 +61,13 @@ export interface Config {
     asterisk?: {
       manager?: { host?: string; port: number; user: string; secret: string; context?: string };
     };
+    /**
+     * FreeSWITCH's own interfaces, for what SIP cannot do there: its event socket transfers the desk
+     * phone's call (src/sip/freeswitch-event-socket.ts).
+     */
+    freeswitch?: {
+      eventSocket?: { host?: string; port: number; password: string; context?: string };
+    };
     keepaliveSeconds: number;
     pickupCode?: string | null;
     /**

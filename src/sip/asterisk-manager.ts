@@ -6,32 +6,21 @@
  * the desk phone's channel (manager.c action_blind_transfer: the channel's peer, the caller, goes to the
  * partner's extension, and the desk phone's channel is hung up), the channel found by `CoreShowChannels`.
  *
- * One TCP connection per transfer, each step answered within STEP_MS:
+ * One TCP connection per transfer (src/sip/control-link.ts), each step answered within STEP_MS:
  *
  *   banner "Asterisk Call Manager/…" ─▶ Login (Events: off) ─▶ CoreShowChannels ─▶ BlindTransfer ─▶ Logoff
  *
  * AMI messages are `Key: Value` lines ended by a blank line; the banner is one line. What Asterisk sends
  * is read under a cap (MAX_BUFFER): a peer that floods is cut off, never kept in memory.
  */
-import type { Socket } from 'node:net';
-import type { Clock } from '../util/clock.ts';
+import { ControlLink, MAX_BUFFER, type ControlEndpoint } from './control-link.ts';
 
-export interface ManagerSetup {
-  host: string;
-  port: number;
+export interface ManagerSetup extends ControlEndpoint {
   user: string;
   secret: string;
   /** The dialplan context the call goes to; null: the desk phone's channel's own (manager.c). */
   context: string | null;
-  /** Opens the TCP connection (the platform's). */
-  connect: (host: string, port: number) => Socket;
-  clock: Clock;
 }
-
-/** How long each answer of Asterisk is waited for. */
-const STEP_MS = 5000;
-/** More unread bytes than this from the manager is no manager: the connection is closed. */
-const MAX_BUFFER = 1024 * 1024;
 
 type AmiMessage = Readonly<Record<string, string>>;
 
@@ -155,49 +144,13 @@ export class AmiReader {
 
 /** One manager connection: actions sent one at a time, each answer matched by its ActionID. */
 class ManagerLink {
-  private readonly reader = new AmiReader();
-  private waiting: ((message: AmiMessage | Error) => void) | null = null;
-  private readonly queue: AmiMessage[] = [];
-  private failure: Error | null = null;
   private nextId = 1;
 
-  private constructor(
-    private readonly socket: Socket,
-    private readonly clock: Clock,
-  ) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      try {
-        this.queue.push(...this.reader.push(chunk));
-      } catch (error) {
-        this.fail(error instanceof Error ? error : new Error(String(error)));
-        return;
-      }
-      this.deliver();
-    });
-    socket.on('error', (error) => this.fail(error));
-    socket.on('close', () => this.fail(new Error('closed the connection')));
-  }
+  private constructor(private readonly link: ControlLink<AmiMessage>) {}
 
-  /** Connected, with the banner read (the manager answers nothing before it). */
+  /** Connected (the manager's banner comes first, AmiReader checks it). */
   static async open(setup: ManagerSetup): Promise<ManagerLink> {
-    const socket = setup.connect(setup.host, setup.port);
-    const link = new ManagerLink(socket, setup.clock);
-    await new Promise<void>((resolve, reject) => {
-      const cancel = setup.clock.after(STEP_MS, () => {
-        socket.destroy();
-        reject(new Error(`did not answer within ${STEP_MS / 1000} s`));
-      });
-      socket.once('connect', () => {
-        cancel();
-        resolve();
-      });
-      socket.once('error', (error) => {
-        cancel();
-        reject(error);
-      });
-    });
-    return link;
+    return new ManagerLink(await ControlLink.open(setup, new AmiReader()));
   }
 
   /**
@@ -212,11 +165,11 @@ class ManagerLink {
     const text = Object.entries({ ...fields, ActionID: id })
       .map(([key, value]) => `${key}: ${value.replace(/[\r\n]/g, ' ')}\r\n`)
       .join('');
-    this.socket.write(`${text}\r\n`);
+    this.link.write(`${text}\r\n`);
     let response: AmiMessage | null = null;
     const events: AmiMessage[] = [];
     for (;;) {
-      const message = await this.next();
+      const message = await this.link.next();
       if (message['ActionID'] !== id) continue; // an event of no action of ours
       if (response == null) {
         response = message;
@@ -227,36 +180,6 @@ class ManagerLink {
   }
 
   close(): void {
-    this.socket.destroy();
-  }
-
-  private next(): Promise<AmiMessage> {
-    const queued = this.queue.shift();
-    if (queued != null) return Promise.resolve(queued);
-    if (this.failure != null) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      const cancel = this.clock.after(STEP_MS, () => {
-        this.waiting = null;
-        reject(new Error(`did not answer within ${STEP_MS / 1000} s`));
-      });
-      this.waiting = (message) => {
-        cancel();
-        this.waiting = null;
-        if (message instanceof Error) reject(message);
-        else resolve(message);
-      };
-    });
-  }
-
-  private deliver(): void {
-    if (this.waiting == null) return;
-    const message = this.queue.shift();
-    if (message != null) this.waiting(message);
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    this.waiting?.(this.failure);
-    this.socket.destroy();
+    this.link.close();
   }
 }

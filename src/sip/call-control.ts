@@ -158,6 +158,7 @@ export class CallControl {
     if (call == null) return null;
     const { desk, far } = call.dialogs;
     return {
+      dialogId: null,
       callId: desk.callId,
       localTag: desk.remoteTag,
       remoteTag: desk.localTag,
@@ -187,11 +188,13 @@ export class CallControl {
     const peer = call.peerTarget ?? call.peer;
     if (call.callId == null || call.localTag == null || call.remoteTag == null || peer == null) {
       const missing = call.callId == null ? 'call-id, tags' : peer == null ? 'far side' : 'tags';
-      // Asterisk never names a call in its dialog-info: only its manager interface can move one.
-      const hint =
-        this.dialect.current.name === 'asterisk'
-          ? "; give lampfield Asterisk's manager (pbx.asterisk.manager)"
-          : '';
+      // Asterisk and FreeSWITCH never name a SIP call in their dialog-info: only their own interfaces
+      // can move one.
+      const hints: Partial<Record<string, string>> = {
+        asterisk: "; give lampfield Asterisk's manager (pbx.asterisk.manager)",
+        freeswitch: "; give lampfield FreeSWITCH's event socket (pbx.freeswitch.eventSocket)",
+      };
+      const hint = hints[this.dialect.current.name] ?? '';
       const reason = `cannot transfer: the PBX's dialog state does not identify the desk phone's call (${missing})${hint}`;
       return { ok: false, reason, stage: 'refer', status: null };
     }

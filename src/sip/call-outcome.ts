@@ -11,8 +11,11 @@ export interface CallTarget {
 }
 
 export type CallOutcome =
-  /** Done: by REFER, as the controller, or by the PBX's own interface (Asterisk's manager). */
-  | { ok: true; via: 'refer' | 'controller' | 'manager' }
+  /**
+   * Done: by REFER, as the controller, or by the PBX's own interface (Asterisk's manager, FreeSWITCH's
+   * event socket).
+   */
+  | { ok: true; via: 'refer' | 'controller' | 'manager' | 'event-socket' }
   | {
       ok: false;
       reason: string;

@@ -249,6 +249,7 @@ describe('a press in words, as the page lists it', () => {
 
 describe('a press while the desk phone is in a call', () => {
   const call = {
+    dialogId: 'd1',
     callId: '1-9404@127.0.0.1',
     localTag: '9391c1',
     remoteTag: '9404a1',

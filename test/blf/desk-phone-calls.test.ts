@@ -1,7 +1,7 @@
 /**
  * The desk phone's call in progress, read from real Kamailio NOTIFYs (test/vectors/kamailio) as if the
  * watched phone were the desk phone: the tags a transfer needs come only in the early document, and
- * are kept for the confirmed one.
+ * are kept for the confirmed one; and from a real FreeSWITCH NOTIFY, which names only its channel.
  */
 import { describe, expect, it } from 'vitest';
 import { DeskPhoneCalls } from '../../src/blf/desk-phone-calls.ts';
@@ -13,10 +13,10 @@ import { readVector } from '../support/vectors.ts';
 const kamailio = DIALECTS.kamailio;
 
 /** The call-answered capture (207 called by 211), NOTIFY by NOTIFY, each giving the desk phone's call. */
-function calls(files: readonly string[], desk = new DeskPhoneCalls(kamailio)) {
-  const watcher = new DialogIntake(kamailio);
+function calls(files: readonly string[], desk = new DeskPhoneCalls(kamailio), dialect = kamailio) {
+  const watcher = new DialogIntake(dialect);
   return files.map((file) => {
-    const [line] = decodeText(watcher, file, readVector(`kamailio/${file}`));
+    const [line] = decodeText(watcher, file, readVector(`${dialect.name}/${file}`));
     desk.update(watcher.view(line!.entity).dialogs);
     return desk.call;
   });
@@ -33,6 +33,7 @@ describe("the desk phone's call in progress", () => {
     expect(empty).toBeNull();
     expect(early).toBeNull(); // ringing is no call in progress
     expect(confirmed).toEqual({
+      dialogId: 'padi-6b07eb55-240e-3',
       callId: '1-9404@127.0.0.1',
       localTag: '9391c1',
       remoteTag: '9404a1',
@@ -53,5 +54,19 @@ describe("the desk phone's call in progress", () => {
     calls(['call-answered-2-early.sip', 'call-answered-4-terminated.sip'], desk);
     const [again] = calls(['call-answered-3-confirmed.sip'], desk);
     expect(again).toMatchObject({ localTag: null, remoteTag: null });
+  });
+
+  it("on FreeSWITCH: no call-id and no tags, the dialog's id being its channel's uuid (what its event socket moves)", () => {
+    const freeswitch = DIALECTS.freeswitch;
+    const [confirmed] = calls(['dialog-211-4-confirmed.sip'], new DeskPhoneCalls(freeswitch), freeswitch);
+    expect(confirmed).toMatchObject({
+      dialogId: expect.stringMatching(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      ) as unknown,
+      callId: null,
+      localTag: null,
+      remoteTag: null,
+      peer: 'sip:207@127.0.0.1',
+    });
   });
 });

@@ -19,6 +19,8 @@ import { freePort } from './ports.ts';
 import { startProcess, stopProcess, type Started } from './processes.ts';
 
 const CONFIG = fileURLToPath(new URL('../freeswitch/freeswitch.xml', import.meta.url));
+/** The event socket's password (test/freeswitch/freeswitch.xml event_socket.conf). */
+const EVENT_SOCKET_PASSWORD = 'ClueCon';
 /** The folders FreeSWITCH is told to use, each its own under the test's folder. */
 const FOLDERS = ['conf', 'log', 'db', 'run', 'temp', 'storage', 'cache', 'recordings', 'certs', 'sounds'];
 
@@ -77,6 +79,11 @@ export class Freeswitch {
     return '127.0.0.1';
   }
 
+  /** Its event socket (mod_event_socket), as lampfield's config names it (`pbx.freeswitch.eventSocket`). */
+  get eventSocket(): { host: string; port: number; password: string } {
+    return { host: '127.0.0.1', port: this.eslPort, password: EVENT_SOCKET_PASSWORD };
+  }
+
   /** FreeSWITCH's log (log/freeswitch.log), for a failing test's message. */
   output(): string {
     try {
@@ -119,7 +126,7 @@ export class Freeswitch {
   cli(command: string): string {
     return execFileSync(
       join(this.build, 'bin', 'fs_cli'),
-      ['-H', '127.0.0.1', '-P', String(this.eslPort), '-p', 'ClueCon', '-x', command],
+      ['-H', '127.0.0.1', '-P', String(this.eslPort), '-p', EVENT_SOCKET_PASSWORD, '-x', command],
       {
         env: { ...process.env, LD_LIBRARY_PATH: join(this.build, 'lib') },
         encoding: 'utf8',
