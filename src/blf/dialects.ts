@@ -143,12 +143,18 @@ export const DIALECTS: Readonly<Record<DialectName, Dialect>> = {
     answerDirection: 'recvonly',
     referAfterAckMs: 20,
   },
+  // Checked on a real FreeSWITCH 1.10.12 (mod_sofia) in npm test (test/integration/freeswitch-*.test.ts,
+  // test/vectors/freeswitch/): every entry but `replaces` and `code` among the pickups, which a real
+  // FreeSWITCH never needed (its ringing dialogs always had the intercept target, never tags): those
+  // two rest on RFC 3891 and on the `**` prefix its target shows.
   freeswitch: {
     ...generic,
     name: 'freeswitch',
     // mod_sofia puts the intercept URI `sip:**207@host` as the remote target of a ringing dialog.
     pickup: ['target', 'replaces', 'code'],
     pickupCode: '**{number}',
+    // A held call, `early` (presence-hold-state's default) with `+sip.rendering=no`: the generic reading
+    // (earlyWithRenderingNoIsHeld) shows it held; `confirmed` too; `terminated` cannot.
     referringCallEndedBy: 'pbx',
     referAfterAckMs: 50,
     // switch_core_media.c reads sendonly, inactive or 0.0.0.0 as a hold (switch_core_media_toggle_hold).
