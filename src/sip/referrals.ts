@@ -130,7 +130,7 @@ export class Referrals {
   /**
    * Sends the REFER and waits for the sipfrag that says how the referred call went; sends it again a
    * moment later when it came too early (TOO_EARLY_RETRY_MS). The REFER is kept by its Call-ID all the
-   * while, so that a BYE that comes late still counts.
+   * while, so that its dialog's BYE is seen whenever it comes.
    */
   async refer(setup: ReferSetup): Promise<CallOutcome> {
     const referral: Referral = {
@@ -152,11 +152,12 @@ export class Referrals {
 
   private async referUntilDone(setup: ReferSetup, referral: Referral): Promise<CallOutcome> {
     const words = setup.words ?? DESK_PHONE_CALL;
-    // The PBX's BYE is what says it carried out a REFER it answered 200 (`pbxEndsCall`), whenever it comes.
-    const carriedOut = () => setup.pbxEndsCall === true && referral.ended;
     for (let attempt = 0; ; attempt++) {
       const end = await this.referOnce(setup, referral);
-      if (carriedOut()) return { ok: true, via: 'refer' };
+      // The PBX's BYE is what says it carried out a REFER it answered 200 (`pbxEndsCall`), even late.
+      const took =
+        'notCarriedOut' in end || ('status' in end && (end.status ?? 0) >= 200 && (end.status ?? 0) < 300);
+      if (setup.pbxEndsCall === true && took && referral.ended) return { ok: true, via: 'refer' };
       const tooEarly =
         'refused' in end
           ? end.refused.status === 491
@@ -168,7 +169,6 @@ export class Referrals {
         const status = 'refused' in end ? end.refused.status : 'status' in end ? end.status : null;
         this.log.info(`${words.request} came too early for the PBX (${status}): sent again in ${wait} ms`);
         await new Promise<void>((resolve) => this.clock.after(wait, resolve));
-        if (carriedOut()) return { ok: true, via: 'refer' };
         continue;
       }
       if ('notCarriedOut' in end) {
