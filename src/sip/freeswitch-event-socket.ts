@@ -2,13 +2,14 @@
  * FreeSWITCH's event socket (mod_event_socket, "inbound" mode), for the one thing SIP cannot do there:
  * transfer the call the desk phone is in (a press during a call, README "FreeSWITCH"). FreeSWITCH's
  * dialog-info names no SIP call (no call-id, no tags), only its channel: the dialog's id is the uuid of
- * the desk phone's channel (sofia_presence.c). `uuid_transfer <uuid> -bleg <exten>` (mod_commands.c
- * transfer_function) sends the channel bridged to it, the caller, to the partner's extension, and the
- * desk phone's channel, left alone, is hung up.
+ * the desk phone's channel (sofia_presence.c). The channel bridged to it (its `bridge_to`), the far
+ * side, is sent to the partner's extension (`uuid_transfer`, mod_commands.c transfer_function), and the
+ * desk phone's channel, left alone, is hung up (a channel that was called ends with its bridge; one that
+ * called, with `hangup_after_bridge`, which FreeSWITCH's default dialplan sets).
  *
  * One TCP connection per transfer (src/sip/control-link.ts), each step answered within STEP_MS:
  *
- *   auth/request ─▶ auth <password> ─▶ api uuid_transfer … ─▶ exit
+ *   auth/request ─▶ auth <password> ─▶ api uuid_getvar <uuid> bridge_to ─▶ api uuid_transfer … ─▶ exit
  *
  * Its messages are `Key: Value` lines ended by a blank line, then as many characters of body as
  * Content-Length says (FreeSWITCH counts bytes: its answers to these commands are ASCII).
@@ -31,7 +32,11 @@ export type EventSocketOutcome = { ok: true } | { ok: false; reason: string };
 /** A uuid or an extension as one word of a command: no space, no line end. */
 const WORD = /^[^\s]+$/;
 
-/** Sends the call the desk phone's channel `channel` is in (its caller) to extension `exten`. */
+/**
+ * Sends the channel bridged to the desk phone's channel `channel` (the far side of its call) to extension
+ * `exten`. The far side is named by the desk phone's `bridge_to`, not by `uuid_transfer -bleg`: with no
+ * bridge yet (a call still ringing), -bleg moves the channel given itself, the desk phone's.
+ */
 export function transferCall(
   setup: EventSocketSetup,
   channel: string,
@@ -40,8 +45,15 @@ export function transferCall(
   return session(setup, async (link, where) => {
     if (!WORD.test(channel) || !WORD.test(exten))
       return { ok: false, reason: `cannot name the call to ${where}: "${channel}" to "${exten}"` };
+    const peer = (await link.command(`api uuid_getvar ${channel} bridge_to`)).body.trim();
+    // uuid_getvar says `_undef_` for a variable not set, `-ERR …` for a channel that is gone.
+    if (!WORD.test(peer) || peer === '_undef_' || peer.startsWith('-'))
+      return {
+        ok: false,
+        reason: `${where} shows the desk phone's call connected to nobody yet (${peer || 'no answer'}): nothing to transfer`,
+      };
     const context = setup.context == null ? '' : ` XML ${setup.context}`;
-    const answer = (await link.command(`api uuid_transfer ${channel} -bleg ${exten}${context}`)).body.trim();
+    const answer = (await link.command(`api uuid_transfer ${peer} ${exten}${context}`)).body.trim();
     if (!answer.startsWith('+OK'))
       return {
         ok: false,

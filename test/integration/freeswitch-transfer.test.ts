@@ -24,13 +24,16 @@ const cleanup = cleanupAfterEach();
 const DESK = 'sip:201@127.0.0.1';
 const said = (log: MemoryLogger) => log.lines.map((line) => `${line.level} ${line.message}`).join('\n');
 
-/** FreeSWITCH, the desk phone answered by hand, 211 and 207, lampfield watching 207 and the desk phone. */
-async function setup(eventSocket: boolean) {
+/**
+ * FreeSWITCH, the desk phone answered by hand, 211 and 207, lampfield watching 207 and the desk phone,
+ * the desk phone in a call with 211: 211 called it (`incoming`), or it called 211.
+ */
+async function setup(eventSocket: boolean, direction: 'incoming' | 'outgoing' | 'ringing out' = 'incoming') {
   const pbx = await Freeswitch.start();
   cleanup(() => pbx.close());
   const desk = await Baresip.start(pbx, '201', 'manual');
   cleanup(() => desk.stop());
-  const caller = await Baresip.start(pbx, '211');
+  const caller = await Baresip.start(pbx, '211', direction === 'ringing out' ? 'manual' : 'auto');
   cleanup(() => caller.stop());
   const partner = await registerPhone(pbx, '207');
   cleanup(() => hangUpAll([partner]));
@@ -46,11 +49,20 @@ async function setup(eventSocket: boolean) {
   cleanup(() => rig.watcher.stop());
   await until(() => rig.watcher.partner(PARTNER_207)?.situation === 'idle', '207 idle');
   await until(() => rig.watcher.partner(DESK)?.situation === 'idle', 'the desk phone idle');
-  // 211 calls the desk phone; the person at the desk answers.
-  const before = desk.output().length;
-  await caller.dial(`sip:201@127.0.0.1:${pbx.port}`);
-  await desk.waitFor(/Incoming call from/, 'the call ringing at the desk', before);
-  await desk.answer();
+  if (direction === 'incoming') {
+    // 211 calls the desk phone; the person at the desk answers.
+    const before = desk.output().length;
+    await caller.dial(`sip:201@127.0.0.1:${pbx.port}`);
+    await desk.waitFor(/Incoming call from/, 'the call ringing at the desk', before);
+    await desk.answer();
+  } else {
+    // The person at the desk calls 211, whose phone answers by itself (or rings on).
+    const before = desk.output().length;
+    const ringing = caller.output().length;
+    await desk.dial(`sip:211@127.0.0.1:${pbx.port}`);
+    if (direction === 'outgoing') await desk.waitFor(/established/i, 'the call answered by 211', before);
+    else await caller.waitFor(/Incoming call from/, "the desk phone's call ringing at 211", ringing);
+  }
   await until(() => rig.watcher.partner(DESK)?.situation === 'busy', 'the desk phone in the call');
   return { pbx, desk, caller, partner, ...rig };
 }
@@ -71,6 +83,37 @@ describeOnFreeswitch()('FreeSWITCH: a press during a call', { timeout: 60_000 },
     await caller.hangUp();
     expect(await answered).toBe(0);
     expect(log.lines.filter((line) => line.level === 'warn')).toEqual([]);
+  });
+
+  it('hands on a call the desk phone placed itself (its channel the one that bridged): 211 talks to 207', async () => {
+    const { pbx, desk, caller, partner, watcher, log } = await setup(true, 'outgoing');
+    cleanup(async () => (await import('node:fs')).writeFileSync('/tmp/fs-out.txt', pbx.output()));
+    const answered = expectCall(pbx, partner, 100).exited;
+    const before = desk.output().length;
+    expect(await watcher.press(1, 'short'), said(log)).toMatchObject({
+      kind: 'transfer',
+      action: 'transfer',
+    });
+    await until(() => watcher.partner(PARTNER_207)?.situation === 'busy', '207 in the call');
+    await desk.waitFor(/^BYE sip:/m, "FreeSWITCH's BYE to the desk phone", before);
+    await until(() => watcher.partner(DESK)?.situation === 'idle', 'the desk phone free');
+    await caller.hangUp();
+    expect(await answered).toBe(0);
+    expect(log.lines.filter((line) => line.level === 'warn')).toEqual([]);
+  });
+
+  it("a press while the desk phone's own call still rings out: no transfer (FreeSWITCH has it in no bridge), one line says so, the call rings on", async () => {
+    const { caller, watcher, log } = await setup(true, 'ringing out');
+    const outcome = await watcher.press(1, 'short');
+    expect(outcome).toMatchObject({ kind: 'failed', action: 'transfer' });
+    expect('reason' in outcome ? outcome.reason : '').toMatch(
+      /^FreeSWITCH's event socket at 127\.0\.0\.1:\d+ shows the desk phone's call connected to nobody yet \(_undef_\): nothing to transfer$/,
+    );
+    expect(log.lines.filter((line) => line.level === 'warn')).toHaveLength(1);
+    // The desk phone's call still rings at 211: 211 can answer it.
+    const before = caller.output().length;
+    await caller.answer();
+    await caller.waitFor(/established/i, 'the call answered at 211', before);
   });
 
   it("without FreeSWITCH's event socket: one line says why it cannot, the error lamp flashes, the desk phone is not rung again", async () => {
