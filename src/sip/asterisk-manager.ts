@@ -13,7 +13,13 @@
  * AMI messages are `Key: Value` lines ended by a blank line; the banner is one line. What Asterisk sends
  * is read under a cap (MAX_BUFFER): a peer that floods is cut off, never kept in memory.
  */
-import { ControlLink, MAX_BUFFER, type ControlEndpoint } from './control-link.ts';
+import {
+  ControlLink,
+  controlSession,
+  MAX_BUFFER,
+  type ControlEndpoint,
+  type ControlOutcome,
+} from './control-link.ts';
 
 export interface ManagerSetup extends ControlEndpoint {
   user: string;
@@ -24,10 +30,8 @@ export interface ManagerSetup extends ControlEndpoint {
 
 type AmiMessage = Readonly<Record<string, string>>;
 
-export type ManagerOutcome = { ok: true } | { ok: false; reason: string };
-
 /** Moves the desk phone's call (its channel, of the endpoint `deskUser`) to extension `exten`. */
-export function blindTransfer(setup: ManagerSetup, deskUser: string, exten: string): Promise<ManagerOutcome> {
+export function blindTransfer(setup: ManagerSetup, deskUser: string, exten: string): Promise<ControlOutcome> {
   return session(setup, async (link, where) => {
     const { events } = await link.action({ Action: 'CoreShowChannels' }, 'CoreShowChannelsComplete');
     const channel = deskChannel(events, deskUser);
@@ -49,46 +53,36 @@ export function blindTransfer(setup: ManagerSetup, deskUser: string, exten: stri
 }
 
 /** Whether the manager takes lampfield's login (`lampfield doctor`). */
-export function checkManager(setup: ManagerSetup): Promise<ManagerOutcome> {
+export function checkManager(setup: ManagerSetup): Promise<ControlOutcome> {
   return session(setup, () => Promise.resolve({ ok: true }));
 }
 
 /** A connection, logged in, for `work`; logged off and closed after, whatever happened. */
-async function session(
+function session(
   setup: ManagerSetup,
-  work: (link: ManagerLink, where: string) => Promise<ManagerOutcome>,
-): Promise<ManagerOutcome> {
+  work: (link: ManagerLink, where: string) => Promise<ControlOutcome>,
+): Promise<ControlOutcome> {
   const where = `Asterisk's manager at ${setup.host}:${setup.port}`;
-  const failed = (error: unknown): ManagerOutcome => ({
-    ok: false,
-    reason: `${where}: ${error instanceof Error ? error.message : String(error)}`,
-  });
-  let link: ManagerLink;
-  try {
-    link = await ManagerLink.open(setup);
-  } catch (error) {
-    return failed(error);
-  }
-  try {
-    const login = await link.action({
-      Action: 'Login',
-      Username: setup.user,
-      Secret: setup.secret,
-      Events: 'off',
-    });
-    if (login.response['Response'] !== 'Success')
-      return {
-        ok: false,
-        reason: `${where} refused the login (${login.response['Message'] ?? 'no reason'}): check pbx.asterisk.manager`,
-      };
-    const outcome = await work(link, where);
-    void link.action({ Action: 'Logoff' }).catch(() => undefined);
-    return outcome;
-  } catch (error) {
-    return failed(error);
-  } finally {
-    link.close();
-  }
+  return controlSession(
+    where,
+    () => ManagerLink.open(setup),
+    async (link) => {
+      const login = await link.action({
+        Action: 'Login',
+        Username: setup.user,
+        Secret: setup.secret,
+        Events: 'off',
+      });
+      if (login.response['Response'] !== 'Success')
+        return {
+          ok: false,
+          reason: `${where} refused the login (${login.response['Message'] ?? 'no reason'}): check pbx.asterisk.manager`,
+        };
+      const outcome = await work(link, where);
+      void link.action({ Action: 'Logoff' }).catch(() => undefined);
+      return outcome;
+    },
+  );
 }
 
 /**

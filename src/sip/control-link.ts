@@ -111,3 +111,35 @@ export class ControlLink<M> {
     this.socket.destroy();
   }
 }
+
+/** What a session on a control interface came to: done, or why not in words. */
+export type ControlOutcome = { ok: true } | { ok: false; reason: string };
+
+/**
+ * One session on a PBX's control interface: the link `open`ed, `work` done on it, the link closed after
+ * whatever happened. Anything that fails on the way (no connection, no answer in time, a peer that is not
+ * the interface) comes back as a reason that names `where`, never as a throw.
+ */
+export async function controlSession<L extends { close(): void }>(
+  where: string,
+  open: () => Promise<L>,
+  work: (link: L) => Promise<ControlOutcome>,
+): Promise<ControlOutcome> {
+  const failed = (error: unknown): ControlOutcome => ({
+    ok: false,
+    reason: `${where}: ${error instanceof Error ? error.message : String(error)}`,
+  });
+  let link: L;
+  try {
+    link = await open();
+  } catch (error) {
+    return failed(error);
+  }
+  try {
+    return await work(link);
+  } catch (error) {
+    return failed(error);
+  } finally {
+    link.close();
+  }
+}

@@ -14,7 +14,13 @@
  * Its messages are `Key: Value` lines ended by a blank line, then as many characters of body as
  * Content-Length says (FreeSWITCH counts bytes: its answers to these commands are ASCII).
  */
-import { ControlLink, MAX_BUFFER, type ControlEndpoint } from './control-link.ts';
+import {
+  ControlLink,
+  controlSession,
+  MAX_BUFFER,
+  type ControlEndpoint,
+  type ControlOutcome,
+} from './control-link.ts';
 
 export interface EventSocketSetup extends ControlEndpoint {
   password: string;
@@ -26,8 +32,6 @@ export interface EslMessage {
   headers: Readonly<Record<string, string>>;
   body: string;
 }
-
-export type EventSocketOutcome = { ok: true } | { ok: false; reason: string };
 
 /** A uuid or an extension as one word of a command: no space, no line end. */
 const WORD = /^[^\s]+$/;
@@ -41,7 +45,7 @@ export function transferCall(
   setup: EventSocketSetup,
   channel: string,
   exten: string,
-): Promise<EventSocketOutcome> {
+): Promise<ControlOutcome> {
   return session(setup, async (link, where) => {
     if (!WORD.test(channel) || !WORD.test(exten))
       return { ok: false, reason: `cannot name the call to ${where}: "${channel}" to "${exten}"` };
@@ -64,44 +68,37 @@ export function transferCall(
 }
 
 /** Whether the event socket takes lampfield's password (`lampfield doctor`). */
-export function checkEventSocket(setup: EventSocketSetup): Promise<EventSocketOutcome> {
+export function checkEventSocket(setup: EventSocketSetup): Promise<ControlOutcome> {
   return session(setup, () => Promise.resolve({ ok: true }));
 }
 
 /** A connection, authenticated, for `work`; said goodbye to and closed after, whatever happened. */
-async function session(
+function session(
   setup: EventSocketSetup,
-  work: (link: EventSocketLink, where: string) => Promise<EventSocketOutcome>,
-): Promise<EventSocketOutcome> {
+  work: (link: EventSocketLink, where: string) => Promise<ControlOutcome>,
+): Promise<ControlOutcome> {
   const where = `FreeSWITCH's event socket at ${setup.host}:${setup.port}`;
-  const failed = (error: unknown): EventSocketOutcome => ({
-    ok: false,
-    reason: `${where}: ${error instanceof Error ? error.message : String(error)}`,
-  });
-  let link: EventSocketLink;
-  try {
-    link = await EventSocketLink.open(setup);
-  } catch (error) {
-    return failed(error);
-  }
-  try {
-    const greeting = await link.next();
-    if (greeting.headers['Content-Type'] !== 'auth/request')
-      return { ok: false, reason: `${where} is no FreeSWITCH event socket (it did not ask for a password)` };
-    const auth = await link.command(`auth ${setup.password.replace(/[\r\n]/g, ' ')}`);
-    if (!(auth.headers['Reply-Text'] ?? '').startsWith('+OK'))
-      return {
-        ok: false,
-        reason: `${where} refused the password (${auth.headers['Reply-Text'] ?? 'no reason'}): check pbx.freeswitch.eventSocket`,
-      };
-    const outcome = await work(link, where);
-    link.write('exit\n\n');
-    return outcome;
-  } catch (error) {
-    return failed(error);
-  } finally {
-    link.close();
-  }
+  return controlSession(
+    where,
+    () => EventSocketLink.open(setup),
+    async (link) => {
+      const greeting = await link.next();
+      if (greeting.headers['Content-Type'] !== 'auth/request')
+        return {
+          ok: false,
+          reason: `${where} is no FreeSWITCH event socket (it did not ask for a password)`,
+        };
+      const auth = await link.command(`auth ${setup.password.replace(/[\r\n]/g, ' ')}`);
+      if (!(auth.headers['Reply-Text'] ?? '').startsWith('+OK'))
+        return {
+          ok: false,
+          reason: `${where} refused the password (${auth.headers['Reply-Text'] ?? 'no reason'}): check pbx.freeswitch.eventSocket`,
+        };
+      const outcome = await work(link, where);
+      link.write('exit\n\n');
+      return outcome;
+    },
+  );
 }
 
 /** Reads event socket messages from text as it comes: headers to a blank line, then a Content-Length body. */

@@ -4,24 +4,16 @@
  * busy, held, idle), what it cannot tell (an endpoint with no phone reads as idle), the presence that
  * can (src/blf/presence.ts), and the REFER's sipfrags of a pickup that worked.
  */
-import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeText, type DecodeLine } from '../../src/app/decode-text.ts';
+import type { DecodeLine } from '../../src/app/decode-text.ts';
 import { DIALECTS, type DialectName } from '../../src/blf/dialects.ts';
-import { DialogIntake } from '../../src/blf/dialog-intake.ts';
 import { PresenceIntake, readPidf } from '../../src/blf/presence.ts';
 import { headerValue, notifyParts, readFirstRequest } from '../../src/sip/message-text.ts';
-import { readVector, VECTORS_DIR } from '../support/vectors.ts';
+import { decodeVectors, readVector, vectorFiles } from '../support/vectors.ts';
 
-const files = (prefix: string) =>
-  readdirSync(`${VECTORS_DIR}asterisk`)
-    .filter((file) => file.startsWith(prefix))
-    .sort();
-
-function sequence(prefix: string, dialect: DialectName = 'asterisk'): DecodeLine[] {
-  const watcher = new DialogIntake(DIALECTS[dialect]);
-  return files(prefix).flatMap((file) => decodeText(watcher, file, readVector(`asterisk/${file}`)));
-}
+const files = (prefix: string) => vectorFiles('asterisk', prefix);
+const sequence = (prefix: string, dialect: DialectName = 'asterisk'): DecodeLine[] =>
+  decodeVectors('asterisk', files(prefix), dialect);
 
 describe('real Asterisk NOTIFYs', () => {
   it('a call to 207: idle (with no phone, and with one), ringing, busy, held, busy, idle', () => {

@@ -4,24 +4,16 @@
  * no phone and with one, ringing with the caller's name, busy, idle), each `presence-hold-state` value's
  * report of a held call, the presence that says offline, and the REFER's sipfrag of a pickup.
  */
-import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeText, type DecodeLine } from '../../src/app/decode-text.ts';
+import type { DecodeLine } from '../../src/app/decode-text.ts';
 import { DIALECTS, type DialectName } from '../../src/blf/dialects.ts';
-import { DialogIntake } from '../../src/blf/dialog-intake.ts';
 import { PresenceIntake } from '../../src/blf/presence.ts';
 import { headerValue, notifyParts, readFirstRequest } from '../../src/sip/message-text.ts';
-import { readVector, VECTORS_DIR } from '../support/vectors.ts';
+import { decodeVectors, readVector, vectorFiles } from '../support/vectors.ts';
 
-const files = (prefix: string) =>
-  readdirSync(`${VECTORS_DIR}freeswitch`)
-    .filter((file) => file.startsWith(prefix))
-    .sort();
-
-function sequence(names: readonly string[], dialect: DialectName = 'freeswitch'): DecodeLine[] {
-  const watcher = new DialogIntake(DIALECTS[dialect]);
-  return names.flatMap((file) => decodeText(watcher, file, readVector(`freeswitch/${file}`)));
-}
+const files = (prefix: string) => vectorFiles('freeswitch', prefix);
+const sequence = (names: readonly string[], dialect: DialectName = 'freeswitch'): DecodeLine[] =>
+  decodeVectors('freeswitch', names, dialect);
 
 describe('real FreeSWITCH NOTIFYs', () => {
   it('calls to 207: idle (with no phone, and with one), ringing, busy, idle, ringing again, idle', () => {

@@ -68,39 +68,27 @@ async function setup(eventSocket: boolean, direction: 'incoming' | 'outgoing' | 
 }
 
 describeOnFreeswitch()('FreeSWITCH: a press during a call', { timeout: 60_000 }, () => {
-  it("hands 211's call to 207 through FreeSWITCH's event socket: 211 talks to 207, the desk phone is free", async () => {
-    const { pbx, desk, caller, partner, watcher, log } = await setup(true);
-    const answered = expectCall(pbx, partner, 100).exited;
-    const before = desk.output().length;
-    expect(await watcher.press(1, 'short'), said(log)).toMatchObject({
-      kind: 'transfer',
-      action: 'transfer',
+  for (const [direction, whose] of [
+    ['incoming', '211 called the desk phone'],
+    ['outgoing', 'the desk phone called 211: its channel the one that bridged'],
+  ] as const) {
+    it(`hands 211's call to 207 through FreeSWITCH's event socket (${whose}): 211 talks to 207, the desk phone is free`, async () => {
+      const { pbx, desk, caller, partner, watcher, log } = await setup(true, direction);
+      const answered = expectCall(pbx, partner, 100).exited;
+      const before = desk.output().length;
+      expect(await watcher.press(1, 'short'), said(log)).toMatchObject({
+        kind: 'transfer',
+        action: 'transfer',
+      });
+      await until(() => watcher.partner(PARTNER_207)?.situation === 'busy', '207 in the call');
+      await desk.waitFor(/^BYE sip:/m, "FreeSWITCH's BYE to the desk phone", before);
+      await until(() => watcher.partner(DESK)?.situation === 'idle', 'the desk phone free');
+      // 207's call is 211's: when 211 hangs up, 207's call ends.
+      await caller.hangUp();
+      expect(await answered).toBe(0);
+      expect(log.lines.filter((line) => line.level === 'warn')).toEqual([]);
     });
-    await until(() => watcher.partner(PARTNER_207)?.situation === 'busy', '207 in the call');
-    await desk.waitFor(/^BYE sip:/m, "FreeSWITCH's BYE to the desk phone", before);
-    await until(() => watcher.partner(DESK)?.situation === 'idle', 'the desk phone free');
-    // 207's call is 211's: when 211 hangs up, 207's call ends.
-    await caller.hangUp();
-    expect(await answered).toBe(0);
-    expect(log.lines.filter((line) => line.level === 'warn')).toEqual([]);
-  });
-
-  it('hands on a call the desk phone placed itself (its channel the one that bridged): 211 talks to 207', async () => {
-    const { pbx, desk, caller, partner, watcher, log } = await setup(true, 'outgoing');
-    cleanup(async () => (await import('node:fs')).writeFileSync('/tmp/fs-out.txt', pbx.output()));
-    const answered = expectCall(pbx, partner, 100).exited;
-    const before = desk.output().length;
-    expect(await watcher.press(1, 'short'), said(log)).toMatchObject({
-      kind: 'transfer',
-      action: 'transfer',
-    });
-    await until(() => watcher.partner(PARTNER_207)?.situation === 'busy', '207 in the call');
-    await desk.waitFor(/^BYE sip:/m, "FreeSWITCH's BYE to the desk phone", before);
-    await until(() => watcher.partner(DESK)?.situation === 'idle', 'the desk phone free');
-    await caller.hangUp();
-    expect(await answered).toBe(0);
-    expect(log.lines.filter((line) => line.level === 'warn')).toEqual([]);
-  });
+  }
 
   it("a press while the desk phone's own call still rings out: no transfer (FreeSWITCH has it in no bridge), one line says so, the call rings on", async () => {
     const { caller, watcher, log } = await setup(true, 'ringing out');

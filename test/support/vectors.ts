@@ -1,6 +1,9 @@
 /** Paths to the test vectors kept in test/vectors/ (see its README for their sources). */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { decodeText, type DecodeLine } from '../../src/app/decode-text.ts';
+import { DIALECTS, type DialectName } from '../../src/blf/dialects.ts';
+import { DialogIntake } from '../../src/blf/dialog-intake.ts';
 
 export const VECTORS_DIR = fileURLToPath(new URL('../vectors/', import.meta.url));
 
@@ -10,6 +13,19 @@ export function vectorPath(relative: string): string {
 
 export function readVector(relative: string): string {
   return readFileSync(vectorPath(relative), 'utf8');
+}
+
+/** The files of vector folder `folder` whose names start with `prefix`, in name order. */
+export function vectorFiles(folder: string, prefix: string): string[] {
+  return readdirSync(vectorPath(folder))
+    .filter((file) => file.startsWith(prefix))
+    .sort();
+}
+
+/** Captured NOTIFYs of `folder`, read in turn by one intake with `dialect`, as `lampfield decode` does. */
+export function decodeVectors(folder: string, files: readonly string[], dialect: DialectName): DecodeLine[] {
+  const intake = new DialogIntake(DIALECTS[dialect]);
+  return files.flatMap((file) => decodeText(intake, file, readVector(`${folder}/${file}`)));
 }
 
 /**
